@@ -1,0 +1,405 @@
+//! Instances: the runtime state of one instantiated module, built the same way for every
+//! engine, and the handle embedders use.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ptr::NonNull;
+use std::rc::Rc;
+
+use crate::linker::{Extern, Linker};
+use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
+use crate::store::{Engine, FuncData, Store};
+use crate::types::{ExternRef, RawRef, Val, ValType};
+use crate::vmctx::VMContext;
+use crate::{Func, Global, Memory, Table, Trap, TrapKind};
+
+/// Why instantiation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstantiationError {
+    /// An import is missing or has the wrong type ("unknown import", "incompatible import type").
+    #[error("{0}")]
+    Unlinkable(String),
+    /// Initialisation trapped (a segment out of bounds, or the start function).
+    #[error("{0}")]
+    Trap(#[from] Trap),
+    /// The runtime could not allocate what the module needs.
+    #[error("resource limit: {0}")]
+    Resource(String),
+}
+
+/// Runtime limits an embedder may set per instance.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstanceLimits {
+    /// Cap on every memory's size in pages (`--max-memory`).
+    pub max_memory_pages: Option<u64>,
+}
+
+/// The state of one instance. The `vmctx` points into it; it never moves (boxed in the
+/// store).
+pub struct InstanceData {
+    pub module: Module,
+    pub(crate) store: Store,
+    pub engine: Rc<dyn Engine>,
+    pub vmctx: Box<VMContext>,
+    /// Function objects of every function index (imports first).
+    pub funcs: Vec<*const FuncData>,
+    pub memories: Vec<Memory>,
+    pub tables: Vec<Table>,
+    pub globals: Vec<Global>,
+    table_defs: Vec<*mut crate::table::TableDef>,
+    global_cells: Vec<*mut u64>,
+    pub type_ids: Vec<u32>,
+    /// Element segments' evaluated items; emptied by `elem.drop`.
+    pub elem_segments: RefCell<Vec<Rc<[RawRef]>>>,
+    /// Whether each data segment was dropped.
+    pub data_dropped: RefCell<Vec<bool>>,
+    /// The engine's per-instance state.
+    pub engine_state: Option<Box<dyn Any>>,
+}
+
+impl std::fmt::Debug for InstanceData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "InstanceData({:?})", self.module.name)
+    }
+}
+
+impl InstanceData {
+    pub fn func(&self, index: u32) -> Func {
+        // SAFETY: every entry of `funcs` is a live FuncData of this store.
+        unsafe { Func::from_raw(self.funcs[index as usize] as u64) }.expect("non-null")
+    }
+
+    /// Bytes of data segment `seg`, or empty once dropped.
+    pub fn data_segment(&self, seg: u32) -> &[u8] {
+        if self.data_dropped.borrow()[seg as usize] {
+            return &[];
+        }
+        &self.module.bytes[self.module.datas[seg as usize].range.clone()]
+    }
+
+    /// A function's display name for backtraces.
+    pub fn func_display_name(&self, index: u32) -> String {
+        match self.module.func_name(index) {
+            Some(n) => n.to_string(),
+            None => format!("$f{index}"),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn eval_const(&self, expr: &ConstExpr) -> u64 {
+        let mut stack: Vec<u64> = Vec::with_capacity(2);
+        for op in expr.0.iter() {
+            let v = match *op {
+                ConstOp::I32(v) => v as u32 as u64,
+                ConstOp::I64(v) => v as u64,
+                ConstOp::F32(v) => u64::from(v),
+                ConstOp::F64(v) => v,
+                ConstOp::RefNull(_) => 0,
+                ConstOp::RefFunc(f) => self.funcs[f as usize] as u64,
+                ConstOp::GlobalGet(g) => self.globals[g as usize].get_bits(),
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = stack.pop().unwrap_or(0) as u32;
+                    let a = stack.pop().unwrap_or(0) as u32;
+                    u64::from(match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = stack.pop().unwrap_or(0);
+                    let a = stack.pop().unwrap_or(0);
+                    match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or(0)
+    }
+}
+
+/// An instantiated module: the handle embedders use, whatever the engine.
+#[derive(Clone)]
+pub struct Instance {
+    data: NonNull<InstanceData>,
+    store: Store,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.data())
+    }
+}
+
+impl Instance {
+    /// Instantiates `module` with imports from `linker`, with the linker's engine.
+    pub fn new(module: &Module, linker: &Linker) -> Result<Instance, InstantiationError> {
+        Instance::with_engine(module, linker, linker.engine().clone(), linker.limits())
+    }
+
+    /// Instantiates `module` with imports from `linker`, running code with `engine`.
+    pub fn with_engine(
+        module: &Module,
+        linker: &Linker,
+        engine: Rc<dyn Engine>,
+        limits: InstanceLimits,
+    ) -> Result<Instance, InstantiationError> {
+        let _span = tracing::debug_span!("instantiate", module = ?module.name).entered();
+        let store = linker.store().clone();
+        let m = module;
+        let unlinkable = InstantiationError::Unlinkable;
+        let resource = InstantiationError::Resource;
+
+        // 1. Resolve imports.
+        let mut funcs: Vec<*const FuncData> = Vec::with_capacity(m.funcs.len());
+        let mut memories = Vec::new();
+        let mut tables = Vec::new();
+        let mut globals = Vec::new();
+        for imp in &m.imports {
+            let ext = linker.get(&imp.module, &imp.name).ok_or_else(|| {
+                unlinkable(format!("unknown import: {}.{}", imp.module, imp.name))
+            })?;
+            let incompatible = || {
+                unlinkable(format!("incompatible import type: {}.{}", imp.module, imp.name))
+            };
+            match (&imp.kind, ext) {
+                (ImportKind::Func(t), Extern::Func(f)) => {
+                    if f.ty() != &m.types[*t as usize] {
+                        return Err(incompatible());
+                    }
+                    funcs.push(f.to_raw() as *const FuncData);
+                }
+                (ImportKind::Memory(t), Extern::Memory(mem)) => {
+                    let have = mem.ty();
+                    if !have.limits.matches(&t.limits) || have.shared != t.shared {
+                        return Err(incompatible());
+                    }
+                    memories.push(mem.clone());
+                }
+                (ImportKind::Table(t), Extern::Table(tab)) => {
+                    let have = tab.ty();
+                    if have.elem != t.elem || !have.limits.matches(&t.limits) {
+                        return Err(incompatible());
+                    }
+                    tables.push(tab.clone());
+                }
+                (ImportKind::Global(t), Extern::Global(g)) => {
+                    if g.ty() != *t {
+                        return Err(incompatible());
+                    }
+                    globals.push(g.clone());
+                }
+                _ => return Err(incompatible()),
+            }
+        }
+
+        // 2. Allocate what the module defines.
+        for ty in &m.memories[m.num_imported_memories as usize..] {
+            memories.push(Memory::new(*ty, limits.max_memory_pages).map_err(resource)?);
+        }
+        for ty in &m.tables[m.num_imported_tables as usize..] {
+            tables.push(Table::new(*ty, 0).map_err(resource)?);
+        }
+        for g in &m.globals {
+            globals.push(Global::new(g.ty, 0));
+        }
+
+        let type_ids: Vec<u32> = m.types.iter().map(|t| store.type_id(t)).collect();
+        let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
+        let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
+        let vmctx = Box::new(VMContext {
+            memory: memories.first().map_or(std::ptr::null_mut(), |mem| mem.def_ptr()),
+            globals: std::ptr::null(),
+            tables: std::ptr::null(),
+            funcs: std::ptr::null(),
+            type_ids: std::ptr::null(),
+            instance: std::ptr::null(),
+            stack_limit: 0,
+            func_ptrs: std::ptr::null(),
+            builtins: std::ptr::null(),
+        });
+        let mut inst = Box::new(InstanceData {
+            module: m.clone(),
+            store: store.clone(),
+            engine: engine.clone(),
+            vmctx,
+            funcs,
+            memories,
+            tables,
+            globals,
+            table_defs,
+            global_cells,
+            type_ids,
+            elem_segments: RefCell::new(Vec::new()),
+            data_dropped: RefCell::new(vec![false; m.datas.len()]),
+            engine_state: None,
+        });
+
+        // 3. Engine state and function objects for the defined functions.
+        let (state, entries) = engine.prepare(&inst).map_err(resource)?;
+        inst.engine_state = Some(state);
+        let vmctx_ptr: *mut VMContext = &mut *inst.vmctx;
+        for (i, entry) in entries.into_iter().enumerate() {
+            let index = m.num_imported_funcs + i as u32;
+            let ty = m.func_type(index).clone();
+            let f = store.alloc_func(FuncData {
+                type_id: store.type_id(&ty),
+                engine: engine.kind(),
+                vmctx: vmctx_ptr,
+                entry,
+                index,
+                ty,
+                host: None,
+                store: std::ptr::null(),
+            });
+            inst.funcs.push(f.to_raw() as *const FuncData);
+        }
+        let inst_ptr: *const InstanceData = &*inst;
+        inst.vmctx.globals = inst.global_cells.as_ptr() as *const *mut u64;
+        inst.vmctx.tables = inst.table_defs.as_ptr() as *const *mut crate::table::TableDef;
+        inst.vmctx.funcs = inst.funcs.as_ptr();
+        inst.vmctx.type_ids = inst.type_ids.as_ptr();
+        inst.vmctx.instance = inst_ptr;
+        let data = store.adopt_instance(inst);
+        let instance = Instance { data, store };
+        let inst = instance.data();
+
+        // 4. Globals, then element and data segments in order, then start.
+        for (i, g) in m.globals.iter().enumerate() {
+            let v = inst.eval_const(&g.init);
+            inst.globals[m.num_imported_globals as usize + i].set_bits(v);
+        }
+        {
+            let mut segs = Vec::with_capacity(m.elems.len());
+            for e in &m.elems {
+                let items: Rc<[RawRef]> = e.items.iter().map(|x| inst.eval_const(x)).collect();
+                segs.push(items);
+            }
+            *inst.elem_segments.borrow_mut() = segs;
+        }
+        for (i, e) in m.elems.iter().enumerate() {
+            match &e.mode {
+                ElemMode::Active { table, offset } => {
+                    let dst = inst.eval_const(offset) as u32;
+                    let items = inst.elem_segments.borrow()[i].clone();
+                    inst.tables[*table as usize].init(u64::from(dst), &items)?;
+                    inst.elem_segments.borrow_mut()[i] = Rc::from([]);
+                }
+                ElemMode::Declared => inst.elem_segments.borrow_mut()[i] = Rc::from([]),
+                ElemMode::Passive => {}
+            }
+        }
+        for (i, d) in m.datas.iter().enumerate() {
+            if let DataMode::Active { memory, offset } = &d.mode {
+                let dst = inst.eval_const(offset) as u32;
+                let bytes = &m.bytes[d.range.clone()];
+                inst.memories[*memory as usize].write(u64::from(dst), bytes)?;
+                inst.data_dropped.borrow_mut()[i] = true;
+            }
+        }
+        if let Some(start) = m.start {
+            inst.func(start).call(&[])?;
+        }
+        Ok(instance)
+    }
+
+    pub fn data(&self) -> &InstanceData {
+        // SAFETY: the store owns the instance and this handle keeps the store alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    pub fn module(&self) -> &Module {
+        &self.data().module
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// An export by name.
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        let inst = self.data();
+        let e = inst.module.export(name)?;
+        Some(match e.kind {
+            ExportKind::Func => Extern::Func(inst.func(e.index)),
+            ExportKind::Memory => Extern::Memory(inst.memories[e.index as usize].clone()),
+            ExportKind::Table => Extern::Table(inst.tables[e.index as usize].clone()),
+            ExportKind::Global => Extern::Global(inst.globals[e.index as usize].clone()),
+        })
+    }
+
+    /// Every export, in module order.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        let m = &self.data().module;
+        m.exports.iter().filter_map(|e| Some((e.name.clone(), self.get_export(&e.name)?))).collect()
+    }
+
+    pub fn get_func(&self, name: &str) -> Option<Func> {
+        match self.get_export(name)? {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn get_memory(&self, name: &str) -> Option<Memory> {
+        match self.get_export(name)? {
+            Extern::Memory(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn get_global(&self, name: &str) -> Option<Global> {
+        match self.get_export(name)? {
+            Extern::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn get_table(&self, name: &str) -> Option<Table> {
+        match self.get_export(name)? {
+            Extern::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Calls an exported function.
+    pub fn invoke(&self, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        let f = self
+            .get_func(name)
+            .ok_or_else(|| Trap::host(format!("no exported function named `{name}`")))?;
+        f.call(args)
+    }
+
+    /// Reads an exported global as a value.
+    pub fn global_value(&self, name: &str) -> Option<Val> {
+        let g = self.get_global(name)?;
+        // SAFETY: a funcref global holds 0 or a live FuncData of this store.
+        Some(unsafe { Val::from_bits(g.ty().ty, g.get_bits()) })
+    }
+}
+
+/// Raw ref for a host value (used by tables and globals set from the host).
+pub fn val_to_raw(v: &Val) -> RawRef {
+    match v {
+        Val::FuncRef(f) => f.as_ref().map_or(0, |f| f.to_raw()),
+        Val::ExternRef(r) => ExternRef::to_raw(*r),
+        other => other.to_bits(),
+    }
+}
+
+pub fn is_ref_type(t: ValType) -> bool {
+    t.is_ref()
+}
+
+impl From<TrapKind> for InstantiationError {
+    fn from(k: TrapKind) -> Self {
+        InstantiationError::Trap(k.into())
+    }
+}

@@ -1,0 +1,26 @@
+//! `wamr-common`: the module model and the runtime state shared by the interpreter and
+//! the AOT engine. Start at [`Module::new`] (bytes to model) and [`Instance::with_engine`]
+//! (model to running state); [`vmctx`] documents the layout both engines read.
+
+pub mod global;
+pub mod instance;
+pub mod libcalls;
+pub mod linker;
+pub mod memory;
+pub mod module;
+pub mod store;
+pub mod table;
+pub mod trap;
+pub mod types;
+pub mod vmctx;
+
+pub use global::Global;
+pub use instance::{Instance, InstanceData, InstanceLimits, InstantiationError};
+pub use linker::{Extern, Linker};
+pub use memory::Memory;
+pub use module::{LoadError, Module, ModuleData};
+pub use store::{Caller, Engine, EngineKind, Func, FuncData, Store};
+pub use table::Table;
+pub use trap::{Trap, TrapKind};
+pub use types::{ExternRef, FuncType, GlobalType, Limits, MemoryType, TableType, Val, ValType};
+pub use vmctx::{VMContext, VMOffsets};

@@ -1,0 +1,75 @@
+//! Runtime helpers for the operations both engines delegate instead of inlining:
+//! growth, bulk memory and table operations, segment drops. One implementation, so the
+//! interpreter and AOT code trap identically.
+
+use crate::instance::InstanceData;
+use crate::types::RawRef;
+use crate::{Trap, TrapKind};
+
+pub fn memory_grow(inst: &InstanceData, mem: u32, delta: u32) -> u32 {
+    match inst.memories[mem as usize].grow(u64::from(delta)) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+pub fn memory_fill(inst: &InstanceData, mem: u32, dst: u32, val: u32, len: u32) -> Result<(), Trap> {
+    inst.memories[mem as usize].fill(u64::from(dst), val as u8, u64::from(len))
+}
+
+pub fn memory_copy(inst: &InstanceData, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+    let d = &inst.memories[dst_mem as usize];
+    let s = &inst.memories[src_mem as usize];
+    d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
+}
+
+pub fn memory_init(inst: &InstanceData, mem: u32, seg: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+    let data = inst.data_segment(seg);
+    let end = (src as usize).checked_add(len as usize).filter(|&e| e <= data.len());
+    let end = end.ok_or(Trap::from(TrapKind::MemoryOutOfBounds))?;
+    inst.memories[mem as usize].write(u64::from(dst), &data[src as usize..end])
+}
+
+pub fn data_drop(inst: &InstanceData, seg: u32) {
+    inst.data_dropped.borrow_mut()[seg as usize] = true;
+}
+
+pub fn table_init(inst: &InstanceData, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+    let items = inst.elem_segments.borrow()[seg as usize].clone();
+    let end = (src as usize).checked_add(len as usize).filter(|&e| e <= items.len());
+    let end = end.ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
+    inst.tables[table as usize].init(u64::from(dst), &items[src as usize..end])
+}
+
+pub fn elem_drop(inst: &InstanceData, seg: u32) {
+    inst.elem_segments.borrow_mut()[seg as usize] = std::rc::Rc::from([]);
+}
+
+pub fn table_copy(inst: &InstanceData, dst_t: u32, src_t: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+    let d = &inst.tables[dst_t as usize];
+    let s = &inst.tables[src_t as usize];
+    d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
+}
+
+pub fn table_fill(inst: &InstanceData, table: u32, dst: u32, val: RawRef, len: u32) -> Result<(), Trap> {
+    inst.tables[table as usize].fill(u64::from(dst), val, u64::from(len))
+}
+
+pub fn table_grow(inst: &InstanceData, table: u32, init: RawRef, delta: u32) -> u32 {
+    match inst.tables[table as usize].grow(u64::from(delta), init) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+pub fn table_size(inst: &InstanceData, table: u32) -> u32 {
+    inst.tables[table as usize].size() as u32
+}
+
+pub fn table_get(inst: &InstanceData, table: u32, i: u32) -> Result<RawRef, Trap> {
+    inst.tables[table as usize].get(u64::from(i))
+}
+
+pub fn table_set(inst: &InstanceData, table: u32, i: u32, v: RawRef) -> Result<(), Trap> {
+    inst.tables[table as usize].set(u64::from(i), v)
+}

@@ -1,0 +1,89 @@
+//! The linker: names (module, field) bound to host functions and to other instances'
+//! exports, against which imports are resolved.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::instance::InstanceLimits;
+use crate::store::{Caller, Engine, Store};
+use crate::types::{FuncType, Val};
+use crate::{Func, Global, Instance, Memory, Table, Trap};
+
+/// Something an import can be bound to.
+#[derive(Debug, Clone)]
+pub enum Extern {
+    Func(Func),
+    Memory(Memory),
+    Table(Table),
+    Global(Global),
+}
+
+/// Import resolver; owns the [`Store`] the instances it creates live in and names the
+/// engine that runs them, so `Instance::new(&module, &linker)` is the same call for both
+/// engines.
+pub struct Linker {
+    store: Store,
+    engine: Rc<dyn Engine>,
+    limits: InstanceLimits,
+    defs: HashMap<(String, String), Extern>,
+}
+
+impl std::fmt::Debug for Linker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Linker({:?}, {} names)", self.engine.kind(), self.defs.len())
+    }
+}
+
+impl Linker {
+    pub fn new(engine: Rc<dyn Engine>) -> Linker {
+        Linker { store: Store::new(), engine, limits: InstanceLimits::default(), defs: HashMap::new() }
+    }
+
+    pub fn engine(&self) -> &Rc<dyn Engine> {
+        &self.engine
+    }
+
+    pub fn limits(&self) -> InstanceLimits {
+        self.limits
+    }
+
+    /// Limits applied to instances created from now on.
+    pub fn set_limits(&mut self, limits: InstanceLimits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Binds `module.name` to `ext` (replacing an earlier binding).
+    pub fn define(&mut self, module: &str, name: &str, ext: Extern) -> &mut Self {
+        self.defs.insert((module.to_string(), name.to_string()), ext);
+        self
+    }
+
+    /// Binds `module.name` to a host function.
+    pub fn func(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
+    ) -> &mut Self {
+        let func = self.store.host_func(ty, f);
+        self.define(module, name, Extern::Func(func))
+    }
+
+    /// Makes every export of `instance` importable as `module.<export>`.
+    pub fn instance(&mut self, module: &str, instance: &Instance) -> &mut Self {
+        for (name, ext) in instance.exports() {
+            self.define(module, &name, ext);
+        }
+        self
+    }
+
+    pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
+        self.defs.get(&(module.to_string(), name.to_string()))
+    }
+}

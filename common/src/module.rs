@@ -1,0 +1,499 @@
+//! The owned module model: a validated `.wasm` parsed once into plain data that both
+//! engines (and the AOT image writer) read.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+
+use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
+
+/// Why a module could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The bytes are not a well-formed or valid module (wasmparser's verdict).
+    #[error("invalid module at offset {offset:#x}: {message}")]
+    Invalid { offset: usize, message: String },
+    /// The module is valid but uses something this runtime does not support yet.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+impl From<wasmparser::BinaryReaderError> for LoadError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        LoadError::Invalid { offset: e.offset() as usize, message: e.message().to_string() }
+    }
+}
+
+/// The WebAssembly features this runtime accepts: Wasm 2.0 without SIMD (for now), plus
+/// the small, cheap extensions both engines implement.
+pub fn supported_features() -> WasmFeatures {
+    let mut f = WasmFeatures::WASM2;
+    f.remove(WasmFeatures::SIMD);
+    f.insert(WasmFeatures::EXTENDED_CONST);
+    f
+}
+
+/// One operation of a constant expression (global initialisers, segment offsets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConstOp {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    RefNull(ValType),
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A constant expression as a small stack program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstExpr(pub Box<[ConstOp]>);
+
+impl ConstExpr {
+    fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<Self, LoadError> {
+        use wasmparser::Operator as O;
+        let mut ops = Vec::new();
+        let mut reader = expr.get_operators_reader();
+        while !reader.eof() {
+            let op = match reader.read()? {
+                O::I32Const { value } => ConstOp::I32(value),
+                O::I64Const { value } => ConstOp::I64(value),
+                O::F32Const { value } => ConstOp::F32(value.bits()),
+                O::F64Const { value } => ConstOp::F64(value.bits()),
+                O::RefNull { hty } => ConstOp::RefNull(heap_to_valtype(hty)?),
+                O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+                O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                O::I32Add => ConstOp::I32Add,
+                O::I32Sub => ConstOp::I32Sub,
+                O::I32Mul => ConstOp::I32Mul,
+                O::I64Add => ConstOp::I64Add,
+                O::I64Sub => ConstOp::I64Sub,
+                O::I64Mul => ConstOp::I64Mul,
+                O::End => continue,
+                other => {
+                    return Err(LoadError::Unsupported(format!(
+                        "constant expression operator {other:?}"
+                    )))
+                }
+            };
+            ops.push(op);
+        }
+        Ok(ConstExpr(ops.into()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportKind {
+    Func(u32),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub kind: ImportKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    pub name: String,
+    pub kind: ExportKind,
+    pub index: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Global {
+    pub ty: GlobalType,
+    pub init: ConstExpr,
+}
+
+/// A defined function's body: where its code sits in the module bytes and its locals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuncBody {
+    /// The whole body (locals declaration and code) within [`Module::bytes`].
+    pub range: Range<usize>,
+    /// Declared locals, after the parameters, one entry per local.
+    pub locals: Box<[ValType]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ElemMode {
+    Passive,
+    Active { table: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElemSegment {
+    pub mode: ElemMode,
+    pub ty: ValType,
+    pub items: Box<[ConstExpr]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataMode {
+    Passive,
+    Active { memory: u32, offset: ConstExpr },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSegment {
+    pub mode: DataMode,
+    /// The segment's bytes within [`Module::bytes`].
+    pub range: Range<usize>,
+}
+
+/// A parsed and validated module; cheap to clone (shared).
+#[derive(Debug, Clone)]
+pub struct Module(Arc<ModuleData>);
+
+impl std::ops::Deref for Module {
+    type Target = ModuleData;
+    fn deref(&self) -> &ModuleData {
+        &self.0
+    }
+}
+
+/// The module's contents. Index spaces follow the spec: imports first.
+#[derive(Debug)]
+pub struct ModuleData {
+    pub bytes: Arc<[u8]>,
+    pub types: Vec<FuncType>,
+    pub imports: Vec<Import>,
+    /// Type index of every function, imported ones first.
+    pub funcs: Vec<u32>,
+    pub num_imported_funcs: u32,
+    /// Bodies of the defined functions (index = func index - imported count).
+    pub bodies: Vec<FuncBody>,
+    /// Every table, imported ones first.
+    pub tables: Vec<TableType>,
+    pub num_imported_tables: u32,
+    /// Every memory, imported ones first.
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    /// Types of every global, imported ones first.
+    pub global_types: Vec<GlobalType>,
+    pub num_imported_globals: u32,
+    /// Initialisers of the defined globals.
+    pub globals: Vec<Global>,
+    pub exports: Vec<Export>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    pub start: Option<u32>,
+    pub name: Option<String>,
+    pub func_names: HashMap<u32, String>,
+}
+
+fn heap_to_valtype(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
+    use wasmparser::{AbstractHeapType, HeapType};
+    match h {
+        HeapType::Abstract { ty: AbstractHeapType::Func, .. } => Ok(ValType::FuncRef),
+        HeapType::Abstract { ty: AbstractHeapType::Extern, .. } => Ok(ValType::ExternRef),
+        other => Err(LoadError::Unsupported(format!("heap type {other:?}"))),
+    }
+}
+
+pub(crate) fn ref_to_valtype(r: wasmparser::RefType) -> Result<ValType, LoadError> {
+    heap_to_valtype(r.heap_type())
+}
+
+pub fn convert_valtype(t: wasmparser::ValType) -> Result<ValType, LoadError> {
+    Ok(match t {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) => ref_to_valtype(r)?,
+    })
+}
+
+fn convert_functype(t: &wasmparser::FuncType) -> Result<FuncType, LoadError> {
+    let params = t.params().iter().map(|t| convert_valtype(*t)).collect::<Result<Vec<_>, _>>()?;
+    let results = t.results().iter().map(|t| convert_valtype(*t)).collect::<Result<Vec<_>, _>>()?;
+    Ok(FuncType::new(params, results))
+}
+
+fn convert_table(t: &wasmparser::TableType) -> Result<TableType, LoadError> {
+    if t.table64 || t.shared {
+        return Err(LoadError::Unsupported("64-bit or shared tables".into()));
+    }
+    Ok(TableType {
+        elem: ref_to_valtype(t.element_type)?,
+        limits: Limits { min: t.initial, max: t.maximum },
+    })
+}
+
+fn convert_memory(m: &wasmparser::MemoryType) -> Result<MemoryType, LoadError> {
+    if m.memory64 || m.page_size_log2.is_some() {
+        return Err(LoadError::Unsupported("64-bit memories or custom page sizes".into()));
+    }
+    Ok(MemoryType { limits: Limits { min: m.initial, max: m.maximum }, shared: m.shared })
+}
+
+fn convert_global(g: &wasmparser::GlobalType) -> Result<GlobalType, LoadError> {
+    Ok(GlobalType { ty: convert_valtype(g.content_type)?, mutable: g.mutable })
+}
+
+impl Module {
+    /// Validates `bytes` and builds the module model. Never panics on any input.
+    pub fn new(bytes: &[u8]) -> Result<Module, LoadError> {
+        let _span = tracing::debug_span!("load", size = bytes.len()).entered();
+        {
+            let _v = tracing::debug_span!("validate").entered();
+            Validator::new_with_features(supported_features()).validate_all(bytes)?;
+        }
+        Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(bytes))?)))
+    }
+}
+
+impl ModuleData {
+    fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleData, LoadError> {
+        let mut m = ModuleData {
+            bytes: bytes.clone(),
+            types: Vec::new(),
+            imports: Vec::new(),
+            funcs: Vec::new(),
+            num_imported_funcs: 0,
+            bodies: Vec::new(),
+            tables: Vec::new(),
+            num_imported_tables: 0,
+            memories: Vec::new(),
+            num_imported_memories: 0,
+            global_types: Vec::new(),
+            num_imported_globals: 0,
+            globals: Vec::new(),
+            exports: Vec::new(),
+            elems: Vec::new(),
+            datas: Vec::new(),
+            start: None,
+            name: None,
+            func_names: HashMap::new(),
+        };
+        for payload in Parser::new(0).parse_all(&bytes) {
+            match payload? {
+                Payload::TypeSection(r) => {
+                    for group in r {
+                        for sub in group?.types() {
+                            match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => {
+                                    m.types.push(convert_functype(f)?)
+                                }
+                                _ => return Err(LoadError::Unsupported("GC types".into())),
+                            }
+                        }
+                    }
+                }
+                Payload::ImportSection(r) => {
+                    for imp in r.into_imports() {
+                        let imp = imp?;
+                        let kind = match imp.ty {
+                            wasmparser::TypeRef::Func(t) => {
+                                m.funcs.push(t);
+                                m.num_imported_funcs += 1;
+                                ImportKind::Func(t)
+                            }
+                            wasmparser::TypeRef::Table(t) => {
+                                let t = convert_table(&t)?;
+                                m.tables.push(t);
+                                m.num_imported_tables += 1;
+                                ImportKind::Table(t)
+                            }
+                            wasmparser::TypeRef::Memory(mt) => {
+                                let mt = convert_memory(&mt)?;
+                                m.memories.push(mt);
+                                m.num_imported_memories += 1;
+                                ImportKind::Memory(mt)
+                            }
+                            wasmparser::TypeRef::Global(g) => {
+                                let g = convert_global(&g)?;
+                                m.global_types.push(g);
+                                m.num_imported_globals += 1;
+                                ImportKind::Global(g)
+                            }
+                            other => {
+                                return Err(LoadError::Unsupported(format!("import {other:?}")))
+                            }
+                        };
+                        m.imports.push(Import {
+                            module: imp.module.to_string(),
+                            name: imp.name.to_string(),
+                            kind,
+                        });
+                    }
+                }
+                Payload::FunctionSection(r) => {
+                    for t in r {
+                        m.funcs.push(t?);
+                    }
+                }
+                Payload::TableSection(r) => {
+                    for t in r {
+                        let t = t?;
+                        if !matches!(t.init, wasmparser::TableInit::RefNull) {
+                            return Err(LoadError::Unsupported("table initialisers".into()));
+                        }
+                        m.tables.push(convert_table(&t.ty)?);
+                    }
+                }
+                Payload::MemorySection(r) => {
+                    for mt in r {
+                        m.memories.push(convert_memory(&mt?)?);
+                    }
+                }
+                Payload::GlobalSection(r) => {
+                    for g in r {
+                        let g = g?;
+                        let ty = convert_global(&g.ty)?;
+                        m.global_types.push(ty);
+                        m.globals.push(Global { ty, init: ConstExpr::parse(&g.init_expr)? });
+                    }
+                }
+                Payload::ExportSection(r) => {
+                    for e in r {
+                        let e = e?;
+                        let kind = match e.kind {
+                            wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                                ExportKind::Func
+                            }
+                            wasmparser::ExternalKind::Table => ExportKind::Table,
+                            wasmparser::ExternalKind::Memory => ExportKind::Memory,
+                            wasmparser::ExternalKind::Global => ExportKind::Global,
+                            wasmparser::ExternalKind::Tag => {
+                                return Err(LoadError::Unsupported("tags".into()))
+                            }
+                        };
+                        m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                    }
+                }
+                Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::ElementSection(r) => {
+                    for e in r {
+                        let e = e?;
+                        let mode = match e.kind {
+                            wasmparser::ElementKind::Passive => ElemMode::Passive,
+                            wasmparser::ElementKind::Declared => ElemMode::Declared,
+                            wasmparser::ElementKind::Active { table_index, offset_expr } => {
+                                ElemMode::Active {
+                                    table: table_index.unwrap_or(0),
+                                    offset: ConstExpr::parse(&offset_expr)?,
+                                }
+                            }
+                        };
+                        let (ty, items) = match e.items {
+                            wasmparser::ElementItems::Functions(r) => {
+                                let mut items = Vec::new();
+                                for f in r {
+                                    items.push(ConstExpr(Box::new([ConstOp::RefFunc(f?)])));
+                                }
+                                (ValType::FuncRef, items)
+                            }
+                            wasmparser::ElementItems::Expressions(rt, r) => {
+                                let mut items = Vec::new();
+                                for x in r {
+                                    items.push(ConstExpr::parse(&x?)?);
+                                }
+                                (ref_to_valtype(rt)?, items)
+                            }
+                        };
+                        m.elems.push(ElemSegment { mode, ty, items: items.into() });
+                    }
+                }
+                Payload::DataSection(r) => {
+                    for d in r {
+                        let d = d?;
+                        let mode = match d.kind {
+                            wasmparser::DataKind::Passive => DataMode::Passive,
+                            wasmparser::DataKind::Active { memory_index, offset_expr } => {
+                                DataMode::Active {
+                                    memory: memory_index,
+                                    offset: ConstExpr::parse(&offset_expr)?,
+                                }
+                            }
+                        };
+                        let end = d.range.end as usize;
+                        let start = end - d.data.len();
+                        m.datas.push(DataSegment { mode, range: start..end });
+                    }
+                }
+                Payload::CodeSectionEntry(body) => {
+                    let r = body.range();
+                    let range = r.start as usize..r.end as usize;
+                    let mut locals = Vec::new();
+                    for l in body.get_locals_reader()? {
+                        let (n, t) = l?;
+                        let t = convert_valtype(t)?;
+                        if locals.len() + n as usize > 50_000 {
+                            return Err(LoadError::Unsupported("more than 50000 locals".into()));
+                        }
+                        locals.extend(std::iter::repeat_n(t, n as usize));
+                    }
+                    m.bodies.push(FuncBody { range, locals: locals.into() });
+                }
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                        // Names are best effort: a malformed name section is ignored,
+                        // as the spec requires for custom sections.
+                        let _ = read_names(names, &mut m);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(m)
+    }
+
+    /// The signature of function `index` (imports included).
+    pub fn func_type(&self, index: u32) -> &FuncType {
+        &self.types[self.funcs[index as usize] as usize]
+    }
+
+    /// A function's name from the name section, if present.
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.func_names.get(&index).map(String::as_str)
+    }
+
+    pub fn export(&self, name: &str) -> Option<&Export> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+
+    /// Number of functions defined (not imported) by the module.
+    pub fn num_defined_funcs(&self) -> u32 {
+        self.bodies.len() as u32
+    }
+}
+
+fn read_names(names: wasmparser::NameSectionReader<'_>, m: &mut ModuleData) -> Result<(), LoadError> {
+    for n in names {
+        match n? {
+            wasmparser::Name::Module { name, .. } => m.name = Some(name.to_string()),
+            wasmparser::Name::Function(map) => {
+                for naming in map {
+                    let naming = naming?;
+                    m.func_names.insert(naming.index, naming.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

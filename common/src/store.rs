@@ -1,0 +1,237 @@
+//! The store: owner of every function object, instance and signature id that a group of
+//! linked instances share. A `Linker` creates one; every handle keeps it alive.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::ptr::NonNull;
+use std::rc::Rc;
+
+use crate::instance::InstanceData;
+use crate::types::{FuncType, Val};
+use crate::vmctx::VMContext;
+use crate::{Memory, Trap};
+
+/// Which engine runs a wasm function; engines take fast paths for their own functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum EngineKind {
+    Host = 0,
+    Interp = 1,
+    Aot = 2,
+}
+
+/// A host function: arguments in, results written to the given slice.
+pub type HostFunc = Rc<dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap>>;
+
+/// What a host function sees of its caller.
+pub struct Caller<'a> {
+    pub(crate) instance: Option<&'a InstanceData>,
+}
+
+impl<'a> Caller<'a> {
+    /// A caller with no instance (calls made directly by the embedder).
+    pub fn none() -> Caller<'static> {
+        Caller { instance: None }
+    }
+    /// # Safety
+    /// `instance` must be null or point to a live instance.
+    pub unsafe fn from_instance(instance: *const InstanceData) -> Caller<'a> {
+        // SAFETY: forwarded from the caller.
+        Caller { instance: unsafe { instance.as_ref() } }
+    }
+    /// Memory 0 of the calling instance (what WASI functions read and write).
+    pub fn memory(&self) -> Option<&Memory> {
+        self.instance.and_then(|i| i.memories.first())
+    }
+    pub fn instance(&self) -> Option<&InstanceData> {
+        self.instance
+    }
+}
+
+/// One function object. Its address is its `funcref` value.
+#[repr(C)]
+pub struct FuncData {
+    /// Store-wide signature id (equal ids = equal types).
+    pub type_id: u32,
+    pub engine: EngineKind,
+    /// The owning instance's vmctx (null for host functions).
+    pub vmctx: *mut VMContext,
+    /// Engine-specific entry (interpreter: its function entry; AOT: the code address).
+    pub entry: *const (),
+    /// Function index within its module (wasm functions).
+    pub index: u32,
+    pub ty: FuncType,
+    pub host: Option<HostFunc>,
+    /// The owning store (set by `Store::alloc_func`).
+    pub(crate) store: *const StoreInner,
+}
+
+impl fmt::Debug for FuncData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FuncData({:?} #{} {})", self.engine, self.index, self.ty)
+    }
+}
+
+/// An engine: what a wasm function needs to run.
+pub trait Engine: 'static {
+    fn kind(&self) -> EngineKind;
+    /// Prepares per-instance code state. Returns the state (kept by the instance) and
+    /// one entry pointer per defined function (stored in its [`FuncData::entry`]).
+    fn prepare(&self, instance: &InstanceData) -> Result<(Box<dyn Any>, Vec<*const ()>), String>;
+    /// Calls `func` (a wasm function of this engine) with type-checked `args`.
+    fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap>;
+}
+
+#[derive(Default)]
+pub(crate) struct StoreInner {
+    funcs: RefCell<Vec<Box<FuncData>>>,
+    instances: RefCell<Vec<Box<InstanceData>>>,
+    type_ids: RefCell<HashMap<FuncType, u32>>,
+}
+
+/// The owner of functions and instances. Cheap to clone (a shared handle).
+#[derive(Clone, Default)]
+pub struct Store(pub(crate) Rc<StoreInner>);
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Store({} funcs)", self.0.funcs.borrow().len())
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// The store-wide id of a signature.
+    pub fn type_id(&self, ty: &FuncType) -> u32 {
+        let mut ids = self.0.type_ids.borrow_mut();
+        let next = ids.len() as u32;
+        *ids.entry(ty.clone()).or_insert(next)
+    }
+
+    pub(crate) fn alloc_func(&self, mut data: FuncData) -> Func {
+        data.store = Rc::as_ptr(&self.0);
+        let mut boxed = Box::new(data);
+        let ptr = NonNull::from(&mut *boxed);
+        self.0.funcs.borrow_mut().push(boxed);
+        Func { data: ptr, store: self.clone() }
+    }
+
+    /// Keeps an instance alive as long as the store, and gives its stable address.
+    pub(crate) fn adopt_instance(&self, inst: Box<InstanceData>) -> NonNull<InstanceData> {
+        let ptr = NonNull::from(&*inst);
+        self.0.instances.borrow_mut().push(inst);
+        ptr
+    }
+
+    /// Creates a host function.
+    pub fn host_func(
+        &self,
+        ty: FuncType,
+        f: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
+    ) -> Func {
+        let type_id = self.type_id(&ty);
+        self.alloc_func(FuncData {
+            type_id,
+            engine: EngineKind::Host,
+            vmctx: std::ptr::null_mut(),
+            entry: std::ptr::null(),
+            index: 0,
+            ty,
+            host: Some(Rc::new(f)),
+            store: std::ptr::null(),
+        })
+    }
+}
+
+/// A function handle. Its raw form (`to_raw`) is what tables and `funcref` slots hold.
+#[derive(Clone)]
+pub struct Func {
+    data: NonNull<FuncData>,
+    store: Store,
+}
+
+impl PartialEq for Func {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+    }
+}
+
+impl fmt::Debug for Func {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.data())
+    }
+}
+
+impl Func {
+    pub fn data(&self) -> &FuncData {
+        // SAFETY: FuncData lives in the store, which this handle keeps alive.
+        unsafe { self.data.as_ref() }
+    }
+    pub fn ty(&self) -> &FuncType {
+        &self.data().ty
+    }
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn to_raw(&self) -> u64 {
+        self.data.as_ptr() as u64
+    }
+
+    /// Rebuilds a handle from a raw funcref.
+    ///
+    /// # Safety
+    /// `raw` must be 0 or a value from [`Func::to_raw`] of a function whose store is alive.
+    pub unsafe fn from_raw(raw: u64) -> Option<Func> {
+        let data = NonNull::new(raw as *mut FuncData)?;
+        // SAFETY: by the contract the FuncData is alive.
+        let store = unsafe { store_of(data) };
+        Some(Func { data, store })
+    }
+
+    /// Calls the function from the host.
+    pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        let ty = self.ty();
+        if args.len() != ty.params().len()
+            || args.iter().zip(ty.params()).any(|(a, t)| a.ty() != *t)
+        {
+            return Err(Trap::host(format!(
+                "argument mismatch: expected {}, got {:?}",
+                ty, args
+            )));
+        }
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
+        call_func_data(self.data(), args, &mut results)?;
+        Ok(results)
+    }
+}
+
+/// Calls any function object: host closure or the owning engine.
+pub fn call_func_data(data: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+    match &data.host {
+        Some(h) => h(&mut Caller::none(), args, results),
+        None => {
+            // SAFETY: a wasm FuncData's vmctx points into its live instance.
+            let inst = unsafe { &*(*data.vmctx).instance };
+            inst.engine.call(data, args, results)
+        }
+    }
+}
+
+/// The store a live FuncData belongs to.
+///
+/// # Safety
+/// `data` must point to a live FuncData.
+unsafe fn store_of(data: NonNull<FuncData>) -> Store {
+    // SAFETY: forwarded; `store` was set from a live `Rc<StoreInner>` by `alloc_func`,
+    // and the store outlives its functions, so bumping its count is sound.
+    unsafe {
+        let raw = data.as_ref().store;
+        Rc::increment_strong_count(raw);
+        Store(Rc::from_raw(raw))
+    }
+}

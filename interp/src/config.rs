@@ -1,0 +1,77 @@
+//! Interpreter options.
+
+use std::str::FromStr;
+
+/// How control passes from one handler to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Threaded where the compiler guarantees sibling calls (optimised builds on x86-64
+    /// and aarch64), the loop elsewhere.
+    Auto,
+    /// Each handler ends by calling the next one (a jump after sibling-call optimisation).
+    Threaded,
+    /// A portable loop calls each handler and takes back the next instruction.
+    Loop,
+}
+
+/// Which handler table runs the bytecode; the bytecode is the same for all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerSet {
+    /// The best set this CPU supports.
+    Auto,
+    /// Plain x86-64 / aarch64 code.
+    Generic,
+    /// x86-64 with BMI1, LZCNT and POPCNT (`tzcnt`, `lzcnt`, `popcnt` instructions).
+    Bmi,
+}
+
+impl FromStr for Dispatch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Dispatch::Auto),
+            "threaded" => Ok(Dispatch::Threaded),
+            "loop" => Ok(Dispatch::Loop),
+            _ => Err(format!("unknown dispatch `{s}` (expected auto, threaded or loop)")),
+        }
+    }
+}
+
+impl FromStr for HandlerSet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(HandlerSet::Auto),
+            "generic" => Ok(HandlerSet::Generic),
+            "bmi" => Ok(HandlerSet::Bmi),
+            _ => Err(format!("unknown handler set `{s}` (expected auto, generic or bmi)")),
+        }
+    }
+}
+
+/// Interpreter configuration. `Default` reads `WAMR_DISPATCH` and `WAMR_HANDLERS` from the
+/// environment so users and tests can force a dispatcher or handler set.
+#[derive(Debug, Clone)]
+pub struct InterpConfig {
+    pub dispatch: Dispatch,
+    pub handlers: HandlerSet,
+    /// Translate every function at instantiation instead of on first call.
+    pub eager: bool,
+    /// Deepest wasm call nesting before "call stack exhausted".
+    pub max_call_depth: usize,
+    /// Size of the value stack in 8-byte slots.
+    pub stack_slots: usize,
+}
+
+impl Default for InterpConfig {
+    fn default() -> Self {
+        let env = |k: &str| std::env::var(k).ok();
+        InterpConfig {
+            dispatch: env("WAMR_DISPATCH").and_then(|v| v.parse().ok()).unwrap_or(Dispatch::Auto),
+            handlers: env("WAMR_HANDLERS").and_then(|v| v.parse().ok()).unwrap_or(HandlerSet::Auto),
+            eager: false,
+            max_call_depth: 20_000,
+            stack_slots: 4 << 20,
+        }
+    }
+}
