@@ -32,7 +32,10 @@ impl PartialEq for Global {
 
 impl Global {
     pub fn new(ty: GlobalType, bits: u64) -> Global {
-        Global(Rc::new(GlobalInner { cell: UnsafeCell::new(GlobalCell([bits, 0])), ty }))
+        Global(Rc::new(GlobalInner {
+            cell: UnsafeCell::new(GlobalCell([bits, 0])),
+            ty,
+        }))
     }
     pub fn ty(&self) -> GlobalType {
         self.0.ty

@@ -167,7 +167,10 @@ impl Instance {
                 unlinkable(format!("unknown import: {}.{}", imp.module, imp.name))
             })?;
             let incompatible = || {
-                unlinkable(format!("incompatible import type: {}.{}", imp.module, imp.name))
+                unlinkable(format!(
+                    "incompatible import type: {}.{}",
+                    imp.module, imp.name
+                ))
             };
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
@@ -215,7 +218,9 @@ impl Instance {
         let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
         let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
         let vmctx = Box::new(VMContext {
-            memory: memories.first().map_or(std::ptr::null_mut(), |mem| mem.def_ptr()),
+            memory: memories
+                .first()
+                .map_or(std::ptr::null_mut(), |mem| mem.def_ptr()),
             globals: std::ptr::null(),
             tables: std::ptr::null(),
             funcs: std::ptr::null(),
@@ -338,7 +343,10 @@ impl Instance {
     /// Every export, in module order.
     pub fn exports(&self) -> Vec<(String, Extern)> {
         let m = &self.data().module;
-        m.exports.iter().filter_map(|e| Some((e.name.clone(), self.get_export(&e.name)?))).collect()
+        m.exports
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), self.get_export(&e.name)?)))
+            .collect()
     }
 
     pub fn get_func(&self, name: &str) -> Option<Func> {

@@ -13,19 +13,41 @@ pub fn memory_grow(inst: &InstanceData, mem: u32, delta: u32) -> u32 {
     }
 }
 
-pub fn memory_fill(inst: &InstanceData, mem: u32, dst: u32, val: u32, len: u32) -> Result<(), Trap> {
+pub fn memory_fill(
+    inst: &InstanceData,
+    mem: u32,
+    dst: u32,
+    val: u32,
+    len: u32,
+) -> Result<(), Trap> {
     inst.memories[mem as usize].fill(u64::from(dst), val as u8, u64::from(len))
 }
 
-pub fn memory_copy(inst: &InstanceData, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+pub fn memory_copy(
+    inst: &InstanceData,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
     let d = &inst.memories[dst_mem as usize];
     let s = &inst.memories[src_mem as usize];
     d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
 }
 
-pub fn memory_init(inst: &InstanceData, mem: u32, seg: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+pub fn memory_init(
+    inst: &InstanceData,
+    mem: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
     let data = inst.data_segment(seg);
-    let end = (src as usize).checked_add(len as usize).filter(|&e| e <= data.len());
+    let end = (src as usize)
+        .checked_add(len as usize)
+        .filter(|&e| e <= data.len());
     let end = end.ok_or(Trap::from(TrapKind::MemoryOutOfBounds))?;
     inst.memories[mem as usize].write(u64::from(dst), &data[src as usize..end])
 }
@@ -34,9 +56,18 @@ pub fn data_drop(inst: &InstanceData, seg: u32) {
     inst.data_dropped.borrow_mut()[seg as usize] = true;
 }
 
-pub fn table_init(inst: &InstanceData, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+pub fn table_init(
+    inst: &InstanceData,
+    table: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
     let items = inst.elem_segments.borrow()[seg as usize].clone();
-    let end = (src as usize).checked_add(len as usize).filter(|&e| e <= items.len());
+    let end = (src as usize)
+        .checked_add(len as usize)
+        .filter(|&e| e <= items.len());
     let end = end.ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
     inst.tables[table as usize].init(u64::from(dst), &items[src as usize..end])
 }
@@ -45,13 +76,26 @@ pub fn elem_drop(inst: &InstanceData, seg: u32) {
     inst.elem_segments.borrow_mut()[seg as usize] = std::rc::Rc::from([]);
 }
 
-pub fn table_copy(inst: &InstanceData, dst_t: u32, src_t: u32, dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+pub fn table_copy(
+    inst: &InstanceData,
+    dst_t: u32,
+    src_t: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
     let d = &inst.tables[dst_t as usize];
     let s = &inst.tables[src_t as usize];
     d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
 }
 
-pub fn table_fill(inst: &InstanceData, table: u32, dst: u32, val: RawRef, len: u32) -> Result<(), Trap> {
+pub fn table_fill(
+    inst: &InstanceData,
+    table: u32,
+    dst: u32,
+    val: RawRef,
+    len: u32,
+) -> Result<(), Trap> {
     inst.tables[table as usize].fill(u64::from(dst), val, u64::from(len))
 }
 

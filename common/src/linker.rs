@@ -30,13 +30,23 @@ pub struct Linker {
 
 impl std::fmt::Debug for Linker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Linker({:?}, {} names)", self.engine.kind(), self.defs.len())
+        write!(
+            f,
+            "Linker({:?}, {} names)",
+            self.engine.kind(),
+            self.defs.len()
+        )
     }
 }
 
 impl Linker {
     pub fn new(engine: Rc<dyn Engine>) -> Linker {
-        Linker { store: Store::new(), engine, limits: InstanceLimits::default(), defs: HashMap::new() }
+        Linker {
+            store: Store::new(),
+            engine,
+            limits: InstanceLimits::default(),
+            defs: HashMap::new(),
+        }
     }
 
     pub fn engine(&self) -> &Rc<dyn Engine> {
@@ -59,7 +69,8 @@ impl Linker {
 
     /// Binds `module.name` to `ext` (replacing an earlier binding).
     pub fn define(&mut self, module: &str, name: &str, ext: Extern) -> &mut Self {
-        self.defs.insert((module.to_string(), name.to_string()), ext);
+        self.defs
+            .insert((module.to_string(), name.to_string()), ext);
         self
     }
 

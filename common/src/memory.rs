@@ -85,7 +85,10 @@ impl Memory {
             return Err("cannot reserve address space for a linear memory".into());
         }
         let mem = Memory(Rc::new(MemoryInner {
-            def: UnsafeCell::new(MemoryDef { base: base.cast(), size: 0 }),
+            def: UnsafeCell::new(MemoryDef {
+                base: base.cast(),
+                size: 0,
+            }),
             ty,
             max_pages,
         }));
@@ -102,7 +105,11 @@ impl Memory {
         }
         // SAFETY: [base, base+new_size) lies within our reservation (new_size <= 4 GiB).
         let rc = unsafe {
-            libc::mprotect(def.base.cast(), new_size as usize, libc::PROT_READ | libc::PROT_WRITE)
+            libc::mprotect(
+                def.base.cast(),
+                new_size as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
         };
         if rc != 0 {
             return false;
@@ -124,7 +131,10 @@ impl Memory {
 
     pub fn ty(&self) -> MemoryType {
         MemoryType {
-            limits: crate::types::Limits { min: self.pages(), max: self.0.ty.limits.max },
+            limits: crate::types::Limits {
+                min: self.pages(),
+                max: self.0.ty.limits.max,
+            },
             shared: self.0.ty.shared,
         }
     }
@@ -162,7 +172,11 @@ impl Memory {
         }
         // SAFETY: bounds checked above; the range is committed and readable.
         unsafe {
-            std::ptr::copy_nonoverlapping(self.def().base.add(offset as usize), buf.as_mut_ptr(), buf.len())
+            std::ptr::copy_nonoverlapping(
+                self.def().base.add(offset as usize),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
         };
         Ok(())
     }
@@ -175,7 +189,11 @@ impl Memory {
         }
         // SAFETY: bounds checked above; the range is committed and writable.
         unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.def().base.add(offset as usize), data.len())
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.def().base.add(offset as usize),
+                data.len(),
+            )
         };
         Ok(())
     }
@@ -198,9 +216,17 @@ impl Memory {
     }
 
     /// `memory.copy` from `src` (possibly another memory) into this one; overlap-safe.
-    pub fn copy_from(&self, src_mem: &Memory, dst: u64, src: u64, len: u64) -> Result<(), crate::Trap> {
+    pub fn copy_from(
+        &self,
+        src_mem: &Memory,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), crate::Trap> {
         if dst.checked_add(len).is_none_or(|e| e > self.size_bytes())
-            || src.checked_add(len).is_none_or(|e| e > src_mem.size_bytes())
+            || src
+                .checked_add(len)
+                .is_none_or(|e| e > src_mem.size_bytes())
         {
             return Err(crate::TrapKind::MemoryOutOfBounds.into());
         }

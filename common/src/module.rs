@@ -22,7 +22,10 @@ pub enum LoadError {
 
 impl From<wasmparser::BinaryReaderError> for LoadError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        LoadError::Invalid { offset: e.offset() as usize, message: e.message().to_string() }
+        LoadError::Invalid {
+            offset: e.offset() as usize,
+            message: e.message().to_string(),
+        }
     }
 }
 
@@ -206,8 +209,14 @@ pub struct ModuleData {
 fn heap_to_valtype(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
     use wasmparser::{AbstractHeapType, HeapType};
     match h {
-        HeapType::Abstract { ty: AbstractHeapType::Func, .. } => Ok(ValType::FuncRef),
-        HeapType::Abstract { ty: AbstractHeapType::Extern, .. } => Ok(ValType::ExternRef),
+        HeapType::Abstract {
+            ty: AbstractHeapType::Func,
+            ..
+        } => Ok(ValType::FuncRef),
+        HeapType::Abstract {
+            ty: AbstractHeapType::Extern,
+            ..
+        } => Ok(ValType::ExternRef),
         other => Err(LoadError::Unsupported(format!("heap type {other:?}"))),
     }
 }
@@ -228,8 +237,16 @@ pub fn convert_valtype(t: wasmparser::ValType) -> Result<ValType, LoadError> {
 }
 
 fn convert_functype(t: &wasmparser::FuncType) -> Result<FuncType, LoadError> {
-    let params = t.params().iter().map(|t| convert_valtype(*t)).collect::<Result<Vec<_>, _>>()?;
-    let results = t.results().iter().map(|t| convert_valtype(*t)).collect::<Result<Vec<_>, _>>()?;
+    let params = t
+        .params()
+        .iter()
+        .map(|t| convert_valtype(*t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = t
+        .results()
+        .iter()
+        .map(|t| convert_valtype(*t))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FuncType::new(params, results))
 }
 
@@ -239,19 +256,33 @@ fn convert_table(t: &wasmparser::TableType) -> Result<TableType, LoadError> {
     }
     Ok(TableType {
         elem: ref_to_valtype(t.element_type)?,
-        limits: Limits { min: t.initial, max: t.maximum },
+        limits: Limits {
+            min: t.initial,
+            max: t.maximum,
+        },
     })
 }
 
 fn convert_memory(m: &wasmparser::MemoryType) -> Result<MemoryType, LoadError> {
     if m.memory64 || m.page_size_log2.is_some() {
-        return Err(LoadError::Unsupported("64-bit memories or custom page sizes".into()));
+        return Err(LoadError::Unsupported(
+            "64-bit memories or custom page sizes".into(),
+        ));
     }
-    Ok(MemoryType { limits: Limits { min: m.initial, max: m.maximum }, shared: m.shared })
+    Ok(MemoryType {
+        limits: Limits {
+            min: m.initial,
+            max: m.maximum,
+        },
+        shared: m.shared,
+    })
 }
 
 fn convert_global(g: &wasmparser::GlobalType) -> Result<GlobalType, LoadError> {
-    Ok(GlobalType { ty: convert_valtype(g.content_type)?, mutable: g.mutable })
+    Ok(GlobalType {
+        ty: convert_valtype(g.content_type)?,
+        mutable: g.mutable,
+    })
 }
 
 impl Module {
@@ -262,7 +293,9 @@ impl Module {
             let _v = tracing::debug_span!("validate").entered();
             Validator::new_with_features(supported_features()).validate_all(bytes)?;
         }
-        Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(bytes))?)))
+        Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
+            bytes,
+        ))?)))
     }
 }
 
@@ -365,16 +398,18 @@ impl ModuleData {
                         let g = g?;
                         let ty = convert_global(&g.ty)?;
                         m.global_types.push(ty);
-                        m.globals.push(Global { ty, init: ConstExpr::parse(&g.init_expr)? });
+                        m.globals.push(Global {
+                            ty,
+                            init: ConstExpr::parse(&g.init_expr)?,
+                        });
                     }
                 }
                 Payload::ExportSection(r) => {
                     for e in r {
                         let e = e?;
                         let kind = match e.kind {
-                            wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
-                                ExportKind::Func
-                            }
+                            wasmparser::ExternalKind::Func
+                            | wasmparser::ExternalKind::FuncExact => ExportKind::Func,
                             wasmparser::ExternalKind::Table => ExportKind::Table,
                             wasmparser::ExternalKind::Memory => ExportKind::Memory,
                             wasmparser::ExternalKind::Global => ExportKind::Global,
@@ -382,7 +417,11 @@ impl ModuleData {
                                 return Err(LoadError::Unsupported("tags".into()))
                             }
                         };
-                        m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                        m.exports.push(Export {
+                            name: e.name.to_string(),
+                            kind,
+                            index: e.index,
+                        });
                     }
                 }
                 Payload::StartSection { func, .. } => m.start = Some(func),
@@ -392,12 +431,13 @@ impl ModuleData {
                         let mode = match e.kind {
                             wasmparser::ElementKind::Passive => ElemMode::Passive,
                             wasmparser::ElementKind::Declared => ElemMode::Declared,
-                            wasmparser::ElementKind::Active { table_index, offset_expr } => {
-                                ElemMode::Active {
-                                    table: table_index.unwrap_or(0),
-                                    offset: ConstExpr::parse(&offset_expr)?,
-                                }
-                            }
+                            wasmparser::ElementKind::Active {
+                                table_index,
+                                offset_expr,
+                            } => ElemMode::Active {
+                                table: table_index.unwrap_or(0),
+                                offset: ConstExpr::parse(&offset_expr)?,
+                            },
                         };
                         let (ty, items) = match e.items {
                             wasmparser::ElementItems::Functions(r) => {
@@ -415,7 +455,11 @@ impl ModuleData {
                                 (ref_to_valtype(rt)?, items)
                             }
                         };
-                        m.elems.push(ElemSegment { mode, ty, items: items.into() });
+                        m.elems.push(ElemSegment {
+                            mode,
+                            ty,
+                            items: items.into(),
+                        });
                     }
                 }
                 Payload::DataSection(r) => {
@@ -423,16 +467,20 @@ impl ModuleData {
                         let d = d?;
                         let mode = match d.kind {
                             wasmparser::DataKind::Passive => DataMode::Passive,
-                            wasmparser::DataKind::Active { memory_index, offset_expr } => {
-                                DataMode::Active {
-                                    memory: memory_index,
-                                    offset: ConstExpr::parse(&offset_expr)?,
-                                }
-                            }
+                            wasmparser::DataKind::Active {
+                                memory_index,
+                                offset_expr,
+                            } => DataMode::Active {
+                                memory: memory_index,
+                                offset: ConstExpr::parse(&offset_expr)?,
+                            },
                         };
                         let end = d.range.end as usize;
                         let start = end - d.data.len();
-                        m.datas.push(DataSegment { mode, range: start..end });
+                        m.datas.push(DataSegment {
+                            mode,
+                            range: start..end,
+                        });
                     }
                 }
                 Payload::CodeSectionEntry(body) => {
@@ -447,7 +495,10 @@ impl ModuleData {
                         }
                         locals.extend(std::iter::repeat_n(t, n as usize));
                     }
-                    m.bodies.push(FuncBody { range, locals: locals.into() });
+                    m.bodies.push(FuncBody {
+                        range,
+                        locals: locals.into(),
+                    });
                 }
                 Payload::CustomSection(c) => {
                     if let wasmparser::KnownCustom::Name(names) = c.as_known() {
@@ -482,7 +533,10 @@ impl ModuleData {
     }
 }
 
-fn read_names(names: wasmparser::NameSectionReader<'_>, m: &mut ModuleData) -> Result<(), LoadError> {
+fn read_names(
+    names: wasmparser::NameSectionReader<'_>,
+    m: &mut ModuleData,
+) -> Result<(), LoadError> {
     for n in names {
         match n? {
             wasmparser::Name::Module { name, .. } => m.name = Some(name.to_string()),

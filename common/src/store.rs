@@ -39,7 +39,9 @@ impl<'a> Caller<'a> {
     /// `instance` must be null or point to a live instance.
     pub unsafe fn from_instance(instance: *const InstanceData) -> Caller<'a> {
         // SAFETY: forwarded from the caller.
-        Caller { instance: unsafe { instance.as_ref() } }
+        Caller {
+            instance: unsafe { instance.as_ref() },
+        }
     }
     /// Memory 0 of the calling instance (what WASI functions read and write).
     pub fn memory(&self) -> Option<&Memory> {
@@ -118,7 +120,10 @@ impl Store {
         let mut boxed = Box::new(data);
         let ptr = NonNull::from(&mut *boxed);
         self.0.funcs.borrow_mut().push(boxed);
-        Func { data: ptr, store: self.clone() }
+        Func {
+            data: ptr,
+            store: self.clone(),
+        }
     }
 
     /// Keeps an instance alive as long as the store, and gives its stable address.

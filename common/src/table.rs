@@ -42,10 +42,16 @@ impl PartialEq for Table {
 impl Table {
     pub fn new(ty: TableType, init: RawRef) -> Result<Table, String> {
         if ty.limits.min > MAX_TABLE_ELEMS {
-            return Err(format!("table of {} elements exceeds the runtime limit", ty.limits.min));
+            return Err(format!(
+                "table of {} elements exceeds the runtime limit",
+                ty.limits.min
+            ));
         }
         let mut elems = vec![init; ty.limits.min as usize];
-        let def = TableDef { base: elems.as_mut_ptr(), len: elems.len() as u64 };
+        let def = TableDef {
+            base: elems.as_mut_ptr(),
+            len: elems.len() as u64,
+        };
         Ok(Table(Rc::new(TableInner {
             def: UnsafeCell::new(def),
             elems: UnsafeCell::new(elems),
@@ -63,7 +69,10 @@ impl Table {
         let elems = self.elems();
         // SAFETY: see `elems`.
         unsafe {
-            *self.0.def.get() = TableDef { base: elems.as_mut_ptr(), len: elems.len() as u64 };
+            *self.0.def.get() = TableDef {
+                base: elems.as_mut_ptr(),
+                len: elems.len() as u64,
+            };
         }
     }
 
@@ -72,7 +81,13 @@ impl Table {
     }
 
     pub fn ty(&self) -> TableType {
-        TableType { elem: self.0.ty.elem, limits: Limits { min: self.size(), max: self.0.ty.limits.max } }
+        TableType {
+            elem: self.0.ty.elem,
+            limits: Limits {
+                min: self.size(),
+                max: self.0.ty.limits.max,
+            },
+        }
     }
 
     pub fn size(&self) -> u64 {
@@ -80,11 +95,17 @@ impl Table {
     }
 
     pub fn get(&self, i: u64) -> Result<RawRef, Trap> {
-        self.elems().get(i as usize).copied().ok_or(TrapKind::TableOutOfBounds.into())
+        self.elems()
+            .get(i as usize)
+            .copied()
+            .ok_or(TrapKind::TableOutOfBounds.into())
     }
 
     pub fn set(&self, i: u64, v: RawRef) -> Result<(), Trap> {
-        let slot = self.elems().get_mut(i as usize).ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
+        let slot = self
+            .elems()
+            .get_mut(i as usize)
+            .ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
         *slot = v;
         Ok(())
     }
@@ -93,7 +114,13 @@ impl Table {
     pub fn grow(&self, delta: u64, init: RawRef) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        let max = self.0.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(MAX_TABLE_ELEMS);
+        let max = self
+            .0
+            .ty
+            .limits
+            .max
+            .unwrap_or(u64::from(u32::MAX))
+            .min(MAX_TABLE_ELEMS);
         if new > max {
             return None;
         }
@@ -103,7 +130,10 @@ impl Table {
     }
 
     pub fn fill(&self, dst: u64, val: RawRef, len: u64) -> Result<(), Trap> {
-        let end = dst.checked_add(len).filter(|&e| e <= self.size()).ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
+        let end = dst
+            .checked_add(len)
+            .filter(|&e| e <= self.size())
+            .ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
         self.elems()[dst as usize..end as usize].fill(val);
         Ok(())
     }
@@ -111,10 +141,17 @@ impl Table {
     /// `table.copy` from `src_table` (possibly this one); overlap-safe.
     pub fn copy_from(&self, src_table: &Table, dst: u64, src: u64, len: u64) -> Result<(), Trap> {
         let oob = || Trap::from(TrapKind::TableOutOfBounds);
-        let dst_end = dst.checked_add(len).filter(|&e| e <= self.size()).ok_or_else(oob)?;
-        let src_end = src.checked_add(len).filter(|&e| e <= src_table.size()).ok_or_else(oob)?;
+        let dst_end = dst
+            .checked_add(len)
+            .filter(|&e| e <= self.size())
+            .ok_or_else(oob)?;
+        let src_end = src
+            .checked_add(len)
+            .filter(|&e| e <= src_table.size())
+            .ok_or_else(oob)?;
         if Rc::ptr_eq(&self.0, &src_table.0) {
-            self.elems().copy_within(src as usize..src_end as usize, dst as usize);
+            self.elems()
+                .copy_within(src as usize..src_end as usize, dst as usize);
         } else {
             let from = src_table.elems()[src as usize..src_end as usize].to_vec();
             self.elems()[dst as usize..dst_end as usize].copy_from_slice(&from);
@@ -124,7 +161,9 @@ impl Table {
 
     /// Writes `items` at `dst` (`table.init`), bounds-checked first.
     pub fn init(&self, dst: u64, items: &[RawRef]) -> Result<(), Trap> {
-        let end = dst.checked_add(items.len() as u64).filter(|&e| e <= self.size());
+        let end = dst
+            .checked_add(items.len() as u64)
+            .filter(|&e| e <= self.size());
         let end = end.ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
         self.elems()[dst as usize..end as usize].copy_from_slice(items);
         Ok(())

@@ -53,15 +53,30 @@ pub struct Trap {
 
 impl Trap {
     pub fn new(kind: TrapKind) -> Self {
-        Trap { kind, detail: None, exit_code: 0, backtrace: Vec::new() }
+        Trap {
+            kind,
+            detail: None,
+            exit_code: 0,
+            backtrace: Vec::new(),
+        }
     }
     /// A trap raised by a host function, with its message.
     pub fn host(msg: impl Into<String>) -> Self {
-        Trap { kind: TrapKind::Host, detail: Some(msg.into()), exit_code: 0, backtrace: Vec::new() }
+        Trap {
+            kind: TrapKind::Host,
+            detail: Some(msg.into()),
+            exit_code: 0,
+            backtrace: Vec::new(),
+        }
     }
     /// A request to end the program with `code` (WASI `proc_exit`).
     pub fn exit(code: i32) -> Self {
-        Trap { kind: TrapKind::Exit, detail: None, exit_code: code, backtrace: Vec::new() }
+        Trap {
+            kind: TrapKind::Exit,
+            detail: None,
+            exit_code: code,
+            backtrace: Vec::new(),
+        }
     }
     pub fn kind(&self) -> TrapKind {
         self.kind

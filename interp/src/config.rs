@@ -32,7 +32,9 @@ impl FromStr for Dispatch {
             "auto" => Ok(Dispatch::Auto),
             "threaded" => Ok(Dispatch::Threaded),
             "loop" => Ok(Dispatch::Loop),
-            _ => Err(format!("unknown dispatch `{s}` (expected auto, threaded or loop)")),
+            _ => Err(format!(
+                "unknown dispatch `{s}` (expected auto, threaded or loop)"
+            )),
         }
     }
 }
@@ -44,7 +46,9 @@ impl FromStr for HandlerSet {
             "auto" => Ok(HandlerSet::Auto),
             "generic" => Ok(HandlerSet::Generic),
             "bmi" => Ok(HandlerSet::Bmi),
-            _ => Err(format!("unknown handler set `{s}` (expected auto, generic or bmi)")),
+            _ => Err(format!(
+                "unknown handler set `{s}` (expected auto, generic or bmi)"
+            )),
         }
     }
 }
@@ -67,8 +71,12 @@ impl Default for InterpConfig {
     fn default() -> Self {
         let env = |k: &str| std::env::var(k).ok();
         InterpConfig {
-            dispatch: env("WAMR_DISPATCH").and_then(|v| v.parse().ok()).unwrap_or(Dispatch::Auto),
-            handlers: env("WAMR_HANDLERS").and_then(|v| v.parse().ok()).unwrap_or(HandlerSet::Auto),
+            dispatch: env("WAMR_DISPATCH")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(Dispatch::Auto),
+            handlers: env("WAMR_HANDLERS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(HandlerSet::Auto),
             eager: false,
             max_call_depth: 20_000,
             stack_slots: 4 << 20,

@@ -1,0 +1,161 @@
+//! The interpreter as a [`wamr_common::Engine`]: per-instance function entries and the
+//! handler table chosen at start-up.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+
+use wamr_common::module::ModuleData;
+use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
+
+use crate::exec::{self, FuncEntry, Handlers, Op};
+use crate::translate::translate;
+use crate::{Dispatch, HandlerSet, InterpConfig};
+
+/// Per-instance interpreter state: one entry per function (imports first) and the
+/// translated code they point to.
+#[derive(Debug)]
+pub struct InterpInstance {
+    pub entries: Box<[FuncEntry]>,
+    code: RefCell<Vec<Box<[u32]>>>,
+}
+
+impl InterpInstance {
+    pub fn new(m: &ModuleData) -> Box<InterpInstance> {
+        let entries: Box<[FuncEntry]> = (0..m.funcs.len() as u32)
+            .map(|i| {
+                let ty = m.func_type(i);
+                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
+                let (op, nl) = match i.checked_sub(m.num_imported_funcs) {
+                    None => (Op::call_imported, 0),
+                    Some(d) => (Op::lazy_compile, m.bodies[d as usize].locals.len() as u32),
+                };
+                FuncEntry {
+                    code: Cell::new(std::ptr::null()),
+                    frame_slots: Cell::new((np + nl).max(nr)),
+                    num_params: np,
+                    num_locals: nl,
+                    stub: [op as u32, i],
+                    funcs_base: Cell::new(std::ptr::null()),
+                }
+            })
+            .collect();
+        // The entries never move from here on: point each at its stub and its siblings.
+        let base = entries.as_ptr();
+        for e in entries.iter() {
+            e.code.set(e.stub.as_ptr());
+            e.funcs_base.set(base);
+        }
+        Box::new(InterpInstance {
+            entries,
+            code: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Translates function `index` if it still runs its stub.
+    pub fn ensure_translated(&self, m: &ModuleData, index: u32) -> Result<(), Trap> {
+        let e = &self.entries[index as usize];
+        if e.code.get() != e.stub.as_ptr() || e.stub[0] != Op::lazy_compile as u32 {
+            return Ok(());
+        }
+        let _span = tracing::trace_span!("translate", func = index).entered();
+        let t = translate(m, index).map_err(|err| Trap::host(err.to_string()))?;
+        let code: Box<[u32]> = t.code.into_boxed_slice();
+        e.code.set(code.as_ptr());
+        e.frame_slots.set(t.frame_slots.max(e.frame_slots.get()));
+        self.code.borrow_mut().push(code);
+        Ok(())
+    }
+}
+
+/// The interpreter engine. Hand it to a [`wamr_common::Linker`].
+#[derive(Debug)]
+pub struct Interp {
+    config: InterpConfig,
+    handlers: Handlers,
+}
+
+/// Whether this CPU can run the BMI handler set.
+pub fn bmi_supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("bmi1")
+            && std::arch::is_x86_feature_detected!("bmi2")
+            && std::arch::is_x86_feature_detected!("lzcnt")
+            && std::arch::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether threaded dispatch is safe by default: optimised builds on targets where
+/// LLVM turns the handlers' tail calls into jumps.
+pub fn threaded_by_default() -> bool {
+    cfg!(all(
+        not(debug_assertions),
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))
+}
+
+impl Interp {
+    pub fn new(config: InterpConfig) -> std::rc::Rc<Interp> {
+        let threaded = match config.dispatch {
+            Dispatch::Auto => threaded_by_default(),
+            Dispatch::Threaded => true,
+            Dispatch::Loop => false,
+        };
+        let bmi = match config.handlers {
+            HandlerSet::Auto => bmi_supported(),
+            HandlerSet::Generic => false,
+            HandlerSet::Bmi => {
+                if !bmi_supported() {
+                    tracing::warn!("BMI handler set requested but this CPU lacks BMI1/BMI2/LZCNT/POPCNT; using the generic set");
+                }
+                bmi_supported()
+            }
+        };
+        let handlers = match (threaded, bmi) {
+            (true, false) => Handlers::ThreadedGeneric,
+            (true, true) => Handlers::ThreadedBmi,
+            (false, false) => Handlers::LoopGeneric,
+            (false, true) => Handlers::LoopBmi,
+        };
+        tracing::debug!(?handlers, "interpreter handlers chosen");
+        std::rc::Rc::new(Interp { config, handlers })
+    }
+
+    pub fn config(&self) -> &InterpConfig {
+        &self.config
+    }
+
+    /// The handler table in use (dispatcher and CPU-specific set).
+    pub fn handlers(&self) -> Handlers {
+        self.handlers
+    }
+}
+
+impl Engine for Interp {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Interp
+    }
+
+    fn prepare(&self, instance: &InstanceData) -> Result<(Box<dyn Any>, Vec<*const ()>), String> {
+        let m = &instance.module;
+        let state = InterpInstance::new(m);
+        if self.config.eager {
+            for i in m.num_imported_funcs..m.funcs.len() as u32 {
+                state.ensure_translated(m, i).map_err(|t| t.to_string())?;
+            }
+        }
+        let entries = state.entries[m.num_imported_funcs as usize..]
+            .iter()
+            .map(|e| e as *const FuncEntry as *const ())
+            .collect();
+        Ok((state, entries))
+    }
+
+    fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        exec::call(self.handlers, &self.config, func, args, results)
+    }
+}
