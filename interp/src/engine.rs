@@ -51,6 +51,28 @@ impl InterpInstance {
         })
     }
 
+    /// The bytecode of function `index`, if it has been translated.
+    pub fn translated_code(&self, index: u32) -> Option<Vec<u32>> {
+        let e = self.entries.get(index as usize)?;
+        if e.code.get() == e.stub.as_ptr() {
+            return None;
+        }
+        let code = self.code.borrow();
+        code.iter()
+            .find(|c| c.as_ptr() == e.code.get())
+            .map(|c| c.to_vec())
+    }
+
+    /// How many functions have been translated so far.
+    pub fn translated_count(&self) -> usize {
+        self.code.borrow().len()
+    }
+
+    /// The interpreter state of an instance run by the interpreter.
+    pub fn of(instance: &InstanceData) -> Option<&InterpInstance> {
+        instance.engine_state.as_ref()?.downcast_ref()
+    }
+
     /// Translates function `index` if it still runs its stub.
     pub fn ensure_translated(&self, m: &ModuleData, index: u32) -> Result<(), Trap> {
         let e = &self.entries[index as usize];

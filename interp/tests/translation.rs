@@ -1,0 +1,70 @@
+//! Properties of translation that the spec suite does not show: laziness, and bytecode
+//! that does not depend on the handler set.
+
+use wamr_common::{Instance, Linker, Module, Val};
+use wamr_interp::{HandlerSet, Interp, InterpConfig, InterpInstance};
+
+/// A module with many functions where `main` calls only a few of them.
+fn many_functions(n: usize) -> Vec<u8> {
+    let mut wat = String::from("(module\n");
+    for i in 0..n {
+        wat.push_str(&format!(
+            "(func $f{i} (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))\n"
+        ));
+    }
+    wat.push_str("(func (export \"main\") (result i32) (call $f1 (call $f2 (i32.const 10))))\n)");
+    wat::parse_str(&wat).unwrap()
+}
+
+#[test]
+fn translation_is_lazy_and_eager_on_request() {
+    let module = Module::new(&many_functions(2000)).unwrap();
+    let lazy = Linker::new(Interp::new(InterpConfig::default()));
+    let inst = Instance::new(&module, &lazy).unwrap();
+    let state = InterpInstance::of(inst.data()).unwrap();
+    assert_eq!(
+        state.translated_count(),
+        0,
+        "nothing runs before the first call"
+    );
+    assert_eq!(inst.invoke("main", &[]).unwrap(), vec![Val::I32(13)]);
+    assert_eq!(state.translated_count(), 3, "main, $f1 and $f2 only");
+
+    let eager = Linker::new(Interp::new(InterpConfig {
+        eager: true,
+        ..Default::default()
+    }));
+    let inst = Instance::new(&module, &eager).unwrap();
+    assert_eq!(
+        InterpInstance::of(inst.data()).unwrap().translated_count(),
+        2001
+    );
+}
+
+#[test]
+fn bytecode_is_identical_under_every_handler_set() {
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param i32 i64) (result i64) (local i32)
+        (local.set 2 (i32.clz (local.get 0)))
+        (if (i32.lt_u (local.get 2) (i32.const 5)) (then (i32.store (i32.const 8) (local.get 2))))
+        (i64.add (i64.popcnt (local.get 1)) (i64.ctz (local.get 1)))))"#;
+    let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
+    let code_with = |handlers| {
+        let linker = Linker::new(Interp::new(InterpConfig {
+            handlers,
+            eager: true,
+            ..Default::default()
+        }));
+        let inst = Instance::new(&module, &linker).unwrap();
+        let out = inst.invoke("f", &[Val::I32(1), Val::I64(0xf0)]).unwrap();
+        assert_eq!(out, vec![Val::I64(8)]);
+        InterpInstance::of(inst.data())
+            .unwrap()
+            .translated_code(0)
+            .unwrap()
+    };
+    let generic = code_with(HandlerSet::Generic);
+    assert!(!generic.is_empty());
+    assert_eq!(generic, code_with(HandlerSet::Bmi));
+    assert_eq!(generic, code_with(HandlerSet::Auto));
+}
