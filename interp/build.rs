@@ -248,12 +248,37 @@ fn float_ops(ops: &mut Vec<OpDef>, p: &str, f: &str, u: &str) {
             true,
         );
     }
+    // Rounding keeps NaN payloads in Rust; wasm wants them quiet (`a + a` quiets).
     unary(ops, &format!("{p}_abs"), u, u, &format!("a & !{sign}"));
     unary(ops, &format!("{p}_neg"), u, u, &format!("a ^ {sign}"));
-    unary(ops, &format!("{p}_ceil"), f, f, "a.ceil()");
-    unary(ops, &format!("{p}_floor"), f, f, "a.floor()");
-    unary(ops, &format!("{p}_trunc"), f, f, "a.trunc()");
-    unary(ops, &format!("{p}_nearest"), f, f, "a.round_ties_even()");
+    unary(
+        ops,
+        &format!("{p}_ceil"),
+        f,
+        f,
+        "if a.is_nan() { a + a } else { a.ceil() }",
+    );
+    unary(
+        ops,
+        &format!("{p}_floor"),
+        f,
+        f,
+        "if a.is_nan() { a + a } else { a.floor() }",
+    );
+    unary(
+        ops,
+        &format!("{p}_trunc"),
+        f,
+        f,
+        "if a.is_nan() { a + a } else { a.trunc() }",
+    );
+    unary(
+        ops,
+        &format!("{p}_nearest"),
+        f,
+        f,
+        "if a.is_nan() { a + a } else { a.round_ties_even() }",
+    );
     unary(ops, &format!("{p}_sqrt"), f, f, "a.sqrt()");
 }
 

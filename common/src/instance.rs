@@ -267,8 +267,8 @@ impl Instance {
             inst.funcs.push(f.to_raw() as *const FuncData);
         }
         let inst_ptr: *const InstanceData = &*inst;
-        inst.vmctx.globals = inst.global_cells.as_ptr() as *const *mut u64;
-        inst.vmctx.tables = inst.table_defs.as_ptr() as *const *mut crate::table::TableDef;
+        inst.vmctx.globals = inst.global_cells.as_ptr();
+        inst.vmctx.tables = inst.table_defs.as_ptr();
         inst.vmctx.funcs = inst.funcs.as_ptr();
         inst.vmctx.type_ids = inst.type_ids.as_ptr();
         inst.vmctx.instance = inst_ptr;

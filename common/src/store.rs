@@ -86,7 +86,10 @@ pub trait Engine: 'static {
     fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap>;
 }
 
+/// Functions and instances are boxed so their addresses (funcrefs, vmctx back-pointers)
+/// stay fixed as the vectors grow.
 #[derive(Default)]
+#[allow(clippy::vec_box)]
 pub(crate) struct StoreInner {
     funcs: RefCell<Vec<Box<FuncData>>>,
     instances: RefCell<Vec<Box<InstanceData>>>,

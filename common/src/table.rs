@@ -59,21 +59,20 @@ impl Table {
         })))
     }
 
-    fn elems(&self) -> &mut Vec<RawRef> {
-        // SAFETY: single-threaded runtime; callers never hold two of these at once
-        // (every method below takes what it needs and returns).
-        unsafe { &mut *self.0.elems.get() }
+    /// Runs `f` on the elements. Never re-entered: `f` only touches this vector.
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<RawRef>) -> R) -> R {
+        // SAFETY: single-threaded runtime (tables are `!Send`), and no closure passed
+        // here calls back into the table, so this is the only live reference.
+        f(unsafe { &mut *self.0.elems.get() })
     }
 
     fn sync_def(&self) {
-        let elems = self.elems();
-        // SAFETY: see `elems`.
-        unsafe {
-            *self.0.def.get() = TableDef {
-                base: elems.as_mut_ptr(),
-                len: elems.len() as u64,
-            };
-        }
+        let def = self.with(|e| TableDef {
+            base: e.as_mut_ptr(),
+            len: e.len() as u64,
+        });
+        // SAFETY: as in `with`; compiled code reads the def only between these calls.
+        unsafe { *self.0.def.get() = def };
     }
 
     pub fn def_ptr(&self) -> *mut TableDef {
@@ -91,23 +90,22 @@ impl Table {
     }
 
     pub fn size(&self) -> u64 {
-        self.elems().len() as u64
+        self.with(|e| e.len() as u64)
     }
 
     pub fn get(&self, i: u64) -> Result<RawRef, Trap> {
-        self.elems()
-            .get(i as usize)
-            .copied()
+        self.with(|e| e.get(i as usize).copied())
             .ok_or(TrapKind::TableOutOfBounds.into())
     }
 
     pub fn set(&self, i: u64, v: RawRef) -> Result<(), Trap> {
-        let slot = self
-            .elems()
-            .get_mut(i as usize)
-            .ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
-        *slot = v;
-        Ok(())
+        self.with(|e| match e.get_mut(i as usize) {
+            Some(slot) => {
+                *slot = v;
+                Ok(())
+            }
+            None => Err(TrapKind::TableOutOfBounds.into()),
+        })
     }
 
     /// Grows by `delta` filled with `init`; returns the old size or `None` (wasm's -1).
@@ -124,7 +122,7 @@ impl Table {
         if new > max {
             return None;
         }
-        self.elems().resize(new as usize, init);
+        self.with(|e| e.resize(new as usize, init));
         self.sync_def();
         Some(old)
     }
@@ -134,7 +132,7 @@ impl Table {
             .checked_add(len)
             .filter(|&e| e <= self.size())
             .ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
-        self.elems()[dst as usize..end as usize].fill(val);
+        self.with(|e| e[dst as usize..end as usize].fill(val));
         Ok(())
     }
 
@@ -149,13 +147,8 @@ impl Table {
             .checked_add(len)
             .filter(|&e| e <= src_table.size())
             .ok_or_else(oob)?;
-        if Rc::ptr_eq(&self.0, &src_table.0) {
-            self.elems()
-                .copy_within(src as usize..src_end as usize, dst as usize);
-        } else {
-            let from = src_table.elems()[src as usize..src_end as usize].to_vec();
-            self.elems()[dst as usize..dst_end as usize].copy_from_slice(&from);
-        }
+        let from = src_table.with(|e| e[src as usize..src_end as usize].to_vec());
+        self.with(|e| e[dst as usize..dst_end as usize].copy_from_slice(&from));
         Ok(())
     }
 
@@ -165,7 +158,7 @@ impl Table {
             .checked_add(items.len() as u64)
             .filter(|&e| e <= self.size());
         let end = end.ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
-        self.elems()[dst as usize..end as usize].copy_from_slice(items);
+        self.with(|e| e[dst as usize..end as usize].copy_from_slice(items));
         Ok(())
     }
 }

@@ -222,16 +222,23 @@ float_impl!(f32, f64);
 
 // ---- traps, frames, instances ----
 
+/// Records a trap; the handler returns the result to unwind.
+///
+/// # Safety
+/// `st` is the live execution state.
 #[cold]
 #[inline(never)]
-pub fn raise(st: St, kind: TrapKind) -> Exit {
-    raise_trap(st, Trap::new(kind))
+pub unsafe fn raise(st: St, kind: TrapKind) -> Exit {
+    // SAFETY: forwarded.
+    unsafe { raise_trap(st, Trap::new(kind)) }
 }
 
+/// # Safety
+/// `st` is the live execution state.
 #[cold]
 #[inline(never)]
-pub fn raise_trap(st: St, trap: Trap) -> Exit {
-    // SAFETY: `st` is the live execution state of this call.
+pub unsafe fn raise_trap(st: St, trap: Trap) -> Exit {
+    // SAFETY: forwarded.
     unsafe { (*st).trap = Some(trap) };
     Exit::Trap
 }
@@ -494,8 +501,10 @@ unsafe fn run_loop(table: &[LoopHandler; NUM_OPS], mut regs: Regs, st: St) -> Ex
 pub mod slow {
     use super::*;
 
+    /// # Safety
+    /// `st` is live.
     #[inline(never)]
-    pub fn memory_grow(st: St, delta: u32) -> u32 {
+    pub unsafe fn memory_grow(st: St, delta: u32) -> u32 {
         // SAFETY: `st` is live and its instance has memory 0 (validated).
         unsafe {
             let r = libcalls::memory_grow(instance(st), 0, delta);

