@@ -29,21 +29,44 @@ fn loop_dispatch_generic_handlers() {
 }
 
 #[test]
-fn threaded_dispatch_auto_handlers() {
-    assert_passes(&Options::new(interp(Dispatch::Threaded, HandlerSet::Auto)));
+fn threaded_dispatch_generic_handlers() {
+    assert_passes(&Options::new(interp(
+        Dispatch::Threaded,
+        HandlerSet::Generic,
+    )));
+}
+
+/// Whether the CPU can run the BMI handler set; says so when it cannot.
+fn bmi_or_note() -> bool {
+    let ok = wamr_interp::bmi_supported();
+    if !ok {
+        println!("not run: this CPU lacks BMI1, BMI2, LZCNT or POPCNT");
+    }
+    ok
 }
 
 #[test]
-#[cfg(target_arch = "x86_64")]
-fn bmi_handlers() {
-    let bmi = is_x86_feature_detected!("bmi1")
-        && is_x86_feature_detected!("lzcnt")
-        && is_x86_feature_detected!("popcnt");
-    if !bmi {
-        println!("skipped: this CPU lacks BMI1, LZCNT or POPCNT");
-        return;
+fn loop_dispatch_bmi_handlers() {
+    if bmi_or_note() {
+        assert_passes(&Options::new(interp(Dispatch::Loop, HandlerSet::Bmi)));
     }
-    assert_passes(&Options::new(interp(Dispatch::Auto, HandlerSet::Bmi)));
+}
+
+#[test]
+fn threaded_dispatch_bmi_handlers() {
+    if bmi_or_note() {
+        assert_passes(&Options::new(interp(Dispatch::Threaded, HandlerSet::Bmi)));
+    }
+}
+
+/// The default configuration (`Dispatch::Auto`, `HandlerSet::Auto`) and eager translation.
+#[test]
+fn auto_configuration_eager() {
+    let config = InterpConfig {
+        eager: true,
+        ..InterpConfig::default()
+    };
+    assert_passes(&Options::new(EngineSpec::Interp(config)));
 }
 
 /// Threaded dispatch must not use native stack per wasm call or instruction, so the
