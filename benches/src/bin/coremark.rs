@@ -1,0 +1,86 @@
+//! `cargo run --release -p benches --bin coremark [-- --dispatch auto|loop|threaded]`
+//!
+//! Runs `shared/wasm/coremark-minimal.wasm` once on wasmi 2.0 and once on our interpreter
+//! with each handler set this CPU supports, then prints a Markdown table of the scores
+//! and each one's ratio to wasmi, all measured in this one process.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use benches::{
+    coremark_minimal, coremark_score, ours_config, supported_handler_sets, OursRunner, Runner,
+    WasmiRunner,
+};
+use wamr_interp::Dispatch;
+
+const USAGE: &str = "usage: coremark [--dispatch auto|loop|threaded]";
+
+/// `--dispatch X` or `--dispatch=X`; `None` keeps the default (which honours
+/// `WAMR_DISPATCH`).
+fn parse_args() -> Result<Option<Dispatch>> {
+    let mut dispatch = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            "--dispatch" => args.next().context("--dispatch needs a value")?,
+            _ => match arg.strip_prefix("--dispatch=") {
+                Some(v) => v.to_string(),
+                None => bail!("unexpected argument `{arg}`\n{USAGE}"),
+            },
+        };
+        dispatch = Some(value.parse::<Dispatch>().map_err(anyhow::Error::msg)?);
+    }
+    Ok(dispatch)
+}
+
+/// Scores one engine, telling stderr what runs: each run takes seconds.
+fn score(label: &str, mut runner: impl Runner) -> Result<f32> {
+    eprintln!("running {label} ...");
+    coremark_score(&mut runner).with_context(|| format!("CoreMark on {label}"))
+}
+
+fn run() -> Result<()> {
+    let dispatch = parse_args()?;
+    let wasm = coremark_minimal()?;
+
+    // wasmi first: it is the baseline every ratio divides by.
+    let wasmi_label = "wasmi 2.0 (eager)".to_string();
+    let wasmi = score(&wasmi_label, WasmiRunner::new(&wasm)?)?;
+    let mut rows = vec![(wasmi_label, wasmi)];
+
+    for handlers in supported_handler_sets() {
+        let mut config = ours_config();
+        config.handlers = handlers;
+        if let Some(d) = dispatch {
+            config.dispatch = d;
+        }
+        let label = format!(
+            "ours-interp ({} handlers, {} dispatch)",
+            format!("{handlers:?}").to_lowercase(),
+            format!("{:?}", config.dispatch).to_lowercase()
+        );
+        let ours = score(&label, OursRunner::with_config(&wasm, config)?)?;
+        rows.push((label, ours));
+    }
+
+    println!("| engine | CoreMark | vs wasmi |");
+    println!("|---|---:|---:|");
+    for (label, s) in &rows {
+        println!("| {label} | {s:.1} | {:.2}x |", s / wasmi);
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

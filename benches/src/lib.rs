@@ -1,0 +1,373 @@
+//! Shared pieces of the benchmarks: where the shared wasm files live, the clock behind
+//! `env.clock_ms`, and [`Runner`], one face over our interpreter and wasmi 2.0 so every
+//! workload runs the same way on both engines, in the same process and the same run.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use wamr_interp::{HandlerSet, Interp, InterpConfig};
+
+/// Overrides where `shared/` is looked for.
+pub const SHARED_DIR_ENV: &str = "WAMR_SHARED_DIR";
+
+/// The project's shared data directory: `$WAMR_SHARED_DIR`, else `shared/` beside the
+/// workspace root.
+pub fn shared_dir() -> Result<PathBuf> {
+    let dir = match std::env::var_os(SHARED_DIR_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        // The path is fixed at compile time; the variable covers binaries run elsewhere.
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
+    if !dir.join("wasm").is_dir() {
+        bail!(
+            "the shared data directory was not found at {}: the benchmarks read \
+             `shared/wasm/` beside the workspace root (`../shared` from the root), which \
+             every project machine and CI checkout has. Put a copy of the project's \
+             `shared/` there, or set {SHARED_DIR_ENV}=/path/to/shared",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// Reads `shared/wasm/<name>`.
+pub fn shared_wasm(name: &str) -> Result<Vec<u8>> {
+    let path = shared_dir()?.join("wasm").join(name);
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// CoreMark with a single import, `env.clock_ms`, exporting `run: () -> f32`.
+pub fn coremark_minimal() -> Result<Vec<u8>> {
+    shared_wasm("coremark-minimal.wasm")
+}
+
+/// Milliseconds on a monotonic clock. CoreMark only takes differences, so the epoch
+/// (first call) does not matter, and a monotonic clock cannot jump mid-run.
+pub fn clock_ms() -> i64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as i64
+}
+
+/// A wasm number crossing the host boundary, independent of either engine's value type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    I32(i32),
+    I64(i64),
+    F32(f32),
+    F64(f64),
+}
+
+/// A resolved export: call it with arguments, get its results.
+pub type ExportFn<'a> = Box<dyn FnMut(&[Value]) -> Result<Vec<Value>> + 'a>;
+
+/// One instantiated module on one engine.
+pub trait Runner {
+    /// The engine's short name (the criterion id).
+    fn engine(&self) -> &'static str;
+
+    /// Resolves export `name` once, so timed loops pay no by-name lookup per call.
+    fn export(&mut self, name: &str) -> Result<ExportFn<'_>>;
+
+    /// Calls export `name` once.
+    fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>> {
+        self.export(name)?(args)
+    }
+}
+
+/// The engines every benchmark compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineId {
+    /// Our interpreter with [`ours_config`].
+    Ours,
+    /// wasmi 2.0 with its default config and eager compilation.
+    Wasmi,
+}
+
+impl EngineId {
+    /// Ours first: criterion reports them in this order.
+    pub const ALL: [EngineId; 2] = [EngineId::Ours, EngineId::Wasmi];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            EngineId::Ours => "ours-interp",
+            EngineId::Wasmi => "wasmi",
+        }
+    }
+
+    /// Instantiates `wasm` (with `env.clock_ms` available) on this engine.
+    pub fn instantiate(self, wasm: &[u8]) -> Result<Box<dyn Runner>> {
+        Ok(match self {
+            EngineId::Ours => Box::new(OursRunner::new(wasm)?),
+            EngineId::Wasmi => Box::new(WasmiRunner::new(wasm)?),
+        })
+    }
+}
+
+/// The engines the benchmark binaries run: all of them in optimised builds, ours alone
+/// in debug builds (`cargo test --benches` / `--all-targets`). wasmi's threaded dispatch
+/// relies on sibling calls that the dev profile's many codegen units do not provide, so
+/// there any real workload overflows the native stack.
+pub fn bench_engines() -> &'static [EngineId] {
+    if cfg!(debug_assertions) {
+        &EngineId::ALL[..1]
+    } else {
+        &EngineId::ALL
+    }
+}
+
+/// Says on stderr which engines [`bench_engines`] leaves out, if any.
+pub fn note_skipped_engines() {
+    if bench_engines().len() < EngineId::ALL.len() {
+        eprintln!("note: debug build: wasmi is skipped (it needs the optimised bench profile)");
+    }
+}
+
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.id())
+    }
+}
+
+/// Our interpreter's benchmark configuration: eager translation, to match wasmi's eager
+/// compilation, so neither engine translates inside a timed call. Dispatch and handler
+/// set stay `Default`, which honours `WAMR_DISPATCH` and `WAMR_HANDLERS`.
+pub fn ours_config() -> InterpConfig {
+    InterpConfig {
+        eager: true,
+        ..InterpConfig::default()
+    }
+}
+
+/// The handler sets this CPU can run, generic first.
+pub fn supported_handler_sets() -> Vec<HandlerSet> {
+    std::iter::once(HandlerSet::Generic)
+        .chain(cpu_has_bmi().then_some(HandlerSet::Bmi))
+        .collect()
+}
+
+/// What [`HandlerSet::Bmi`] requires: BMI1, LZCNT and POPCNT.
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_bmi() -> bool {
+    is_x86_feature_detected!("bmi1")
+        && is_x86_feature_detected!("lzcnt")
+        && is_x86_feature_detected!("popcnt")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_bmi() -> bool {
+    false
+}
+
+/// Runs CoreMark's `run` once and returns its score (iterations per second).
+pub fn coremark_score(runner: &mut dyn Runner) -> Result<f32> {
+    match runner.call("run", &[])?.as_slice() {
+        [Value::F32(score)] if score.is_finite() && *score > 0.0 => Ok(*score),
+        other => bail!(
+            "{}: `run` returned {other:?}, expected one positive f32",
+            runner.engine()
+        ),
+    }
+}
+
+/// Checks that `export(args)` returns `expected` (run before timing, so a fast wrong
+/// answer never becomes a benchmark figure).
+pub fn check_call(
+    runner: &mut dyn Runner,
+    export: &str,
+    args: &[Value],
+    expected: &[Value],
+) -> Result<()> {
+    let got = runner.call(export, args)?;
+    ensure!(
+        got == expected,
+        "{}: {export}({args:?}) returned {got:?}, expected {expected:?}",
+        runner.engine()
+    );
+    Ok(())
+}
+
+/// Our interpreter through the `wamr-common` embedding API.
+pub struct OursRunner {
+    instance: wamr_common::Instance,
+}
+
+impl OursRunner {
+    /// Instantiates with [`ours_config`].
+    pub fn new(wasm: &[u8]) -> Result<Self> {
+        Self::with_config(wasm, ours_config())
+    }
+
+    pub fn with_config(wasm: &[u8], config: InterpConfig) -> Result<Self> {
+        use wamr_common::{FuncType, Instance, Linker, Module, Val, ValType};
+
+        let module = Module::new(wasm).context("ours: loading the module")?;
+        let mut linker = Linker::new(Interp::new(config));
+        linker.func(
+            "env",
+            "clock_ms",
+            FuncType::new([], [ValType::I64]),
+            |_caller, _args, results| {
+                results[0] = Val::I64(clock_ms());
+                Ok(())
+            },
+        );
+        // The instance keeps the store (and so the host function) alive.
+        let instance = Instance::new(&module, &linker).context("ours: instantiating")?;
+        Ok(OursRunner { instance })
+    }
+}
+
+impl Runner for OursRunner {
+    fn engine(&self) -> &'static str {
+        EngineId::Ours.id()
+    }
+
+    fn export(&mut self, name: &str) -> Result<ExportFn<'_>> {
+        use wamr_common::Val;
+
+        let func = self
+            .instance
+            .get_func(name)
+            .ok_or_else(|| anyhow!("ours: no exported function `{name}`"))?;
+        let mut params = Vec::new();
+        Ok(Box::new(move |args| {
+            params.clear();
+            params.extend(args.iter().map(|v| match *v {
+                Value::I32(v) => Val::I32(v),
+                Value::I64(v) => Val::I64(v),
+                Value::F32(v) => Val::F32(v.to_bits()),
+                Value::F64(v) => Val::F64(v.to_bits()),
+            }));
+            let results = func.call(&params).context("ours: trap")?;
+            results
+                .iter()
+                .map(|v| match *v {
+                    Val::I32(v) => Ok(Value::I32(v)),
+                    Val::I64(v) => Ok(Value::I64(v)),
+                    Val::F32(bits) => Ok(Value::F32(f32::from_bits(bits))),
+                    Val::F64(bits) => Ok(Value::F64(f64::from_bits(bits))),
+                    ref other => bail!("ours: unsupported result {other}"),
+                })
+                .collect()
+        }))
+    }
+}
+
+/// wasmi 2.0 with its default config except eager compilation (its default translates
+/// lazily, on first call, which would land translation inside the first timed call).
+pub struct WasmiRunner {
+    store: wasmi::Store<()>,
+    instance: wasmi::Instance,
+}
+
+impl WasmiRunner {
+    pub fn new(wasm: &[u8]) -> Result<Self> {
+        let mut config = wasmi::Config::default();
+        config.compilation_mode(wasmi::CompilationMode::Eager);
+        let engine = wasmi::Engine::new(&config);
+        let module = wasmi::Module::new(&engine, wasm).context("wasmi: loading the module")?;
+        let mut store = wasmi::Store::new(&engine, ());
+        let mut linker = wasmi::Linker::<()>::new(&engine);
+        linker.func_wrap("env", "clock_ms", clock_ms)?;
+        let instance = linker
+            .instantiate_and_start(&mut store, &module)
+            .context("wasmi: instantiating")?;
+        Ok(WasmiRunner { store, instance })
+    }
+}
+
+impl Runner for WasmiRunner {
+    fn engine(&self) -> &'static str {
+        EngineId::Wasmi.id()
+    }
+
+    fn export(&mut self, name: &str) -> Result<ExportFn<'_>> {
+        use wasmi::Val;
+
+        let func = self
+            .instance
+            .get_func(&self.store, name)
+            .ok_or_else(|| anyhow!("wasmi: no exported function `{name}`"))?;
+        let mut outputs: Vec<Val> = func
+            .ty(&self.store)
+            .results()
+            .iter()
+            .map(|&ty| Val::default_for_ty(ty))
+            .collect();
+        let mut inputs = Vec::new();
+        let store = &mut self.store;
+        Ok(Box::new(move |args| {
+            inputs.clear();
+            inputs.extend(args.iter().map(|v| match *v {
+                Value::I32(v) => Val::I32(v),
+                Value::I64(v) => Val::I64(v),
+                Value::F32(v) => Val::F32(v.into()),
+                Value::F64(v) => Val::F64(v.into()),
+            }));
+            func.call(&mut *store, &inputs, &mut outputs)
+                .context("wasmi: trap")?;
+            outputs
+                .iter()
+                .map(|v| match v {
+                    Val::I32(v) => Ok(Value::I32(*v)),
+                    Val::I64(v) => Ok(Value::I64(*v)),
+                    Val::F32(v) => Ok(Value::F32(v.to_float())),
+                    Val::F64(v) => Ok(Value::F64(v.to_float())),
+                    other => bail!("wasmi: unsupported result {other:?}"),
+                })
+                .collect()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small on purpose: wasmi's threaded dispatch needs the release profile's single
+    /// codegen unit, and in a debug build every executed instruction costs a native frame.
+    const WAT: &str = r#"
+    (module
+      (import "env" "clock_ms" (func $clock (result i64)))
+      (func $fib (export "fib") (param $n i32) (result i32)
+        (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+          (then (local.get $n))
+          (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                         (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+      (func (export "half") (param f32) (result f32)
+        (f32.mul (local.get 0) (f32.const 0.5)))
+      (func (export "widen") (param i64 f64) (result f64)
+        (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1)))
+      (func (export "clock") (result i64) (call $clock)))
+    "#;
+
+    #[test]
+    fn both_engines_agree_through_runner() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        for engine in EngineId::ALL {
+            let mut r = engine.instantiate(&wasm).unwrap();
+            assert_eq!(r.engine(), engine.id());
+            check_call(r.as_mut(), "fib", &[Value::I32(10)], &[Value::I32(55)]).unwrap();
+            check_call(r.as_mut(), "half", &[Value::F32(3.0)], &[Value::F32(1.5)]).unwrap();
+            let args = [Value::I64(-2), Value::F64(0.25)];
+            check_call(r.as_mut(), "widen", &args, &[Value::F64(-1.75)]).unwrap();
+            // A resolved export can be called repeatedly.
+            let mut fib = r.export("fib").unwrap();
+            for _ in 0..3 {
+                assert_eq!(fib(&[Value::I32(7)]).unwrap(), [Value::I32(13)]);
+            }
+            drop(fib);
+            assert!(matches!(r.call("clock", &[]).unwrap()[..], [Value::I64(ms)] if ms >= 0));
+            assert!(r.export("missing").is_err());
+        }
+    }
+
+    #[test]
+    fn generic_handlers_always_supported() {
+        assert_eq!(supported_handler_sets()[0], HandlerSet::Generic);
+    }
+}
