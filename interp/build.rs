@@ -472,6 +472,24 @@ fn isa() -> Vec<OpDef> {
     ops
 }
 
+/// An op's size in words: what its body advances `ip` by on the fall-through path.
+fn op_size(op: &OpDef) -> usize {
+    match op.name.as_str() {
+        "br_table" => 0,
+        "halt" | "unreachable" | "ret" => 1,
+        "br" | "call_imported" | "lazy_compile" => 2,
+        "call" => 3,
+        "call_indirect" => 5,
+        _ => {
+            let sizes = op.body.match_indices("ip.add(").filter_map(|(i, _)| {
+                let rest = &op.body[i + 7..];
+                rest[..rest.find(')')?].parse::<usize>().ok()
+            });
+            sizes.max().expect("every fixed-size op advances ip")
+        }
+    }
+}
+
 fn expand(body: &str) -> String {
     body.replace("trap!(", "return raise(st, TrapKind::")
         .replace("TrapKind::Unreachable)", "TrapKind::Unreachable);")
@@ -484,7 +502,7 @@ fn handler_module(out: &mut String, ops: &[OpDef], module: &str, threaded: bool,
         if threaded {
             writeln!(
                 out,
-                "    {attr}\n    pub unsafe fn {n}(mut ip: Ip, mut sp: Sp, mut mem: Mem, st: St) -> Exit {{\n        unsafe {{ {{ {body} }}\n        let next = *TABLE.get_unchecked(*ip as usize);\n        next(ip, sp, mem, st) }}\n    }}",
+                "    {attr}\n    pub unsafe fn {n}(mut ip: Ip, mut sp: Sp, mut mem: Mem, st: St, tbl: Tbl) -> Exit {{\n        unsafe {{ {{ {body} }}\n        let next = *tbl.cast::<ThreadedHandler>().add(*ip as usize);\n        next(ip, sp, mem, st, tbl) }}\n    }}",
                 n = op.name
             )
             .unwrap();
@@ -528,6 +546,18 @@ fn main() {
         writeln!(out, "    {},", op.name).unwrap();
     }
     writeln!(out, "}}\npub const NUM_OPS: usize = {};", ops.len()).unwrap();
+    writeln!(
+        out,
+        "/// Size in words of each op (0: variable, see `br_table`)."
+    )
+    .unwrap();
+    let sizes: Vec<String> = ops.iter().map(|o| op_size(o).to_string()).collect();
+    writeln!(
+        out,
+        "pub const OP_SIZES: [u8; NUM_OPS] = [{}];",
+        sizes.join(", ")
+    )
+    .unwrap();
     writeln!(
         out,
         "pub const OP_NAMES: [&str; NUM_OPS] = [{}];",

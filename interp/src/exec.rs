@@ -46,7 +46,10 @@ pub struct Regs {
     pub mem: Mem,
 }
 
-pub type ThreadedHandler = unsafe fn(Ip, Sp, Mem, St) -> Exit;
+/// The handler table itself travels in a register (an argument), so dispatch is one
+/// load from it: `*tbl.add(opcode)`.
+pub type Tbl = *const ();
+pub type ThreadedHandler = unsafe fn(Ip, Sp, Mem, St, Tbl) -> Exit;
 pub type LoopHandler = unsafe fn(&mut Regs, St) -> Exit;
 
 include!(concat!(env!("OUT_DIR"), "/isa.rs"));
@@ -473,10 +476,12 @@ unsafe fn run(handlers: Handlers, ip: Ip, sp: Sp, st: &mut Exec) -> Exit {
     unsafe {
         match handlers {
             Handlers::ThreadedGeneric => {
-                (threaded_generic::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st)
+                let tbl: Tbl = threaded_generic::TABLE.as_ptr().cast();
+                (threaded_generic::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl)
             }
             Handlers::ThreadedBmi => {
-                (threaded_bmi::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st)
+                let tbl: Tbl = threaded_bmi::TABLE.as_ptr().cast();
+                (threaded_bmi::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl)
             }
             Handlers::LoopGeneric => run_loop(&loop_generic::TABLE, Regs { ip, sp, mem }, st),
             Handlers::LoopBmi => run_loop(&loop_bmi::TABLE, Regs { ip, sp, mem }, st),

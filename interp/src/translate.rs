@@ -1213,3 +1213,34 @@ impl Tr<'_> {
         }
     }
 }
+
+/// A readable listing of translated code, one instruction per line (for debugging and
+/// tests).
+pub fn disassemble(code: &[u32]) -> String {
+    use crate::exec::{NUM_OPS, OP_NAMES, OP_SIZES};
+    let mut out = String::new();
+    let mut pc = 0;
+    while pc < code.len() {
+        let op = code[pc] as usize;
+        if op >= NUM_OPS {
+            out.push_str(&format!("{pc:5}: <bad opcode {op}>\n"));
+            break;
+        }
+        let size = match OP_SIZES[op] {
+            0 => 4 + code.get(pc + 2).copied().unwrap_or(0) as usize,
+            n => n as usize,
+        };
+        let end = (pc + size).min(code.len());
+        let operands: Vec<String> = code[pc + 1..end]
+            .iter()
+            .map(|w| (*w as i32).to_string())
+            .collect();
+        out.push_str(&format!(
+            "{pc:5}: {} {}\n",
+            OP_NAMES[op],
+            operands.join(" ")
+        ));
+        pc += size;
+    }
+    out
+}

@@ -68,3 +68,40 @@ fn bytecode_is_identical_under_every_handler_set() {
     assert_eq!(generic, code_with(HandlerSet::Bmi));
     assert_eq!(generic, code_with(HandlerSet::Auto));
 }
+
+fn listing(wat: &str) -> String {
+    let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
+    let linker = Linker::new(Interp::new(InterpConfig {
+        eager: true,
+        ..Default::default()
+    }));
+    let inst = Instance::new(&module, &linker).unwrap();
+    let code = InterpInstance::of(inst.data())
+        .unwrap()
+        .translated_code(0)
+        .unwrap();
+    wamr_interp::translate::disassemble(&code)
+}
+
+#[test]
+fn locals_and_constants_fold_and_compares_fuse() {
+    let text = listing(
+        r#"(module (func (param i32) (result i32) (local i32)
+            (loop
+              (local.set 1 (i32.add (local.get 1) (local.get 0)))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br_if 0 (i32.gt_u (local.get 0) (i32.const 10))))
+            (local.get 1)))"#,
+    );
+    // local.get and constants are operands; local.set retargets the producer.
+    assert!(text.contains("i32_add_ss 1 1 0"), "{text}");
+    assert!(text.contains("i32_sub_si 0 0 1"), "{text}");
+    // The comparison fuses into the branch, which jumps back to the loop head.
+    assert!(text.contains("br_i32_gt_u_si 0 10 -"), "{text}");
+    assert!(!text.contains(": i32_gt_u"), "{text}");
+    // Only the result move and the return remain.
+    assert!(
+        text.contains("copy 0 1") && text.trim_end().ends_with("ret"),
+        "{text}"
+    );
+}
