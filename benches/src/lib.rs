@@ -83,17 +83,20 @@ pub trait Runner {
 pub enum EngineId {
     /// Our interpreter with [`ours_config`].
     Ours,
+    /// Our AOT compiler with default options (direct calls, guard pages).
+    OursAot,
     /// wasmi 2.0 with its default config and eager compilation.
     Wasmi,
 }
 
 impl EngineId {
     /// Ours first: criterion reports them in this order.
-    pub const ALL: [EngineId; 2] = [EngineId::Ours, EngineId::Wasmi];
+    pub const ALL: [EngineId; 3] = [EngineId::Ours, EngineId::OursAot, EngineId::Wasmi];
 
     pub fn id(self) -> &'static str {
         match self {
             EngineId::Ours => "ours-interp",
+            EngineId::OursAot => "ours-aot",
             EngineId::Wasmi => "wasmi",
         }
     }
@@ -102,6 +105,7 @@ impl EngineId {
     pub fn instantiate(self, wasm: &[u8]) -> Result<Box<dyn Runner>> {
         Ok(match self {
             EngineId::Ours => Box::new(OursRunner::new(wasm)?),
+            EngineId::OursAot => Box::new(OursRunner::aot(wasm, Default::default())?),
             EngineId::Wasmi => Box::new(WasmiRunner::new(wasm)?),
         })
     }
@@ -113,7 +117,7 @@ impl EngineId {
 /// there any real workload overflows the native stack.
 pub fn bench_engines() -> &'static [EngineId] {
     if cfg!(debug_assertions) {
-        &EngineId::ALL[..1]
+        &EngineId::ALL[..2]
     } else {
         &EngineId::ALL
     }
@@ -193,6 +197,7 @@ pub fn check_call(
 /// Our interpreter through the `wamr-common` embedding API.
 pub struct OursRunner {
     instance: wamr_common::Instance,
+    id: &'static str,
 }
 
 impl OursRunner {
@@ -202,10 +207,38 @@ impl OursRunner {
     }
 
     pub fn with_config(wasm: &[u8], config: InterpConfig) -> Result<Self> {
-        use wamr_common::{FuncType, Instance, Linker, Module, Val, ValType};
+        let module = wamr_common::Module::new(wasm).context("ours: loading the module")?;
+        Self::instantiate(&module, Interp::new(config), EngineId::Ours)
+    }
 
-        let module = Module::new(wasm).context("ours: loading the module")?;
-        let mut linker = Linker::new(Interp::new(config));
+    /// Compiles `wasm` to an image file (in the system temp directory), maps it and
+    /// instantiates it on the AOT engine.
+    pub fn aot(wasm: &[u8], codegen: wamr_aot::abi::CodegenOptions) -> Result<Self> {
+        let opts = wamr_aot::CompileOptions {
+            codegen,
+            ..Default::default()
+        };
+        let image = wamr_aot::compile(wasm, &opts).context("ours-aot: compiling")?;
+        let path = std::env::temp_dir().join(format!(
+            "wamr-bench-{}-{:x}.aot",
+            std::process::id(),
+            wamr_aot::image::fnv1a(&image)
+        ));
+        std::fs::write(&path, &image).context("ours-aot: writing the image")?;
+        let module = wamr_aot::load(&path).context("ours-aot: loading the image")?;
+        // The mapping keeps the file's pages; the name is no longer needed.
+        let _ = std::fs::remove_file(&path);
+        Self::instantiate(&module, wamr_aot::Aot::new(), EngineId::OursAot)
+    }
+
+    fn instantiate(
+        module: &wamr_common::Module,
+        engine: std::rc::Rc<dyn wamr_common::Engine>,
+        id: EngineId,
+    ) -> Result<Self> {
+        use wamr_common::{FuncType, Instance, Linker, Val, ValType};
+
+        let mut linker = Linker::new(engine);
         linker.func(
             "env",
             "clock_ms",
@@ -216,14 +249,17 @@ impl OursRunner {
             },
         );
         // The instance keeps the store (and so the host function) alive.
-        let instance = Instance::new(&module, &linker).context("ours: instantiating")?;
-        Ok(OursRunner { instance })
+        let instance = Instance::new(module, &linker).context("ours: instantiating")?;
+        Ok(OursRunner {
+            instance,
+            id: id.id(),
+        })
     }
 }
 
 impl Runner for OursRunner {
     fn engine(&self) -> &'static str {
-        EngineId::Ours.id()
+        self.id
     }
 
     fn export(&mut self, name: &str) -> Result<ExportFn<'_>> {
@@ -369,5 +405,70 @@ mod tests {
     #[test]
     fn generic_handlers_always_supported() {
         assert_eq!(supported_handler_sets()[0], HandlerSet::Generic);
+    }
+}
+
+/// wasmtime (Cranelift) with its default configuration; behind the `peers` feature.
+#[cfg(feature = "peers")]
+pub struct WasmtimeRunner {
+    store: wasmtime::Store<()>,
+    instance: wasmtime::Instance,
+}
+
+#[cfg(feature = "peers")]
+impl WasmtimeRunner {
+    pub fn new(wasm: &[u8]) -> Result<Self> {
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm).map_err(|e| anyhow!("wasmtime: {e}"))?;
+        let mut store = wasmtime::Store::new(&engine, ());
+        let mut linker = wasmtime::Linker::<()>::new(&engine);
+        linker
+            .func_wrap("env", "clock_ms", clock_ms)
+            .map_err(|e| anyhow!("wasmtime: {e}"))?;
+        let instance = linker
+            .instantiate(&mut store, &module)
+            .map_err(|e| anyhow!("wasmtime: {e}"))?;
+        Ok(WasmtimeRunner { store, instance })
+    }
+}
+
+#[cfg(feature = "peers")]
+impl Runner for WasmtimeRunner {
+    fn engine(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn export(&mut self, name: &str) -> Result<ExportFn<'_>> {
+        use wasmtime::Val;
+
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| anyhow!("wasmtime: no exported function `{name}`"))?;
+        let n = func.ty(&self.store).results().len();
+        let mut outputs = vec![Val::I32(0); n];
+        let mut inputs = Vec::new();
+        let store = &mut self.store;
+        Ok(Box::new(move |args| {
+            inputs.clear();
+            inputs.extend(args.iter().map(|v| match *v {
+                Value::I32(v) => Val::I32(v),
+                Value::I64(v) => Val::I64(v),
+                Value::F32(v) => Val::F32(v.to_bits()),
+                Value::F64(v) => Val::F64(v.to_bits()),
+            }));
+            func.call(&mut *store, &inputs, &mut outputs)
+                .map_err(|e| anyhow!("wasmtime: {e}"))?;
+            outputs
+                .iter()
+                .map(|v| match *v {
+                    Val::I32(v) => Ok(Value::I32(v)),
+                    Val::I64(v) => Ok(Value::I64(v)),
+                    Val::F32(bits) => Ok(Value::F32(f32::from_bits(bits))),
+                    Val::F64(bits) => Ok(Value::F64(f64::from_bits(bits))),
+                    _ => bail!("wasmtime: unsupported result"),
+                })
+                .collect()
+        }))
     }
 }

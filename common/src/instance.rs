@@ -38,7 +38,9 @@ pub struct InstanceLimits {
 /// store).
 pub struct InstanceData {
     pub module: Module,
-    pub(crate) store: Store,
+    /// The owning store. Not a counted reference: the store owns the instance, and a
+    /// counted one would keep both alive forever.
+    store: *const crate::store::StoreInner,
     pub engine: Rc<dyn Engine>,
     pub vmctx: Box<VMContext>,
     /// Function objects of every function index (imports first).
@@ -85,8 +87,14 @@ impl InstanceData {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The store this instance lives in.
+    pub fn store(&self) -> Store {
+        // SAFETY: the store owns this instance, so it is alive while `self` is; bumping
+        // its count before `from_raw` keeps the count balanced.
+        unsafe {
+            Rc::increment_strong_count(self.store);
+            Store(Rc::from_raw(self.store))
+        }
     }
 
     fn eval_const(&self, expr: &ConstExpr) -> u64 {
@@ -232,7 +240,7 @@ impl Instance {
         });
         let mut inst = Box::new(InstanceData {
             module: m.clone(),
-            store: store.clone(),
+            store: Rc::as_ptr(&store.0),
             engine: engine.clone(),
             vmctx,
             funcs,
@@ -248,7 +256,7 @@ impl Instance {
         });
 
         // 3. Engine state and function objects for the defined functions.
-        let (state, entries) = engine.prepare(&inst).map_err(resource)?;
+        let (state, entries) = engine.prepare(&mut inst).map_err(resource)?;
         inst.engine_state = Some(state);
         let vmctx_ptr: *mut VMContext = &mut *inst.vmctx;
         for (i, entry) in entries.into_iter().enumerate() {

@@ -204,6 +204,9 @@ pub struct ModuleData {
     pub start: Option<u32>,
     pub name: Option<String>,
     pub func_names: HashMap<u32, String>,
+    /// Engine-specific artifact bound to this module (the AOT loader attaches its
+    /// mapped image here).
+    pub attachment: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 fn heap_to_valtype(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
@@ -297,6 +300,18 @@ impl Module {
             bytes,
         ))?)))
     }
+
+    /// Like [`Module::new`], with an engine artifact attached (see
+    /// [`ModuleData::attachment`]).
+    pub fn with_attachment(
+        bytes: &[u8],
+        attachment: Arc<dyn std::any::Any + Send + Sync>,
+    ) -> Result<Module, LoadError> {
+        Validator::new_with_features(supported_features()).validate_all(bytes)?;
+        let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
+        data.attachment = Some(attachment);
+        Ok(Module(Arc::new(data)))
+    }
 }
 
 impl ModuleData {
@@ -321,6 +336,7 @@ impl ModuleData {
             start: None,
             name: None,
             func_names: HashMap::new(),
+            attachment: None,
         };
         for payload in Parser::new(0).parse_all(&bytes) {
             match payload? {

@@ -79,9 +79,13 @@ impl fmt::Debug for FuncData {
 /// An engine: what a wasm function needs to run.
 pub trait Engine: 'static {
     fn kind(&self) -> EngineKind;
-    /// Prepares per-instance code state. Returns the state (kept by the instance) and
-    /// one entry pointer per defined function (stored in its [`FuncData::entry`]).
-    fn prepare(&self, instance: &InstanceData) -> Result<(Box<dyn Any>, Vec<*const ()>), String>;
+    /// Prepares per-instance code state (and may fill the engine's `VMContext` fields).
+    /// Returns the state (kept by the instance) and one entry pointer per defined
+    /// function (stored in its [`FuncData::entry`]).
+    fn prepare(
+        &self,
+        instance: &mut InstanceData,
+    ) -> Result<(Box<dyn Any>, Vec<*const ()>), String>;
     /// Calls `func` (a wasm function of this engine) with type-checked `args`.
     fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap>;
 }

@@ -54,6 +54,12 @@ impl VMOffsets {
     pub const MEMORY_DEF_SIZE: usize = std::mem::offset_of!(MemoryDef, size);
     pub const TABLE_DEF_BASE: usize = std::mem::offset_of!(TableDef, base);
     pub const TABLE_DEF_LEN: usize = std::mem::offset_of!(TableDef, len);
+    /// `FuncData` fields a compiled call site reads: the signature id (u32), the engine
+    /// (u8, see `EngineKind`), the callee's vmctx and its entry (AOT: code address).
+    pub const FUNC_DATA_TYPE_ID: usize = std::mem::offset_of!(FuncData, type_id);
+    pub const FUNC_DATA_ENGINE: usize = std::mem::offset_of!(FuncData, engine);
+    pub const FUNC_DATA_VMCTX: usize = std::mem::offset_of!(FuncData, vmctx);
+    pub const FUNC_DATA_ENTRY: usize = std::mem::offset_of!(FuncData, entry);
 }
 
 #[cfg(test)]

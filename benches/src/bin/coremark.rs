@@ -67,6 +67,37 @@ fn run() -> Result<()> {
         rows.push((label, ours));
     }
 
+    for (label, codegen) in [
+        (
+            "ours-aot (direct calls, guard pages)",
+            wamr_aot::abi::CodegenOptions::default(),
+        ),
+        (
+            "ours-aot (indirect calls)",
+            wamr_aot::abi::CodegenOptions {
+                indirect_calls: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "ours-aot (explicit bounds checks)",
+            wamr_aot::abi::CodegenOptions {
+                bounds_checks: true,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let s = score(label, OursRunner::aot(&wasm, codegen)?)?;
+        rows.push((label.to_string(), s));
+    }
+
+    #[cfg(feature = "peers")]
+    {
+        let label = "wasmtime 48 (Cranelift)";
+        let s = score(label, benches::WasmtimeRunner::new(&wasm)?)?;
+        rows.push((label.to_string(), s));
+    }
+
     println!("| engine | CoreMark | vs wasmi |");
     println!("|---|---:|---:|");
     for (label, s) in &rows {

@@ -1,0 +1,129 @@
+//! What compiled code and the runtime agree on, beyond the `VMContext` layout
+//! (`wamr_common::vmctx`): the calling convention, the runtime helper ("builtin") table,
+//! trap codes and compile options.
+//!
+//! # Calling convention
+//! Every wasm function compiles to the host's native convention (System V on x86-64
+//! Linux, AAPCS64 on aarch64) with signature `(vmctx: i64, params...) -> (results...)`.
+//! i32/i64/f32/f64 map to the Cranelift types of the same name; `funcref` and
+//! `externref` are i64 raw refs (0 = null). Several results use Cranelift's implicit
+//! return area (`enable_multi_ret_implicit_sret`).
+//!
+//! For each signature the image also holds an *array trampoline*
+//! `extern "C" fn(vmctx: i64, callee: i64, values: i64)`: it loads the parameters from
+//! the 8-byte slots at `values`, calls `callee(vmctx, params...)` and stores the results
+//! back into the same slots. The host calls wasm only through trampolines.
+//!
+//! # Calls from compiled code
+//! - to a function defined in the module: a direct PC-relative call (default), or in
+//!   indirect mode a call through `vmctx.func_ptrs[index]`;
+//! - to an import or through a table: the callee's `FuncData` (`vmctx.funcs[index]` or the
+//!   table element). If its engine byte is [`ENGINE_AOT`], call `FuncData.entry` with
+//!   `FuncData.vmctx` as the first argument; otherwise spill the arguments into 8-byte
+//!   slots and call the builtin [`Builtin::CallForeign`], which writes the results back.
+//!
+//! # Traps
+//! Compiled code never executes a hardware trap instruction on purpose: every check
+//! branches to a call of [`Builtin::Trap`] with a [`trap_code`], which does not return
+//! (it unwinds to the host entry). In guard-page mode an out-of-bounds access faults
+//! inside the reservation and the signal handler does the same.
+
+use wamr_common::TrapKind;
+
+/// `FuncData.engine` value of AOT functions (`EngineKind::Aot as u8`).
+pub const ENGINE_AOT: u8 = wamr_common::EngineKind::Aot as u8;
+
+/// The runtime helpers compiled code calls through `vmctx.builtins[index]`. All take the
+/// caller's vmctx first; integers are i32 unless noted, refs are i64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Builtin {
+    /// `(vmctx, code: i32) -> !` raise a trap; never returns.
+    Trap,
+    /// `(vmctx, delta) -> old_pages or -1`
+    MemoryGrow,
+    /// `(vmctx, dst, val, len)`
+    MemoryFill,
+    /// `(vmctx, dst, src, len)`
+    MemoryCopy,
+    /// `(vmctx, seg, dst, src, len)`
+    MemoryInit,
+    /// `(vmctx, seg)`
+    DataDrop,
+    /// `(vmctx, table, index) -> ref: i64`
+    TableGet,
+    /// `(vmctx, table, index, ref: i64)`
+    TableSet,
+    /// `(vmctx, table) -> size`
+    TableSize,
+    /// `(vmctx, table, init: i64, delta) -> old size or -1`
+    TableGrow,
+    /// `(vmctx, table, dst, ref: i64, len)`
+    TableFill,
+    /// `(vmctx, dst_table, src_table, dst, src, len)`
+    TableCopy,
+    /// `(vmctx, table, seg, dst, src, len)`
+    TableInit,
+    /// `(vmctx, seg)`
+    ElemDrop,
+    /// `(vmctx, func_data: i64, values: i64)` call a non-AOT function; arguments in and
+    /// results out through the 8-byte slots at `values`.
+    CallForeign,
+}
+
+impl Builtin {
+    pub const COUNT: usize = Builtin::CallForeign as usize + 1;
+}
+
+/// Trap codes passed to [`Builtin::Trap`].
+pub fn trap_code(kind: TrapKind) -> i32 {
+    TRAP_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(0, |i| i as i32)
+}
+
+/// The trap kind of a code (unknown codes are `Unreachable`).
+pub fn trap_kind(code: i32) -> TrapKind {
+    TRAP_KINDS
+        .get(code as usize)
+        .copied()
+        .unwrap_or(TrapKind::Unreachable)
+}
+
+const TRAP_KINDS: [TrapKind; 10] = [
+    TrapKind::Unreachable,
+    TrapKind::MemoryOutOfBounds,
+    TrapKind::TableOutOfBounds,
+    TrapKind::UndefinedElement,
+    TrapKind::UninitializedElement,
+    TrapKind::IndirectCallTypeMismatch,
+    TrapKind::IntegerOverflow,
+    TrapKind::IntegerDivideByZero,
+    TrapKind::InvalidConversionToInteger,
+    TrapKind::CallStackExhausted,
+];
+
+/// Options that change the generated code (recorded in the image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodegenOptions {
+    /// Explicit bounds checks on every memory access (otherwise guard pages).
+    pub bounds_checks: bool,
+    /// Check the native stack pointer against `vmctx.stack_limit` in every prologue.
+    pub stack_bounds_checks: bool,
+    /// Calls between the module's functions go through `vmctx.func_ptrs`.
+    pub indirect_calls: bool,
+    /// Cranelift optimisation: 0 none, 1 speed (default), 2 speed and size.
+    pub opt_level: u8,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> Self {
+        CodegenOptions {
+            bounds_checks: false,
+            stack_bounds_checks: true,
+            indirect_calls: false,
+            opt_level: 1,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The runtime helpers compiled code calls through `vmctx.builtins` (see `abi::Builtin`).
+//!
+//! Each is `extern "C"` and takes the caller's vmctx first. A helper that fails raises
+//! its trap with [`trap::raise`] only after everything it owns has been dropped, because
+//! raising skips the frames in between.
+
+use wamr_common::libcalls;
+use wamr_common::store::call_func_data;
+use wamr_common::{Caller, FuncData, InstanceData, Trap, VMContext, Val};
+
+use crate::abi::{self, Builtin};
+use crate::trap;
+
+/// # Safety
+/// `vmctx` is the live vmctx of the calling instance.
+unsafe fn inst<'a>(vmctx: *mut VMContext) -> &'a InstanceData {
+    // SAFETY: forwarded.
+    unsafe { &*(*vmctx).instance }
+}
+
+fn check<T>(r: Result<T, Trap>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(t) => trap::raise(t),
+    }
+}
+
+unsafe extern "C" fn trap_(_vmctx: *mut VMContext, code: i32) {
+    trap::raise(Trap::new(abi::trap_kind(code)))
+}
+
+unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, delta: u32) -> u32 {
+    // SAFETY: compiled code passes its own vmctx.
+    libcalls::memory_grow(unsafe { inst(vmctx) }, 0, delta)
+}
+
+unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, dst: u32, val: u32, len: u32) {
+    // SAFETY: as above.
+    check(libcalls::memory_fill(
+        unsafe { inst(vmctx) },
+        0,
+        dst,
+        val,
+        len,
+    ))
+}
+
+unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst: u32, src: u32, len: u32) {
+    // SAFETY: as above.
+    check(libcalls::memory_copy(
+        unsafe { inst(vmctx) },
+        0,
+        0,
+        dst,
+        src,
+        len,
+    ))
+}
+
+unsafe extern "C" fn memory_init(vmctx: *mut VMContext, seg: u32, dst: u32, src: u32, len: u32) {
+    // SAFETY: as above.
+    check(libcalls::memory_init(
+        unsafe { inst(vmctx) },
+        0,
+        seg,
+        dst,
+        src,
+        len,
+    ))
+}
+
+unsafe extern "C" fn data_drop(vmctx: *mut VMContext, seg: u32) {
+    // SAFETY: as above.
+    libcalls::data_drop(unsafe { inst(vmctx) }, seg)
+}
+
+unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, i: u32) -> u64 {
+    // SAFETY: as above.
+    check(libcalls::table_get(unsafe { inst(vmctx) }, table, i))
+}
+
+unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, i: u32, v: u64) {
+    // SAFETY: as above.
+    check(libcalls::table_set(unsafe { inst(vmctx) }, table, i, v))
+}
+
+unsafe extern "C" fn table_size(vmctx: *mut VMContext, table: u32) -> u32 {
+    // SAFETY: as above.
+    libcalls::table_size(unsafe { inst(vmctx) }, table)
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: as above.
+    libcalls::table_grow(unsafe { inst(vmctx) }, table, init, delta)
+}
+
+unsafe extern "C" fn table_fill(vmctx: *mut VMContext, table: u32, dst: u32, v: u64, len: u32) {
+    // SAFETY: as above.
+    check(libcalls::table_fill(
+        unsafe { inst(vmctx) },
+        table,
+        dst,
+        v,
+        len,
+    ))
+}
+
+unsafe extern "C" fn table_copy(
+    vmctx: *mut VMContext,
+    dt: u32,
+    st: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: as above.
+    check(libcalls::table_copy(
+        unsafe { inst(vmctx) },
+        dt,
+        st,
+        dst,
+        src,
+        len,
+    ))
+}
+
+unsafe extern "C" fn table_init(
+    vmctx: *mut VMContext,
+    table: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: as above.
+    check(libcalls::table_init(
+        unsafe { inst(vmctx) },
+        table,
+        seg,
+        dst,
+        src,
+        len,
+    ))
+}
+
+unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, seg: u32) {
+    // SAFETY: as above.
+    libcalls::elem_drop(unsafe { inst(vmctx) }, seg)
+}
+
+/// Calls a host function or another engine's function for compiled code.
+unsafe extern "C" fn call_foreign(vmctx: *mut VMContext, func: *const FuncData, values: *mut u64) {
+    // SAFETY: `func` came from a table or the funcs array (a live FuncData); `values`
+    // has max(params, results) slots (the compiler sized them).
+    let r = unsafe { call_foreign_inner(vmctx, &*func, values) };
+    // Everything `call_foreign_inner` owned is dropped by now.
+    check(r)
+}
+
+/// # Safety
+/// As for `call_foreign`.
+unsafe fn call_foreign_inner(
+    vmctx: *mut VMContext,
+    fd: &FuncData,
+    values: *mut u64,
+) -> Result<(), Trap> {
+    // SAFETY: forwarded.
+    unsafe {
+        let ty = &fd.ty;
+        let args: Vec<Val> = ty
+            .params()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Val::from_bits(*t, *values.add(i)))
+            .collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
+        match &fd.host {
+            Some(h) => h(
+                &mut Caller::from_instance((*vmctx).instance),
+                &args,
+                &mut results,
+            )?,
+            None => call_func_data(fd, &args, &mut results)?,
+        }
+        for (i, v) in results.iter().enumerate() {
+            *values.add(i) = v.to_bits();
+        }
+        Ok(())
+    }
+}
+
+/// The table compiled code indexes with `Builtin as usize`.
+pub struct BuiltinTable(pub [*const u8; Builtin::COUNT]);
+
+// SAFETY: the table holds addresses of functions (immutable code), never dereferenced
+// as data.
+unsafe impl Sync for BuiltinTable {}
+
+pub static BUILTINS: BuiltinTable = BuiltinTable([
+    trap_ as *const u8,
+    memory_grow as *const u8,
+    memory_fill as *const u8,
+    memory_copy as *const u8,
+    memory_init as *const u8,
+    data_drop as *const u8,
+    table_get as *const u8,
+    table_set as *const u8,
+    table_size as *const u8,
+    table_grow as *const u8,
+    table_fill as *const u8,
+    table_copy as *const u8,
+    table_init as *const u8,
+    elem_drop as *const u8,
+    call_foreign as *const u8,
+]);

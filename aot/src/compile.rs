@@ -1,0 +1,323 @@
+//! The compile driver: validate, translate and compile every function in parallel with
+//! Cranelift, lay the code out in one text section, resolve the calls between functions,
+//! and write the image. The result depends only on the input and the options, never on
+//! thread scheduling: functions are placed in index order.
+
+use std::sync::Mutex;
+
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{self, ExternalName};
+use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, FinalizedRelocTarget};
+use wamr_common::module::ModuleData;
+use wamr_common::{LoadError, Module};
+
+use crate::abi::CodegenOptions;
+use crate::cpu;
+use crate::image::{self, Header, Writer};
+use crate::translate::{trampoline, FuncTranslator};
+
+/// Target selection: architecture and CPU features.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// `x86_64` or `aarch64`; `None` is the host.
+    pub arch: Option<String>,
+    /// `native` (detect this CPU, the default for the host) or `generic` (the baseline
+    /// the runtime requires).
+    pub cpu: Option<String>,
+    /// Comma-separated `+feature`/`-feature` list applied after `cpu`.
+    pub cpu_features: Option<String>,
+}
+
+/// Everything that shapes an image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    pub codegen: CodegenOptions,
+    pub target: Target,
+    /// Compile on this many threads (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("unsupported target: {0}")]
+    Target(String),
+    #[error("cannot compile function {func}: {message}")]
+    Function { func: u32, message: String },
+    #[error("unexpected relocation {0} in function {1}")]
+    Relocation(String, u32),
+}
+
+/// Builds the Cranelift ISA for `target` and `codegen`.
+pub fn build_isa(
+    target: &Target,
+    codegen: &CodegenOptions,
+) -> Result<OwnedTargetIsa, CompileError> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| {
+        f.set(k, v)
+            .map_err(|e| CompileError::Target(format!("{k}={v}: {e}")))
+    };
+    set(
+        &mut flags,
+        "opt_level",
+        match codegen.opt_level {
+            0 => "none",
+            1 => "speed",
+            _ => "speed_and_size",
+        },
+    )?;
+    set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    )?;
+    // Large frames probe the stack inline: no call to a probestack symbol.
+    set(&mut flags, "enable_probestack", "true")?;
+    set(&mut flags, "probestack_strategy", "inline")?;
+    set(&mut flags, "preserve_frame_pointers", "true")?;
+    let host = cpu::host_arch();
+    let arch = target.arch.as_deref().unwrap_or(host);
+    let triple = cpu::triple_for(arch)
+        .ok_or_else(|| CompileError::Target(format!("`{arch}` (expected x86_64 or aarch64)")))?;
+    let native = arch == host && target.cpu.as_deref().unwrap_or("native") == "native";
+    let mut isa_builder = if native {
+        cranelift_native::builder_with_options(true)
+            .map_err(|e| CompileError::Target(e.to_string()))?
+    } else {
+        match target.cpu.as_deref() {
+            None | Some("generic") | Some("native") => {}
+            Some(other) => {
+                return Err(CompileError::Target(format!(
+                    "unknown --cpu `{other}` (expected native or generic)"
+                )))
+            }
+        }
+        isa::lookup(
+            triple
+                .parse()
+                .map_err(|e| CompileError::Target(format!("{e}")))?,
+        )
+        .map_err(|e| CompileError::Target(e.to_string()))?
+    };
+    for (name, on) in cpu::parse_feature_list(arch, target.cpu_features.as_deref().unwrap_or(""))
+        .map_err(CompileError::Target)?
+    {
+        isa_builder
+            .set(name, if on { "true" } else { "false" })
+            .map_err(|e| CompileError::Target(format!("{name}: {e}")))?;
+    }
+    // Rounding must not become libcalls: the image's code refers to nothing outside it.
+    if arch == "x86_64" {
+        isa_builder
+            .enable("has_sse41")
+            .map_err(|e| CompileError::Target(e.to_string()))?;
+    }
+    isa_builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| CompileError::Target(e.to_string()))
+}
+
+/// Machine code of one function and its calls to patch.
+struct Compiled {
+    code: Vec<u8>,
+    /// (offset in code, kind, callee function index, addend)
+    calls: Vec<(u32, Reloc, u32, i64)>,
+}
+
+fn compile_one(
+    ctx: &mut Context,
+    func: ir::Function,
+    isa: &dyn TargetIsa,
+    index: u32,
+) -> Result<Compiled, CompileError> {
+    ctx.clear();
+    ctx.func = func;
+    let compiled = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| CompileError::Function {
+            func: index,
+            message: format!("{:?}", e.inner),
+        })?;
+    let code = compiled.code_buffer().to_vec();
+    let relocs = compiled.buffer.relocs().to_vec();
+    let mut calls = Vec::new();
+    for r in relocs {
+        match &r.target {
+            FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
+                let callee = ctx.func.params.user_named_funcs()[*name].index;
+                calls.push((r.offset, r.kind, callee, r.addend));
+            }
+            other => {
+                return Err(CompileError::Relocation(
+                    format!("{:?} -> {other:?}", r.kind),
+                    index,
+                ))
+            }
+        }
+    }
+    Ok(Compiled { code, calls })
+}
+
+/// Compiles `wasm` to an image.
+pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
+    let module = Module::new(wasm)?;
+    let isa = build_isa(&opts.target, &opts.codegen)?;
+    let _span = tracing::info_span!("compile", funcs = module.bodies.len()).entered();
+    let m: &ModuleData = &module;
+    let first = m.num_imported_funcs;
+    let n = m.bodies.len();
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, n.max(1));
+    // Work is handed out one function at a time; results land in their own slot.
+    let results: Vec<Mutex<Option<Result<Compiled, CompileError>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut tr = FuncTranslator::new();
+                let mut ctx = Context::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let index = first + i as u32;
+                    let r = tr
+                        .translate(m, index, &opts.codegen, &*isa)
+                        .map_err(|e| CompileError::Function {
+                            func: index,
+                            message: e.to_string(),
+                        })
+                        .and_then(|f| compile_one(&mut ctx, f, &*isa, index));
+                    *results[i].lock().expect("no panics while holding") = Some(r);
+                }
+            });
+        }
+    });
+    let mut funcs = Vec::with_capacity(n);
+    for r in results {
+        funcs.push(
+            r.into_inner()
+                .expect("no panics")
+                .expect("every function compiled")?,
+        );
+    }
+    let mut ctx = Context::new();
+    let mut tramps = Vec::with_capacity(m.types.len());
+    for (t, ty) in m.types.iter().enumerate() {
+        tramps.push(compile_one(
+            &mut ctx,
+            trampoline(ty, &*isa),
+            &*isa,
+            u32::MAX - t as u32,
+        )?);
+    }
+
+    // Layout: functions in index order, then trampolines, each 16-byte aligned.
+    let mut text = Vec::new();
+    let mut offsets = Vec::with_capacity(n);
+    for f in &funcs {
+        text.resize(text.len().next_multiple_of(16), 0);
+        offsets.push((text.len() as u32, f.code.len() as u32));
+        text.extend_from_slice(&f.code);
+    }
+    let mut tramp_offsets = Vec::with_capacity(tramps.len());
+    for t in &tramps {
+        text.resize(text.len().next_multiple_of(16), 0);
+        tramp_offsets.push(text.len() as u32);
+        text.extend_from_slice(&t.code);
+        if !t.calls.is_empty() {
+            return Err(CompileError::Relocation(
+                "call in a trampoline".into(),
+                u32::MAX,
+            ));
+        }
+    }
+    // Resolve calls between functions now: the text needs no patching at load time.
+    for (i, f) in funcs.iter().enumerate() {
+        let base = offsets[i].0 as i64;
+        for &(off, kind, callee, addend) in &f.calls {
+            let target = callee
+                .checked_sub(first)
+                .and_then(|c| offsets.get(c as usize))
+                .ok_or_else(|| {
+                    CompileError::Relocation(format!("call to function {callee}"), first + i as u32)
+                })?
+                .0 as i64;
+            let site = base + i64::from(off);
+            let at = site as usize;
+            match kind {
+                Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
+                    let v = i32::try_from(target - site + addend).map_err(|_| {
+                        CompileError::Relocation("call out of range".into(), first + i as u32)
+                    })?;
+                    text[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                }
+                Reloc::Arm64Call => {
+                    let delta = (target - site + addend) >> 2;
+                    if !(-(1 << 25)..(1 << 25)).contains(&delta) {
+                        return Err(CompileError::Relocation(
+                            "call out of range".into(),
+                            first + i as u32,
+                        ));
+                    }
+                    let insn = u32::from_le_bytes(text[at..at + 4].try_into().expect("4 bytes"));
+                    let insn = (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff);
+                    text[at..at + 4].copy_from_slice(&insn.to_le_bytes());
+                }
+                other => {
+                    return Err(CompileError::Relocation(
+                        format!("{other:?}"),
+                        first + i as u32,
+                    ))
+                }
+            }
+        }
+    }
+
+    let c = &opts.codegen;
+    let flags = (if c.bounds_checks {
+        image::FLAG_BOUNDS_CHECKS
+    } else {
+        0
+    }) | (if c.stack_bounds_checks {
+        image::FLAG_STACK_CHECKS
+    } else {
+        0
+    }) | (if c.indirect_calls {
+        image::FLAG_INDIRECT_CALLS
+    } else {
+        0
+    });
+    let arch = isa.triple().architecture.to_string();
+    let writer = Writer {
+        header: Header {
+            version: image::VERSION,
+            arch: cpu::arch_code(&arch),
+            flags,
+            opt_level: u32::from(c.opt_level),
+            cpu_features: cpu::features_of(&*isa),
+            wasm_hash: image::fnv1a(wasm),
+        },
+        wasm: wasm.to_vec(),
+        target: isa.triple().to_string(),
+        funcs: offsets,
+        trampolines: tramp_offsets,
+        text,
+        page_align: cpu::page_align(&arch),
+    };
+    Ok(writer.finish())
+}

@@ -1,0 +1,124 @@
+//! The AOT engine: instances run code from their module's mapped image.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, VMContext, Val};
+
+use crate::builtins::BUILTINS;
+use crate::loader::{image_of, AotImage};
+
+/// Per-instance state: the image (kept alive) and the function pointer table.
+struct AotInstance {
+    _image: Arc<AotImage>,
+    _func_ptrs: Box<[*const u8]>,
+}
+
+/// The AOT engine. Hand it to a [`wamr_common::Linker`]; load modules with
+/// [`crate::load`].
+#[derive(Debug, Default)]
+pub struct Aot;
+
+impl Aot {
+    pub fn new() -> std::rc::Rc<Aot> {
+        std::rc::Rc::new(Aot)
+    }
+}
+
+/// How much native stack AOT code leaves for runtime helpers and host functions.
+const STACK_RESERVE: usize = 128 * 1024;
+
+/// The lowest stack address compiled code on this thread may use.
+fn stack_limit() -> usize {
+    thread_local! {
+        static LIMIT: usize = compute_stack_limit();
+    }
+    LIMIT.with(|l| *l)
+}
+
+fn compute_stack_limit() -> usize {
+    // SAFETY: querying this thread's attributes into a zeroed, then initialised, struct.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        if !ok {
+            return 0;
+        }
+        let low = addr as usize;
+        // The main thread's reported size can exceed what is mapped (growth on demand
+        // up to the rlimit); the reserve keeps helpers clear of the end either way.
+        low + STACK_RESERVE.min(size / 2)
+    }
+}
+
+impl Engine for Aot {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Aot
+    }
+
+    fn prepare(
+        &self,
+        instance: &mut InstanceData,
+    ) -> Result<(Box<dyn Any>, Vec<*const ()>), String> {
+        let image = image_of(&instance.module).ok_or_else(|| {
+            "module was not loaded from an AOT image (use wamr_aot::load)".to_string()
+        })?;
+        let m = &instance.module;
+        let n = m.bodies.len();
+        let mut func_ptrs = vec![std::ptr::null::<u8>(); m.funcs.len()].into_boxed_slice();
+        let mut entries = Vec::with_capacity(n);
+        for i in 0..n {
+            let code = image
+                .func_code(i)
+                .ok_or("image has fewer functions than the module")?;
+            func_ptrs[m.num_imported_funcs as usize + i] = code;
+            entries.push(code as *const ());
+        }
+        instance.vmctx.func_ptrs = func_ptrs.as_ptr();
+        instance.vmctx.builtins = BUILTINS.0.as_ptr();
+        instance.vmctx.stack_limit = stack_limit();
+        Ok((
+            Box::new(AotInstance {
+                _image: image,
+                _func_ptrs: func_ptrs,
+            }),
+            entries,
+        ))
+    }
+
+    fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        // SAFETY: an AOT FuncData's vmctx belongs to a live instance of this engine.
+        let inst = unsafe { &*(*func.vmctx).instance };
+        let image = image_of(&inst.module).ok_or_else(|| Trap::host("instance lost its image"))?;
+        let ty_index = inst.module.funcs[func.index as usize];
+        let tramp = image
+            .trampoline(ty_index)
+            .ok_or_else(|| Trap::host("missing trampoline"))?;
+        let ty = &func.ty;
+        let mut values = vec![0u64; ty.params().len().max(ty.results().len()).max(1)];
+        for (v, a) in values.iter_mut().zip(args) {
+            *v = a.to_bits();
+        }
+        // SAFETY: the trampoline and entry are code of this instance's image; `values`
+        // has a slot per parameter and result.
+        unsafe {
+            crate::trap::call_trampoline(
+                tramp,
+                func.vmctx as *mut _,
+                func.entry as *const u8,
+                values.as_mut_ptr(),
+            )?;
+        }
+        for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
+            // SAFETY: compiled code only produces funcrefs that are live FuncData.
+            *r = unsafe { Val::from_bits(*t, values[i]) };
+        }
+        Ok(())
+    }
+}

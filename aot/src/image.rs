@@ -1,0 +1,336 @@
+//! The `.aot` image format (documented in `aot/FORMAT.md`): writing and checked parsing.
+//!
+//! All integers are little-endian. The parser checks every offset, length and index
+//! against the file before anything else looks at it, and the checksum before anything
+//! is mapped executable.
+
+use std::ops::Range;
+
+pub const MAGIC: [u8; 8] = *b"\0wamraot";
+pub const VERSION: u32 = 1;
+const HEADER_SIZE: usize = 64;
+const SECTION_ENTRY_SIZE: usize = 24;
+
+/// Section kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum SectionKind {
+    /// The source module's bytes: the metadata the runtime needs (types, imports,
+    /// exports, tables, memories, globals, segments, names) in wasm's own encoding.
+    Wasm = 1,
+    /// Target triple (UTF-8).
+    Target = 2,
+    /// Per defined function: text offset (u32) and size (u32).
+    Funcs = 3,
+    /// Per module type: text offset (u32) of its array trampoline.
+    Trampolines = 4,
+    /// Machine code, page-aligned in the file; mapped read+execute in place.
+    Text = 5,
+}
+
+pub const ARCH_X86_64: u32 = 1;
+pub const ARCH_AARCH64: u32 = 2;
+
+/// Header flags (compile options).
+pub const FLAG_BOUNDS_CHECKS: u32 = 1 << 0;
+pub const FLAG_STACK_CHECKS: u32 = 1 << 1;
+pub const FLAG_INDIRECT_CALLS: u32 = 1 << 2;
+
+/// What the header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub version: u32,
+    pub arch: u32,
+    pub flags: u32,
+    pub opt_level: u32,
+    /// Required CPU features (see `cpu::Feature` bits).
+    pub cpu_features: u64,
+    /// FNV-1a of the source wasm.
+    pub wasm_hash: u64,
+}
+
+/// A parsed, checked image: ranges are valid byte ranges of the file.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub header: Header,
+    pub wasm: Range<usize>,
+    pub target: String,
+    /// (offset in text, size) per defined function.
+    pub funcs: Vec<(u32, u32)>,
+    /// Offset in text of each type's trampoline.
+    pub trampolines: Vec<u32>,
+    pub text: Range<usize>,
+}
+
+/// Why an image was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    #[error("not an AOT image (bad magic)")]
+    BadMagic,
+    #[error(
+        "AOT image format version {found} is not supported (this runtime reads version {VERSION})"
+    )]
+    Version { found: u32 },
+    #[error("truncated AOT image: {0}")]
+    Truncated(&'static str),
+    #[error("corrupt AOT image: {0}")]
+    Corrupt(String),
+    #[error("AOT image checksum mismatch (the file is damaged)")]
+    Checksum,
+}
+
+/// FNV-1a, 64 bit: the image's checksum and the wasm hash.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for chunk in bytes.chunks(8) {
+        for &b in chunk {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Builds an image. `text` is placed at a multiple of `page_align`.
+pub struct Writer {
+    pub header: Header,
+    pub wasm: Vec<u8>,
+    pub target: String,
+    pub funcs: Vec<(u32, u32)>,
+    pub trampolines: Vec<u32>,
+    pub text: Vec<u8>,
+    pub page_align: usize,
+}
+
+impl Writer {
+    pub fn finish(self) -> Vec<u8> {
+        let funcs: Vec<u8> = self
+            .funcs
+            .iter()
+            .flat_map(|(o, s)| [o.to_le_bytes(), s.to_le_bytes()].concat())
+            .collect();
+        let tramps: Vec<u8> = self
+            .trampolines
+            .iter()
+            .flat_map(|o| o.to_le_bytes())
+            .collect();
+        let sections: [(SectionKind, &[u8]); 4] = [
+            (SectionKind::Wasm, &self.wasm),
+            (SectionKind::Target, self.target.as_bytes()),
+            (SectionKind::Funcs, &funcs),
+            (SectionKind::Trampolines, &tramps),
+        ];
+        let count = sections.len() + 1;
+        let mut out = vec![0u8; HEADER_SIZE + count * SECTION_ENTRY_SIZE];
+        let mut entries = Vec::new();
+        for (kind, data) in sections {
+            align(&mut out, 8);
+            entries.push((kind, out.len(), data.len()));
+            out.extend_from_slice(data);
+        }
+        align(&mut out, self.page_align);
+        entries.push((SectionKind::Text, out.len(), self.text.len()));
+        out.extend_from_slice(&self.text);
+        // Header.
+        let h = &self.header;
+        out[0..8].copy_from_slice(&MAGIC);
+        put_u32(&mut out, 8, h.version);
+        put_u32(&mut out, 12, HEADER_SIZE as u32);
+        put_u32(&mut out, 16, h.arch);
+        put_u32(&mut out, 20, h.flags);
+        put_u32(&mut out, 24, h.opt_level);
+        put_u32(&mut out, 28, count as u32);
+        put_u64(&mut out, 32, h.cpu_features);
+        put_u64(&mut out, 40, h.wasm_hash);
+        for (i, (kind, off, len)) in entries.into_iter().enumerate() {
+            let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+            put_u32(&mut out, at, kind as u32);
+            put_u64(&mut out, at + 8, off as u64);
+            put_u64(&mut out, at + 16, len as u64);
+        }
+        // The checksum covers every byte before it.
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+}
+
+fn align(v: &mut Vec<u8>, to: usize) {
+    let pad = v.len().next_multiple_of(to) - v.len();
+    v.extend(std::iter::repeat_n(0, pad));
+}
+
+fn put_u32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn put_u64(b: &mut [u8], at: usize, v: u64) {
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+fn get_u64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
+}
+
+/// Parses and checks an image. `page_size` is the alignment the text must have.
+pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
+    use ImageError::*;
+    if file.len() < 8 {
+        return Err(Truncated("shorter than the magic"));
+    }
+    if file[..8] != MAGIC {
+        return Err(BadMagic);
+    }
+    let version = get_u32(file, 8).ok_or(Truncated("header"))?;
+    if version != VERSION {
+        return Err(Version { found: version });
+    }
+    if file.len() < HEADER_SIZE + 8 {
+        return Err(Truncated("header"));
+    }
+    let body = &file[..file.len() - 8];
+    let sum = get_u64(file, file.len() - 8).ok_or(Truncated("checksum"))?;
+    if fnv1a(body) != sum {
+        return Err(Checksum);
+    }
+    let corrupt = |m: &str| Corrupt(m.to_string());
+    if get_u32(body, 12) != Some(HEADER_SIZE as u32) {
+        return Err(corrupt("header size"));
+    }
+    let header = Header {
+        version,
+        arch: get_u32(body, 16).ok_or(Truncated("header"))?,
+        flags: get_u32(body, 20).ok_or(Truncated("header"))?,
+        opt_level: get_u32(body, 24).ok_or(Truncated("header"))?,
+        cpu_features: get_u64(body, 32).ok_or(Truncated("header"))?,
+        wasm_hash: get_u64(body, 40).ok_or(Truncated("header"))?,
+    };
+    let count = get_u32(body, 28).ok_or(Truncated("header"))? as usize;
+    if count > 64 {
+        return Err(corrupt("section count"));
+    }
+    let mut found: [Option<Range<usize>>; 6] = Default::default();
+    for i in 0..count {
+        let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+        let kind = get_u32(body, at).ok_or(Truncated("section table"))?;
+        let off = get_u64(body, at + 8).ok_or(Truncated("section table"))?;
+        let len = get_u64(body, at + 16).ok_or(Truncated("section table"))?;
+        let end = off
+            .checked_add(len)
+            .filter(|&e| e <= body.len() as u64)
+            .ok_or_else(|| corrupt("section out of range"))?;
+        if off < (HEADER_SIZE + count * SECTION_ENTRY_SIZE) as u64 {
+            return Err(corrupt("section overlaps the header"));
+        }
+        let slot = found
+            .get_mut(kind as usize)
+            .filter(|_| (1..=5).contains(&kind))
+            .ok_or_else(|| corrupt("unknown section"))?;
+        if slot.is_some() {
+            return Err(corrupt("duplicate section"));
+        }
+        *slot = Some(off as usize..end as usize);
+    }
+    let take = |k: SectionKind| {
+        found[k as usize]
+            .clone()
+            .ok_or_else(|| Corrupt(format!("missing {k:?} section")))
+    };
+    let wasm = take(SectionKind::Wasm)?;
+    let target = String::from_utf8(body[take(SectionKind::Target)?].to_vec())
+        .map_err(|_| corrupt("target is not UTF-8"))?;
+    let text = take(SectionKind::Text)?;
+    if text.start % page_size != 0 {
+        return Err(corrupt("text section is not page-aligned"));
+    }
+    let text_len = text.len() as u64;
+    let fb = &body[take(SectionKind::Funcs)?];
+    if !fb.len().is_multiple_of(8) {
+        return Err(corrupt("function table size"));
+    }
+    let funcs: Vec<(u32, u32)> = fb
+        .chunks_exact(8)
+        .map(|c| (get_u32(c, 0).unwrap_or(0), get_u32(c, 4).unwrap_or(0)))
+        .collect();
+    if funcs
+        .iter()
+        .any(|&(o, s)| u64::from(o) + u64::from(s) > text_len)
+    {
+        return Err(corrupt("function outside the text section"));
+    }
+    let tb = &body[take(SectionKind::Trampolines)?];
+    if !tb.len().is_multiple_of(4) {
+        return Err(corrupt("trampoline table size"));
+    }
+    let trampolines: Vec<u32> = tb
+        .chunks_exact(4)
+        .map(|c| get_u32(c, 0).unwrap_or(0))
+        .collect();
+    if trampolines.iter().any(|&o| u64::from(o) >= text_len.max(1)) {
+        return Err(corrupt("trampoline outside the text section"));
+    }
+    Ok(Layout {
+        header,
+        wasm,
+        target,
+        funcs,
+        trampolines,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        Writer {
+            header: Header {
+                version: VERSION,
+                arch: ARCH_X86_64,
+                flags: FLAG_STACK_CHECKS,
+                opt_level: 1,
+                cpu_features: 3,
+                wasm_hash: 7,
+            },
+            wasm: b"\0asm\x01\0\0\0".to_vec(),
+            target: "x86_64-unknown-linux-gnu".into(),
+            funcs: vec![(0, 4), (16, 4)],
+            trampolines: vec![32],
+            text: vec![0xc3; 48],
+            page_align: 4096,
+        }
+        .finish()
+    }
+
+    #[test]
+    fn round_trips() {
+        let img = sample();
+        let l = parse(&img, 4096).unwrap();
+        assert_eq!(l.header.flags, FLAG_STACK_CHECKS);
+        assert_eq!(&img[l.wasm.clone()], b"\0asm\x01\0\0\0");
+        assert_eq!(l.funcs, vec![(0, 4), (16, 4)]);
+        assert_eq!(l.text.start % 4096, 0);
+    }
+
+    #[test]
+    fn every_truncation_and_bit_flip_is_refused() {
+        let img = sample();
+        for len in 0..img.len() {
+            assert!(parse(&img[..len], 4096).is_err(), "truncated to {len}");
+        }
+        for i in 0..img.len() {
+            let mut bad = img.clone();
+            bad[i] ^= 0x10;
+            assert!(parse(&bad, 4096).is_err(), "flip at {i}");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! `wamr-aot`: the ahead-of-time compiler (Cranelift) and the execute-in-place loader.
+//!
+//! [`compile`] turns a `.wasm` into an image (format in `aot/FORMAT.md`); [`load`] maps
+//! an image read-only and returns its module; [`Aot`] is the engine that instantiates
+//! and runs such modules. [`abi`] is the contract between compiled code and the runtime.
+
+pub mod abi;
+mod builtins;
+pub mod compile;
+pub mod cpu;
+mod engine;
+pub mod image;
+pub mod loader;
+pub mod translate;
+mod trap;
+
+pub use compile::{compile, CompileError, CompileOptions, Target};
+pub use engine::Aot;
+pub use loader::{image_of, load, AotImage, AotLoadError};

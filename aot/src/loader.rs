@@ -1,0 +1,187 @@
+//! Loading an image for execution in place: the file is mapped read-only, its text
+//! section mapped read+execute straight from the file (never writable, never copied,
+//! never patched), after every check has passed.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use memmap2::{Mmap, MmapOptions};
+use wamr_common::Module;
+
+use crate::abi::CodegenOptions;
+use crate::cpu;
+use crate::image::{self, ImageError, Layout};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AotLoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Image { path: String, source: ImageError },
+    #[error("{path}: built for {image}, but this host is {host}")]
+    ForeignTarget {
+        path: String,
+        image: String,
+        host: String,
+    },
+    #[error("{path}: needs CPU features this host lacks: {missing}")]
+    MissingFeatures { path: String, missing: String },
+    #[error("{path}: embedded module: {source}")]
+    Module {
+        path: String,
+        source: wamr_common::LoadError,
+    },
+    #[error("{path}: embedded module does not match the image's hash")]
+    HashMismatch { path: String },
+    #[error("{path}: too many images loaded at once")]
+    TooManyImages { path: String },
+}
+
+/// A mapped image: what an instance's compiled code runs from.
+#[derive(Debug)]
+pub struct AotImage {
+    path: String,
+    map: Mmap,
+    text: Mmap,
+    layout: Layout,
+    code_slot: usize,
+}
+
+impl Drop for AotImage {
+    fn drop(&mut self) {
+        crate::trap::unregister_code(self.code_slot);
+    }
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+impl AotImage {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The compile options recorded in the header.
+    pub fn codegen(&self) -> CodegenOptions {
+        let f = self.layout.header.flags;
+        CodegenOptions {
+            bounds_checks: f & image::FLAG_BOUNDS_CHECKS != 0,
+            stack_bounds_checks: f & image::FLAG_STACK_CHECKS != 0,
+            indirect_calls: f & image::FLAG_INDIRECT_CALLS != 0,
+            opt_level: self.layout.header.opt_level as u8,
+        }
+    }
+
+    /// Start of the executable text.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// Entry of defined function `i` (0 = first non-imported function).
+    pub fn func_code(&self, i: usize) -> Option<*const u8> {
+        let (off, _) = *self.layout.funcs.get(i)?;
+        // SAFETY: the parser checked every function lies inside the text section.
+        Some(unsafe { self.text.as_ptr().add(off as usize) })
+    }
+
+    /// The array trampoline of module type `t`.
+    pub fn trampoline(&self, t: u32) -> Option<*const u8> {
+        let off = *self.layout.trampolines.get(t as usize)?;
+        // SAFETY: checked by the parser, as above.
+        Some(unsafe { self.text.as_ptr().add(off as usize) })
+    }
+
+    /// The whole file as mapped (read-only).
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// Maps and checks an image file, and returns its module (with the image attached).
+pub fn load(path: &Path) -> Result<Module, AotLoadError> {
+    let p = path.display().to_string();
+    let _span = tracing::info_span!("load_aot", path = %p).entered();
+    let io = |source| AotLoadError::Io {
+        path: p.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    // SAFETY: a read-only private mapping; the loader tolerates any content (it is all
+    // checked below), and images are not modified while in use.
+    let map = unsafe { MmapOptions::new().map(&file) }.map_err(io)?;
+    let layout = image::parse(&map, page_size()).map_err(|source| AotLoadError::Image {
+        path: p.clone(),
+        source,
+    })?;
+    let host = cpu::host_arch();
+    let arch = cpu::arch_name(layout.header.arch).unwrap_or("unknown");
+    if arch != host {
+        return Err(AotLoadError::ForeignTarget {
+            path: p,
+            image: layout.target.clone(),
+            host: host.into(),
+        });
+    }
+    let missing = cpu::missing_on_host(arch, layout.header.cpu_features);
+    if !missing.is_empty() {
+        return Err(AotLoadError::MissingFeatures {
+            path: p,
+            missing: missing.join(", "),
+        });
+    }
+    let wasm = &map[layout.wasm.clone()];
+    if image::fnv1a(wasm) != layout.header.wasm_hash {
+        return Err(AotLoadError::HashMismatch { path: p });
+    }
+    let check = wamr_common::Module::new(wasm).map_err(|source| AotLoadError::Module {
+        path: p.clone(),
+        source,
+    })?;
+    if check.bodies.len() != layout.funcs.len() || check.types.len() != layout.trampolines.len() {
+        return Err(AotLoadError::Image {
+            path: p,
+            source: ImageError::Corrupt("function or type count differs from the module".into()),
+        });
+    }
+    // Only now is anything mapped executable.
+    // SAFETY: maps the checked, page-aligned text range of the same file read+execute.
+    let text = unsafe {
+        MmapOptions::new()
+            .offset(layout.text.start as u64)
+            .len(layout.text.len().max(1))
+            .map_exec(&file)
+    }
+    .map_err(io)?;
+    let code_slot = crate::trap::register_code(text.as_ptr() as usize, text.len())
+        .ok_or_else(|| AotLoadError::TooManyImages { path: p.clone() })?;
+    let image = Arc::new(AotImage {
+        path: p.clone(),
+        map,
+        text,
+        layout,
+        code_slot,
+    });
+    let wasm = &image.map[image.layout.wasm.clone()];
+    Module::with_attachment(wasm, image.clone())
+        .map_err(|source| AotLoadError::Module { path: p, source })
+}
+
+/// The image a module was loaded from, if any.
+pub fn image_of(module: &Module) -> Option<Arc<AotImage>> {
+    module.attachment.clone()?.downcast::<AotImage>().ok()
+}

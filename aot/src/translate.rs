@@ -1,0 +1,1195 @@
+//! Translation of one wasm function body to Cranelift IR, following the contract in
+//! [`crate::abi`]: every function takes its vmctx first, reaches all instance state
+//! through it, and refers to nothing outside the image except its sibling functions
+//! (direct calls, `UserExternalName { namespace: 0, index: func_index }`).
+//!
+//! The translator walks the operators once, keeping the wasm operand stack as Cranelift
+//! SSA values and the control stack as Cranelift blocks: a construct's results are the
+//! parameters of the block that follows it (`next`), a loop's parameters those of its
+//! header. Locals are `cranelift_frontend` variables. Code after `br`, `return`,
+//! `unreachable` and `br_table` is skipped (only its nesting is tracked), so
+//! stack-polymorphic sequences never reach the builder.
+//!
+//! Traps never rely on a hardware fault (guard-page memory accesses aside): every check
+//! branches to one cold block per trap kind that calls [`Builtin::Trap`].
+
+mod numeric;
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8X16};
+use cranelift_codegen::ir::{
+    self, AbiParam, AliasRegion, AliasRegionData, Block, BlockArg, BlockCall, Endianness,
+    ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, JumpTableData, MemFlagsData, SigRef,
+    Signature, StackSlot, StackSlotData, StackSlotKind, TrapCode, Type, UserExternalName,
+    UserFuncName, Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wamr_common::module::ModuleData;
+use wamr_common::types::{FuncType, ValType};
+use wamr_common::vmctx::VMOffsets;
+use wamr_common::TrapKind;
+use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
+
+use crate::abi::{self, Builtin, CodegenOptions, ENGINE_AOT};
+
+/// Why a function could not be translated (the module itself was validated).
+#[derive(Debug, thiserror::Error)]
+pub enum TranslateError {
+    #[error("function {0} has no body")]
+    NoBody(u32),
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("malformed body: {0}")]
+    Reader(#[from] wasmparser::BinaryReaderError),
+}
+
+/// The Cranelift type of a wasm value (refs are raw 64-bit refs, 0 = null).
+fn ir_type(t: ValType) -> Type {
+    match t {
+        ValType::I32 => I32,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef => I64,
+        ValType::F32 => F32,
+        ValType::F64 => F64,
+        // Rejected at validation for now; spelled out so the mapping is total.
+        ValType::V128 => I8X16,
+    }
+}
+
+fn wp_type(t: wasmparser::ValType) -> Type {
+    match t {
+        wasmparser::ValType::I32 => I32,
+        wasmparser::ValType::I64 | wasmparser::ValType::Ref(_) => I64,
+        wasmparser::ValType::F32 => F32,
+        wasmparser::ValType::F64 => F64,
+        wasmparser::ValType::V128 => I8X16,
+    }
+}
+
+/// Cranelift signature of a wasm function type: `(vmctx: i64, params...) -> results`.
+pub fn wasm_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(I64));
+    sig.params
+        .extend(ty.params().iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.returns
+        .extend(ty.results().iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig
+}
+
+/// Parameters (after the vmctx) and results of a builtin, as documented on [`Builtin`].
+fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
+    match b {
+        Builtin::Trap => (&[I32], &[]),
+        Builtin::MemoryGrow => (&[I32], &[I32]),
+        Builtin::MemoryFill | Builtin::MemoryCopy => (&[I32, I32, I32], &[]),
+        Builtin::MemoryInit => (&[I32, I32, I32, I32], &[]),
+        Builtin::DataDrop | Builtin::ElemDrop => (&[I32], &[]),
+        Builtin::TableGet => (&[I32, I32], &[I64]),
+        Builtin::TableSet => (&[I32, I32, I64], &[]),
+        Builtin::TableSize => (&[I32], &[I32]),
+        Builtin::TableGrow => (&[I32, I64, I32], &[I32]),
+        Builtin::TableFill => (&[I32, I32, I64, I32], &[]),
+        Builtin::TableCopy | Builtin::TableInit => (&[I32, I32, I32, I32, I32], &[]),
+        Builtin::CallForeign => (&[I64, I64], &[]),
+    }
+}
+
+/// Flags of loads of runtime structures that never change while the instance lives
+/// (vmctx fields, the arrays they point to): pure, so Cranelift may share and hoist them.
+fn invariant_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// The `trap` terminator after a call of [`Builtin::Trap`]; never executed.
+const AFTER_TRAP: TrapCode = TrapCode::unwrap_user(1);
+
+/// Stores `v` (of wasm type `ty`) into an 8-byte value slot so that all 64 bits are
+/// defined: 32-bit values are zero-extended, as `Val::to_bits` does.
+fn store_slot(b: &mut FunctionBuilder<'_>, v: Value, base: Value, offset: i32) {
+    let flags = MemFlagsData::trusted().with_endianness(Endianness::Little);
+    let ty = b.func.dfg.value_type(v);
+    let wide = match ty {
+        I32 => b.ins().uextend(I64, v),
+        F32 => {
+            let bits = b.ins().bitcast(I32, MemFlagsData::new(), v);
+            b.ins().uextend(I64, bits)
+        }
+        _ => v,
+    };
+    b.ins().store(flags, wide, base, offset);
+}
+
+/// Loads a value of type `ty` from an 8-byte value slot (32-bit values sit in its low,
+/// first, half).
+fn load_slot(b: &mut FunctionBuilder<'_>, ty: Type, base: Value, offset: i32) -> Value {
+    let flags = MemFlagsData::trusted().with_endianness(Endianness::Little);
+    b.ins().load(ty, flags, base, offset)
+}
+
+/// The array trampoline of a signature: `fn(vmctx, callee, values)` loads the
+/// parameters from the 8-byte slots at `values`, calls `callee(vmctx, params...)` and
+/// stores the results back into the same slots.
+pub fn trampoline(ty: &FuncType, isa: &dyn TargetIsa) -> Function {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(I64); 3]);
+    let mut func = Function::with_name_signature(UserFuncName::default(), sig);
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (vmctx, callee, values) = {
+        let p = b.block_params(entry);
+        (p[0], p[1], p[2])
+    };
+    let mut args = vec![vmctx];
+    for (i, t) in ty.params().iter().enumerate() {
+        args.push(load_slot(&mut b, ir_type(*t), values, 8 * i as i32));
+    }
+    let sigref = b.import_signature(wasm_signature(ty, isa));
+    let call = b.ins().call_indirect(sigref, callee, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, r) in results.into_iter().enumerate() {
+        store_slot(&mut b, r, values, 8 * i as i32);
+    }
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+/// Translates function bodies; keeps the builder's allocations between functions.
+pub struct FuncTranslator {
+    ctx: FunctionBuilderContext,
+}
+
+impl Default for FuncTranslator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FuncTranslator {
+    pub fn new() -> Self {
+        FuncTranslator {
+            ctx: FunctionBuilderContext::new(),
+        }
+    }
+
+    /// Translates defined function `func_index` (index in the whole function space,
+    /// imports first).
+    pub fn translate(
+        &mut self,
+        module: &ModuleData,
+        func_index: u32,
+        opts: &CodegenOptions,
+        isa: &dyn TargetIsa,
+    ) -> Result<Function, TranslateError> {
+        let body = func_index
+            .checked_sub(module.num_imported_funcs)
+            .and_then(|i| module.bodies.get(i as usize))
+            .ok_or(TranslateError::NoBody(func_index))?;
+        let ty = module.func_type(func_index);
+        let mut func = Function::with_name_signature(
+            UserFuncName::user(0, func_index),
+            wasm_signature(ty, isa),
+        );
+        let bytes = &module.bytes[body.range.clone()];
+        let fbody = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
+        let mut reader = fbody.get_operators_reader()?;
+
+        let b = FunctionBuilder::new(&mut func, &mut self.ctx);
+        let mut tr = Tr::new(module, opts, isa, b);
+        tr.prologue(ty, &body.locals);
+        let mut done = false;
+        while !done && !reader.eof() {
+            done = tr.op(reader.read()?)?;
+        }
+        if !done {
+            return Err(TranslateError::Unsupported(
+                "function body without a final `end`".into(),
+            ));
+        }
+        tr.finish();
+        Ok(func)
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// The function body; `next` is the return block.
+    Func,
+    Block,
+    /// Branches go to the loop header.
+    Loop {
+        header: Block,
+    },
+    /// An `if`: the block its `else` starts (or that falls through to `next` when there
+    /// is none) and the if's parameters, which the else branch starts from again.
+    If {
+        else_block: Block,
+        params: Vec<Value>,
+        has_else: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    /// Where execution continues after the construct; its params are the results.
+    next: Block,
+    /// Operand stack height below the construct's parameters.
+    height: usize,
+    nparams: usize,
+    nresults: usize,
+    /// Whether anything jumps to `next` (otherwise the code after `end` is unreachable).
+    next_reached: bool,
+}
+
+/// The state of one function's translation.
+struct Tr<'a, 'f> {
+    m: &'a ModuleData,
+    opts: &'a CodegenOptions,
+    isa: &'a dyn TargetIsa,
+    b: FunctionBuilder<'f>,
+    vmctx: Value,
+    locals: Vec<Variable>,
+    stack: Vec<Value>,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Blocks opened inside unreachable code (skipped without translation).
+    skipped: u32,
+    /// Imported signatures, by module type index.
+    sigs: HashMap<u32, SigRef>,
+    builtin_sigs: [Option<SigRef>; Builtin::COUNT],
+    /// Direct callees, by function index.
+    callees: HashMap<u32, FuncRef>,
+    /// The shared cold block of each trap kind used so far.
+    trap_blocks: Vec<(TrapKind, Block)>,
+    /// Value slots for calls through [`Builtin::CallForeign`] (one per function, sized
+    /// for the largest such call).
+    foreign_slot: Option<(StackSlot, u32)>,
+    /// Linear memory never overlaps runtime structures: telling Cranelift lets it keep
+    /// loaded globals, sizes and table bounds across stores to memory.
+    heap_region: AliasRegion,
+}
+
+impl<'a, 'f> Tr<'a, 'f> {
+    fn new(
+        m: &'a ModuleData,
+        opts: &'a CodegenOptions,
+        isa: &'a dyn TargetIsa,
+        b: FunctionBuilder<'f>,
+    ) -> Self {
+        let heap_region = b.func.dfg.alias_regions.insert(AliasRegionData {
+            user_id: 0,
+            description: "heap".into(),
+        });
+        Tr {
+            m,
+            opts,
+            isa,
+            b,
+            vmctx: Value::from_u32(0),
+            locals: Vec::new(),
+            stack: Vec::new(),
+            ctrl: Vec::new(),
+            reachable: true,
+            skipped: 0,
+            sigs: HashMap::new(),
+            builtin_sigs: [None; Builtin::COUNT],
+            callees: HashMap::new(),
+            trap_blocks: Vec::new(),
+            foreign_slot: None,
+            heap_region,
+        }
+    }
+
+    /// Entry block: the vmctx, parameters and zeroed locals, and the stack check.
+    fn prologue(&mut self, ty: &FuncType, locals: &[ValType]) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        self.vmctx = params[0];
+        for (t, v) in ty.params().iter().zip(&params[1..]) {
+            let var = self.b.declare_var(ir_type(*t));
+            self.b.def_var(var, *v);
+            self.locals.push(var);
+        }
+        for t in locals {
+            let ty = ir_type(*t);
+            let var = self.b.declare_var(ty);
+            let zero = self.zero(ty);
+            self.b.def_var(var, zero);
+            self.locals.push(var);
+        }
+        if self.opts.stack_bounds_checks {
+            let sp = self.b.ins().get_stack_pointer(I64);
+            let limit = self.b.ins().load(
+                I64,
+                MemFlagsData::trusted(),
+                self.vmctx,
+                VMOffsets::STACK_LIMIT as i32,
+            );
+            let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+            self.trap_if(low, TrapKind::CallStackExhausted);
+        }
+        let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
+        let exit = self.block_with_params(&results);
+        self.ctrl.push(Ctrl {
+            kind: Kind::Func,
+            next: exit,
+            height: 0,
+            nparams: 0,
+            nresults: results.len(),
+            next_reached: false,
+        });
+    }
+
+    /// Emits the trap blocks and finishes the function.
+    fn finish(mut self) {
+        for (kind, block) in std::mem::take(&mut self.trap_blocks) {
+            self.b.switch_to_block(block);
+            let code = self.iconst32(abi::trap_code(kind));
+            self.call_builtin(Builtin::Trap, &[code]);
+            self.b.ins().trap(AFTER_TRAP);
+        }
+        self.b.seal_all_blocks();
+        self.b.finalize(self.isa.frontend_config());
+    }
+
+    // ----- small helpers -----
+
+    /// Flags of linear-memory accesses: little-endian, possibly unaligned, may fault
+    /// (guard pages).
+    fn heap_flags(&self) -> MemFlagsData {
+        MemFlagsData::new()
+            .with_endianness(Endianness::Little)
+            .with_alias_region(Some(self.heap_region))
+    }
+
+    fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            F32 => self.b.ins().f32const(0.0),
+            F64 => self.b.ins().f64const(0.0),
+            I8X16 => {
+                let c = self.b.func.dfg.constants.insert(vec![0u8; 16].into());
+                self.b.ins().vconst(I8X16, c)
+            }
+            _ => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    fn iconst32(&mut self, v: i32) -> Value {
+        // Cranelift wants narrow constants zero-extended in the 64-bit immediate.
+        self.b.ins().iconst(I32, i64::from(v as u32))
+    }
+
+    /// A constant of integer type `ty` from its sign-extended value.
+    fn int_const(&mut self, ty: Type, v: i64) -> Value {
+        if ty == I32 {
+            self.iconst32(v as i32)
+        } else {
+            self.b.ins().iconst(ty, v)
+        }
+    }
+
+    /// The constant a value was defined with, if it is an `iconst`.
+    fn const_of(&self, v: Value) -> Option<i64> {
+        let inst = self.b.func.dfg.value_def(v).inst()?;
+        match self.b.func.dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
+    fn block_with_params(&mut self, types: &[Type]) -> Block {
+        let block = self.b.create_block();
+        for t in types {
+            self.b.append_block_param(block, *t);
+        }
+        block
+    }
+
+    fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    fn pop(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("operand stack underflow in validated code")
+    }
+
+    /// Pops the top `n` values (in stack order).
+    fn pop_n(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        self.stack.split_off(at)
+    }
+
+    /// The top `n` values (in stack order), left on the stack.
+    fn top_n(&self, n: usize) -> Vec<Value> {
+        self.stack[self.stack.len() - n..].to_vec()
+    }
+
+    fn args(vals: &[Value]) -> Vec<BlockArg> {
+        vals.iter().map(|v| BlockArg::Value(*v)).collect()
+    }
+
+    fn jump(&mut self, block: Block, vals: &[Value]) {
+        self.b.ins().jump(block, &Self::args(vals));
+    }
+
+    /// The cold block that raises `kind`.
+    fn trap_block(&mut self, kind: TrapKind) -> Block {
+        if let Some((_, b)) = self.trap_blocks.iter().find(|(k, _)| *k == kind) {
+            return *b;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.trap_blocks.push((kind, block));
+        block
+    }
+
+    /// Raises `kind` if `cond` is nonzero.
+    fn trap_if(&mut self, cond: Value, kind: TrapKind) {
+        let trap = self.trap_block(kind);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, trap, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    fn set_unreachable(&mut self) {
+        self.reachable = false;
+        let height = self.ctrl.last().map_or(0, |c| c.height);
+        self.stack.truncate(height);
+    }
+
+    // ----- runtime structures -----
+
+    /// `vmctx.<field>`, an invariant pointer.
+    fn vmctx_field(&mut self, offset: usize) -> Value {
+        self.b
+            .ins()
+            .load(I64, invariant_flags(), self.vmctx, offset as i32)
+    }
+
+    /// `vmctx.<field>[index]` of a pointer array that does not change while the instance
+    /// lives.
+    fn vmctx_array_entry(&mut self, field: usize, index: u32) -> Value {
+        let array = self.vmctx_field(field);
+        let offset = i32::try_from(u64::from(index) * 8).expect("index space below 2^28");
+        self.b.ins().load(I64, invariant_flags(), array, offset)
+    }
+
+    /// The `TableDef` of a table.
+    fn table_def(&mut self, table: u32) -> Value {
+        self.vmctx_array_entry(VMOffsets::TABLES, table)
+    }
+
+    /// The `MemoryDef` of memory 0.
+    fn memory_def(&mut self) -> Value {
+        self.vmctx_field(VMOffsets::MEMORY)
+    }
+
+    fn sig_of_type(&mut self, type_index: u32) -> SigRef {
+        if let Some(s) = self.sigs.get(&type_index) {
+            return *s;
+        }
+        let sig = wasm_signature(&self.m.types[type_index as usize], self.isa);
+        let s = self.b.import_signature(sig);
+        self.sigs.insert(type_index, s);
+        s
+    }
+
+    /// Calls a runtime builtin with the vmctx prepended; returns its result if any.
+    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Option<Value> {
+        let sig = match self.builtin_sigs[builtin as usize] {
+            Some(s) => s,
+            None => {
+                let (params, results) = builtin_types(builtin);
+                let mut sig = Signature::new(self.isa.default_call_conv());
+                sig.params.push(AbiParam::new(I64));
+                sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+                sig.returns
+                    .extend(results.iter().map(|t| AbiParam::new(*t)));
+                let s = self.b.import_signature(sig);
+                self.builtin_sigs[builtin as usize] = Some(s);
+                s
+            }
+        };
+        let callee = self.vmctx_array_entry(VMOffsets::BUILTINS, builtin as u32);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// A pointer to `slots` 8-byte value slots in this frame.
+    fn foreign_slots(&mut self, slots: u32) -> Value {
+        let bytes = slots.max(1) * 8;
+        let slot = match self.foreign_slot {
+            Some((slot, size)) => {
+                if bytes > size {
+                    self.b.func.sized_stack_slots[slot].size = bytes;
+                    self.foreign_slot = Some((slot, bytes));
+                }
+                slot
+            }
+            None => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    bytes,
+                    3,
+                ));
+                self.foreign_slot = Some((slot, bytes));
+                slot
+            }
+        };
+        self.b.ins().stack_addr(I64, slot, 0)
+    }
+
+    // ----- calls -----
+
+    /// Calls the function described by `FuncData` `fd`, of module type `type_index`:
+    /// directly if it is compiled code, otherwise through [`Builtin::CallForeign`].
+    fn call_func_data(&mut self, fd: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
+        let ty = self.m.types[type_index as usize].clone();
+        let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
+        let engine = self.b.ins().uload8(
+            I32,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_ENGINE as i32,
+        );
+        let is_aot = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, engine, i64::from(ENGINE_AOT));
+        let aot = self.b.create_block();
+        let foreign = self.b.create_block();
+        let merge = self.block_with_params(&results);
+        self.b.ins().brif(is_aot, aot, &[], foreign, &[]);
+        self.b.seal_block(aot);
+        self.b.seal_block(foreign);
+
+        // Compiled code: call its entry with its own vmctx.
+        self.b.switch_to_block(aot);
+        let callee_vmctx = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_VMCTX as i32,
+        );
+        let entry = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_ENTRY as i32,
+        );
+        let sig = self.sig_of_type(type_index);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(callee_vmctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, entry, &all);
+        let rets = self.b.inst_results(call).to_vec();
+        self.jump(merge, &rets);
+
+        // Anything else: arguments and results through value slots.
+        self.b.switch_to_block(foreign);
+        let n = ty.params().len().max(ty.results().len()) as u32;
+        let values = self.foreign_slots(n);
+        for (i, a) in args.iter().enumerate() {
+            store_slot(&mut self.b, *a, values, 8 * i as i32);
+        }
+        self.call_builtin(Builtin::CallForeign, &[fd, values]);
+        let rets: Vec<Value> = results
+            .iter()
+            .enumerate()
+            .map(|(i, t)| load_slot(&mut self.b, *t, values, 8 * i as i32))
+            .collect();
+        self.jump(merge, &rets);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        self.b.block_params(merge).to_vec()
+    }
+
+    fn call(&mut self, f: u32) {
+        let type_index = self.m.funcs[f as usize];
+        let ty = &self.m.types[type_index as usize];
+        let args = self.pop_n(ty.params().len());
+        let results = if f < self.m.num_imported_funcs {
+            let fd = self.vmctx_array_entry(VMOffsets::FUNCS, f);
+            self.call_func_data(fd, type_index, &args)
+        } else {
+            let mut all = Vec::with_capacity(args.len() + 1);
+            all.push(self.vmctx);
+            all.extend_from_slice(&args);
+            let call = if self.opts.indirect_calls {
+                let sig = self.sig_of_type(type_index);
+                let ptr = self.vmctx_array_entry(VMOffsets::FUNC_PTRS, f);
+                self.b.ins().call_indirect(sig, ptr, &all)
+            } else {
+                let callee = self.direct_callee(f, type_index);
+                self.b.ins().call(callee, &all)
+            };
+            self.b.inst_results(call).to_vec()
+        };
+        self.stack.extend(results);
+    }
+
+    fn direct_callee(&mut self, f: u32, type_index: u32) -> FuncRef {
+        if let Some(r) = self.callees.get(&f) {
+            return *r;
+        }
+        let signature = self.sig_of_type(type_index);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(0, f));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        self.callees.insert(f, r);
+        r
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table: u32) {
+        let index = self.pop();
+        let nparams = self.m.types[type_index as usize].params().len();
+        let args = self.pop_n(nparams);
+        let def = self.table_def(table);
+        let len = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::TABLE_DEF_LEN as i32,
+        );
+        let index = self.b.ins().uextend(I64, index);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trap_if(oob, TrapKind::UndefinedElement);
+        let base = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::TABLE_DEF_BASE as i32,
+        );
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        let at = self.b.ins().iadd(base, offset);
+        let fd = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        self.trap_if(null, TrapKind::UninitializedElement);
+        let actual = self.b.ins().load(
+            I32,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_TYPE_ID as i32,
+        );
+        let type_ids = self.vmctx_field(VMOffsets::TYPE_IDS);
+        let expected = self.b.ins().load(
+            I32,
+            invariant_flags(),
+            type_ids,
+            i32::try_from(u64::from(type_index) * 4).expect("type index below 2^29"),
+        );
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
+        let results = self.call_func_data(fd, type_index, &args);
+        self.stack.extend(results);
+    }
+
+    // ----- memory -----
+
+    /// The native address and immediate offset of an access of `size` bytes at wasm
+    /// address `addr` (i32) plus `memarg.offset`, bounds-checked in explicit mode.
+    fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
+        let def = self.memory_def();
+        let base = self.b.ins().load(
+            I64,
+            invariant_flags(),
+            def,
+            VMOffsets::MEMORY_DEF_BASE as i32,
+        );
+        let index = self.b.ins().uextend(I64, addr);
+        if self.opts.bounds_checks {
+            // index + offset + size < 2^34: no overflow in 64 bits.
+            let ea = self.b.ins().iadd_imm_u(index, memarg.offset as i64);
+            let end = self.b.ins().iadd_imm_u(ea, i64::from(size));
+            // The size changes on memory.grow: load it at every access.
+            let bound = self.b.ins().load(
+                I64,
+                MemFlagsData::trusted(),
+                def,
+                VMOffsets::MEMORY_DEF_SIZE as i32,
+            );
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
+            self.trap_if(oob, TrapKind::MemoryOutOfBounds);
+            (self.b.ins().iadd(base, ea), 0)
+        } else {
+            // Guard pages: base + index + offset stays inside the 8 GiB reservation.
+            let at = self.b.ins().iadd(base, index);
+            match i32::try_from(memarg.offset) {
+                Ok(off) => (at, off),
+                Err(_) => (self.b.ins().iadd_imm_u(at, memarg.offset as i64), 0),
+            }
+        }
+    }
+
+    fn load(&mut self, memarg: &MemArg, ty: Type, size: u32, signed: bool) {
+        let addr = self.pop();
+        let (p, off) = self.heap_addr(addr, memarg, size);
+        let f = self.heap_flags();
+        let ins = self.b.ins();
+        let v = match (size, signed) {
+            (1, false) => ins.uload8(ty, f, p, off),
+            (1, true) => ins.sload8(ty, f, p, off),
+            (2, false) => ins.uload16(ty, f, p, off),
+            (2, true) => ins.sload16(ty, f, p, off),
+            (4, false) if ty == I64 => ins.uload32(f, p, off),
+            (4, true) if ty == I64 => ins.sload32(f, p, off),
+            _ => ins.load(ty, f, p, off),
+        };
+        self.push(v);
+    }
+
+    fn store(&mut self, memarg: &MemArg, size: u32) {
+        let v = self.pop();
+        let addr = self.pop();
+        let (p, off) = self.heap_addr(addr, memarg, size);
+        let f = self.heap_flags();
+        let wide = self.b.func.dfg.value_type(v).bytes();
+        let ins = self.b.ins();
+        match size {
+            1 => ins.istore8(f, v, p, off),
+            2 => ins.istore16(f, v, p, off),
+            4 if wide == 8 => ins.istore32(f, v, p, off),
+            _ => ins.store(f, v, p, off),
+        };
+    }
+
+    // ----- control -----
+
+    fn block_types(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
+        match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![wp_type(t)]),
+            BlockType::FuncType(i) => {
+                let ty = &self.m.types[i as usize];
+                (
+                    ty.params().iter().map(|t| ir_type(*t)).collect(),
+                    ty.results().iter().map(|t| ir_type(*t)).collect(),
+                )
+            }
+        }
+    }
+
+    /// The block a branch to label `depth` jumps to and how many values it carries.
+    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        let c = &mut self.ctrl[i];
+        match c.kind {
+            Kind::Loop { header } => (header, c.nparams),
+            _ => {
+                c.next_reached = true;
+                (c.next, c.nresults)
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: Kind, next: Block, nparams: usize, nresults: usize) {
+        self.ctrl.push(Ctrl {
+            kind,
+            next,
+            height: self.stack.len() - nparams,
+            nparams,
+            nresults,
+            next_reached: false,
+        });
+    }
+
+    fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<(), TranslateError> {
+        let index = self.pop();
+        let mut depths = Vec::with_capacity(targets.len() as usize);
+        for t in targets.targets() {
+            depths.push(t?);
+        }
+        let (default, arity) = self.branch_target(targets.default());
+        let args = Self::args(&self.top_n(arity));
+        if depths.iter().all(|d| *d == targets.default()) {
+            self.b.ins().jump(default, &args);
+            return Ok(());
+        }
+        let pool = &mut self.b.func.dfg.value_lists;
+        let default_call = BlockCall::new(default, args.iter().copied(), pool);
+        let mut calls = Vec::with_capacity(depths.len());
+        for d in depths {
+            let (block, _) = self.branch_target(d);
+            let pool = &mut self.b.func.dfg.value_lists;
+            calls.push(BlockCall::new(block, args.iter().copied(), pool));
+        }
+        let jt = self
+            .b
+            .create_jump_table(JumpTableData::new(default_call, &calls));
+        self.b.ins().br_table(index, jt);
+        Ok(())
+    }
+
+    /// Translates one operator. Returns true at the function's final `end`.
+    fn op(&mut self, op: O<'_>) -> Result<bool, TranslateError> {
+        if !self.reachable {
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                    self.skipped += 1;
+                    return Ok(false);
+                }
+                O::Else | O::End if self.skipped == 0 => {}
+                O::End => {
+                    self.skipped -= 1;
+                    return Ok(false);
+                }
+                _ => return Ok(false),
+            }
+        }
+        match op {
+            O::Nop => {}
+            O::Unreachable => {
+                let trap = self.trap_block(TrapKind::Unreachable);
+                self.b.ins().jump(trap, &[]);
+                self.set_unreachable();
+            }
+            O::Block { blockty } => {
+                let (params, results) = self.block_types(blockty);
+                let next = self.block_with_params(&results);
+                self.push_ctrl(Kind::Block, next, params.len(), results.len());
+            }
+            O::Loop { blockty } => {
+                let (params, results) = self.block_types(blockty);
+                let header = self.block_with_params(&params);
+                let next = self.block_with_params(&results);
+                let args = self.pop_n(params.len());
+                self.jump(header, &args);
+                self.b.switch_to_block(header);
+                self.stack.extend_from_slice(self.b.block_params(header));
+                self.push_ctrl(Kind::Loop { header }, next, params.len(), results.len());
+            }
+            O::If { blockty } => {
+                let cond = self.pop();
+                let (params, results) = self.block_types(blockty);
+                let next = self.block_with_params(&results);
+                let then_block = self.b.create_block();
+                let else_block = self.b.create_block();
+                self.b.ins().brif(cond, then_block, &[], else_block, &[]);
+                self.b.seal_block(then_block);
+                self.b.seal_block(else_block);
+                self.b.switch_to_block(then_block);
+                // Both branches have the if's block as their only predecessor, so the
+                // parameter values stay usable in each.
+                let kind = Kind::If {
+                    else_block,
+                    params: self.top_n(params.len()),
+                    has_else: false,
+                };
+                self.push_ctrl(kind, next, params.len(), results.len());
+            }
+            O::Else => {
+                let reachable = self.reachable;
+                let results = self.top_n(if reachable {
+                    self.ctrl.last().expect("if").nresults
+                } else {
+                    0
+                });
+                let c = self.ctrl.last_mut().expect("if");
+                let Kind::If {
+                    else_block,
+                    ref params,
+                    ref mut has_else,
+                } = c.kind
+                else {
+                    unreachable!("validated: else closes an if");
+                };
+                *has_else = true;
+                let params = params.clone();
+                let (next, height) = (c.next, c.height);
+                if reachable {
+                    c.next_reached = true;
+                    self.jump(next, &results);
+                }
+                self.b.switch_to_block(else_block);
+                self.stack.truncate(height);
+                self.stack.extend(params);
+                self.reachable = true;
+            }
+            O::End => return Ok(self.end()),
+            O::Br { relative_depth } => {
+                let (block, arity) = self.branch_target(relative_depth);
+                let args = self.top_n(arity);
+                self.jump(block, &args);
+                self.set_unreachable();
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let (block, arity) = self.branch_target(relative_depth);
+                let args = Self::args(&self.top_n(arity));
+                let cont = self.b.create_block();
+                self.b.ins().brif(cond, block, &args, cont, &[]);
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+            }
+            O::BrTable { targets } => {
+                self.br_table(&targets)?;
+                self.set_unreachable();
+            }
+            O::Return => {
+                let n = self.ctrl[0].nresults;
+                let results = self.top_n(n);
+                self.b.ins().return_(&results);
+                self.set_unreachable();
+            }
+            O::Call { function_index } => self.call(function_index),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let c = self.pop();
+                let y = self.pop();
+                let x = self.pop();
+                let v = self.b.ins().select(c, x, y);
+                self.push(v);
+            }
+            O::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize]);
+                self.push(v);
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::GlobalGet { global_index } => {
+                let gt = self.m.global_types[global_index as usize];
+                let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+                // An immutable global's value never changes after instantiation.
+                let flags = if gt.mutable {
+                    MemFlagsData::trusted()
+                } else {
+                    invariant_flags()
+                };
+                let v = self.b.ins().load(ir_type(gt.ty), flags, cell, 0);
+                self.push(v);
+            }
+            O::GlobalSet { global_index } => {
+                let v = self.pop();
+                let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+                self.b.ins().store(MemFlagsData::trusted(), v, cell, 0);
+            }
+
+            // Memory.
+            O::I32Load { memarg } => self.load(&memarg, I32, 4, false),
+            O::I64Load { memarg } => self.load(&memarg, I64, 8, false),
+            O::F32Load { memarg } => self.load(&memarg, F32, 4, false),
+            O::F64Load { memarg } => self.load(&memarg, F64, 8, false),
+            O::I32Load8S { memarg } => self.load(&memarg, I32, 1, true),
+            O::I32Load8U { memarg } => self.load(&memarg, I32, 1, false),
+            O::I32Load16S { memarg } => self.load(&memarg, I32, 2, true),
+            O::I32Load16U { memarg } => self.load(&memarg, I32, 2, false),
+            O::I64Load8S { memarg } => self.load(&memarg, I64, 1, true),
+            O::I64Load8U { memarg } => self.load(&memarg, I64, 1, false),
+            O::I64Load16S { memarg } => self.load(&memarg, I64, 2, true),
+            O::I64Load16U { memarg } => self.load(&memarg, I64, 2, false),
+            O::I64Load32S { memarg } => self.load(&memarg, I64, 4, true),
+            O::I64Load32U { memarg } => self.load(&memarg, I64, 4, false),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(&memarg, 4)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(&memarg, 8),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2),
+            O::MemorySize { .. } => {
+                let def = self.memory_def();
+                let size = self.b.ins().load(
+                    I64,
+                    MemFlagsData::trusted(),
+                    def,
+                    VMOffsets::MEMORY_DEF_SIZE as i32,
+                );
+                let pages = self.b.ins().ushr_imm_u(size, 16);
+                let pages = self.b.ins().ireduce(I32, pages);
+                self.push(pages);
+            }
+            O::MemoryGrow { .. } => {
+                let delta = self.pop();
+                let r = self.call_builtin(Builtin::MemoryGrow, &[delta]);
+                self.push(r.expect("memory.grow returns a value"));
+            }
+            O::MemoryFill { .. } => {
+                let args = self.pop_n(3);
+                self.call_builtin(Builtin::MemoryFill, &args);
+            }
+            O::MemoryCopy { .. } => {
+                let args = self.pop_n(3);
+                self.call_builtin(Builtin::MemoryCopy, &args);
+            }
+            O::MemoryInit { data_index, .. } => {
+                let mut args = vec![self.iconst32(data_index as i32)];
+                args.extend(self.pop_n(3));
+                self.call_builtin(Builtin::MemoryInit, &args);
+            }
+            O::DataDrop { data_index } => {
+                let seg = self.iconst32(data_index as i32);
+                self.call_builtin(Builtin::DataDrop, &[seg]);
+            }
+
+            // Tables and references.
+            O::TableGet { table } => {
+                let index = self.pop();
+                let t = self.iconst32(table as i32);
+                let r = self.call_builtin(Builtin::TableGet, &[t, index]);
+                self.push(r.expect("table.get returns a value"));
+            }
+            O::TableSet { table } => {
+                let args = self.pop_n(2);
+                let t = self.iconst32(table as i32);
+                self.call_builtin(Builtin::TableSet, &[t, args[0], args[1]]);
+            }
+            O::TableSize { table } => {
+                // The length is what call_indirect checks against; read it inline.
+                let def = self.table_def(table);
+                let len = self.b.ins().load(
+                    I64,
+                    MemFlagsData::trusted(),
+                    def,
+                    VMOffsets::TABLE_DEF_LEN as i32,
+                );
+                let len = self.b.ins().ireduce(I32, len);
+                self.push(len);
+            }
+            O::TableGrow { table } => {
+                let args = self.pop_n(2);
+                let t = self.iconst32(table as i32);
+                let r = self.call_builtin(Builtin::TableGrow, &[t, args[0], args[1]]);
+                self.push(r.expect("table.grow returns a value"));
+            }
+            O::TableFill { table } => {
+                let args = self.pop_n(3);
+                let t = self.iconst32(table as i32);
+                self.call_builtin(Builtin::TableFill, &[t, args[0], args[1], args[2]]);
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let mut args = vec![
+                    self.iconst32(dst_table as i32),
+                    self.iconst32(src_table as i32),
+                ];
+                args.extend(self.pop_n(3));
+                self.call_builtin(Builtin::TableCopy, &args);
+            }
+            O::TableInit { elem_index, table } => {
+                let mut args = vec![
+                    self.iconst32(table as i32),
+                    self.iconst32(elem_index as i32),
+                ];
+                args.extend(self.pop_n(3));
+                self.call_builtin(Builtin::TableInit, &args);
+            }
+            O::ElemDrop { elem_index } => {
+                let seg = self.iconst32(elem_index as i32);
+                self.call_builtin(Builtin::ElemDrop, &[seg]);
+            }
+            O::RefNull { .. } => {
+                let v = self.b.ins().iconst(I64, 0);
+                self.push(v);
+            }
+            O::RefIsNull => {
+                let r = self.pop();
+                let c = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let c = self.b.ins().uextend(I32, c);
+                self.push(c);
+            }
+            O::RefFunc { function_index } => {
+                let v = self.vmctx_array_entry(VMOffsets::FUNCS, function_index);
+                self.push(v);
+            }
+
+            other => {
+                if !self.numeric(&other) {
+                    return Err(TranslateError::Unsupported(format!("operator {other:?}")));
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// `end` of the innermost construct. Returns true at the function's end.
+    fn end(&mut self) -> bool {
+        let mut c = self.ctrl.pop().expect("validated: end closes a construct");
+        if self.reachable {
+            let results = self.top_n(c.nresults);
+            if matches!(c.kind, Kind::Func) && !c.next_reached {
+                self.b.ins().return_(&results);
+            } else {
+                self.jump(c.next, &results);
+                c.next_reached = true;
+            }
+        }
+        match c.kind {
+            Kind::Func => {
+                if c.next_reached {
+                    self.b.switch_to_block(c.next);
+                    self.b.seal_block(c.next);
+                    let results = self.b.block_params(c.next).to_vec();
+                    self.b.ins().return_(&results);
+                }
+                return true;
+            }
+            Kind::Loop { header } => self.b.seal_block(header),
+            Kind::If {
+                else_block,
+                params,
+                has_else: false,
+            } => {
+                // No else: the false branch passes the parameters on as the results.
+                self.b.switch_to_block(else_block);
+                self.jump(c.next, &params);
+                c.next_reached = true;
+            }
+            Kind::If { .. } | Kind::Block => {}
+        }
+        self.stack.truncate(c.height);
+        self.reachable = c.next_reached;
+        if c.next_reached {
+            self.b.switch_to_block(c.next);
+            self.b.seal_block(c.next);
+            self.stack.extend_from_slice(self.b.block_params(c.next));
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;

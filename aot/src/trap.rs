@@ -1,0 +1,167 @@
+//! Traps from compiled code: unwinding to the host entry, and the signal handler that
+//! turns faults in guard pages into `MemoryOutOfBounds`.
+//!
+//! Every host-to-AOT call goes through [`call_trampoline`], which records a jump buffer
+//! for this thread. A trap (the `Trap` builtin, a failing runtime helper, or a fault in
+//! compiled code) stores its `Trap` in a thread-local and jumps back there.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use wamr_common::{Trap, TrapKind};
+
+unsafe extern "C" {
+    fn wamr_aot_call(
+        t: *const u8,
+        vmctx: *mut c_void,
+        callee: *const u8,
+        values: *mut u64,
+        slot: *mut *mut c_void,
+    ) -> i32;
+    fn wamr_aot_unwind(buf: *mut c_void) -> !;
+}
+
+thread_local! {
+    static JMP: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    static PENDING: RefCell<Option<Trap>> = const { RefCell::new(None) };
+    /// Set by the signal handler (which must not allocate).
+    static FAULT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Calls `trampoline(vmctx, callee, values)`; a trap inside comes back as `Err`.
+///
+/// # Safety
+/// `trampoline` and `callee` are code in a live image for `vmctx`'s instance, and
+/// `values` has room for the signature's parameters and results.
+pub unsafe fn call_trampoline(
+    trampoline: *const u8,
+    vmctx: *mut c_void,
+    callee: *const u8,
+    values: *mut u64,
+) -> Result<(), Trap> {
+    install_signal_handlers();
+    let slot = JMP.with(|j| j.as_ptr());
+    // SAFETY: forwarded; `slot` is this thread's jump-buffer cell.
+    let trapped = unsafe { wamr_aot_call(trampoline, vmctx, callee, values, slot) };
+    if trapped == 0 {
+        return Ok(());
+    }
+    if FAULT.with(|f| f.replace(false)) {
+        return Err(Trap::new(TrapKind::MemoryOutOfBounds));
+    }
+    Err(PENDING
+        .with(|p| p.borrow_mut().take())
+        .unwrap_or_else(|| Trap::host("trap without a reason")))
+}
+
+/// Raises `trap` from a runtime helper called by compiled code: never returns.
+///
+/// Callers must hold nothing that needs dropping (the frames in between are skipped).
+pub fn raise(trap: Trap) -> ! {
+    PENDING.with(|p| *p.borrow_mut() = Some(trap));
+    let buf = JMP.with(|j| j.get());
+    assert!(!buf.is_null(), "trap raised outside compiled code");
+    // SAFETY: `buf` is the innermost live jump buffer on this thread (set by
+    // `wamr_aot_call`, which is still on the stack because compiled code called us).
+    unsafe { wamr_aot_unwind(buf) }
+}
+
+// ---- code ranges and the fault handler ----
+
+const MAX_RANGES: usize = 4096;
+static RANGES: [(AtomicUsize, AtomicUsize); MAX_RANGES] =
+    [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; MAX_RANGES];
+
+/// Registers a text mapping so faults inside it become traps. Returns its slot.
+pub fn register_code(start: usize, len: usize) -> Option<usize> {
+    for (i, (s, l)) in RANGES.iter().enumerate() {
+        if s.compare_exchange(0, start, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            l.store(len, Ordering::Release);
+            return Some(i);
+        }
+    }
+    None
+}
+
+pub fn unregister_code(slot: usize) {
+    RANGES[slot].1.store(0, Ordering::Release);
+    RANGES[slot].0.store(0, Ordering::Release);
+}
+
+fn in_code(pc: usize) -> bool {
+    RANGES.iter().any(|(s, l)| {
+        let s = s.load(Ordering::Acquire);
+        s != 0 && pc >= s && pc - s < l.load(Ordering::Acquire)
+    })
+}
+
+static mut PREV_SEGV: libc::sigaction = unsafe { std::mem::zeroed() };
+static mut PREV_BUS: libc::sigaction = unsafe { std::mem::zeroed() };
+
+fn install_signal_handlers() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: installing handlers once; the previous ones are saved for chaining.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_fault as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &sa, &raw mut PREV_SEGV);
+            libc::sigaction(libc::SIGBUS, &sa, &raw mut PREV_BUS);
+        }
+    });
+}
+
+/// The faulting instruction's address.
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to the handler.
+unsafe fn fault_pc(ctx: *mut c_void) -> usize {
+    let uc = ctx as *const libc::ucontext_t;
+    // SAFETY: forwarded.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        {
+            (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            (*uc).uc_mcontext.pc as usize
+        }
+    }
+}
+
+extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
+    // SAFETY: called by the kernel with a valid context; everything below is
+    // async-signal-safe (atomics, thread-locals already initialised, longjmp).
+    unsafe {
+        let buf = JMP.with(|j| j.get());
+        if !buf.is_null() && in_code(fault_pc(ctx)) {
+            FAULT.with(|f| f.set(true));
+            wamr_aot_unwind(buf);
+        }
+        // Not ours: hand it to whoever was there before.
+        let prev = if sig == libc::SIGBUS {
+            &raw const PREV_BUS
+        } else {
+            &raw const PREV_SEGV
+        };
+        let prev = &*prev;
+        if prev.sa_flags & libc::SA_SIGINFO != 0 && prev.sa_sigaction > 1 {
+            let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) =
+                std::mem::transmute(prev.sa_sigaction);
+            f(sig, info, ctx);
+        } else if prev.sa_sigaction > 1 {
+            let f: extern "C" fn(i32) = std::mem::transmute(prev.sa_sigaction);
+            f(sig);
+        } else {
+            // Default action: restore it and return, so the fault repeats and kills.
+            libc::sigaction(sig, prev, std::ptr::null_mut());
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/* The one thing stable Rust cannot express: a call that a trap can unwind out of.
+ * Compiled code holds no destructors, so jumping over its frames is sound; the Rust
+ * side makes sure no Rust frame with pending drops lies between the two points. */
+#include <setjmp.h>
+#include <stdint.h>
+
+typedef void (*wamr_trampoline)(void *vmctx, void *callee, uint64_t *values);
+
+/* Calls `t(vmctx, callee, values)`. Returns 0 when it returns, 1 when a trap unwound
+ * to here. `*slot` holds the innermost active jump buffer of this thread. */
+int wamr_aot_call(wamr_trampoline t, void *vmctx, void *callee, uint64_t *values, void **slot) {
+    sigjmp_buf buf;
+    void *prev = *slot;
+    *slot = &buf;
+    /* savemask = 0: no syscall per call; the signal handler runs with SA_NODEFER, so no
+     * signal is left blocked when it jumps here. */
+    if (sigsetjmp(buf, 0) == 0) {
+        t(vmctx, callee, values);
+        *slot = prev;
+        return 0;
+    }
+    *slot = prev;
+    return 1;
+}
+
+/* Unwinds to the innermost `wamr_aot_call` (`buf` is what it stored in the slot). */
+void wamr_aot_unwind(void *buf) {
+    siglongjmp(*(sigjmp_buf *)buf, 1);
+}

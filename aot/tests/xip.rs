@@ -1,0 +1,238 @@
+//! Execute-in-place properties of AOT images: deterministic output, a read-only text
+//! mapping backed by the file, untouched files, images refused when damaged or foreign,
+//! and traps that leave the host and the instance intact.
+
+use std::path::{Path, PathBuf};
+
+use wamr_aot::abi::CodegenOptions;
+use wamr_aot::{compile, load, Aot, CompileOptions};
+use wamr_common::{FuncType, Instance, Linker, Val, ValType};
+
+const WAT: &str = r#"(module
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (memory (export "mem") 1)
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "host") (param i32) (result i32) (call $twice (local.get 0)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func $inf (export "inf") (param i32) (result i32) (i32.add (call $inf (local.get 0)) (i32.const 1)))
+)"#;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("wamr-xip-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn build(dir: &Path, codegen: CodegenOptions) -> PathBuf {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let image = compile(
+        &wasm,
+        &CompileOptions {
+            codegen,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let path = dir.join("app.aot");
+    std::fs::write(&path, image).unwrap();
+    path
+}
+
+fn linker() -> Linker {
+    let mut linker = Linker::new(Aot::new());
+    linker.func(
+        "env",
+        "twice",
+        FuncType::new([ValType::I32], [ValType::I32]),
+        |_, a, r| {
+            let Val::I32(x) = a[0] else { unreachable!() };
+            r[0] = Val::I32(x * 2);
+            Ok(())
+        },
+    );
+    linker
+}
+
+#[test]
+fn same_input_same_image_whatever_the_threads() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let one = compile(
+        &wasm,
+        &CompileOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let many = compile(
+        &wasm,
+        &CompileOptions {
+            threads: Some(4),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(one, many);
+    assert_eq!(one, compile(&wasm, &CompileOptions::default()).unwrap());
+}
+
+#[test]
+fn runs_in_place_from_a_read_only_file() {
+    let dir = temp_dir("ro");
+    let path = build(&dir, CodegenOptions::default());
+    let before = std::fs::read(&path).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    perms.set_readonly(true); // mode 0444
+    std::fs::set_permissions(&path, perms).unwrap();
+
+    let module = load(&path).unwrap();
+    let linker = linker();
+    let a = Instance::new(&module, &linker).unwrap();
+    let b = Instance::new(&module, &linker).unwrap();
+    assert_eq!(
+        a.invoke("fib", &[Val::I32(20)]).unwrap(),
+        vec![Val::I32(6765)]
+    );
+    assert_eq!(
+        b.invoke("host", &[Val::I32(21)]).unwrap(),
+        vec![Val::I32(42)]
+    );
+
+    // The text is one r-x mapping of the image file, shared by both instances.
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let canonical = std::fs::canonicalize(&path).unwrap();
+    let lines: Vec<&str> = maps
+        .lines()
+        .filter(|l| l.ends_with(canonical.to_str().unwrap()))
+        .collect();
+    // (Shared mappings: page-cache pages are shared by every process running the image.)
+    let perms = |l: &&str| l.split_whitespace().nth(1).unwrap_or("").to_string();
+    assert_eq!(
+        lines.iter().filter(|l| perms(l).starts_with("r-x")).count(),
+        1,
+        "{lines:#?}"
+    );
+    assert!(lines.iter().all(|l| !perms(l).contains('w')), "{lines:#?}");
+
+    drop((a, b, module, linker));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "running must not change the file"
+    );
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn position_independent_code_runs_from_two_mappings() {
+    let dir = temp_dir("pic");
+    let path = build(&dir, CodegenOptions::default());
+    let copy = dir.join("copy.aot");
+    std::fs::copy(&path, &copy).unwrap();
+    let (m1, m2) = (load(&path).unwrap(), load(&copy).unwrap());
+    let t1 = wamr_aot::image_of(&m1).unwrap().text().as_ptr();
+    let t2 = wamr_aot::image_of(&m2).unwrap().text().as_ptr();
+    assert_ne!(t1, t2);
+    let linker = linker();
+    for m in [&m1, &m2] {
+        let i = Instance::new(m, &linker).unwrap();
+        assert_eq!(
+            i.invoke("fib", &[Val::I32(15)]).unwrap(),
+            vec![Val::I32(610)]
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn traps_leave_the_instance_usable_in_every_mode() {
+    for (name, codegen) in [
+        ("guard", CodegenOptions::default()),
+        (
+            "checks",
+            CodegenOptions {
+                bounds_checks: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "indirect",
+            CodegenOptions {
+                indirect_calls: true,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let dir = temp_dir(name);
+        let module = load(&build(&dir, codegen)).unwrap();
+        let linker = linker();
+        let i = Instance::new(&module, &linker).unwrap();
+        let err = i.invoke("div", &[Val::I32(1), Val::I32(0)]).unwrap_err();
+        assert_eq!(err.message(), "integer divide by zero", "{name}");
+        let err = i.invoke("load", &[Val::I32(65534)]).unwrap_err();
+        assert_eq!(err.message(), "out of bounds memory access", "{name}");
+        let err = i.invoke("load", &[Val::I32(-1)]).unwrap_err();
+        assert_eq!(err.message(), "out of bounds memory access", "{name}");
+        let err = i.invoke("inf", &[Val::I32(0)]).unwrap_err();
+        assert_eq!(err.message(), "call stack exhausted", "{name}");
+        assert_eq!(
+            i.invoke("div", &[Val::I32(7), Val::I32(2)]).unwrap(),
+            vec![Val::I32(3)],
+            "{name}"
+        );
+        assert_eq!(
+            i.invoke("load", &[Val::I32(0)]).unwrap(),
+            vec![Val::I32(0)],
+            "{name}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn damaged_foreign_and_unknown_images_are_refused() {
+    let dir = temp_dir("bad");
+    let path = build(&dir, CodegenOptions::default());
+    let good = std::fs::read(&path).unwrap();
+    let bad = dir.join("bad.aot");
+    let refuse = |bytes: &[u8], what: &str| {
+        std::fs::write(&bad, bytes).unwrap();
+        let err = load(&bad).expect_err(what).to_string();
+        assert!(err.contains("bad.aot"), "{what}: {err}");
+        err
+    };
+    refuse(&good[..good.len() / 2], "truncated");
+    refuse(&good[..10], "header only");
+    refuse(b"", "empty");
+    refuse(&wat::parse_str(WAT).unwrap(), "a wasm file");
+    for at in [9, 17, 40, 100, good.len() / 2, good.len() - 1] {
+        let mut b = good.clone();
+        b[at] ^= 0x01;
+        refuse(&b, "bit flip");
+    }
+    // A well-formed image for another architecture (checksum recomputed).
+    let mut foreign = good.clone();
+    let other = if cfg!(target_arch = "x86_64") {
+        2u32
+    } else {
+        1u32
+    };
+    foreign[16..20].copy_from_slice(&other.to_le_bytes());
+    let n = foreign.len() - 8;
+    let sum = wamr_aot::image::fnv1a(&foreign[..n]);
+    foreign[n..].copy_from_slice(&sum.to_le_bytes());
+    assert!(refuse(&foreign, "foreign").contains("this host is"));
+    let mut version = good.clone();
+    version[8] = 99;
+    assert!(refuse(&version, "version").contains("version"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,87 @@
+//! `wamr-compile`: compiles a `.wasm` to an `.aot` image (options follow WAMR's wamrc).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use wamr_aot::abi::CodegenOptions;
+use wamr_aot::{CompileOptions, Target};
+
+/// Compile a WebAssembly module ahead of time into an .aot image.
+#[derive(Parser)]
+#[command(name = "wamr-compile", version, about)]
+struct Cli {
+    /// Output image.
+    #[arg(short = 'o')]
+    output: PathBuf,
+    /// Target architecture: x86_64 or aarch64 (default: this host).
+    #[arg(long)]
+    target: Option<String>,
+    /// CPU: native (detect this CPU) or generic.
+    #[arg(long)]
+    cpu: Option<String>,
+    /// CPU features: comma-separated, e.g. +avx2,-bmi2.
+    #[arg(long = "cpu-features")]
+    cpu_features: Option<String>,
+    /// Optimisation level 0..3.
+    #[arg(long = "opt-level", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
+    opt_level: u8,
+    /// Explicit bounds checks on memory accesses (1) or guard pages (0, the default on 64-bit).
+    #[arg(long = "bounds-checks", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+    bounds_checks: u8,
+    /// Check the native stack in every function prologue (1, default) or not (0).
+    #[arg(long = "stack-bounds-checks", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    stack_bounds_checks: u8,
+    /// Call functions through the function-pointer table in the exec_env (XIP indirect mode).
+    #[arg(long = "enable-indirect-mode")]
+    indirect: bool,
+    /// Log level 0..5.
+    #[arg(short = 'v', default_value_t = 1)]
+    verbosity: u8,
+    /// The module to compile.
+    input: PathBuf,
+}
+
+fn run(cli: Cli) -> Result<()> {
+    wamr_cli::init_logging(cli.verbosity);
+    let wasm = std::fs::read(&cli.input)
+        .with_context(|| format!("cannot read {}", cli.input.display()))?;
+    if cli.output == cli.input {
+        bail!("the output would overwrite the input");
+    }
+    let opts = CompileOptions {
+        codegen: CodegenOptions {
+            bounds_checks: cli.bounds_checks == 1,
+            stack_bounds_checks: cli.stack_bounds_checks == 1,
+            indirect_calls: cli.indirect,
+            opt_level: cli.opt_level.min(2),
+        },
+        target: Target {
+            arch: cli.target,
+            cpu: cli.cpu,
+            cpu_features: cli.cpu_features,
+        },
+        threads: None,
+    };
+    let image = wamr_aot::compile(&wasm, &opts)
+        .with_context(|| format!("cannot compile {}", cli.input.display()))?;
+    // Write beside the target and rename, so a reader never sees half an image.
+    let tmp = cli
+        .output
+        .with_extension(format!("aot.tmp{}", std::process::id()));
+    std::fs::write(&tmp, &image).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &cli.output)
+        .with_context(|| format!("cannot write {}", cli.output.display()))?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wamr-compile: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The whole wasm-v2 spec suite in AOT mode: every module compiled to an image file and
+//! run from its read-only mapping, in both call modes and both bounds-check modes.
+
+use spec_tests::{run_suite, EngineSpec, Options};
+use wamr_aot::abi::CodegenOptions;
+
+fn assert_passes(codegen: CodegenOptions) {
+    let summary = run_suite(&Options::new(EngineSpec::Aot(codegen))).expect("running the suite");
+    println!("{codegen:?}: {summary}");
+    assert!(
+        summary.failed == 0,
+        "{summary}:\n{}",
+        summary.failures.join("\n")
+    );
+    assert!(summary.passed > 0, "no directive ran");
+}
+
+#[test]
+fn direct_calls_guard_pages() {
+    assert_passes(CodegenOptions::default());
+}
+
+#[test]
+fn direct_calls_explicit_bounds_checks() {
+    assert_passes(CodegenOptions {
+        bounds_checks: true,
+        ..Default::default()
+    });
+}
+
+#[test]
+fn indirect_calls_guard_pages() {
+    assert_passes(CodegenOptions {
+        indirect_calls: true,
+        ..Default::default()
+    });
+}
+
+#[test]
+fn indirect_calls_explicit_bounds_checks() {
+    assert_passes(CodegenOptions {
+        bounds_checks: true,
+        indirect_calls: true,
+        ..Default::default()
+    });
+}
