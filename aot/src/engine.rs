@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, VMContext, Val};
+use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
 
 use crate::builtins::BUILTINS;
 use crate::loader::{image_of, AotImage};

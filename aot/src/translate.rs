@@ -282,8 +282,13 @@ impl<'a, 'f> Tr<'a, 'f> {
         m: &'a ModuleData,
         opts: &'a CodegenOptions,
         isa: &'a dyn TargetIsa,
-        b: FunctionBuilder<'f>,
+        mut b: FunctionBuilder<'f>,
     ) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let vmctx = b.block_params(entry)[0];
         let heap_region = b.func.dfg.alias_regions.insert(AliasRegionData {
             user_id: 0,
             description: "heap".into(),
@@ -293,7 +298,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             opts,
             isa,
             b,
-            vmctx: Value::from_u32(0),
+            vmctx,
             locals: Vec::new(),
             stack: Vec::new(),
             ctrl: Vec::new(),
@@ -308,23 +313,28 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
-    /// Entry block: the vmctx, parameters and zeroed locals, and the stack check.
+    /// Rest of the entry block: parameters and zeroed locals, and the stack check.
     fn prologue(&mut self, ty: &FuncType, locals: &[ValType]) {
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        self.b.seal_block(entry);
-        let params = self.b.block_params(entry).to_vec();
-        self.vmctx = params[0];
-        for (t, v) in ty.params().iter().zip(&params[1..]) {
+        let entry = self.b.current_block().expect("in the entry block");
+        let params = self.b.block_params(entry)[1..].to_vec();
+        for (t, v) in ty.params().iter().zip(params) {
             let var = self.b.declare_var(ir_type(*t));
-            self.b.def_var(var, *v);
+            self.b.def_var(var, v);
             self.locals.push(var);
         }
+        // One zero per type serves every declared local.
+        let mut zeros: Vec<(Type, Value)> = Vec::new();
         for t in locals {
             let ty = ir_type(*t);
+            let zero = match zeros.iter().find(|(t, _)| *t == ty) {
+                Some((_, z)) => *z,
+                None => {
+                    let z = self.zero(ty);
+                    zeros.push((ty, z));
+                    z
+                }
+            };
             let var = self.b.declare_var(ty);
-            let zero = self.zero(ty);
             self.b.def_var(var, zero);
             self.locals.push(var);
         }

@@ -732,7 +732,7 @@ mod exec {
     struct Inst {
         _mem: Vec<u8>,
         memdef: Box<MemoryDef>,
-        _cells: Vec<Box<[u64; 2]>>,
+        _cells: Vec<[u64; 2]>,
         cell_ptrs: Vec<*mut u64>,
         vmctx: Box<VMContext>,
     }
@@ -748,7 +748,7 @@ mod exec {
             base: mem.as_mut_ptr(),
             size: mem.len() as u64,
         });
-        let mut cells: Vec<Box<[u64; 2]>> = (0..globals).map(|_| Box::new([0; 2])).collect();
+        let mut cells = vec![[0u64; 2]; globals];
         let cell_ptrs: Vec<*mut u64> = cells.iter_mut().map(|c| c.as_mut_ptr()).collect();
         // Leaked: compiled code may hold the table for the rest of the test run.
         let builtins: &'static mut [*const u8; Builtin::COUNT] =
@@ -884,13 +884,14 @@ mod exec {
                 (result f64 i64 i32 f32)
             (local.get 11) (local.get 9) (local.get 8) (local.get 10))
           ;; 3: calls 2 through vmctx.func_ptrs, combines the results
-          (func (result f64)
+          (func (result f64) (local f64 i64 i32 f32)
             (call 2 (i32.const 1) (i64.const 2) (f32.const 3) (f64.const 4)
                     (i32.const 5) (i64.const 6) (f32.const 7) (f64.const 8)
                     (i32.const 9) (i64.const 10) (f32.const 11) (f64.const 12))
-            (f64.promote_f32) (f64.add)
-            (f64.convert_i32_u) (f64.add)
-            (f64.convert_i64_s) (f64.add))
+            (local.set 3) (local.set 2) (local.set 1) (local.set 0)
+            (f64.add
+              (f64.add (local.get 0) (f64.promote_f32 (local.get 3)))
+              (f64.add (f64.convert_i32_u (local.get 2)) (f64.convert_i64_s (local.get 1)))))
           ;; 4: memory and globals
           (func (param i32 i64) (result i64 i32 i32)
             (i64.store offset=8 (local.get 0) (local.get 1))
