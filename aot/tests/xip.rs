@@ -236,3 +236,58 @@ fn damaged_foreign_and_unknown_images_are_refused() {
     assert!(refuse(&version, "version").contains("version"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The host calls wasm, which calls the host, which calls wasm again; a trap deep inside
+/// comes back out as a value and everything stays usable.
+#[test]
+fn host_and_wasm_call_each_other_reentrantly() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let wat = r#"(module
+      (import "env" "back" (func $back (param i32) (result i32)))
+      (func (export "down") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (i32.const 100))
+          (else (i32.add (i32.const 1) (call $back (i32.sub (local.get 0) (i32.const 1)))))))
+      (func (export "trap_at") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (unreachable))
+          (else (call $back (i32.sub (local.get 0) (i32.const 1)))))))"#;
+    let dir = temp_dir("reent");
+    let path = dir.join("r.aot");
+    std::fs::write(
+        &path,
+        compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let module = load(&path).unwrap();
+    let target: Rc<RefCell<Option<wamr_common::Func>>> = Rc::new(RefCell::new(None));
+    let mut linker = Linker::new(Aot::new());
+    let t = target.clone();
+    linker.func(
+        "env",
+        "back",
+        FuncType::new([ValType::I32], [ValType::I32]),
+        move |_, a, r| {
+            let f = t.borrow().clone().expect("set");
+            r[0] = f.call(a)?[0].clone();
+            Ok(())
+        },
+    );
+    let inst = Instance::new(&module, &linker).unwrap();
+    *target.borrow_mut() = inst.get_func("down");
+    assert_eq!(
+        inst.invoke("down", &[Val::I32(50)]).unwrap(),
+        vec![Val::I32(150)]
+    );
+    *target.borrow_mut() = inst.get_func("trap_at");
+    let err = inst.invoke("trap_at", &[Val::I32(10)]).unwrap_err();
+    assert_eq!(err.message(), "unreachable");
+    *target.borrow_mut() = inst.get_func("down");
+    assert_eq!(
+        inst.invoke("down", &[Val::I32(3)]).unwrap(),
+        vec![Val::I32(103)]
+    );
+    *target.borrow_mut() = None; // break the func -> closure -> func cycle
+    std::fs::remove_dir_all(&dir).unwrap();
+}
