@@ -51,6 +51,7 @@ fn compute_stack_limit() -> usize {
             return 0;
         }
         let low = addr as usize;
+        crate::trap::set_stack_zone(low, STACK_RESERVE.min(size / 2));
         // The main thread's reported size can exceed what is mapped (growth on demand
         // up to the rlimit); the reserve keeps helpers clear of the end either way.
         low + STACK_RESERVE.min(size / 2)

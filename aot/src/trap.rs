@@ -26,8 +26,53 @@ unsafe extern "C" {
 thread_local! {
     static JMP: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
     static PENDING: RefCell<Option<Trap>> = const { RefCell::new(None) };
-    /// Set by the signal handler (which must not allocate).
-    static FAULT: Cell<bool> = const { Cell::new(false) };
+    /// Set by the signal handler (which must not allocate): the trap code of the fault.
+    static FAULT: Cell<Option<TrapKind>> = const { Cell::new(None) };
+    /// This thread's stack: (lowest usable address, size of the zone above it where a
+    /// fault means the stack ran out).
+    static STACK_ZONE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    static ALT_STACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Records where this thread's stack ends, so a fault there reads as stack exhaustion.
+pub fn set_stack_zone(low: usize, reserve: usize) {
+    STACK_ZONE.with(|z| z.set((low, reserve)));
+}
+
+/// Makes sure this thread has an alternate signal stack, so a fault caused by running
+/// out of stack can still be handled. Rust's runtime usually installed one already.
+fn ensure_alt_stack() {
+    if ALT_STACK.with(|a| a.replace(true)) {
+        return;
+    }
+    const SIZE: usize = 64 * 1024;
+    // SAFETY: queries the current alternate stack; installs a fresh anonymous mapping
+    // (deliberately kept for the thread's life) only when there is none.
+    unsafe {
+        let mut old: libc::stack_t = std::mem::zeroed();
+        if libc::sigaltstack(std::ptr::null(), &mut old) == 0
+            && old.ss_flags & libc::SS_DISABLE == 0
+        {
+            return;
+        }
+        let mem = libc::mmap(
+            std::ptr::null_mut(),
+            SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if mem == libc::MAP_FAILED {
+            return;
+        }
+        let st = libc::stack_t {
+            ss_sp: mem,
+            ss_flags: 0,
+            ss_size: SIZE,
+        };
+        libc::sigaltstack(&st, std::ptr::null_mut());
+    }
 }
 
 /// Calls `trampoline(vmctx, callee, values)`; a trap inside comes back as `Err`.
@@ -42,14 +87,15 @@ pub unsafe fn call_trampoline(
     values: *mut u64,
 ) -> Result<(), Trap> {
     install_signal_handlers();
+    ensure_alt_stack();
     let slot = JMP.with(|j| j.as_ptr());
     // SAFETY: forwarded; `slot` is this thread's jump-buffer cell.
     let trapped = unsafe { wamr_aot_call(trampoline, vmctx, callee, values, slot) };
     if trapped == 0 {
         return Ok(());
     }
-    if FAULT.with(|f| f.replace(false)) {
-        return Err(Trap::new(TrapKind::MemoryOutOfBounds));
+    if let Some(kind) = FAULT.with(|f| f.take()) {
+        return Err(Trap::new(kind));
     }
     Err(PENDING
         .with(|p| p.borrow_mut().take())
@@ -142,7 +188,17 @@ extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
     unsafe {
         let buf = JMP.with(|j| j.get());
         if !buf.is_null() && in_code(fault_pc(ctx)) {
-            FAULT.with(|f| f.set(true));
+            // A fault at or below the end of the stack (its guard page, or a large frame
+            // probing past the check's reserve) is exhaustion; anything else is a memory
+            // access outside the linear memory.
+            let addr = (*info).si_addr() as usize;
+            let (low, reserve) = STACK_ZONE.with(|z| z.get());
+            let kind = if low != 0 && addr < low + reserve && addr + (1 << 20) >= low {
+                TrapKind::CallStackExhausted
+            } else {
+                TrapKind::MemoryOutOfBounds
+            };
+            FAULT.with(|f| f.set(Some(kind)));
             wamr_aot_unwind(buf);
         }
         // Not ours: hand it to whoever was there before.

@@ -291,3 +291,35 @@ fn host_and_wasm_call_each_other_reentrantly() {
     *target.borrow_mut() = None; // break the func -> closure -> func cycle
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Without prologue checks, runaway recursion runs into the thread's guard page: the
+/// fault in compiled code becomes a "call stack exhausted" trap, not a crash.
+#[test]
+fn stack_overflow_without_checks_is_a_trap() {
+    let dir = temp_dir("nocheck");
+    let path = build(
+        &dir,
+        CodegenOptions {
+            stack_bounds_checks: false,
+            ..Default::default()
+        },
+    );
+    // A thread of its own with a small stack, so the overflow comes quickly.
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let module = load(&path).unwrap();
+            let linker = linker();
+            let i = Instance::new(&module, &linker).unwrap();
+            let err = i.invoke("inf", &[Val::I32(0)]).unwrap_err();
+            assert_eq!(err.message(), "call stack exhausted");
+            assert_eq!(
+                i.invoke("fib", &[Val::I32(10)]).unwrap(),
+                vec![Val::I32(55)]
+            );
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
