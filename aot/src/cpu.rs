@@ -116,13 +116,23 @@ pub fn features_of(isa: &dyn TargetIsa) -> u64 {
         .fold(0, |acc, (bit, _, _)| acc | (1 << bit))
 }
 
-/// Names of the features in `bits` this host lacks.
-pub fn missing_on_host(arch: &str, bits: u64) -> Vec<&'static str> {
-    table(arch)
+/// Names of the features in `bits` this host lacks; bits this runtime does not know
+/// count as missing (an image from a newer compiler may need them).
+pub fn missing_on_host(arch: &str, bits: u64) -> Vec<String> {
+    let known = table(arch)
+        .iter()
+        .fold(0u64, |acc, (bit, _, _)| acc | (1 << bit));
+    let mut missing: Vec<String> = table(arch)
         .iter()
         .filter(|(bit, _, name)| bits & (1 << bit) != 0 && !host_has(name))
-        .map(|(_, _, name)| *name)
-        .collect()
+        .map(|(_, _, name)| name.to_string())
+        .collect();
+    missing.extend(
+        (0..64)
+            .filter(|b| bits & !known & (1 << b) != 0)
+            .map(|b| format!("unknown feature bit {b}")),
+    );
+    missing
 }
 
 fn host_has(name: &str) -> bool {

@@ -231,6 +231,12 @@ fn damaged_foreign_and_unknown_images_are_refused() {
     let sum = wamr_aot::image::fnv1a(&foreign[..n]);
     foreign[n..].copy_from_slice(&sum.to_le_bytes());
     assert!(refuse(&foreign, "foreign").contains("this host is"));
+    // An image that needs a CPU feature this host does not have (an unknown one here).
+    let mut needs = good.clone();
+    needs[32 + 7] |= 0x80;
+    let sum = wamr_aot::image::fnv1a(&needs[..n]);
+    needs[n..].copy_from_slice(&sum.to_le_bytes());
+    assert!(refuse(&needs, "features").contains("CPU features this host lacks"));
     let mut version = good.clone();
     version[8] = 99;
     assert!(refuse(&version, "version").contains("version"));
