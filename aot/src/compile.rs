@@ -84,7 +84,7 @@ pub fn build_isa(
     // Large frames probe the stack inline: no call to a probestack symbol.
     set(&mut flags, "enable_probestack", "true")?;
     set(&mut flags, "probestack_strategy", "inline")?;
-    set(&mut flags, "preserve_frame_pointers", "true")?;
+    set(&mut flags, "preserve_frame_pointers", "false")?;
     let host = cpu::host_arch();
     let arch = target.arch.as_deref().unwrap_or(host);
     let triple = cpu::triple_for(arch)
