@@ -1,6 +1,8 @@
 //! Shared pieces of the command-line tools: argument parsing of wasm values, result
 //! printing in iwasm's format, logging set-up.
 
+pub mod cache;
+
 use anyhow::{bail, Context, Result};
 use wamr_common::{Val, ValType};
 

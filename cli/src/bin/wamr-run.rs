@@ -1,40 +1,99 @@
-//! `wamr-run`: runs a `.wasm` (interpreter) or an `.aot` image (AOT, in place).
-//! This first form calls one export with `-f NAME ARGS...`; WASI programs come with the
-//! command-line issue.
+//! `wamr-run`: runs a WASI program or one export of a `.wasm` (interpreter or AOT through
+//! the object cache) or an `.aot` image (AOT, in place). Options follow WAMR's `iwasm`.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use wamr_common::{Instance, Linker, Module};
+use wamr_aot::abi::CodegenOptions;
+use wamr_common::{Instance, InstanceLimits, Linker, Module, Trap};
+use wamr_wasi::{WasiConfig, WasiCtx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
     /// `.aot` images (by their magic) in AOT mode, anything else in the interpreter.
     Auto,
+    /// The interpreter (`.wasm` only).
     Interp,
+    /// AOT: an `.aot` image in place, or a `.wasm` compiled through the object cache.
     Aot,
 }
 
-/// Run a WebAssembly module or an AOT image.
+/// Run a WebAssembly module or an AOT image (iwasm-compatible options).
 #[derive(Parser)]
-#[command(name = "wamr-run", version, about)]
+#[command(name = "wamr-run", version, about, after_help = AFTER_HELP)]
 struct Cli {
     /// Execution mode.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     mode: Mode,
-    /// Call this exported function with the arguments that follow the file.
-    #[arg(short = 'f', long = "function")]
+    /// Call this exported function with the arguments that follow the file, and print
+    /// its results (instead of running the WASI `_start`).
+    #[arg(short = 'f', long = "function", value_name = "NAME")]
     function: Option<String>,
-    /// Log level 0..5.
-    #[arg(short = 'v', default_value_t = 1)]
+    /// Native stack size in bytes for the wasm thread (also sizes the interpreter's
+    /// value stack).
+    #[arg(long = "stack-size", value_name = "BYTES", value_parser = parse_size)]
+    stack_size: Option<u64>,
+    /// Cap on linear memory, in 64 KiB wasm pages (a `K`/`M`/`G` suffix gives bytes,
+    /// rounded down to whole pages).
+    #[arg(long = "max-memory", value_name = "PAGES", value_parser = parse_max_memory)]
+    max_memory: Option<u64>,
+    /// Environment variable for the program (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Preopen a host directory under its own name (repeatable).
+    #[arg(long = "dir", value_name = "PATH")]
+    dir: Vec<String>,
+    /// Preopen HOST as GUEST (repeatable), e.g. `--map-dir=/::./sandbox`.
+    #[arg(long = "map-dir", value_name = "GUEST::HOST")]
+    map_dir: Vec<String>,
+    /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
+    #[arg(long)]
+    repl: bool,
+    /// Object cache directory for `--mode aot` on a `.wasm` (default: $XDG_CACHE_HOME/wamr-rs).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile `.wasm` in AOT mode without reading or writing the cache.
+    #[arg(long = "no-cache")]
+    no_cache: bool,
+    /// Log level 0 (errors) .. 5 (trace); `RUST_LOG` overrides it.
+    #[arg(short = 'v', default_value_t = 1, value_name = "LEVEL")]
     verbosity: u8,
     /// The .wasm or .aot file.
     file: PathBuf,
-    /// Arguments of the function.
-    #[arg(allow_hyphen_values = true)]
+    /// Arguments of the program (or of the function with `-f`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+const AFTER_HELP: &str = "Exit status: the program's WASI exit code; 1 after a trap \
+(printed as `Exception: <message>`); 2 when the file cannot be loaded, linked or run.";
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("`{s}` is not a size (a number, optionally with K, M or G)"))
+}
+
+fn parse_max_memory(s: &str) -> Result<u64, String> {
+    let plain = s.trim().chars().all(|c| c.is_ascii_digit());
+    let n = parse_size(s)?;
+    let pages = if plain { n } else { n / wamr_common::memory::WASM_PAGE };
+    if pages > wamr_common::memory::MAX_PAGES {
+        return Err(format!("{pages} pages is more than wasm32 allows (65536)"));
+    }
+    Ok(pages)
 }
 
 fn is_aot(path: &std::path::Path) -> Result<bool> {
@@ -48,73 +107,216 @@ fn is_aot(path: &std::path::Path) -> Result<bool> {
     Ok(n == 8 && magic == wamr_aot::image::MAGIC)
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
-    wamr_cli::init_logging(cli.verbosity);
+/// What went wrong, and the exit status it maps to.
+enum Outcome {
+    Exit(i32),
+    Trap(Trap),
+}
+
+fn load(cli: &Cli) -> Result<(Module, Linker)> {
+    let image = is_aot(&cli.file)?;
     let aot = match cli.mode {
-        Mode::Auto => is_aot(&cli.file)?,
-        Mode::Interp => false,
+        Mode::Auto => image,
+        Mode::Interp => {
+            if image {
+                bail!(
+                    "{} is an AOT image; run it with --mode aot (or auto)",
+                    cli.file.display()
+                );
+            }
+            false
+        }
         Mode::Aot => true,
     };
-    let (module, linker) = if aot {
-        if !is_aot(&cli.file)? {
-            bail!(
-                "{} is not an AOT image (compile it with wamr-compile)",
-                cli.file.display()
-            );
-        }
-        (
-            wamr_aot::load(&cli.file)?,
-            Linker::new(wamr_aot::Aot::new()),
-        )
+    let mut interp_config = wamr_interp::InterpConfig::default();
+    if let Some(bytes) = cli.stack_size {
+        interp_config.stack_slots = (bytes / 8).max(1024) as usize;
+    }
+    let module = if aot && image {
+        wamr_aot::load(&cli.file)?
     } else {
-        let bytes = std::fs::read(&cli.file)
-            .with_context(|| format!("cannot read {}", cli.file.display()))?;
-        let module =
-            Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?;
-        (
-            module,
-            Linker::new(wamr_interp::Interp::new(Default::default())),
-        )
+        let bytes = {
+            let _span = tracing::info_span!("read").entered();
+            std::fs::read(&cli.file).with_context(|| format!("cannot read {}", cli.file.display()))?
+        };
+        if aot {
+            let opts = wamr_aot::CompileOptions {
+                codegen: CodegenOptions::default(),
+                target: Default::default(),
+                threads: None,
+            };
+            let dir = (!cli.no_cache)
+                .then(|| cli.cache_dir.clone().unwrap_or_else(wamr_cli::cache::default_dir));
+            wamr_cli::cache::load_or_compile(&bytes, &opts, dir.as_deref())
+                .with_context(|| format!("cannot run {} in AOT mode", cli.file.display()))?
+        } else {
+            let _span = tracing::info_span!("validate").entered();
+            Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?
+        }
     };
-    let instance = Instance::new(&module, &linker).context("cannot instantiate")?;
-    let Some(name) = cli.function else {
-        bail!("no function to run: pass -f NAME (WASI programs are not supported yet)");
+    let linker = if aot {
+        Linker::new(wamr_aot::Aot::new())
+    } else {
+        Linker::new(wamr_interp::Interp::new(interp_config))
     };
+    Ok((module, linker))
+}
+
+fn wasi_config(cli: &Cli) -> Result<WasiConfig> {
+    let mut c = WasiConfig::new();
+    c.arg(cli.file.display().to_string());
+    for a in &cli.args {
+        c.arg(a.clone());
+    }
+    for kv in &cli.env {
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("--env `{kv}`: expected KEY=VALUE"))?;
+        c.env(k, v);
+    }
+    for d in &cli.dir {
+        c.preopen_dir(d, d.clone());
+    }
+    for m in &cli.map_dir {
+        c.map_dir(m)?;
+    }
+    Ok(c)
+}
+
+fn call_export(instance: &Instance, name: &str, args: &[String]) -> Result<std::result::Result<Vec<wamr_common::Val>, Trap>> {
     let func = instance
-        .get_func(&name)
+        .get_func(name)
         .with_context(|| format!("no exported function `{name}`"))?;
     let params = func.ty().params().to_vec();
-    if params.len() != cli.args.len() {
-        bail!(
-            "`{name}` takes {} argument(s), {} given",
-            params.len(),
-            cli.args.len()
-        );
+    if params.len() != args.len() {
+        bail!("`{name}` takes {} argument(s), {} given", params.len(), args.len());
     }
-    let args = cli
-        .args
+    let args = args
         .iter()
         .zip(&params)
         .map(|(a, t)| wamr_cli::parse_arg(a, *t))
         .collect::<Result<Vec<_>>>()?;
-    match func.call(&args) {
-        Ok(results) => {
-            let shown: Vec<String> = results.iter().map(wamr_cli::format_val).collect();
-            println!("{}", shown.join(","));
-            Ok(ExitCode::SUCCESS)
+    let _span = tracing::info_span!("run", function = name).entered();
+    Ok(func.call(&args))
+}
+
+fn print_results(results: &[wamr_common::Val]) {
+    let shown: Vec<String> = results.iter().map(wamr_cli::format_val).collect();
+    println!("{}", shown.join(","));
+}
+
+fn repl(instance: &Instance) -> Result<Outcome> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    loop {
+        print!("webassembly> ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Ok(Outcome::Exit(0));
         }
-        Err(trap) => {
-            eprintln!("Exception: {}", trap.message());
-            Ok(ExitCode::FAILURE)
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        let Some((name, args)) = words.split_first() else {
+            continue;
+        };
+        if name == "quit" || name == "exit" {
+            return Ok(Outcome::Exit(0));
+        }
+        match call_export(instance, name, args) {
+            Ok(Ok(results)) => print_results(&results),
+            Ok(Err(t)) if t.exit_code().is_some() => return Ok(Outcome::Trap(t)),
+            Ok(Err(t)) => eprintln!("Exception: {}", t.message()),
+            Err(e) => eprintln!("{e:#}"),
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<Outcome> {
+    let (module, mut linker) = {
+        let _span = tracing::info_span!("load", file = %cli.file.display()).entered();
+        load(cli)?
+    };
+    linker.set_limits(InstanceLimits {
+        max_memory_pages: cli.max_memory,
+    });
+    let wasi = Rc::new(RefCell::new(WasiCtx::new(&wasi_config(cli)?)?));
+    wamr_wasi::add_to_linker(&mut linker, wasi);
+    let instance = {
+        let _span = tracing::info_span!("instantiate").entered();
+        match Instance::new(&module, &linker) {
+            Ok(i) => i,
+            Err(wamr_common::InstantiationError::Trap(t)) => return Ok(Outcome::Trap(t)),
+            Err(e) => return Err(e).context("cannot instantiate"),
+        }
+    };
+    if cli.repl {
+        return repl(&instance);
+    }
+    if let Some(name) = &cli.function {
+        return Ok(match call_export(&instance, name, &cli.args)? {
+            Ok(results) => {
+                print_results(&results);
+                Outcome::Exit(0)
+            }
+            Err(t) => Outcome::Trap(t),
+        });
+    }
+    let start = instance.get_func("_start").with_context(|| {
+        let exports: Vec<String> = instance.exports().into_iter().map(|(n, _)| n).collect();
+        format!(
+            "{} has no `_start` (not a WASI command); call an export with -f NAME. Exports: {}",
+            cli.file.display(),
+            exports.join(", ")
+        )
+    })?;
+    let _span = tracing::info_span!("run", function = "_start").entered();
+    Ok(match start.call(&[]) {
+        Ok(_) => Outcome::Exit(0),
+        Err(t) => Outcome::Trap(t),
+    })
+}
+
+fn report(outcome: Outcome) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    match outcome {
+        Outcome::Exit(code) => ExitCode::from(code as u8),
+        Outcome::Trap(t) => {
+            if let Some(code) = t.exit_code() {
+                return ExitCode::from(code as u8);
+            }
+            eprintln!("Exception: {}", t.message());
+            for (i, f) in t.backtrace().iter().enumerate() {
+                eprintln!("  #{i:02} {f}");
+            }
+            ExitCode::from(1)
         }
     }
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(code) => code,
+    let cli = Cli::parse();
+    wamr_cli::init_logging(cli.verbosity);
+    // The program runs on its own thread so --stack-size sizes a real native stack.
+    let stack = cli.stack_size.unwrap_or(8 << 20).max(256 << 10) as usize;
+    let result = std::thread::Builder::new()
+        .name("wasm".into())
+        .stack_size(stack)
+        .spawn(move || match run(&cli) {
+            Ok(o) => report(o),
+            Err(e) => {
+                eprintln!("wamr-run: {e:#}");
+                ExitCode::from(2)
+            }
+        });
+    match result.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("wamr-run: internal error (the run thread panicked)");
+            ExitCode::from(70)
+        }
         Err(e) => {
-            eprintln!("wamr-run: {e:#}");
+            eprintln!("wamr-run: cannot start the wasm thread: {e}");
             ExitCode::from(2)
         }
     }

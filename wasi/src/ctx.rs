@@ -1,0 +1,170 @@
+//! The WASI context (descriptor table, arguments, environment) and the calls that are
+//! not about files: args, environ, clocks, random, process, scheduling, sockets.
+
+use cap_std::ambient_authority;
+use wamr_common::{MemoryType, Trap};
+
+use crate::abi::{clock, rights, Errno, WasiResult};
+use crate::fd::{Desc, FdTable, Kind};
+use crate::guest::Guest;
+use crate::{sys, WasiConfig, WasiError};
+
+/// One program's WASI state. The host functions share it through `Rc<RefCell<_>>`.
+pub struct WasiCtx {
+    pub(crate) fds: FdTable,
+    args: Vec<String>,
+    env: Vec<String>,
+    /// Memory handed to calls made from a module without one: every access is `EFAULT`.
+    pub(crate) no_memory: wamr_common::Memory,
+}
+
+impl std::fmt::Debug for WasiCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("fds", &self.fds)
+            .field("args", &self.args)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WasiCtx {
+    /// Opens the preopened directories (descriptors 3, 4, ... in order).
+    pub fn new(config: &WasiConfig) -> Result<WasiCtx, WasiError> {
+        let mut fds = FdTable::default();
+        fds.stdio();
+        for (guest, host) in &config.preopens {
+            let dir = cap_std::fs::Dir::open_ambient_dir(host, ambient_authority()).map_err(
+                |source| WasiError::Preopen {
+                    host: host.clone(),
+                    guest: guest.clone(),
+                    source,
+                },
+            )?;
+            fds.insert(Desc {
+                kind: Kind::Dir {
+                    dir,
+                    preopen: Some(guest.clone()),
+                },
+                filetype: crate::abi::filetype::DIRECTORY,
+                base: rights::DIR,
+                inheriting: rights::DIR | rights::FILE,
+                flags: 0,
+            })
+            .expect("few preopens");
+        }
+        let no_memory = wamr_common::Memory::new(
+            MemoryType {
+                limits: wamr_common::Limits { min: 0, max: Some(0) },
+                shared: false,
+            },
+            Some(0),
+        )
+        .map_err(|e| WasiError::Preopen {
+            host: Default::default(),
+            guest: String::new(),
+            source: std::io::Error::other(e),
+        })?;
+        Ok(WasiCtx {
+            fds,
+            args: config.args.clone(),
+            env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            no_memory,
+        })
+    }
+
+    fn sizes(list: &[String]) -> (u32, u32) {
+        let bytes: usize = list.iter().map(|s| s.len() + 1).sum();
+        (list.len() as u32, bytes as u32)
+    }
+
+    /// Writes `list` as NUL-terminated strings into `buf` and their addresses to `ptrs`.
+    fn put_strings(g: &Guest, list: &[String], ptrs: u32, buf: u32) -> WasiResult<()> {
+        let mut at = buf;
+        for (i, s) in list.iter().enumerate() {
+            g.put_u32(ptrs.wrapping_add(4 * i as u32), at)?;
+            let mut bytes = s.as_bytes().to_vec();
+            bytes.push(0);
+            g.write(at, &bytes)?;
+            at = at.checked_add(bytes.len() as u32).ok_or(Errno::Fault)?;
+        }
+        Ok(())
+    }
+
+    pub fn args_sizes_get(&mut self, g: &Guest, argc: u32, size: u32) -> WasiResult<()> {
+        let (n, bytes) = Self::sizes(&self.args);
+        g.put_u32(argc, n)?;
+        g.put_u32(size, bytes)
+    }
+
+    pub fn args_get(&mut self, g: &Guest, argv: u32, buf: u32) -> WasiResult<()> {
+        Self::put_strings(g, &self.args, argv, buf)
+    }
+
+    pub fn environ_sizes_get(&mut self, g: &Guest, count: u32, size: u32) -> WasiResult<()> {
+        let (n, bytes) = Self::sizes(&self.env);
+        g.put_u32(count, n)?;
+        g.put_u32(size, bytes)
+    }
+
+    pub fn environ_get(&mut self, g: &Guest, environ: u32, buf: u32) -> WasiResult<()> {
+        Self::put_strings(g, &self.env, environ, buf)
+    }
+
+    fn host_clock(id: u32) -> WasiResult<libc::clockid_t> {
+        Ok(match id {
+            clock::REALTIME => libc::CLOCK_REALTIME,
+            clock::MONOTONIC => libc::CLOCK_MONOTONIC,
+            clock::PROCESS_CPUTIME => libc::CLOCK_PROCESS_CPUTIME_ID,
+            clock::THREAD_CPUTIME => libc::CLOCK_THREAD_CPUTIME_ID,
+            _ => return Err(Errno::Inval),
+        })
+    }
+
+    pub fn clock_res_get(&mut self, g: &Guest, id: u32, out: u32) -> WasiResult<()> {
+        g.put_u64(out, sys::clock_res(Self::host_clock(id)?)?)
+    }
+
+    pub fn clock_time_get(&mut self, g: &Guest, id: u32, _precision: u64, out: u32) -> WasiResult<()> {
+        g.put_u64(out, Self::now(id)?)
+    }
+
+    pub(crate) fn now(id: u32) -> WasiResult<u64> {
+        sys::clock_time(Self::host_clock(id)?)
+    }
+
+    pub fn random_get(&mut self, g: &Guest, buf: u32, len: u32) -> WasiResult<()> {
+        // Check the whole range first, then fill it in chunks.
+        g.capacity(&[(buf, len)])?;
+        let mut chunk = vec![0u8; (len as usize).min(64 * 1024)];
+        let mut done = 0u32;
+        while done < len {
+            let n = ((len - done) as usize).min(chunk.len());
+            sys::random(&mut chunk[..n])?;
+            g.write(buf + done, &chunk[..n])?;
+            done += n as u32;
+        }
+        Ok(())
+    }
+
+    /// `proc_exit`: unwinds the guest with an exit trap carrying the status.
+    pub fn proc_exit(&mut self, code: u32) -> Trap {
+        Trap::exit(code as i32)
+    }
+
+    /// `proc_raise`: a hosted runtime does not let a guest signal its host process.
+    pub fn proc_raise(&mut self, _sig: u32) -> WasiResult<()> {
+        Err(Errno::Nosys)
+    }
+
+    pub fn sched_yield(&mut self) -> WasiResult<()> {
+        sys::sched_yield();
+        Ok(())
+    }
+
+    /// Sockets: without networking no descriptor is a socket, so every call on an open
+    /// descriptor is `ENOTSOCK` and on a closed one `EBADF`.
+    pub fn sock_call(&mut self, fd: u32) -> WasiResult<()> {
+        self.fds.get(fd)?;
+        Err(Errno::Notsock)
+    }
+}
