@@ -611,6 +611,10 @@ impl WasiCtx {
         let target = g.str(op, ol)?;
         let link = guest_path(g, np, nl)?;
         let dir = self.dir_of(fd, rights::PATH_SYMLINK)?;
+        if target.starts_with('/') {
+            // An absolute target could only ever point outside the sandbox.
+            return Err(Errno::Perm);
+        }
         if link.ends_with('/') {
             return Err(if dir.symlink_metadata(link.trim_end_matches('/')).is_ok() {
                 Errno::Exist
@@ -673,10 +677,12 @@ impl WasiCtx {
         if oflags & oflags::TRUNC != 0 {
             opts.truncate(true);
         }
-        if fdflags & fdflags::APPEND != 0 {
-            opts.append(true);
-        }
         let mut custom = 0;
+        if fdflags & fdflags::APPEND != 0 {
+            // As a raw flag: std's `append` refuses to combine with `truncate`, POSIX doesn't.
+            custom |= libc::O_APPEND;
+            opts.write(true);
+        }
         if fdflags & fdflags::NONBLOCK != 0 {
             custom |= libc::O_NONBLOCK;
         }
