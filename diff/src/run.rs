@@ -1,0 +1,536 @@
+//! Running one module and plan on one engine, and recording everything observable.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use wamr_aot::abi::CodegenOptions;
+use wamr_common::{
+    Engine, ExternRef, Instance, InstanceLimits, InstantiationError, Module, TrapKind, Val, ValType,
+};
+use wamr_interp::{Interp, InterpConfig};
+use wasmparser::ExternalKind;
+
+use crate::compare::{FuncId, Value};
+use crate::gen::{Plan, MEMORY_CAP_PAGES};
+use crate::host::{self, HostCall, HostLog, WasmiHost};
+
+/// An engine configuration a module can be run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EngineId {
+    /// Our interpreter (default configuration: lazy translation, best dispatch).
+    Interp,
+    /// Our AOT compiler: the module is compiled, written to an image file and mapped.
+    Aot {
+        indirect_calls: bool,
+        bounds_checks: bool,
+    },
+    /// wasmi 2.0: the independent third opinion.
+    Wasmi,
+}
+
+impl EngineId {
+    /// The four AOT code generation modes.
+    pub const AOT_MODES: [EngineId; 4] = [
+        EngineId::Aot {
+            indirect_calls: false,
+            bounds_checks: false,
+        },
+        EngineId::Aot {
+            indirect_calls: false,
+            bounds_checks: true,
+        },
+        EngineId::Aot {
+            indirect_calls: true,
+            bounds_checks: false,
+        },
+        EngineId::Aot {
+            indirect_calls: true,
+            bounds_checks: true,
+        },
+    ];
+
+    /// Every configuration: the interpreter (the reference), AOT in four modes, wasmi.
+    pub fn all() -> Vec<EngineId> {
+        let mut v = vec![EngineId::Interp];
+        v.extend(EngineId::AOT_MODES);
+        v.push(EngineId::Wasmi);
+        v
+    }
+
+    /// The AOT code generation options of an AOT configuration.
+    pub fn codegen(self) -> Option<CodegenOptions> {
+        match self {
+            EngineId::Aot {
+                indirect_calls,
+                bounds_checks,
+            } => Some(CodegenOptions {
+                bounds_checks,
+                indirect_calls,
+                ..Default::default()
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineId::Interp => f.write_str("interp"),
+            EngineId::Aot {
+                indirect_calls,
+                bounds_checks,
+            } => write!(
+                f,
+                "aot({} calls, {} bounds)",
+                if *indirect_calls {
+                    "indirect"
+                } else {
+                    "direct"
+                },
+                if *bounds_checks { "explicit" } else { "guard" }
+            ),
+            EngineId::Wasmi => f.write_str("wasmi"),
+        }
+    }
+}
+
+/// How something failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The module was refused (validation, compilation or image loading).
+    Load,
+    /// Instantiation refused for a link or resource reason.
+    Refused,
+    /// A trap (during a call, or during instantiation: segments, start function).
+    Trap(TrapKind),
+}
+
+/// A failure with the engine's own message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub message: String,
+    /// Whether `kind` is the engine's own verdict (ours) or mapped from another engine's
+    /// vocabulary (wasmi), in which case close kinds compare equal.
+    pub exact: bool,
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FaultKind::Load => write!(f, "load error ({})", self.message),
+            FaultKind::Refused => write!(f, "instantiation refused ({})", self.message),
+            FaultKind::Trap(k) => write!(f, "trap {k:?} ({})", self.message),
+        }
+    }
+}
+
+/// One call of the plan as an engine ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    pub export: String,
+    pub outcome: Result<Vec<Value>, Fault>,
+    /// Host imports the call made, in order.
+    pub host_calls: Vec<HostCall>,
+}
+
+/// Everything observable about one run of a module and plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub engine: EngineId,
+    pub instantiation: Result<(), Fault>,
+    /// Host imports called during instantiation (the start function).
+    pub init_host_calls: Vec<HostCall>,
+    pub calls: Vec<CallRecord>,
+    /// Every exported memory's final bytes, in export order.
+    pub memories: Vec<(String, Vec<u8>)>,
+    /// Every exported global's final value.
+    pub globals: Vec<(String, Value)>,
+    /// Every exported table's final elements.
+    pub tables: Vec<(String, Vec<Value>)>,
+}
+
+impl Observation {
+    fn failed(engine: EngineId, fault: Fault) -> Observation {
+        Observation {
+            engine,
+            instantiation: Err(fault),
+            init_host_calls: Vec::new(),
+            calls: Vec::new(),
+            memories: Vec::new(),
+            globals: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+}
+
+/// The module's exports (name and kind) in order, as wasmparser reads them.
+pub fn exports(wasm: &[u8]) -> Vec<(String, ExternalKind)> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(r)) = payload {
+            out.extend(
+                r.into_iter()
+                    .flatten()
+                    .map(|e| (e.name.to_string(), e.kind)),
+            );
+        }
+    }
+    out
+}
+
+/// Runs `plan` on `wasm` in `engine`.
+pub fn observe(engine: EngineId, wasm: &[u8], plan: &Plan) -> Observation {
+    match engine {
+        EngineId::Wasmi => observe_wasmi(wasm, plan),
+        EngineId::Interp => match Module::new(wasm) {
+            Ok(m) => observe_module(engine, &m, plan),
+            Err(e) => Observation::failed(engine, load_fault(e.to_string())),
+        },
+        EngineId::Aot { .. } => {
+            let codegen = engine.codegen().expect("an AOT configuration");
+            match load_aot(wasm, codegen) {
+                Ok(m) => observe_module(engine, &m, plan),
+                Err(e) => Observation::failed(engine, load_fault(e)),
+            }
+        }
+    }
+}
+
+fn load_fault(message: String) -> Fault {
+    Fault {
+        kind: FaultKind::Load,
+        message,
+        exact: true,
+    }
+}
+
+/// Where image files are written: a directory per process, removed by nobody (each file
+/// is unlinked right after it is mapped, so the directory stays empty).
+fn image_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("wamr-diff-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    })
+}
+
+/// Writes `image` to a fresh file, loads it with the AOT loader and unlinks the file
+/// (the mapping keeps the contents).
+pub fn load_image(image: &[u8]) -> Result<Module, String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let path = image_dir().join(format!("{}.aot", NEXT.fetch_add(1, Ordering::Relaxed)));
+    std::fs::write(&path, image).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let module = wamr_aot::load(&path).map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&path);
+    module
+}
+
+/// Compiles `wasm` into an image with `codegen` (one thread: deterministic and cheap).
+pub fn compile_image(wasm: &[u8], codegen: CodegenOptions) -> Result<Vec<u8>, String> {
+    let opts = wamr_aot::CompileOptions {
+        codegen,
+        threads: Some(1),
+        ..Default::default()
+    };
+    wamr_aot::compile(wasm, &opts).map_err(|e| e.to_string())
+}
+
+/// Compiles and loads `wasm` for the AOT engine.
+pub fn load_aot(wasm: &[u8], codegen: CodegenOptions) -> Result<Module, String> {
+    load_image(&compile_image(wasm, codegen)?)
+}
+
+fn engine_of(id: EngineId) -> Rc<dyn Engine> {
+    match id {
+        EngineId::Interp => Interp::new(InterpConfig::default()),
+        _ => wamr_aot::Aot::new(),
+    }
+}
+
+fn to_wamr(v: &Value) -> Val {
+    match *v {
+        Value::I32(x) => Val::I32(x),
+        Value::I64(x) => Val::I64(x),
+        Value::F32(x) => Val::F32(x),
+        Value::F64(x) => Val::F64(x),
+        Value::FuncRef(_) => Val::FuncRef(None),
+        Value::ExternRef(r) => Val::ExternRef(r.map(ExternRef)),
+    }
+}
+
+fn from_wamr(v: &Val, funcs: &HashMap<u64, u32>) -> Value {
+    match v {
+        Val::I32(x) => Value::I32(*x),
+        Val::I64(x) => Value::I64(*x),
+        Val::F32(x) => Value::F32(*x),
+        Val::F64(x) => Value::F64(*x),
+        Val::V128(x) => Value::I64(*x as i64),
+        Val::FuncRef(f) => Value::FuncRef(f.as_ref().map(|f| func_id(f.to_raw(), funcs))),
+        Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.0)),
+    }
+}
+
+fn func_id(raw: u64, funcs: &HashMap<u64, u32>) -> FuncId {
+    funcs
+        .get(&raw)
+        .map_or(FuncId::Opaque, |i| FuncId::Index(*i))
+}
+
+fn trap_fault(t: &wamr_common::Trap) -> Fault {
+    Fault {
+        kind: FaultKind::Trap(t.kind()),
+        message: t.message().to_string(),
+        exact: true,
+    }
+}
+
+/// Runs `plan` on an already loaded module of ours (`engine` must match how it was
+/// loaded: an AOT module needs an AOT configuration).
+pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observation {
+    let log: HostLog = HostLog::default();
+    let mut linker = host::wamr_linker(engine_of(engine), &log);
+    linker.set_limits(InstanceLimits {
+        max_memory_pages: Some(MEMORY_CAP_PAGES),
+    });
+    let instance = match Instance::new(module, &linker) {
+        Ok(i) => i,
+        Err(e) => {
+            let fault = match &e {
+                InstantiationError::Trap(t) => trap_fault(t),
+                other => Fault {
+                    kind: FaultKind::Refused,
+                    message: other.to_string(),
+                    exact: true,
+                },
+            };
+            let mut obs = Observation::failed(engine, fault);
+            obs.init_host_calls = log.take();
+            return obs;
+        }
+    };
+    let mut obs = Observation::failed(engine, load_fault(String::new()));
+    obs.instantiation = Ok(());
+    obs.init_host_calls = log.take();
+    let funcs: HashMap<u64, u32> = instance
+        .data()
+        .funcs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p as u64, i as u32))
+        .collect();
+    for call in &plan.calls {
+        let outcome = match instance.get_func(&call.export) {
+            None => Err(Fault {
+                kind: FaultKind::Refused,
+                message: format!("no exported function `{}`", call.export),
+                exact: true,
+            }),
+            Some(f) => {
+                let args: Vec<Val> = call.args.iter().map(to_wamr).collect();
+                f.call(&args)
+                    .map(|vals| vals.iter().map(|v| from_wamr(v, &funcs)).collect())
+                    .map_err(|t| trap_fault(&t))
+            }
+        };
+        obs.calls.push(CallRecord {
+            export: call.export.clone(),
+            outcome,
+            host_calls: log.take(),
+        });
+    }
+    for (name, kind) in exports(&module.bytes) {
+        match kind {
+            ExternalKind::Memory => {
+                if let Some(m) = instance.get_memory(&name) {
+                    obs.memories.push((name, m.to_vec()));
+                }
+            }
+            ExternalKind::Global => {
+                if let Some(v) = instance.global_value(&name) {
+                    obs.globals.push((name, from_wamr(&v, &funcs)));
+                }
+            }
+            ExternalKind::Table => {
+                if let Some(t) = instance.get_table(&name) {
+                    let elem = t.ty().elem;
+                    let items = (0..t.size())
+                        .map(|i| {
+                            let raw = t.get(i).unwrap_or(0);
+                            match elem {
+                                ValType::ExternRef => {
+                                    Value::ExternRef(ExternRef::from_raw(raw).map(|r| r.0))
+                                }
+                                _ => Value::FuncRef((raw != 0).then(|| func_id(raw, &funcs))),
+                            }
+                        })
+                        .collect();
+                    obs.tables.push((name, items));
+                }
+            }
+            _ => {}
+        }
+    }
+    obs
+}
+
+fn from_wasmi(v: &wasmi::Val, store: &wasmi::Store<WasmiHost>) -> Value {
+    match v {
+        wasmi::Val::I32(x) => Value::I32(*x),
+        wasmi::Val::I64(x) => Value::I64(*x),
+        wasmi::Val::F32(x) => Value::F32(x.to_bits()),
+        wasmi::Val::F64(x) => Value::F64(x.to_bits()),
+        wasmi::Val::FuncRef(f) => Value::FuncRef(f.val().map(|_| FuncId::Opaque)),
+        wasmi::Val::ExternRef(r) => Value::ExternRef(r.val().map(|r| {
+            r.data(store)
+                .downcast_ref::<u32>()
+                .copied()
+                .unwrap_or(u32::MAX)
+        })),
+        wasmi::Val::V128(_) => Value::I64(0),
+    }
+}
+
+fn to_wasmi(v: &Value) -> wasmi::Val {
+    match *v {
+        Value::I32(x) => wasmi::Val::I32(x),
+        Value::I64(x) => wasmi::Val::I64(x),
+        Value::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
+        Value::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        Value::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
+        Value::ExternRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+    }
+}
+
+fn wasmi_fault(e: &wasmi::Error) -> Fault {
+    use wasmi::TrapCode as C;
+    let kind = match e.as_trap_code() {
+        Some(C::UnreachableCodeReached) => FaultKind::Trap(TrapKind::Unreachable),
+        Some(C::MemoryOutOfBounds) => FaultKind::Trap(TrapKind::MemoryOutOfBounds),
+        Some(C::TableOutOfBounds) => FaultKind::Trap(TrapKind::TableOutOfBounds),
+        Some(C::IndirectCallToNull) => FaultKind::Trap(TrapKind::UninitializedElement),
+        Some(C::IntegerDivisionByZero) => FaultKind::Trap(TrapKind::IntegerDivideByZero),
+        Some(C::IntegerOverflow) => FaultKind::Trap(TrapKind::IntegerOverflow),
+        Some(C::BadConversionToInteger) => FaultKind::Trap(TrapKind::InvalidConversionToInteger),
+        Some(C::StackOverflow) => FaultKind::Trap(TrapKind::CallStackExhausted),
+        Some(C::BadSignature) => FaultKind::Trap(TrapKind::IndirectCallTypeMismatch),
+        Some(_) => FaultKind::Refused,
+        None if matches!(e.kind(), wasmi::errors::ErrorKind::Host(_))
+            || e.to_string().contains("host function") =>
+        {
+            FaultKind::Trap(TrapKind::Host)
+        }
+        None => FaultKind::Refused,
+    };
+    Fault {
+        kind,
+        message: e.to_string(),
+        exact: false,
+    }
+}
+
+/// wasmi's recursion limit: as deep as our interpreter's default, so neither runs out
+/// first on the depths fuel allows.
+const WASMI_MAX_RECURSION: usize = 20_000;
+
+/// Runs `plan` on `wasm` in wasmi, with the same imports and limits.
+pub fn observe_wasmi(wasm: &[u8], plan: &Plan) -> Observation {
+    let id = EngineId::Wasmi;
+    let mut config = wasmi::Config::default();
+    config.set_max_recursion_depth(WASMI_MAX_RECURSION);
+    let engine = wasmi::Engine::new(&config);
+    let module = match wasmi::Module::new(&engine, wasm) {
+        Ok(m) => m,
+        Err(e) => return Observation::failed(id, load_fault(e.to_string())),
+    };
+    let limits = wasmi::StoreLimitsBuilder::new()
+        .memory_size((MEMORY_CAP_PAGES << 16) as usize)
+        .table_elements(wamr_common::table::MAX_TABLE_ELEMS as usize)
+        .build();
+    let mut store = wasmi::Store::new(
+        &engine,
+        WasmiHost {
+            log: Vec::new(),
+            limits,
+        },
+    );
+    store.limiter(|h| &mut h.limits);
+    let linker = host::wasmi_linker(&engine, &mut store);
+    let instance = match linker.instantiate_and_start(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut obs = Observation::failed(id, wasmi_fault(&e));
+            obs.init_host_calls = std::mem::take(&mut store.data_mut().log);
+            return obs;
+        }
+    };
+    let mut obs = Observation::failed(id, load_fault(String::new()));
+    obs.instantiation = Ok(());
+    obs.init_host_calls = std::mem::take(&mut store.data_mut().log);
+    for call in &plan.calls {
+        let outcome = match instance.get_func(&store, &call.export) {
+            None => Err(Fault {
+                kind: FaultKind::Refused,
+                message: format!("no exported function `{}`", call.export),
+                exact: false,
+            }),
+            Some(f) => {
+                let args: Vec<wasmi::Val> = call.args.iter().map(to_wasmi).collect();
+                let mut results: Vec<wasmi::Val> = f
+                    .ty(&store)
+                    .results()
+                    .iter()
+                    .map(|t| wasmi::Val::default_for_ty(*t))
+                    .collect();
+                match f.call(&mut store, &args, &mut results) {
+                    Ok(()) => Ok(results.iter().map(|v| from_wasmi(v, &store)).collect()),
+                    Err(e) => Err(wasmi_fault(&e)),
+                }
+            }
+        };
+        obs.calls.push(CallRecord {
+            export: call.export.clone(),
+            outcome,
+            host_calls: std::mem::take(&mut store.data_mut().log),
+        });
+    }
+    for (name, kind) in exports(wasm) {
+        match kind {
+            ExternalKind::Memory => {
+                if let Some(m) = instance.get_memory(&store, &name) {
+                    obs.memories.push((name, m.data(&store).to_vec()));
+                }
+            }
+            ExternalKind::Global => {
+                if let Some(g) = instance.get_global(&store, &name) {
+                    let v = g.get(&store);
+                    obs.globals.push((name, from_wasmi(&v, &store)));
+                }
+            }
+            ExternalKind::Table => {
+                if let Some(t) = instance.get_table(&store, &name) {
+                    let items = (0..t.size(&store))
+                        .map(|i| match t.get(&store, i) {
+                            Some(wasmi::Ref::Func(f)) => {
+                                Value::FuncRef(f.val().map(|_| FuncId::Opaque))
+                            }
+                            Some(wasmi::Ref::Extern(r)) => {
+                                from_wasmi(&wasmi::Val::ExternRef(r), &store)
+                            }
+                            None => Value::FuncRef(None),
+                        })
+                        .collect();
+                    obs.tables.push((name, items));
+                }
+            }
+            _ => {}
+        }
+    }
+    obs
+}
