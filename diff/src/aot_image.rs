@@ -19,7 +19,7 @@ use arbitrary::{Result, Unstructured};
 
 use crate::compare::{compare, NanMode};
 use crate::gen::{arbitrary_case, Case};
-use crate::run::{self, EngineId};
+use crate::run::{self, EngineId, Observation};
 
 /// Parts of an image a mutation can aim at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
@@ -243,10 +243,12 @@ pub fn apply(image: &[u8], m: &ImageMutation) -> Vec<u8> {
 }
 
 /// Checks one mutated image of `case`'s module compiled for `engine` (an AOT mode).
+/// `expected` is the original image's observation when the caller already has it.
 pub fn check_mutation(
     case: &Case,
     engine: EngineId,
     image: &[u8],
+    expected: Option<&Observation>,
     mutation: &ImageMutation,
 ) -> std::result::Result<ImageVerdict, Box<ImageFailure>> {
     let fail = |what: String| {
@@ -261,8 +263,14 @@ pub fn check_mutation(
         f.dump = crate::repro::dump("aot-image", &case.wasm, &report).ok();
         Box::new(f)
     };
-    let original = run::load_image(image).map_err(|e| fail(format!("original refused: {e}")))?;
-    let expected = run::observe_module(engine, &original, &case.plan);
+    let expected = match expected {
+        Some(o) => o.clone(),
+        None => {
+            let original =
+                run::load_image(image).map_err(|e| fail(format!("original refused: {e}")))?;
+            run::observe_module(engine, &original, &case.plan)
+        }
+    };
     let mutated = apply(image, mutation);
     match run::load_image(&mutated) {
         Err(e) => Ok(ImageVerdict::Refused(e)),
@@ -299,7 +307,7 @@ pub fn check_aot_image(data: &[u8]) -> std::result::Result<ImageVerdict, Box<Ima
     let Ok(mutation) = arbitrary_mutation(&mut u, &image) else {
         return Ok(ImageVerdict::NoModule);
     };
-    check_mutation(&case, engine, &image, &mutation)
+    check_mutation(&case, engine, &image, None, &mutation)
 }
 
 /// Several mutations of one compiled module (the CI run: compiling and the original run
@@ -322,13 +330,27 @@ pub fn check_image_mutations(
             dump: None,
         })
     })?;
+    let original = run::load_image(&image).map_err(|e| {
+        Box::new(ImageFailure {
+            wasm: case.wasm.clone(),
+            engine,
+            mutation: ImageMutation {
+                changes: Vec::new(),
+                resealed: false,
+            },
+            what: format!("original refused: {e}"),
+            dump: None,
+        })
+    })?;
+    let expected = run::observe_module(engine, &original, &case.plan);
+    drop(original);
     let mut verdicts = Vec::new();
     for i in 0..mutations {
         let data = crate::seed_bytes(seed.wrapping_mul(1_000_003).wrapping_add(i as u64), 64);
         let Ok(m) = arbitrary_mutation(&mut Unstructured::new(&data), &image) else {
             continue;
         };
-        verdicts.push(check_mutation(case, engine, &image, &m)?);
+        verdicts.push(check_mutation(case, engine, &image, Some(&expected), &m)?);
     }
     Ok(verdicts)
 }

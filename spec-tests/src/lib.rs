@@ -2,7 +2,6 @@
 //! against a wamr-rs engine. [`run_suite`] runs every selected `.wast` file with a fresh
 //! linker, prints one line per file and returns the directive counts.
 
-pub mod diff;
 mod script;
 mod values;
 

@@ -1,0 +1,52 @@
+//! Every divergence or crash the differential tools found, as a test named after it.
+
+use wamr_diff::differential::known_wasmi_issue;
+use wamr_diff::gen::{Plan, PlannedCall};
+use wamr_diff::run::{observe, EngineId};
+use wamr_diff::Value;
+
+fn call(export: &str, args: Vec<Value>) -> Plan {
+    Plan {
+        calls: vec![PlannedCall {
+            export: export.into(),
+            args,
+        }],
+    }
+}
+
+/// Found by the differential test (seed 37, then seed 1000): wasmi 2.0.0 returns the
+/// wrong operand of `select(i32.const 1, x, i32.eqz(x))` (1 for x = 3), so divisions that
+/// wasm-smith guards this way trapped or differed in wasmi only. Our engines are right;
+/// the differential check excuses wasmi's lone dissent on modules with `eqz` feeding
+/// `select` (`known_wasmi_issue`). If this test starts failing on the wasmi line, wasmi
+/// was fixed: drop the excuse.
+#[test]
+fn wasmi_2_0_eqz_select_dissent_is_excused() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (export "sel") (param i32) (result i32)
+            i32.const 1
+            local.get 0
+            local.get 0
+            i32.eqz
+            select))"#,
+    )
+    .unwrap();
+    let plan = call("sel", vec![Value::I32(3)]);
+    for e in EngineId::all() {
+        let o = observe(e, &wasm, &plan);
+        let got = o.calls[0].outcome.clone().unwrap();
+        if e == EngineId::Wasmi {
+            assert_eq!(got, vec![Value::I32(1)], "wasmi 2.0.0's known wrong answer");
+        } else {
+            assert_eq!(got, vec![Value::I32(3)], "{e}");
+        }
+    }
+    assert!(known_wasmi_issue(&wasm).is_some());
+    let plain = wat::parse_str(
+        r#"(module (func (export "f") (param i32) (result i32)
+             local.get 0 i32.eqz i32.const 1 i32.add))"#,
+    )
+    .unwrap();
+    assert!(known_wasmi_issue(&plain).is_none());
+}
