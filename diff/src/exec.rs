@@ -24,12 +24,14 @@ pub fn exec_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
     c.available_imports = Some(crate::host::available_imports());
     c.max_imports = c.max_imports.min(16);
     c.export_everything = u.arbitrary()?;
+    c.max_exports = c.max_exports.max(1);
     c.min_exports = c.min_exports.max(1);
     c.max_funcs = c.max_funcs.clamp(1, 60);
     c.max_instructions = c.max_instructions.min(1_000);
     c.max_memory32_bytes = c.max_memory32_bytes.min(MEMORY_CAP_PAGES << 16);
     c.max_table_elements = c.max_table_elements.min(MAX_TABLE_ELEMENTS);
     c.max_tables = c.max_tables.min(8);
+    crate::gen::clamp_minimums(&mut c);
     Ok(c)
 }
 

@@ -44,7 +44,24 @@ pub fn differential_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Confi
     c.max_element_segments = c.max_element_segments.min(20);
     c.max_elements = c.max_elements.min(100);
     c.max_types = c.max_types.min(40);
+    clamp_minimums(&mut c);
     Ok(c)
+}
+
+/// wasm-smith asserts every `min_*` is at most its `max_*`; lowering a maximum must lower
+/// the minimum too.
+pub fn clamp_minimums(c: &mut wasm_smith::Config) {
+    c.min_funcs = c.min_funcs.min(c.max_funcs);
+    c.min_exports = c.min_exports.min(c.max_exports);
+    c.min_imports = c.min_imports.min(c.max_imports);
+    c.min_globals = c.min_globals.min(c.max_globals);
+    c.min_types = c.min_types.min(c.max_types);
+    c.min_data_segments = c.min_data_segments.min(c.max_data_segments);
+    c.min_element_segments = c.min_element_segments.min(c.max_element_segments);
+    c.min_elements = c.min_elements.min(c.max_elements);
+    c.min_tables = c.min_tables.min(c.max_tables as u32);
+    c.min_memories = c.min_memories.min(c.max_memories as u32);
+    c.min_tags = c.min_tags.min(c.max_tags);
 }
 
 /// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const: what

@@ -50,3 +50,17 @@ fn wasmi_2_0_eqz_select_dissent_is_excused() {
     .unwrap();
     assert!(known_wasmi_issue(&plain).is_none());
 }
+
+/// Found by the `interp_exec` and `aot_exec` fuzz targets in their first second (the
+/// empty input): the exec configuration raised `min_exports` above a `max_exports` of 0
+/// and wasm-smith asserted. A harness bug, not an engine bug; minimums are now clamped
+/// to maximums in every configuration (`gen::clamp_minimums`).
+#[test]
+fn exec_config_with_zero_max_exports_does_not_panic() {
+    for engine in [EngineId::Interp, EngineId::AOT_MODES[0]] {
+        let stats = wamr_diff::exec::check_exec(&[], engine);
+        assert_eq!(stats.calls, 0, "{engine}: nothing to call in an empty input");
+        let stats = wamr_diff::exec::check_exec(&[0; 64], engine);
+        assert!(stats.calls <= wamr_diff::gen::MAX_CALLS * 2, "{engine}");
+    }
+}
