@@ -529,6 +529,13 @@ fn handler_module(out: &mut String, ops: &[OpDef], module: &str, threaded: bool,
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // Threaded dispatch relies on sibling calls, which only release codegen (one codegen
+    // unit, no incremental partitioning) guarantees; `PROFILE` is "release" for the
+    // release and bench profiles.
+    println!("cargo::rustc-check-cfg=cfg(release_codegen)");
+    if std::env::var("PROFILE").as_deref() == Ok("release") {
+        println!("cargo::rustc-cfg=release_codegen");
+    }
     let ops = isa();
     let mut out = String::new();
     writeln!(

@@ -44,17 +44,29 @@ fn key(wasm: &[u8], opts: &CompileOptions) -> String {
         }
         x
     };
-    format!("{:016x}{:016x}", h(0xcbf2_9ce4_8422_2325), h(0x6c62_272e_07bb_0142))
+    format!(
+        "{:016x}{:016x}",
+        h(0xcbf2_9ce4_8422_2325),
+        h(0x6c62_272e_07bb_0142)
+    )
 }
 
 /// Loads `wasm` compiled with `opts`, from the cache when a valid entry exists.
 /// `cache_dir: None` compiles into a private temporary file that is removed afterwards
 /// (the mapping keeps the code alive).
-pub fn load_or_compile(wasm: &[u8], opts: &CompileOptions, cache_dir: Option<&Path>) -> Result<Module> {
+pub fn load_or_compile(
+    wasm: &[u8],
+    opts: &CompileOptions,
+    cache_dir: Option<&Path>,
+) -> Result<Module> {
     let Some(dir) = cache_dir else {
         let _span = tracing::info_span!("compile").entered();
         let image = wamr_aot::compile(wasm, opts).context("cannot compile the module")?;
-        let tmp = std::env::temp_dir().join(format!("wamr-run-{}-{}.aot", std::process::id(), key(wasm, opts)));
+        let tmp = std::env::temp_dir().join(format!(
+            "wamr-run-{}-{}.aot",
+            std::process::id(),
+            key(wasm, opts)
+        ));
         std::fs::write(&tmp, &image).with_context(|| format!("cannot write {}", tmp.display()))?;
         let module = wamr_aot::load(&tmp);
         let _ = std::fs::remove_file(&tmp);
@@ -75,7 +87,8 @@ pub fn load_or_compile(wasm: &[u8], opts: &CompileOptions, cache_dir: Option<&Pa
         let _span = tracing::info_span!("compile").entered();
         wamr_aot::compile(wasm, opts).context("cannot compile the module")?
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create cache directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
     let tmp = dir.join(format!(".{}.{}.tmp", key(wasm, opts), std::process::id()));
     std::fs::write(&tmp, &image).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;

@@ -74,8 +74,14 @@ fn cases() -> Vec<Case> {
                 exit_code: json.get("exit_code").and_then(|c| c.as_i64()).unwrap_or(0) as i32,
                 // Streams are checked only when the spec names them (as the official
                 // runner does).
-                stdout: json.get("stdout").and_then(|s| s.as_str()).map(String::from),
-                stderr: json.get("stderr").and_then(|s| s.as_str()).map(String::from),
+                stdout: json
+                    .get("stdout")
+                    .and_then(|s| s.as_str())
+                    .map(String::from),
+                stderr: json
+                    .get("stderr")
+                    .and_then(|s| s.as_str())
+                    .map(String::from),
                 wasm,
             });
         }
@@ -123,7 +129,9 @@ fn run_case(case: &Case, mode: &str, scratch: &Path, cache: &Path) -> Result<(),
         cmd.arg(format!("--map-dir=/::{}", copy.display()));
     }
     cmd.arg(&case.wasm).args(&case.args).current_dir(scratch);
-    let out = cmd.output().map_err(|e| format!("cannot run wamr-run: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run wamr-run: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code().unwrap_or(-1);
@@ -165,7 +173,12 @@ fn run_suite(mode: &str) {
                 let Some(case) = cases.get(i) else { break };
                 let scratch = base.join(format!("w{w}-{i}"));
                 std::fs::create_dir_all(&scratch).unwrap();
-                let name = case.wasm.strip_prefix(suite_root()).unwrap().display().to_string();
+                let name = case
+                    .wasm
+                    .strip_prefix(suite_root())
+                    .unwrap()
+                    .display()
+                    .to_string();
                 match run_case(case, mode, &scratch, cache) {
                     Ok(()) => eprintln!("ok   {name}"),
                     Err(e) => {

@@ -115,6 +115,7 @@ pub fn bmi_supported() -> bool {
 /// LLVM turns the handlers' tail calls into jumps.
 pub fn threaded_by_default() -> bool {
     cfg!(all(
+        release_codegen,
         not(debug_assertions),
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))

@@ -7,7 +7,7 @@ use wamr_common::{MemoryType, Trap};
 use crate::abi::{clock, rights, Errno, WasiResult};
 use crate::fd::{Desc, FdTable, Kind};
 use crate::guest::Guest;
-use crate::{sys, WasiConfig, WasiError};
+use crate::{sys, Output, WasiConfig, WasiError};
 
 /// One program's WASI state. The host functions share it through `Rc<RefCell<_>>`.
 pub struct WasiCtx {
@@ -16,6 +16,8 @@ pub struct WasiCtx {
     env: Vec<String>,
     /// Memory handed to calls made from a module without one: every access is `EFAULT`.
     pub(crate) no_memory: wamr_common::Memory,
+    pub(crate) stdout: Output,
+    pub(crate) stderr: Output,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -54,7 +56,10 @@ impl WasiCtx {
         }
         let no_memory = wamr_common::Memory::new(
             MemoryType {
-                limits: wamr_common::Limits { min: 0, max: Some(0) },
+                limits: wamr_common::Limits {
+                    min: 0,
+                    max: Some(0),
+                },
                 shared: false,
             },
             Some(0),
@@ -69,7 +74,25 @@ impl WasiCtx {
             args: config.args.clone(),
             env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
             no_memory,
+            stdout: config.stdout.clone(),
+            stderr: config.stderr.clone(),
         })
+    }
+
+    /// Writes guest output to stdout (`fd` 1) or stderr (2).
+    pub(crate) fn emit(&self, fd: i32, data: &[u8]) -> WasiResult<()> {
+        use std::io::Write;
+        let sink = if fd == 1 { &self.stdout } else { &self.stderr };
+        match sink {
+            Output::Capture(buf) => buf.borrow_mut().extend_from_slice(data),
+            Output::Inherit if fd == 1 => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(data)?;
+                out.flush()?;
+            }
+            Output::Inherit => std::io::stderr().write_all(data)?,
+        }
+        Ok(())
     }
 
     fn sizes(list: &[String]) -> (u32, u32) {
@@ -124,7 +147,13 @@ impl WasiCtx {
         g.put_u64(out, sys::clock_res(Self::host_clock(id)?)?)
     }
 
-    pub fn clock_time_get(&mut self, g: &Guest, id: u32, _precision: u64, out: u32) -> WasiResult<()> {
+    pub fn clock_time_get(
+        &mut self,
+        g: &Guest,
+        id: u32,
+        _precision: u64,
+        out: u32,
+    ) -> WasiResult<()> {
         g.put_u64(out, Self::now(id)?)
     }
 

@@ -5,8 +5,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
 use cap_fs_ext::{
-    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt,
-    SystemTimeSpec,
+    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
 };
 
 use crate::abi::{
@@ -56,7 +55,11 @@ fn cap_time(t: TimeSpec) -> Option<SystemTimeSpec> {
 
 fn metadata_filestat(m: &cap_std::fs::Metadata) -> Filestat {
     use cap_std::fs::MetadataExt;
-    let ts = |s: i64, ns: i64| (s as u64).wrapping_mul(1_000_000_000).wrapping_add(ns as u64);
+    let ts = |s: i64, ns: i64| {
+        (s as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ns as u64)
+    };
     Filestat {
         dev: m.dev(),
         ino: m.ino(),
@@ -150,20 +153,20 @@ impl WasiCtx {
         g.put_u32(nread, got as u32)
     }
 
-    pub fn fd_write(&mut self, g: &Guest, fd: u32, iovs: u32, n: u32, nwritten: u32) -> WasiResult<()> {
+    pub fn fd_write(
+        &mut self,
+        g: &Guest,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        nwritten: u32,
+    ) -> WasiResult<()> {
         let data = g.gather(iovs, n)?;
         let d = self.fds.get(fd)?;
         let written = match &d.kind {
-            Kind::Stdio(1) => {
+            Kind::Stdio(n @ (1 | 2)) => {
                 d.require(rights::FD_WRITE)?;
-                let mut out = std::io::stdout().lock();
-                out.write_all(&data)?;
-                out.flush()?;
-                data.len()
-            }
-            Kind::Stdio(2) => {
-                d.require(rights::FD_WRITE)?;
-                std::io::stderr().write_all(&data)?;
+                self.emit(*n, &data)?;
                 data.len()
             }
             Kind::Stdio(_) => return Err(Errno::Badf),
@@ -209,7 +212,14 @@ impl WasiCtx {
         g.put_u32(nwritten, data.len() as u32)
     }
 
-    pub fn fd_seek(&mut self, g: &Guest, fd: u32, offset: i64, whence: u32, out: u32) -> WasiResult<()> {
+    pub fn fd_seek(
+        &mut self,
+        g: &Guest,
+        fd: u32,
+        offset: i64,
+        whence: u32,
+        out: u32,
+    ) -> WasiResult<()> {
         let d = self.fds.get(fd)?;
         let needed = if offset == 0 && whence == 1 {
             rights::FD_TELL
@@ -267,7 +277,14 @@ impl WasiCtx {
     pub fn fd_fdstat_set_flags(&mut self, fd: u32, flags: u16) -> WasiResult<()> {
         let d = self.fds.get_mut(fd)?;
         d.require(rights::FD_FDSTAT_SET_FLAGS)?;
-        if flags & !(fdflags::APPEND | fdflags::NONBLOCK | fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+        if flags
+            & !(fdflags::APPEND
+                | fdflags::NONBLOCK
+                | fdflags::DSYNC
+                | fdflags::RSYNC
+                | fdflags::SYNC)
+            != 0
+        {
             return Err(Errno::Inval);
         }
         if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
@@ -321,7 +338,13 @@ impl WasiCtx {
         Ok(())
     }
 
-    pub fn fd_filestat_set_times(&mut self, fd: u32, atim: u64, mtim: u64, fst: u16) -> WasiResult<()> {
+    pub fn fd_filestat_set_times(
+        &mut self,
+        fd: u32,
+        atim: u64,
+        mtim: u64,
+        fst: u16,
+    ) -> WasiResult<()> {
         let d = self.fds.get(fd)?;
         d.require(rights::FD_FILESTAT_SET_TIMES)?;
         validate_fst(fst)?;
@@ -394,7 +417,13 @@ impl WasiCtx {
         }
     }
 
-    pub fn fd_prestat_dir_name(&mut self, g: &Guest, fd: u32, buf: u32, len: u32) -> WasiResult<()> {
+    pub fn fd_prestat_dir_name(
+        &mut self,
+        g: &Guest,
+        fd: u32,
+        buf: u32,
+        len: u32,
+    ) -> WasiResult<()> {
         match &self.fds.get(fd)?.kind {
             Kind::Dir {
                 preopen: Some(name),
@@ -441,7 +470,11 @@ impl WasiCtx {
             entries.push((ino, ft, name));
         }
         let mut out = Vec::new();
-        for (i, (ino, ft, name)) in entries.iter().enumerate().skip(cookie.min(usize::MAX as u64) as usize) {
+        for (i, (ino, ft, name)) in entries
+            .iter()
+            .enumerate()
+            .skip(cookie.min(usize::MAX as u64) as usize)
+        {
             if out.len() >= len as usize {
                 break;
             }
@@ -561,6 +594,7 @@ impl WasiCtx {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn path_readlink(
         &mut self,
         g: &Guest,
@@ -607,7 +641,15 @@ impl WasiCtx {
         Ok(())
     }
 
-    pub fn path_symlink(&mut self, g: &Guest, op: u32, ol: u32, fd: u32, np: u32, nl: u32) -> WasiResult<()> {
+    pub fn path_symlink(
+        &mut self,
+        g: &Guest,
+        op: u32,
+        ol: u32,
+        fd: u32,
+        np: u32,
+        nl: u32,
+    ) -> WasiResult<()> {
         let target = g.str(op, ol)?;
         let link = guest_path(g, np, nl)?;
         let dir = self.dir_of(fd, rights::PATH_SYMLINK)?;
@@ -616,11 +658,13 @@ impl WasiCtx {
             return Err(Errno::Perm);
         }
         if link.ends_with('/') {
-            return Err(if dir.symlink_metadata(link.trim_end_matches('/')).is_ok() {
-                Errno::Exist
-            } else {
-                Errno::Noent
-            });
+            return Err(
+                if dir.symlink_metadata(link.trim_end_matches('/')).is_ok() {
+                    Errno::Exist
+                } else {
+                    Errno::Noent
+                },
+            );
         }
         dir.symlink_contents(&target, &link)?;
         Ok(())
@@ -652,15 +696,16 @@ impl WasiCtx {
         if oflags & !(oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC) != 0 {
             return Err(Errno::Inval);
         }
-        if oflags & oflags::DIRECTORY != 0 && oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
+        if oflags & oflags::DIRECTORY != 0
+            && oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0
+        {
             return Err(Errno::Inval);
         }
         let base = base & parent.inheriting;
         let inheriting = inheriting & parent.inheriting;
         let read = base & (rights::FD_READ | rights::FD_READDIR) != 0;
-        let write = base
-            & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE)
-            != 0;
+        let write =
+            base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE) != 0;
         let mut opts = cap_std::fs::OpenOptions::new();
         opts.maybe_dir(true);
         opts.read(read || !write);

@@ -18,7 +18,9 @@ mod linker;
 mod poll;
 mod sys;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 pub use ctx::WasiCtx;
 pub use linker::{add_to_linker, MODULE};
@@ -36,13 +38,34 @@ pub enum WasiError {
     MapDir(String),
 }
 
-/// What a WASI program sees: its arguments, environment and preopened directories.
+/// Where a guest's stdout or stderr goes.
+#[derive(Debug, Clone, Default)]
+pub enum Output {
+    /// The host process's own stream.
+    #[default]
+    Inherit,
+    /// An in-memory buffer the embedder reads afterwards.
+    Capture(Rc<RefCell<Vec<u8>>>),
+}
+
+impl Output {
+    /// A fresh capture buffer, and the output that fills it.
+    pub fn capture() -> (Output, Rc<RefCell<Vec<u8>>>) {
+        let buf = Rc::new(RefCell::new(Vec::new()));
+        (Output::Capture(buf.clone()), buf)
+    }
+}
+
+/// What a WASI program sees: its arguments, environment, preopened directories and where
+/// its output goes (stdin is always the host's).
 #[derive(Debug, Clone, Default)]
 pub struct WasiConfig {
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
     /// (guest name, host path), in the order they get descriptors 3, 4, ...
     pub preopens: Vec<(String, PathBuf)>,
+    pub stdout: Output,
+    pub stderr: Output,
 }
 
 impl WasiConfig {
@@ -67,8 +90,7 @@ impl WasiConfig {
         self
     }
 
-    /// iwasm's `--map-dir=GUEST::HOST` (also accepts wasmtime's `HOST::GUEST`? No: one
-    /// order only, iwasm's, so a script means the same thing everywhere).
+    /// iwasm's `--map-dir=GUEST::HOST`.
     pub fn map_dir(&mut self, spec: &str) -> Result<&mut Self, WasiError> {
         let (guest, host) = spec
             .split_once("::")

@@ -34,60 +34,143 @@ type Body = fn(&mut WasiCtx, &Guest, &[Val]) -> WasiResult<()>;
 /// (name, parameter signature: `i` = i32, `I` = i64, body). Every one returns an errno.
 const FUNCS: &[(&str, &str, Body)] = &[
     ("args_get", "ii", |c, g, a| c.args_get(g, u(a, 0), u(a, 1))),
-    ("args_sizes_get", "ii", |c, g, a| c.args_sizes_get(g, u(a, 0), u(a, 1))),
-    ("environ_get", "ii", |c, g, a| c.environ_get(g, u(a, 0), u(a, 1))),
-    ("environ_sizes_get", "ii", |c, g, a| c.environ_sizes_get(g, u(a, 0), u(a, 1))),
-    ("clock_res_get", "ii", |c, g, a| c.clock_res_get(g, u(a, 0), u(a, 1))),
-    ("clock_time_get", "iIi", |c, g, a| c.clock_time_get(g, u(a, 0), w(a, 1), u(a, 2))),
-    ("fd_advise", "iIIi", |c, _, a| c.fd_advise(u(a, 0), w(a, 1), w(a, 2), u(a, 3) as u8)),
-    ("fd_allocate", "iII", |c, _, a| c.fd_allocate(u(a, 0), w(a, 1), w(a, 2))),
+    ("args_sizes_get", "ii", |c, g, a| {
+        c.args_sizes_get(g, u(a, 0), u(a, 1))
+    }),
+    ("environ_get", "ii", |c, g, a| {
+        c.environ_get(g, u(a, 0), u(a, 1))
+    }),
+    ("environ_sizes_get", "ii", |c, g, a| {
+        c.environ_sizes_get(g, u(a, 0), u(a, 1))
+    }),
+    ("clock_res_get", "ii", |c, g, a| {
+        c.clock_res_get(g, u(a, 0), u(a, 1))
+    }),
+    ("clock_time_get", "iIi", |c, g, a| {
+        c.clock_time_get(g, u(a, 0), w(a, 1), u(a, 2))
+    }),
+    ("fd_advise", "iIIi", |c, _, a| {
+        c.fd_advise(u(a, 0), w(a, 1), w(a, 2), u(a, 3) as u8)
+    }),
+    ("fd_allocate", "iII", |c, _, a| {
+        c.fd_allocate(u(a, 0), w(a, 1), w(a, 2))
+    }),
     ("fd_close", "i", |c, _, a| c.fd_close(u(a, 0))),
     ("fd_datasync", "i", |c, _, a| c.fd_datasync(u(a, 0))),
-    ("fd_fdstat_get", "ii", |c, g, a| c.fd_fdstat_get(g, u(a, 0), u(a, 1))),
-    ("fd_fdstat_set_flags", "ii", |c, _, a| c.fd_fdstat_set_flags(u(a, 0), u(a, 1) as u16)),
-    ("fd_fdstat_set_rights", "iII", |c, _, a| c.fd_fdstat_set_rights(u(a, 0), w(a, 1), w(a, 2))),
-    ("fd_filestat_get", "ii", |c, g, a| c.fd_filestat_get(g, u(a, 0), u(a, 1))),
-    ("fd_filestat_set_size", "iI", |c, _, a| c.fd_filestat_set_size(u(a, 0), w(a, 1))),
+    ("fd_fdstat_get", "ii", |c, g, a| {
+        c.fd_fdstat_get(g, u(a, 0), u(a, 1))
+    }),
+    ("fd_fdstat_set_flags", "ii", |c, _, a| {
+        c.fd_fdstat_set_flags(u(a, 0), u(a, 1) as u16)
+    }),
+    ("fd_fdstat_set_rights", "iII", |c, _, a| {
+        c.fd_fdstat_set_rights(u(a, 0), w(a, 1), w(a, 2))
+    }),
+    ("fd_filestat_get", "ii", |c, g, a| {
+        c.fd_filestat_get(g, u(a, 0), u(a, 1))
+    }),
+    ("fd_filestat_set_size", "iI", |c, _, a| {
+        c.fd_filestat_set_size(u(a, 0), w(a, 1))
+    }),
     ("fd_filestat_set_times", "iIIi", |c, _, a| {
         c.fd_filestat_set_times(u(a, 0), w(a, 1), w(a, 2), u(a, 3) as u16)
     }),
-    ("fd_pread", "iiiIi", |c, g, a| c.fd_pread(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))),
-    ("fd_prestat_get", "ii", |c, g, a| c.fd_prestat_get(g, u(a, 0), u(a, 1))),
-    ("fd_prestat_dir_name", "iii", |c, g, a| c.fd_prestat_dir_name(g, u(a, 0), u(a, 1), u(a, 2))),
-    ("fd_pwrite", "iiiIi", |c, g, a| c.fd_pwrite(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))),
-    ("fd_read", "iiii", |c, g, a| c.fd_read(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))),
-    ("fd_readdir", "iiiIi", |c, g, a| c.fd_readdir(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))),
-    ("fd_renumber", "ii", |c, _, a| c.fd_renumber(u(a, 0), u(a, 1))),
-    ("fd_seek", "iIii", |c, g, a| c.fd_seek(g, u(a, 0), w(a, 1) as i64, u(a, 2), u(a, 3))),
+    ("fd_pread", "iiiIi", |c, g, a| {
+        c.fd_pread(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))
+    }),
+    ("fd_prestat_get", "ii", |c, g, a| {
+        c.fd_prestat_get(g, u(a, 0), u(a, 1))
+    }),
+    ("fd_prestat_dir_name", "iii", |c, g, a| {
+        c.fd_prestat_dir_name(g, u(a, 0), u(a, 1), u(a, 2))
+    }),
+    ("fd_pwrite", "iiiIi", |c, g, a| {
+        c.fd_pwrite(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))
+    }),
+    ("fd_read", "iiii", |c, g, a| {
+        c.fd_read(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))
+    }),
+    ("fd_readdir", "iiiIi", |c, g, a| {
+        c.fd_readdir(g, u(a, 0), u(a, 1), u(a, 2), w(a, 3), u(a, 4))
+    }),
+    ("fd_renumber", "ii", |c, _, a| {
+        c.fd_renumber(u(a, 0), u(a, 1))
+    }),
+    ("fd_seek", "iIii", |c, g, a| {
+        c.fd_seek(g, u(a, 0), w(a, 1) as i64, u(a, 2), u(a, 3))
+    }),
     ("fd_sync", "i", |c, _, a| c.fd_sync(u(a, 0))),
     ("fd_tell", "ii", |c, g, a| c.fd_tell(g, u(a, 0), u(a, 1))),
-    ("fd_write", "iiii", |c, g, a| c.fd_write(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))),
-    ("path_create_directory", "iii", |c, g, a| c.path_create_directory(g, u(a, 0), u(a, 1), u(a, 2))),
+    ("fd_write", "iiii", |c, g, a| {
+        c.fd_write(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))
+    }),
+    ("path_create_directory", "iii", |c, g, a| {
+        c.path_create_directory(g, u(a, 0), u(a, 1), u(a, 2))
+    }),
     ("path_filestat_get", "iiiii", |c, g, a| {
         c.path_filestat_get(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4))
     }),
     ("path_filestat_set_times", "iiiiIIi", |c, g, a| {
-        c.path_filestat_set_times(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), w(a, 4), w(a, 5), u(a, 6) as u16)
+        c.path_filestat_set_times(
+            g,
+            u(a, 0),
+            u(a, 1),
+            u(a, 2),
+            u(a, 3),
+            w(a, 4),
+            w(a, 5),
+            u(a, 6) as u16,
+        )
     }),
     ("path_link", "iiiiiii", |c, g, a| {
-        c.path_link(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6))
+        c.path_link(
+            g,
+            u(a, 0),
+            u(a, 1),
+            u(a, 2),
+            u(a, 3),
+            u(a, 4),
+            u(a, 5),
+            u(a, 6),
+        )
     }),
     ("path_open", "iiiiiIIii", |c, g, a| {
-        c.path_open(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4) as u16, w(a, 5), w(a, 6), u(a, 7) as u16, u(a, 8))
+        c.path_open(
+            g,
+            u(a, 0),
+            u(a, 1),
+            u(a, 2),
+            u(a, 3),
+            u(a, 4) as u16,
+            w(a, 5),
+            w(a, 6),
+            u(a, 7) as u16,
+            u(a, 8),
+        )
     }),
     ("path_readlink", "iiiiii", |c, g, a| {
         c.path_readlink(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5))
     }),
-    ("path_remove_directory", "iii", |c, g, a| c.path_remove_directory(g, u(a, 0), u(a, 1), u(a, 2))),
+    ("path_remove_directory", "iii", |c, g, a| {
+        c.path_remove_directory(g, u(a, 0), u(a, 1), u(a, 2))
+    }),
     ("path_rename", "iiiiii", |c, g, a| {
         c.path_rename(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5))
     }),
-    ("path_symlink", "iiiii", |c, g, a| c.path_symlink(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4))),
-    ("path_unlink_file", "iii", |c, g, a| c.path_unlink_file(g, u(a, 0), u(a, 1), u(a, 2))),
-    ("poll_oneoff", "iiii", |c, g, a| c.poll_oneoff(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))),
+    ("path_symlink", "iiiii", |c, g, a| {
+        c.path_symlink(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4))
+    }),
+    ("path_unlink_file", "iii", |c, g, a| {
+        c.path_unlink_file(g, u(a, 0), u(a, 1), u(a, 2))
+    }),
+    ("poll_oneoff", "iiii", |c, g, a| {
+        c.poll_oneoff(g, u(a, 0), u(a, 1), u(a, 2), u(a, 3))
+    }),
     ("proc_raise", "i", |c, _, a| c.proc_raise(u(a, 0))),
     ("sched_yield", "", |c, _, _| c.sched_yield()),
-    ("random_get", "ii", |c, g, a| c.random_get(g, u(a, 0), u(a, 1))),
+    ("random_get", "ii", |c, g, a| {
+        c.random_get(g, u(a, 0), u(a, 1))
+    }),
     ("sock_accept", "iii", |c, _, a| c.sock_call(u(a, 0))),
     ("sock_recv", "iiiiii", |c, _, a| c.sock_call(u(a, 0))),
     ("sock_send", "iiiii", |c, _, a| c.sock_call(u(a, 0))),
@@ -96,7 +179,13 @@ const FUNCS: &[(&str, &str, Body)] = &[
 
 fn params(sig: &str) -> Vec<ValType> {
     sig.chars()
-        .map(|ch| if ch == 'I' { ValType::I64 } else { ValType::I32 })
+        .map(|ch| {
+            if ch == 'I' {
+                ValType::I64
+            } else {
+                ValType::I32
+            }
+        })
         .collect()
 }
 
@@ -105,19 +194,26 @@ pub fn add_to_linker(linker: &mut Linker, ctx: Rc<RefCell<WasiCtx>>) {
     for &(name, sig, body) in FUNCS {
         let ctx = ctx.clone();
         let ty = FuncType::new(params(sig), [ValType::I32]);
-        linker.func(MODULE, name, ty, move |caller: &mut Caller<'_>, args, results| {
-            let mut c = ctx.try_borrow_mut().map_err(|_| Trap::host("WASI re-entered"))?;
-            let c = &mut *c;
-            let mem = caller.memory().unwrap_or(&c.no_memory).clone();
-            let g = Guest::new(&mem);
-            let errno = match body(c, &g, args) {
-                Ok(()) => Errno::Success,
-                Err(e) => e,
-            };
-            tracing::trace!(target: "wasi", "{name}{args:?} -> {errno:?}");
-            results[0] = Val::I32(errno as i32);
-            Ok(())
-        });
+        linker.func(
+            MODULE,
+            name,
+            ty,
+            move |caller: &mut Caller<'_>, args, results| {
+                let mut c = ctx
+                    .try_borrow_mut()
+                    .map_err(|_| Trap::host("WASI re-entered"))?;
+                let c = &mut *c;
+                let mem = caller.memory().unwrap_or(&c.no_memory).clone();
+                let g = Guest::new(&mem);
+                let errno = match body(c, &g, args) {
+                    Ok(()) => Errno::Success,
+                    Err(e) => e,
+                };
+                tracing::trace!(target: "wasi", "{name}{args:?} -> {errno:?}");
+                results[0] = Val::I32(errno as i32);
+                Ok(())
+            },
+        );
     }
     let ctx2 = ctx.clone();
     linker.func(

@@ -16,7 +16,12 @@ struct Subscription {
     sub: Sub,
 }
 
-fn event_bytes(userdata: u64, error: Errno, ty: u8, nbytes: u64) -> [u8; event::EVENT_SIZE as usize] {
+fn event_bytes(
+    userdata: u64,
+    error: Errno,
+    ty: u8,
+    nbytes: u64,
+) -> [u8; event::EVENT_SIZE as usize] {
     let mut b = [0u8; event::EVENT_SIZE as usize];
     b[0..8].copy_from_slice(&userdata.to_le_bytes());
     b[8..10].copy_from_slice(&(error as u16).to_le_bytes());
@@ -26,13 +31,27 @@ fn event_bytes(userdata: u64, error: Errno, ty: u8, nbytes: u64) -> [u8; event::
 }
 
 impl WasiCtx {
-    pub fn poll_oneoff(&mut self, g: &Guest, input: u32, output: u32, n: u32, nevents: u32) -> WasiResult<()> {
+    pub fn poll_oneoff(
+        &mut self,
+        g: &Guest,
+        input: u32,
+        output: u32,
+        n: u32,
+        nevents: u32,
+    ) -> WasiResult<()> {
         if n == 0 {
             return Err(Errno::Inval);
         }
-        let raw = g.read(input, n.checked_mul(event::SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)?;
+        let raw = g.read(
+            input,
+            n.checked_mul(event::SUBSCRIPTION_SIZE)
+                .ok_or(Errno::Fault)?,
+        )?;
         // Check the output range up front, so no event is lost to a bad pointer.
-        g.capacity(&[(output, n.checked_mul(event::EVENT_SIZE).ok_or(Errno::Fault)?)])?;
+        g.capacity(&[(
+            output,
+            n.checked_mul(event::EVENT_SIZE).ok_or(Errno::Fault)?,
+        )])?;
         let mut subs = Vec::with_capacity(n as usize);
         for s in raw.chunks_exact(event::SUBSCRIPTION_SIZE as usize) {
             let u64_at = |o: usize| u64::from_le_bytes(s[o..o + 8].try_into().expect("8 bytes"));
@@ -65,7 +84,11 @@ impl WasiCtx {
         let mut polled: Vec<(usize, PollFd)> = Vec::new();
         for (i, s) in subs.iter().enumerate() {
             if let Sub::Fd { fd, write } = s.sub {
-                let ty = if write { event::FD_WRITE } else { event::FD_READ };
+                let ty = if write {
+                    event::FD_WRITE
+                } else {
+                    event::FD_READ
+                };
                 let d = match self.fds.get(fd) {
                     Ok(d) => d,
                     Err(e) => {
@@ -92,7 +115,13 @@ impl WasiCtx {
                         events.push(event_bytes(s.userdata, Errno::Success, ty, nbytes));
                     }
                     Kind::Dir { .. } => events.push(event_bytes(s.userdata, Errno::Badf, ty, 0)),
-                    Kind::Stdio(_) => polled.push((i, PollFd { fd: d.raw_fd(), write })),
+                    Kind::Stdio(_) => polled.push((
+                        i,
+                        PollFd {
+                            fd: d.raw_fd(),
+                            write,
+                        },
+                    )),
                 }
             }
         }
@@ -109,14 +138,25 @@ impl WasiCtx {
             if !polled.is_empty() {
                 let fds: Vec<PollFd> = polled
                     .iter()
-                    .map(|(_, p)| PollFd { fd: p.fd, write: p.write })
+                    .map(|(_, p)| PollFd {
+                        fd: p.fd,
+                        write: p.write,
+                    })
                     .collect();
                 let ready = sys::poll(&fds, earliest)?;
                 for ((i, p), r) in polled.iter().zip(ready) {
-                    let ty = if p.write { event::FD_WRITE } else { event::FD_READ };
+                    let ty = if p.write {
+                        event::FD_WRITE
+                    } else {
+                        event::FD_READ
+                    };
                     match r {
                         Ok(true) => {
-                            let nbytes = if p.write { 0 } else { sys::bytes_readable(p.fd) };
+                            let nbytes = if p.write {
+                                0
+                            } else {
+                                sys::bytes_readable(p.fd)
+                            };
                             events.push(event_bytes(subs[*i].userdata, Errno::Success, ty, nbytes))
                         }
                         Ok(false) => {}

@@ -31,7 +31,11 @@ pub fn fstat(fd: i32) -> WasiResult<crate::abi::Filestat> {
     // SAFETY: `st` is a properly sized out-parameter; fd validity is checked by the kernel.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     check(unsafe { libc::fstat(fd, &mut st) })?;
-    let ts = |s: i64, ns: i64| (s as u64).wrapping_mul(1_000_000_000).wrapping_add(ns as u64);
+    let ts = |s: i64, ns: i64| {
+        (s as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ns as u64)
+    };
     Ok(crate::abi::Filestat {
         dev: st.st_dev,
         ino: st.st_ino,
@@ -79,13 +83,7 @@ pub fn random(buf: &mut [u8]) -> WasiResult<()> {
     let mut done = 0;
     while done < buf.len() {
         // SAFETY: writes at most `buf.len() - done` bytes into `buf[done..]`.
-        let n = unsafe {
-            libc::getrandom(
-                buf[done..].as_mut_ptr().cast(),
-                buf.len() - done,
-                0,
-            )
-        };
+        let n = unsafe { libc::getrandom(buf[done..].as_mut_ptr().cast(), buf.len() - done, 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -223,7 +221,9 @@ pub fn poll(fds: &[PollFd], timeout_ns: Option<u64>) -> WasiResult<Vec<Result<bo
         .map(|p| {
             if p.revents & libc::POLLNVAL != 0 {
                 Err(Errno::Badf)
-            } else if p.revents & (libc::POLLIN | libc::POLLOUT | libc::POLLHUP | libc::POLLERR) != 0 {
+            } else if p.revents & (libc::POLLIN | libc::POLLOUT | libc::POLLHUP | libc::POLLERR)
+                != 0
+            {
                 Ok(true)
             } else {
                 Ok(false)

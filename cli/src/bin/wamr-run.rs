@@ -89,7 +89,11 @@ fn parse_size(s: &str) -> Result<u64, String> {
 fn parse_max_memory(s: &str) -> Result<u64, String> {
     let plain = s.trim().chars().all(|c| c.is_ascii_digit());
     let n = parse_size(s)?;
-    let pages = if plain { n } else { n / wamr_common::memory::WASM_PAGE };
+    let pages = if plain {
+        n
+    } else {
+        n / wamr_common::memory::WASM_PAGE
+    };
     if pages > wamr_common::memory::MAX_PAGES {
         return Err(format!("{pages} pages is more than wasm32 allows (65536)"));
     }
@@ -137,7 +141,8 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
     } else {
         let bytes = {
             let _span = tracing::info_span!("read").entered();
-            std::fs::read(&cli.file).with_context(|| format!("cannot read {}", cli.file.display()))?
+            std::fs::read(&cli.file)
+                .with_context(|| format!("cannot read {}", cli.file.display()))?
         };
         if aot {
             let opts = wamr_aot::CompileOptions {
@@ -145,8 +150,11 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
                 target: Default::default(),
                 threads: None,
             };
-            let dir = (!cli.no_cache)
-                .then(|| cli.cache_dir.clone().unwrap_or_else(wamr_cli::cache::default_dir));
+            let dir = (!cli.no_cache).then(|| {
+                cli.cache_dir
+                    .clone()
+                    .unwrap_or_else(wamr_cli::cache::default_dir)
+            });
             wamr_cli::cache::load_or_compile(&bytes, &opts, dir.as_deref())
                 .with_context(|| format!("cannot run {} in AOT mode", cli.file.display()))?
         } else {
@@ -183,13 +191,21 @@ fn wasi_config(cli: &Cli) -> Result<WasiConfig> {
     Ok(c)
 }
 
-fn call_export(instance: &Instance, name: &str, args: &[String]) -> Result<std::result::Result<Vec<wamr_common::Val>, Trap>> {
+fn call_export(
+    instance: &Instance,
+    name: &str,
+    args: &[String],
+) -> Result<std::result::Result<Vec<wamr_common::Val>, Trap>> {
     let func = instance
         .get_func(name)
         .with_context(|| format!("no exported function `{name}`"))?;
     let params = func.ty().params().to_vec();
     if params.len() != args.len() {
-        bail!("`{name}` takes {} argument(s), {} given", params.len(), args.len());
+        bail!(
+            "`{name}` takes {} argument(s), {} given",
+            params.len(),
+            args.len()
+        );
     }
     let args = args
         .iter()

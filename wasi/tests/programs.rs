@@ -1,0 +1,132 @@
+//! Real WASI programs through the library API, in both engines: CoreMark validates
+//! itself, and every `../shared/wasm/shootout` program's stdout and stderr must equal its
+//! expected files. `bench.start`/`bench.end` are provided as no-ops here.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use std::cell::RefCell;
+use wamr_common::{FuncType, Instance, Linker, Module};
+use wamr_wasi::{Output, WasiConfig, WasiCtx};
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/wasm")
+        .canonicalize()
+        .unwrap_or_else(|_| {
+            panic!("../shared/wasm (beside the workspace root) is missing; see ../shared/README.md")
+        })
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Interp,
+    Aot,
+}
+
+/// Runs `wasm` as a WASI command with `dir` preopened as `.`; returns (exit code, stdout,
+/// stderr).
+fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path) -> (i32, Vec<u8>, Vec<u8>) {
+    let bytes = std::fs::read(wasm).unwrap();
+    let (module, mut linker) = match mode {
+        Mode::Interp => (
+            Module::new(&bytes).unwrap(),
+            Linker::new(wamr_interp::Interp::new(Default::default())),
+        ),
+        Mode::Aot => {
+            let image = wamr_aot::compile(&bytes, &Default::default()).unwrap();
+            let path = scratch
+                .join(wasm.file_name().unwrap())
+                .with_extension("aot");
+            std::fs::write(&path, image).unwrap();
+            (
+                wamr_aot::load(&path).unwrap(),
+                Linker::new(wamr_aot::Aot::new()),
+            )
+        }
+    };
+    let (stdout, out) = Output::capture();
+    let (stderr, err) = Output::capture();
+    let mut config = WasiConfig::new();
+    config.arg(wasm.file_name().unwrap().to_string_lossy());
+    config.preopen_dir(dir, ".");
+    config.stdout = stdout;
+    config.stderr = stderr;
+    let ctx = Rc::new(RefCell::new(WasiCtx::new(&config).unwrap()));
+    wamr_wasi::add_to_linker(&mut linker, ctx);
+    for name in ["start", "end"] {
+        linker.func("bench", name, FuncType::new([], []), |_, _, _| Ok(()));
+    }
+    let instance = Instance::new(&module, &linker).unwrap();
+    let code = match instance.invoke("_start", &[]) {
+        Ok(_) => 0,
+        Err(t) => t
+            .exit_code()
+            .unwrap_or_else(|| panic!("{} trapped in {mode:?}: {t}", wasm.display())),
+    };
+    let (o, e) = (out.borrow().clone(), err.borrow().clone());
+    (code, o, e)
+}
+
+fn check_shootout(mode: Mode) {
+    let dir = shared().join("shootout");
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    programs.sort();
+    assert!(
+        programs.len() >= 10,
+        "expected the shootout programs in {}",
+        dir.display()
+    );
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shootout-{mode:?}"));
+    std::fs::create_dir_all(&scratch).unwrap();
+    // Two workers (CI has two cores); each builds its own engine and instances.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(wasm) = programs.get(i) else { break };
+                let stem = wasm.file_stem().unwrap().to_string_lossy().to_string();
+                let started = std::time::Instant::now();
+                let (code, out, err) = run(wasm, &dir, mode, &scratch);
+                eprintln!("{stem} {mode:?}: {:.1?}", started.elapsed());
+                let expect = |ext: &str| {
+                    std::fs::read(dir.join(format!("{stem}.{ext}.expected"))).unwrap_or_default()
+                };
+                let mut f = failures.lock().unwrap();
+                if code != 0 {
+                    f.push(format!("{stem}: exit code {code}"));
+                }
+                if out != expect("stdout") {
+                    f.push(format!(
+                        "{stem}: stdout differs: {:?}",
+                        String::from_utf8_lossy(&out)
+                    ));
+                }
+                if err != expect("stderr") {
+                    f.push(format!(
+                        "{stem}: stderr differs: {:?}",
+                        String::from_utf8_lossy(&err)
+                    ));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{mode:?}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn shootout_interp() {
+    check_shootout(Mode::Interp);
+}
+
+#[test]
+fn shootout_aot() {
+    check_shootout(Mode::Aot);
+}
