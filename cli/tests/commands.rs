@@ -53,9 +53,9 @@ fn compile_then_run_in_both_modes() {
             &[
                 "--mode",
                 mode,
-                file.to_str().unwrap(),
                 "-f",
                 "add",
+                file.to_str().unwrap(),
                 "2",
                 "40",
             ],
@@ -71,9 +71,9 @@ fn compile_then_run_in_both_modes() {
             &[
                 "--mode",
                 mode,
-                file.to_str().unwrap(),
                 "-f",
                 "fdiv",
+                file.to_str().unwrap(),
                 "1",
                 "4",
             ],
@@ -81,7 +81,7 @@ fn compile_then_run_in_both_modes() {
         assert_eq!(stdout(&o), "0.25:f64", "{mode}");
         let o = run(
             run_bin,
-            &["--mode", mode, file.to_str().unwrap(), "-f", "boom"],
+            &["--mode", mode, "-f", "boom", file.to_str().unwrap()],
         );
         assert!(!o.status.success());
         assert!(
@@ -103,40 +103,27 @@ fn bad_input_gets_a_clear_error() {
     let cases: Vec<(&str, Vec<&str>, &str)> = vec![
         (
             run_bin,
-            vec![
-                "--mode",
-                "aot",
-                wasm.to_str().unwrap(),
-                "-f",
-                "add",
-                "1",
-                "2",
-            ],
-            "not an AOT image",
-        ),
-        (
-            run_bin,
-            vec![garbage.to_str().unwrap(), "-f", "add"],
+            vec!["-f", "add", garbage.to_str().unwrap()],
             "cannot load",
         ),
         (
             run_bin,
-            vec![wasm.to_str().unwrap(), "-f", "add", "1"],
+            vec!["-f", "add", wasm.to_str().unwrap(), "1"],
             "takes 2 argument(s)",
         ),
         (
             run_bin,
-            vec![wasm.to_str().unwrap(), "-f", "add", "x", "1"],
+            vec!["-f", "add", wasm.to_str().unwrap(), "x", "1"],
             "not an integer",
         ),
         (
             run_bin,
-            vec![wasm.to_str().unwrap(), "-f", "nope"],
+            vec!["-f", "nope", wasm.to_str().unwrap()],
             "no exported function",
         ),
         (
             run_bin,
-            vec!["/nonexistent.wasm", "-f", "add"],
+            vec!["-f", "add", "/nonexistent.wasm"],
             "cannot open",
         ),
         (
@@ -202,10 +189,145 @@ fn version_and_aarch64_cross_compile() {
     // The foreign image is refused at load, with the reason.
     let o = run(
         env!("CARGO_BIN_EXE_wamr-run"),
-        &[out.to_str().unwrap(), "-f", "add", "1", "2"],
+        &["-f", "add", out.to_str().unwrap(), "1", "2"],
     );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("this host is"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A WASI command: prints "hello <argc> <first env var>\n" and exits with status 3.
+const HELLO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $environ_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hello ")
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (call $write (i32.const 100) (i32.const 6))
+    ;; argc as one digit
+    (drop (call $args_sizes (i32.const 16) (i32.const 20)))
+    (i32.store8 (i32.const 200) (i32.add (i32.const 48) (i32.load (i32.const 16))))
+    (i32.store8 (i32.const 201) (i32.const 32))
+    (call $write (i32.const 200) (i32.const 2))
+    ;; the first environment entry, "K=V"
+    (drop (call $environ_get (i32.const 300) (i32.const 400)))
+    (call $write (i32.load (i32.const 300)) (i32.const 3))
+    (i32.store8 (i32.const 202) (i32.const 10))
+    (call $write (i32.const 202) (i32.const 1))
+    (call $exit (i32.const 3))))"#;
+
+#[test]
+fn wasi_command_in_both_modes_with_the_object_cache() {
+    let d = dir("wasi");
+    let wasm = d.join("hello.wasm");
+    std::fs::write(&wasm, wat::parse_str(HELLO).unwrap()).unwrap();
+    let cache = d.join("cache");
+    let cache_arg = format!("--cache-dir={}", cache.display());
+    let bin = env!("CARGO_BIN_EXE_wamr-run");
+    for mode in ["--mode=interp", "--mode=aot", "--mode=aot"] {
+        let o = run(
+            bin,
+            &[
+                mode,
+                &cache_arg,
+                "--env",
+                "K=V",
+                wasm.to_str().unwrap(),
+                "a",
+                "b",
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "hello 3 K=V\n",
+            "{mode}"
+        );
+    }
+    // One cache entry, written once; a corrupted entry is rebuilt, never trusted.
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let good = bytes.clone();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&entries[0], &bytes).unwrap();
+    let o = run(bin, &["--mode=aot", &cache_arg, wasm.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), good, "entry rebuilt");
+    // --no-cache compiles privately and leaves the cache alone.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let o = run(
+        bin,
+        &[
+            "--mode=aot",
+            "--no-cache",
+            &cache_arg,
+            wasm.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!cache.exists());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn diff_mode_compares_both_engines() {
+    let d = dir("diffmode");
+    let wasm = wasm_file(&d);
+    let bin = env!("CARGO_BIN_EXE_wamr-run");
+    let o = run(
+        bin,
+        &[
+            "--mode=diff",
+            "-f",
+            "add",
+            wasm.to_str().unwrap(),
+            "40",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).starts_with("equal"), "{}", stdout(&o));
+    let o = run(bin, &["--mode=diff", "-f", "boom", wasm.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout(&o).contains("integer divide by zero"),
+        "{}",
+        stdout(&o)
+    );
+    // A module with WASI side effects cannot be run twice and is refused.
+    let hello = d.join("hello.wasm");
+    std::fs::write(&hello, wat::parse_str(HELLO).unwrap()).unwrap();
+    let o = run(
+        bin,
+        &["--mode=diff", "-f", "_start", hello.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("WASI"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

@@ -22,9 +22,13 @@ pub enum LoadError {
 
 impl From<wasmparser::BinaryReaderError> for LoadError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
+        // wasmparser appends multi-line byte dumps to some messages (bad magic); the
+        // first clause says it all.
+        let message = e.message();
+        let message = message.split(" - expected=").next().unwrap_or(message);
         LoadError::Invalid {
             offset: e.offset() as usize,
-            message: e.message().to_string(),
+            message: message.to_string(),
         }
     }
 }

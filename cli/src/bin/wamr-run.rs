@@ -20,6 +20,9 @@ enum Mode {
     Interp,
     /// AOT: an `.aot` image in place, or a `.wasm` compiled through the object cache.
     Aot,
+    /// Run `-f NAME ARGS` in the interpreter and in AOT and report whether results, trap
+    /// and final memory agree (modules importing WASI or other host functions are refused).
+    Diff,
 }
 
 /// Run a WebAssembly module or an AOT image (iwasm-compatible options).
@@ -100,6 +103,18 @@ fn parse_max_memory(s: &str) -> Result<u64, String> {
     Ok(pages)
 }
 
+/// Reads a module file, with a helpful word for the text format.
+fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.trim_ascii_start().starts_with(b"(") {
+        bail!(
+            "{} looks like WebAssembly text; wamr-run takes the binary format (convert it with `wat2wasm`)",
+            path.display()
+        );
+    }
+    Ok(bytes)
+}
+
 fn is_aot(path: &std::path::Path) -> Result<bool> {
     use std::io::Read;
     let mut magic = [0u8; 8];
@@ -131,6 +146,7 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
             false
         }
         Mode::Aot => true,
+        Mode::Diff => unreachable!("handled by `diff`"),
     };
     let mut interp_config = wamr_interp::InterpConfig::default();
     if let Some(bytes) = cli.stack_size {
@@ -247,7 +263,42 @@ fn repl(instance: &Instance) -> Result<Outcome> {
     }
 }
 
+/// `--mode diff`: the same export in both engines.
+fn diff(cli: &Cli) -> Result<Outcome> {
+    let name = cli
+        .function
+        .as_deref()
+        .context("--mode diff compares one export: pass -f NAME [ARGS]")?;
+    let bytes = read_wasm(&cli.file)?;
+    let module =
+        Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?;
+    let export = module
+        .export(name)
+        .filter(|e| e.kind == wamr_common::module::ExportKind::Func)
+        .with_context(|| format!("no exported function `{name}`"))?;
+    let params = module.func_type(export.index).params().to_vec();
+    if params.len() != cli.args.len() {
+        bail!(
+            "`{name}` takes {} argument(s), {} given",
+            params.len(),
+            cli.args.len()
+        );
+    }
+    let args = cli
+        .args
+        .iter()
+        .zip(&params)
+        .map(|(a, t)| wamr_cli::parse_arg(a, *t))
+        .collect::<Result<Vec<_>>>()?;
+    let report = wamr_diff::diff_export(&bytes, name, &args)?;
+    println!("{report}");
+    Ok(Outcome::Exit(if report.is_equal() { 0 } else { 1 }))
+}
+
 fn run(cli: &Cli) -> Result<Outcome> {
+    if cli.mode == Mode::Diff {
+        return diff(cli);
+    }
     let (module, mut linker) = {
         let _span = tracing::info_span!("load", file = %cli.file.display()).entered();
         load(cli)?
