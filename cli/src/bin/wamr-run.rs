@@ -53,6 +53,10 @@ struct Cli {
     /// Preopen HOST as GUEST (repeatable), e.g. `--map-dir=/::./sandbox`.
     #[arg(long = "map-dir", value_name = "GUEST::HOST")]
     map_dir: Vec<String>,
+    /// Load a WAMR native library and register its functions (repeatable); see
+    /// cli/include/wamr_native.h.
+    #[arg(long = "native-lib", value_name = "PATH")]
+    native_lib: Vec<PathBuf>,
     /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
     #[arg(long)]
     repl: bool,
@@ -308,6 +312,11 @@ fn run(cli: &Cli) -> Result<Outcome> {
     });
     let wasi = Rc::new(RefCell::new(WasiCtx::new(&wasi_config(cli)?)?));
     wamr_wasi::add_to_linker(&mut linker, wasi);
+    let mut libs = Vec::new();
+    for path in &cli.native_lib {
+        libs.push(wamr_cli::native::load(path, &mut linker)?);
+    }
+    wamr_cli::native::check_imports(&module, &libs).map_err(anyhow::Error::msg)?;
     let instance = {
         let _span = tracing::info_span!("instantiate").entered();
         match Instance::new(&module, &linker) {
