@@ -89,6 +89,11 @@ pub fn build_isa(
     let arch = target.arch.as_deref().unwrap_or(host);
     let triple = cpu::triple_for(arch)
         .ok_or_else(|| CompileError::Target(format!("`{arch}` (expected x86_64 or aarch64)")))?;
+    if arch != host && target.cpu.as_deref() == Some("native") {
+        return Err(CompileError::Target(format!(
+            "--cpu native describes this {host} host; it cannot be combined with --target {arch}"
+        )));
+    }
     let native = arch == host && target.cpu.as_deref().unwrap_or("native") == "native";
     let mut isa_builder = if native {
         cranelift_native::builder_with_options(true)
@@ -170,6 +175,16 @@ fn compile_one(
 
 /// Compiles `wasm` to an image.
 pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileError> {
+    compile_with_progress(wasm, opts, &|_, _| {})
+}
+
+/// [`compile`], calling `progress(done, total)` (from the worker threads) as functions
+/// finish, for progress displays.
+pub fn compile_with_progress(
+    wasm: &[u8],
+    opts: &CompileOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<u8>, CompileError> {
     let module = Module::new(wasm)?;
     let isa = build_isa(&opts.target, &opts.codegen)?;
     let _span = tracing::info_span!("compile", funcs = module.bodies.len()).entered();
@@ -184,6 +199,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileErr
     let results: Vec<Mutex<Option<Result<Compiled, CompileError>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
@@ -203,6 +219,10 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>, CompileErr
                         })
                         .and_then(|f| compile_one(&mut ctx, f, &*isa, index));
                     *results[i].lock().expect("no panics while holding") = Some(r);
+                    progress(
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                        n,
+                    );
                 }
             });
         }

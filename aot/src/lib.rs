@@ -14,6 +14,6 @@ pub mod loader;
 pub mod translate;
 mod trap;
 
-pub use compile::{compile, CompileError, CompileOptions, Target};
+pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, Target};
 pub use engine::Aot;
 pub use loader::{image_of, load, AotImage, AotLoadError};

@@ -145,6 +145,23 @@ fn bad_input_gets_a_clear_error() {
         (
             compile_bin,
             vec![
+                "--target",
+                if cfg!(target_arch = "x86_64") {
+                    "aarch64"
+                } else {
+                    "x86_64"
+                },
+                "--cpu",
+                "native",
+                "-o",
+                "/tmp/x.aot",
+                wasm.to_str().unwrap(),
+            ],
+            "cannot be combined",
+        ),
+        (
+            compile_bin,
+            vec![
                 "--bounds-checks=7",
                 "-o",
                 "/tmp/x.aot",

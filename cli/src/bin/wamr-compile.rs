@@ -64,7 +64,26 @@ fn run(cli: Cli) -> Result<()> {
         },
         threads: None,
     };
-    let image = wamr_aot::compile(&wasm, &opts)
+    // Progress on a terminal, for modules big enough to take a while.
+    use std::io::IsTerminal;
+    let show = std::io::stderr().is_terminal() && cli.verbosity > 0;
+    let last = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |done: usize, total: usize| {
+        if !show || total < 500 {
+            return;
+        }
+        let pct = done * 100 / total;
+        if last.swap(pct, std::sync::atomic::Ordering::Relaxed) != pct || done == total {
+            eprint!(
+                "\rcompiling {}: {done}/{total} functions ({pct}%)",
+                cli.input.display()
+            );
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let image = wamr_aot::compile_with_progress(&wasm, &opts, &progress)
         .with_context(|| format!("cannot compile {}", cli.input.display()))?;
     // Write beside the target and rename, so a reader never sees half an image.
     let tmp = cli
