@@ -59,7 +59,10 @@ fn wasmi_2_0_eqz_select_dissent_is_excused() {
 fn exec_config_with_zero_max_exports_does_not_panic() {
     for engine in [EngineId::Interp, EngineId::AOT_MODES[0]] {
         let stats = wamr_diff::exec::check_exec(&[], engine);
-        assert_eq!(stats.calls, 0, "{engine}: nothing to call in an empty input");
+        assert_eq!(
+            stats.calls, 0,
+            "{engine}: nothing to call in an empty input"
+        );
         let stats = wamr_diff::exec::check_exec(&[0; 64], engine);
         assert!(stats.calls <= wamr_diff::gen::MAX_CALLS * 2, "{engine}");
     }

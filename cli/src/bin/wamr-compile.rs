@@ -66,10 +66,10 @@ fn run(cli: Cli) -> Result<()> {
     };
     // Progress on a terminal, for modules big enough to take a while.
     use std::io::IsTerminal;
-    let show = std::io::stderr().is_terminal() && cli.verbosity > 0;
+    let show = std::io::stderr().is_terminal() && cli.verbosity > 0 && wasm.len() >= 1 << 20;
     let last = std::sync::atomic::AtomicUsize::new(0);
     let progress = |done: usize, total: usize| {
-        if !show || total < 500 {
+        if !show {
             return;
         }
         let pct = done * 100 / total;
