@@ -350,3 +350,72 @@ fn diff_mode_compares_both_engines() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn repl_and_max_memory() {
+    let d = dir("repl");
+    let wasm = wasm_file(&d);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wamr-run"))
+        .args(["--repl", wasm.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"add 1 2\nboom\nnope\nadd 20 22\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("0x3:i32") && out.contains("0x2a:i32"), "{out}");
+    assert!(err.contains("Exception: integer divide by zero"), "{err}");
+    assert!(err.contains("no exported function `nope`"), "{err}");
+
+    // --max-memory caps growth in both engines: 1 + 3 pages fails under 2, succeeds under 16.
+    let big = d.join("big.wasm");
+    std::fs::write(
+        &big,
+        wat::parse_str(
+            r#"(module (memory 1) (func (export "grow") (result i32) (memory.grow (i32.const 3))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for (limit, expect) in [
+        ("--max-memory=2", "0xffffffff:i32"),
+        ("--max-memory=16", "0x1:i32"),
+    ] {
+        for mode in ["--mode=interp", "--mode=aot"] {
+            let o = run(
+                env!("CARGO_BIN_EXE_wamr-run"),
+                &[
+                    mode,
+                    "--no-cache",
+                    limit,
+                    "-f",
+                    "grow",
+                    big.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(
+                stdout(&o),
+                expect,
+                "{mode} {limit}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    let o = run(
+        env!("CARGO_BIN_EXE_wamr-run"),
+        &["--max-memory=lots", big.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a size"));
+    std::fs::remove_dir_all(&d).unwrap();
+}

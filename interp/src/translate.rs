@@ -246,6 +246,7 @@ impl From<wasmparser::BinaryReaderError> for TranslateError {
 
 /// Translates defined function `func_index` (an index in the whole function space).
 pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, TranslateError> {
+    let _span = tracing::trace_span!("translate", func = func_index).entered();
     let def = func_index
         .checked_sub(m.num_imported_funcs)
         .and_then(|i| m.bodies.get(i as usize))
