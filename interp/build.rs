@@ -401,9 +401,9 @@ fn memory_ops(ops: &mut Vec<OpDef>) {
         "let d = w(ip, 1); set(sp, d, ((*st).mem_size / 65536) as u32); ip = ip.add(2);",
     );
     push(ops, "memory_grow", "let d = w(ip, 1); let n: u32 = get(sp, w(ip, 2)); let r = slow::memory_grow(st, n); mem = (*st).mem; set(sp, d, r); ip = ip.add(3);");
-    push(ops, "memory_fill", "let r = libcalls::memory_fill(instance(st), 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(4);");
-    push(ops, "memory_copy", "let r = libcalls::memory_copy(instance(st), 0, 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(4);");
-    push(ops, "memory_init", "let r = libcalls::memory_init(instance(st), 0, w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(5);");
+    push(ops, "memory_fill", "let r = libcalls::memory_fill(instance(st), 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
+    push(ops, "memory_copy", "let r = libcalls::memory_copy(instance(st), 0, 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
+    push(ops, "memory_init", "let r = libcalls::memory_init(instance(st), 0, w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(5);");
     push(
         ops,
         "data_drop",
@@ -412,13 +412,13 @@ fn memory_ops(ops: &mut Vec<OpDef>) {
 }
 
 fn table_ops(ops: &mut Vec<OpDef>) {
-    push(ops, "table_get", "let d = w(ip, 1); match libcalls::table_get(instance(st), w(ip, 2), get(sp, w(ip, 3))) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, t) } ip = ip.add(4);");
-    push(ops, "table_set", "let r = libcalls::table_set(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(4);");
+    push(ops, "table_get", "let d = w(ip, 1); match libcalls::table_get(instance(st), w(ip, 2), get(sp, w(ip, 3))) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, ip, t) } ip = ip.add(4);");
+    push(ops, "table_set", "let r = libcalls::table_set(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
     push(ops, "table_size", "let d = w(ip, 1); set(sp, d, libcalls::table_size(instance(st), w(ip, 2))); ip = ip.add(3);");
     push(ops, "table_grow", "let d = w(ip, 1); let r = libcalls::table_grow(instance(st), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4))); set(sp, d, r); ip = ip.add(5);");
-    push(ops, "table_fill", "let r = libcalls::table_fill(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(5);");
-    push(ops, "table_copy", "let r = libcalls::table_copy(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(6);");
-    push(ops, "table_init", "let r = libcalls::table_init(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, t) } ip = ip.add(6);");
+    push(ops, "table_fill", "let r = libcalls::table_fill(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(5);");
+    push(ops, "table_copy", "let r = libcalls::table_copy(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(6);");
+    push(ops, "table_init", "let r = libcalls::table_init(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(6);");
     push(
         ops,
         "elem_drop",
@@ -491,7 +491,7 @@ fn op_size(op: &OpDef) -> usize {
 }
 
 fn expand(body: &str) -> String {
-    body.replace("trap!(", "return raise(st, TrapKind::")
+    body.replace("trap!(", "return raise(st, ip, TrapKind::")
         .replace("TrapKind::Unreachable)", "TrapKind::Unreachable);")
 }
 

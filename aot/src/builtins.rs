@@ -8,7 +8,7 @@ use wamr_common::libcalls;
 use wamr_common::store::call_func_data;
 use wamr_common::{Caller, FuncData, InstanceData, Trap, VMContext, Val};
 
-use crate::abi::{self, Builtin};
+use crate::abi::Builtin;
 use crate::trap;
 
 /// # Safety
@@ -23,10 +23,6 @@ fn check<T>(r: Result<T, Trap>) -> T {
         Ok(v) => v,
         Err(t) => trap::raise(t),
     }
-}
-
-unsafe extern "C" fn trap_(_vmctx: *mut VMContext, code: i32) {
-    trap::raise(Trap::new(abi::trap_kind(code)))
 }
 
 unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, delta: u32) -> u32 {
@@ -197,7 +193,8 @@ pub struct BuiltinTable(pub [*const u8; Builtin::COUNT]);
 unsafe impl Sync for BuiltinTable {}
 
 pub static BUILTINS: BuiltinTable = BuiltinTable([
-    trap_ as *const u8,
+    // In unwind.c, so the trap records where in compiled code it was raised.
+    trap::wamr_aot_trap_builtin as *const u8,
     memory_grow as *const u8,
     memory_fill as *const u8,
     memory_copy as *const u8,

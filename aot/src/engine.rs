@@ -108,18 +108,41 @@ impl Engine for Aot {
         }
         // SAFETY: the trampoline and entry are code of this instance's image; `values`
         // has a slot per parameter and result.
-        unsafe {
+        let r = unsafe {
             crate::trap::call_trampoline(
                 tramp,
                 func.vmctx as *mut _,
                 func.entry as *const u8,
                 values.as_mut_ptr(),
-            )?;
+            )
+        };
+        if let Err((trap, pc)) = r {
+            return Err(with_backtrace(trap, pc, inst, &image));
         }
         for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
             // SAFETY: compiled code only produces funcrefs that are live FuncData.
             *r = unsafe { Val::from_bits(*t, values[i]) };
         }
         Ok(())
+    }
+}
+
+/// Names the function that trapped: the innermost frame only. Compiled code is built
+/// without frame pointers (`preserve_frame_pointers = false`) and images carry no unwind
+/// tables, so the frames above it cannot be walked reliably; a wrong caller would be
+/// worse than none. `pc` is known for guard-page faults and the `Trap` builtin (every
+/// check the compiler emits: `unreachable`, bounds, division, conversions, indirect
+/// calls, stack checks); traps raised by other runtime helpers (bulk memory, tables) or
+/// by host functions come without it and keep whatever backtrace they already had.
+/// Only functions of `inst`'s own image are named (code of another instance reached
+/// through an import is not looked up).
+#[cold]
+fn with_backtrace(trap: Trap, pc: Option<usize>, inst: &InstanceData, image: &AotImage) -> Trap {
+    match pc.and_then(|pc| image.func_at(pc)) {
+        Some(i) if trap.backtrace().is_empty() => {
+            let index = inst.module.num_imported_funcs + i as u32;
+            trap.with_backtrace(vec![inst.func_display_name(index)])
+        }
+        _ => trap,
     }
 }

@@ -99,6 +99,17 @@ impl AotImage {
         Some(unsafe { self.text.as_ptr().add(off as usize) })
     }
 
+    /// The defined function (0 = first non-imported) whose code holds the address `pc`.
+    pub fn func_at(&self, pc: usize) -> Option<usize> {
+        let off = pc.checked_sub(self.text.as_ptr() as usize)?;
+        if off >= self.text.len() {
+            return None;
+        }
+        self.layout.funcs.iter().position(|&(start, len)| {
+            off >= start as usize && off - (start as usize) < len as usize
+        })
+    }
+
     /// The array trampoline of module type `t`.
     pub fn trampoline(&self, t: u32) -> Option<*const u8> {
         let off = *self.layout.trampolines.get(t as usize)?;

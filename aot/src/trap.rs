@@ -21,6 +21,9 @@ unsafe extern "C" {
         slot: *mut *mut c_void,
     ) -> i32;
     fn wamr_aot_unwind(buf: *mut c_void) -> !;
+    /// The `Trap` builtin (unwind.c): reads its return address and calls
+    /// [`wamr_aot_trap_at`].
+    pub(crate) fn wamr_aot_trap_builtin(vmctx: *mut c_void, code: i32);
 }
 
 thread_local! {
@@ -28,6 +31,9 @@ thread_local! {
     static PENDING: RefCell<Option<Trap>> = const { RefCell::new(None) };
     /// Set by the signal handler (which must not allocate): the trap code of the fault.
     static FAULT: Cell<Option<TrapKind>> = const { Cell::new(None) };
+    /// An address inside the compiled code that trapped (0: unknown): the faulting
+    /// instruction, or the word before the `Trap` builtin's return address.
+    static TRAP_PC: Cell<usize> = const { Cell::new(0) };
     /// This thread's stack: (lowest usable address, size of the zone above it where a
     /// fault means the stack ran out).
     static STACK_ZONE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
@@ -75,7 +81,9 @@ fn ensure_alt_stack() {
     }
 }
 
-/// Calls `trampoline(vmctx, callee, values)`; a trap inside comes back as `Err`.
+/// Calls `trampoline(vmctx, callee, values)`; a trap inside comes back as `Err`, with
+/// an address inside the compiled code that trapped when it is known (faults and the
+/// `Trap` builtin; not traps raised by other runtime helpers or host functions).
 ///
 /// # Safety
 /// `trampoline` and `callee` are code in a live image for `vmctx`'s instance, and
@@ -85,7 +93,7 @@ pub unsafe fn call_trampoline(
     vmctx: *mut c_void,
     callee: *const u8,
     values: *mut u64,
-) -> Result<(), Trap> {
+) -> Result<(), (Trap, Option<usize>)> {
     install_signal_handlers();
     ensure_alt_stack();
     let slot = JMP.with(|j| j.as_ptr());
@@ -94,24 +102,44 @@ pub unsafe fn call_trampoline(
     if trapped == 0 {
         return Ok(());
     }
+    let pc = Some(TRAP_PC.with(|p| p.take())).filter(|&pc| pc != 0);
     if let Some(kind) = FAULT.with(|f| f.take()) {
-        return Err(Trap::new(kind));
+        return Err((Trap::new(kind), pc));
     }
-    Err(PENDING
+    let trap = PENDING
         .with(|p| p.borrow_mut().take())
-        .unwrap_or_else(|| Trap::host("trap without a reason")))
+        .unwrap_or_else(|| Trap::host("trap without a reason"));
+    Err((trap, pc))
 }
 
 /// Raises `trap` from a runtime helper called by compiled code: never returns.
 ///
 /// Callers must hold nothing that needs dropping (the frames in between are skipped).
 pub fn raise(trap: Trap) -> ! {
+    raise_from(trap, 0)
+}
+
+/// Raises `trap` on behalf of the compiled code at `pc` (0: unknown).
+fn raise_from(trap: Trap, pc: usize) -> ! {
+    TRAP_PC.with(|p| p.set(pc));
     PENDING.with(|p| *p.borrow_mut() = Some(trap));
     let buf = JMP.with(|j| j.get());
     assert!(!buf.is_null(), "trap raised outside compiled code");
     // SAFETY: `buf` is the innermost live jump buffer on this thread (set by
     // `wamr_aot_call`, which is still on the stack because compiled code called us).
     unsafe { wamr_aot_unwind(buf) }
+}
+
+/// Called by the `Trap` builtin in unwind.c with its return address, which follows the
+/// builtin's call in the compiled function that trapped (the call is never the
+/// function's last instruction: a `trap` terminator follows it), so `pc - 1` lies inside
+/// that function.
+#[no_mangle]
+extern "C" fn wamr_aot_trap_at(code: i32, pc: *const u8) {
+    raise_from(
+        Trap::new(crate::abi::trap_kind(code)),
+        (pc as usize).wrapping_sub(1),
+    )
 }
 
 // ---- code ranges and the fault handler ----
@@ -187,7 +215,8 @@ extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
     // async-signal-safe (atomics, thread-locals already initialised, longjmp).
     unsafe {
         let buf = JMP.with(|j| j.get());
-        if !buf.is_null() && in_code(fault_pc(ctx)) {
+        let pc = fault_pc(ctx);
+        if !buf.is_null() && in_code(pc) {
             // A fault at or below the end of the stack (its guard page, or a large frame
             // probing past the check's reserve) is exhaustion; anything else is a memory
             // access outside the linear memory.
@@ -199,6 +228,7 @@ extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
                 TrapKind::MemoryOutOfBounds
             };
             FAULT.with(|f| f.set(Some(kind)));
+            TRAP_PC.with(|p| p.set(pc));
             wamr_aot_unwind(buf);
         }
         // Not ours: hand it to whoever was there before.

@@ -27,3 +27,13 @@ int wamr_aot_call(wamr_trampoline t, void *vmctx, void *callee, uint64_t *values
 void wamr_aot_unwind(void *buf) {
     siglongjmp(*(sigjmp_buf *)buf, 1);
 }
+
+/* Defined in Rust (trap.rs): raises trap `code` from the compiled code at `pc`. */
+void wamr_aot_trap_at(int32_t code, void *pc);
+
+/* The `Trap` builtin (`(vmctx, code) -> !`). It lives here because only C can read its
+ * own return address: the call site in the compiled function that trapped. */
+void wamr_aot_trap_builtin(void *vmctx, int32_t code) {
+    (void)vmctx;
+    wamr_aot_trap_at(code, __builtin_return_address(0));
+}

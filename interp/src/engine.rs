@@ -16,7 +16,8 @@ use crate::{Dispatch, HandlerSet, InterpConfig};
 #[derive(Debug)]
 pub struct InterpInstance {
     pub entries: Box<[FuncEntry]>,
-    code: RefCell<Vec<Box<[u32]>>>,
+    /// Translated code, with the index of the function it belongs to.
+    code: RefCell<Vec<(u32, Box<[u32]>)>>,
 }
 
 impl InterpInstance {
@@ -59,8 +60,46 @@ impl InterpInstance {
         }
         let code = self.code.borrow();
         code.iter()
-            .find(|c| c.as_ptr() == e.code.get())
-            .map(|c| c.to_vec())
+            .find(|(_, c)| c.as_ptr() == e.code.get())
+            .map(|(_, c)| c.to_vec())
+    }
+
+    /// Every code range of this instance as `(start, end, function)`, sorted by start:
+    /// translated code and entry stubs (`None` for imports' stubs, which are not wasm
+    /// code). For backtraces; built on the trap path only.
+    pub fn code_map(&self) -> Vec<(usize, usize, Option<u32>)> {
+        let word = std::mem::size_of::<u32>();
+        let mut map: Vec<(usize, usize, Option<u32>)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let start = e.stub.as_ptr() as usize;
+                let defined = e.stub[0] == Op::lazy_compile as u32;
+                (
+                    start,
+                    start + e.stub.len() * word,
+                    defined.then_some(i as u32),
+                )
+            })
+            .collect();
+        map.extend(self.code.borrow().iter().map(|(i, c)| {
+            let start = c.as_ptr() as usize;
+            (start, start + c.len() * word, Some(*i))
+        }));
+        map.sort_unstable_by_key(|r| r.0);
+        map
+    }
+
+    /// The function whose code in `map` (from [`Self::code_map`]) holds `addr`.
+    pub fn lookup(map: &[(usize, usize, Option<u32>)], addr: usize) -> Option<u32> {
+        let i = map.partition_point(|r| r.0 <= addr).checked_sub(1)?;
+        let (start, end, index) = map[i];
+        if addr >= start && addr < end {
+            index
+        } else {
+            None
+        }
     }
 
     /// How many functions have been translated so far.
@@ -84,7 +123,7 @@ impl InterpInstance {
         let code: Box<[u32]> = t.code.into_boxed_slice();
         e.code.set(code.as_ptr());
         e.frame_slots.set(t.frame_slots.max(e.frame_slots.get()));
-        self.code.borrow_mut().push(code);
+        self.code.borrow_mut().push((index, code));
         Ok(())
     }
 }

@@ -93,6 +93,9 @@ pub struct Exec {
     pub ip: Ip,
     pub sp: Sp,
     pub trap: Option<Trap>,
+    /// Where the trap was raised: an address inside the trapping function's code (or
+    /// its entry stub). Written on the trap path only; read to build the backtrace.
+    pub trap_ip: Ip,
 }
 
 /// The instruction every entry frame returns to.
@@ -225,24 +228,28 @@ float_impl!(f32, f64);
 
 // ---- traps, frames, instances ----
 
-/// Records a trap; the handler returns the result to unwind.
+/// Records a trap raised by the instruction at `ip` (any address inside the running
+/// function's code or entry stub); the handler returns the result to unwind.
 ///
 /// # Safety
 /// `st` is the live execution state.
 #[cold]
 #[inline(never)]
-pub unsafe fn raise(st: St, kind: TrapKind) -> Exit {
+pub unsafe fn raise(st: St, ip: Ip, kind: TrapKind) -> Exit {
     // SAFETY: forwarded.
-    unsafe { raise_trap(st, Trap::new(kind)) }
+    unsafe { raise_trap(st, ip, Trap::new(kind)) }
 }
 
 /// # Safety
 /// `st` is the live execution state.
 #[cold]
 #[inline(never)]
-pub unsafe fn raise_trap(st: St, trap: Trap) -> Exit {
+pub unsafe fn raise_trap(st: St, ip: Ip, trap: Trap) -> Exit {
     // SAFETY: forwarded.
-    unsafe { (*st).trap = Some(trap) };
+    unsafe {
+        (*st).trap = Some(trap);
+        (*st).trap_ip = ip;
+    }
     Exit::Trap
 }
 
@@ -267,7 +274,13 @@ pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry
     unsafe {
         let s = &mut *st;
         if s.fp == s.frames_end || nsp.add(callee.frame_slots.get() as usize) > s.stack_end {
-            return Some(raise(st, TrapKind::CallStackExhausted));
+            // The caller is still the running function: `ret_ip` follows its call
+            // instruction, so the word before it lies inside the caller's code.
+            return Some(raise(
+                st,
+                ret_ip.wrapping_sub(1),
+                TrapKind::CallStackExhausted,
+            ));
         }
         s.fp.write(Frame {
             ret_ip,
@@ -439,6 +452,7 @@ pub fn call(
                 ip: std::ptr::null(),
                 sp: std::ptr::null_mut(),
                 trap: None,
+                trap_ip: std::ptr::null(),
             };
             reload_memory(&mut st);
             st.fp.write(Frame {
@@ -456,13 +470,70 @@ pub fn call(
                     }
                     Ok(())
                 }
-                _ => Err(st
-                    .trap
-                    .take()
-                    .unwrap_or_else(|| Trap::host("interpreter stopped without a trap"))),
+                _ => {
+                    let trap = st
+                        .trap
+                        .take()
+                        .unwrap_or_else(|| Trap::host("interpreter stopped without a trap"));
+                    Err(with_backtrace(trap, &st))
+                }
             }
         }
     })
+}
+
+/// Adds the wasm backtrace of the trap that just left the run loop: the trapping
+/// function, then the caller of each frame on this call's frame stack, innermost first.
+/// A trap that already carries one (raised by a nested host-to-wasm call) keeps it and
+/// gets this call's frames appended. Runs only on the trap path.
+///
+/// # Safety
+/// `st` is the state of the call that trapped; its frames from `frames_begin` to `fp`
+/// are the pushed records, and every vmctx in them belongs to a live instance.
+#[cold]
+#[inline(never)]
+unsafe fn with_backtrace(trap: Trap, st: &Exec) -> Trap {
+    let mut names = trap.backtrace().to_vec();
+    // Code maps built once per instance met (usually one).
+    let mut maps: Vec<(*mut VMContext, Vec<(usize, usize, Option<u32>)>)> = Vec::new();
+    let mut record = |vmctx: *mut VMContext, ip: Ip| {
+        if vmctx.is_null() || ip.is_null() {
+            return;
+        }
+        // SAFETY: the vmctx of a pushed frame or of the running code is live (see above).
+        let inst = unsafe { &*(*vmctx).instance };
+        let Some(state) = crate::engine::InterpInstance::of(inst) else {
+            return;
+        };
+        let map = match maps.iter().position(|(v, _)| *v == vmctx) {
+            Some(i) => &maps[i].1,
+            None => {
+                maps.push((vmctx, state.code_map()));
+                &maps[maps.len() - 1].1
+            }
+        };
+        if let Some(index) = crate::engine::InterpInstance::lookup(map, ip as usize) {
+            names.push(inst.func_display_name(index));
+        }
+    };
+    let mut innermost = vec![(st.vmctx, st.trap_ip)];
+    let mut f = st.fp;
+    while f > st.frames_begin {
+        // SAFETY: frames below `fp` down to `frames_begin` were written by this call.
+        let frame = unsafe {
+            f = f.sub(1);
+            *f
+        };
+        if frame.ret_ip != HALT.as_ptr() {
+            // `ret_ip` follows the caller's call instruction; the word before it is
+            // inside the caller's code.
+            innermost.push((frame.vmctx, frame.ret_ip.wrapping_sub(1)));
+        }
+    }
+    for (vmctx, ip) in innermost {
+        record(vmctx, ip);
+    }
+    trap.with_backtrace(names)
 }
 
 /// Dispatches from `ip` until the entry frame returns or a trap.
@@ -532,18 +603,18 @@ pub mod slow {
             let expected = *(*s.vmctx).type_ids.add(w(ip, 2) as usize);
             let i: u32 = get(sp, w(ip, 3));
             if u64::from(i) >= table.len {
-                return raise(st, TrapKind::UndefinedElement);
+                return raise(st, ip, TrapKind::UndefinedElement);
             }
             let raw = *table.base.add(i as usize);
             if raw == 0 {
-                return raise(st, TrapKind::UninitializedElement);
+                return raise(st, ip, TrapKind::UninitializedElement);
             }
             let fd = &*(raw as *const FuncData);
             if fd.type_id != expected {
-                return raise(st, TrapKind::IndirectCallTypeMismatch);
+                return raise(st, ip, TrapKind::IndirectCallTypeMismatch);
             }
             let nsp = sp.add(w(ip, 4) as usize);
-            enter(st, fd, ip.add(5), sp, nsp)
+            enter(st, fd, ip, ip.add(5), sp, nsp)
         }
     }
 
@@ -551,7 +622,7 @@ pub mod slow {
     ///
     /// # Safety
     /// `fd` is live; `nsp` holds its arguments.
-    unsafe fn enter(st: St, fd: &FuncData, ret_ip: Ip, sp: Sp, nsp: Sp) -> Exit {
+    unsafe fn enter(st: St, fd: &FuncData, ip: Ip, ret_ip: Ip, sp: Sp, nsp: Sp) -> Exit {
         // SAFETY: forwarded; an interpreter FuncData's entry is a FuncEntry.
         unsafe {
             let s = &mut *st;
@@ -567,7 +638,7 @@ pub mod slow {
                 s.sp = nsp;
                 return Exit::Continue;
             }
-            let e = call_foreign(st, fd, nsp);
+            let e = call_foreign(st, ip, fd, nsp);
             s.ip = ret_ip;
             s.sp = sp;
             e
@@ -579,7 +650,7 @@ pub mod slow {
     ///
     /// # Safety
     /// `fd` is live; `args` has room for max(params, results) slots.
-    unsafe fn call_foreign(st: St, fd: &FuncData, args: Sp) -> Exit {
+    unsafe fn call_foreign(st: St, ip: Ip, fd: &FuncData, args: Sp) -> Exit {
         // SAFETY: forwarded.
         unsafe {
             let ty = &fd.ty;
@@ -610,7 +681,7 @@ pub mod slow {
                     }
                     Exit::Continue
                 }
-                Err(t) => raise_trap(st, t),
+                Err(t) => raise_trap(st, ip, t),
             }
         }
     }
@@ -629,7 +700,7 @@ pub mod slow {
             if fd.engine == EngineKind::Interp {
                 let callee = &*(fd.entry as *const FuncEntry);
                 if sp.add(callee.frame_slots.get() as usize) > s.stack_end {
-                    return raise(st, TrapKind::CallStackExhausted);
+                    return raise(st, ip, TrapKind::CallStackExhausted);
                 }
                 std::ptr::write_bytes(
                     sp.add(callee.num_params as usize),
@@ -641,7 +712,7 @@ pub mod slow {
                 s.sp = sp;
                 return Exit::Continue;
             }
-            let e = call_foreign(st, fd, sp);
+            let e = call_foreign(st, ip, fd, sp);
             if e != Exit::Continue {
                 return e;
             }
@@ -670,15 +741,15 @@ pub mod slow {
                 .as_ref()
                 .and_then(|b| b.downcast_ref::<InterpInstance>())
             else {
-                return raise_trap(st, Trap::host("instance has no interpreter state"));
+                return raise_trap(st, ip, Trap::host("instance has no interpreter state"));
             };
             let index = w(ip, 1);
             if let Err(t) = state.ensure_translated(&inst.module, index) {
-                return raise_trap(st, t);
+                return raise_trap(st, ip, t);
             }
             let entry = &*s.funcs.add(index as usize);
             if sp.add(entry.frame_slots.get() as usize) > s.stack_end {
-                return raise(st, TrapKind::CallStackExhausted);
+                return raise(st, ip, TrapKind::CallStackExhausted);
             }
             s.ip = entry.code.get();
             Exit::Continue
