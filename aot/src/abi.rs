@@ -115,6 +115,8 @@ pub struct CodegenOptions {
     pub indirect_calls: bool,
     /// Cranelift optimisation: 0 none, 1 speed (default), 2 speed and size.
     pub opt_level: u8,
+    /// Operations compiled as calls to runtime intrinsics (`--xip`; empty by default).
+    pub intrinsics: crate::intrinsics::IntrinsicSet,
 }
 
 impl Default for CodegenOptions {
@@ -124,6 +126,7 @@ impl Default for CodegenOptions {
             stack_bounds_checks: true,
             indirect_calls: false,
             opt_level: 1,
+            intrinsics: crate::intrinsics::IntrinsicSet::EMPTY,
         }
     }
 }

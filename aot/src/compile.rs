@@ -17,6 +17,7 @@ use wamr_common::{LoadError, Module};
 use crate::abi::CodegenOptions;
 use crate::cpu;
 use crate::image::{self, Header, Writer};
+use crate::intrinsics::ConstPool;
 use crate::translate::{trampoline, FuncTranslator};
 
 /// Target selection: architecture and CPU features.
@@ -198,6 +199,9 @@ pub fn compile_with_progress(
     // Work is handed out one function at a time; results land in their own slot.
     let results: Vec<Mutex<Option<Result<Compiled, CompileError>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
+    // Constants of `*.const` intrinsics get their table indices before compiling starts,
+    // so parallel compilation stays deterministic.
+    let consts = ConstPool::scan(m, opts.codegen.intrinsics);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -212,7 +216,7 @@ pub fn compile_with_progress(
                     }
                     let index = first + i as u32;
                     let r = tr
-                        .translate(m, index, &opts.codegen, &*isa)
+                        .translate_with(m, index, &opts.codegen, &*isa, &consts)
                         .map_err(|e| CompileError::Function {
                             func: index,
                             message: e.to_string(),
@@ -337,6 +341,8 @@ pub fn compile_with_progress(
         funcs: offsets,
         trampolines: tramp_offsets,
         text,
+        consts: consts.values.clone(),
+        intrinsics: opts.codegen.intrinsics.0,
         page_align: cpu::page_align(&arch),
     };
     Ok(writer.finish())

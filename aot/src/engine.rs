@@ -83,6 +83,8 @@ impl Engine for Aot {
         }
         instance.vmctx.func_ptrs = func_ptrs.as_ptr();
         instance.vmctx.builtins = BUILTINS.0.as_ptr();
+        instance.vmctx.intrinsics = crate::intrinsics::INTRINSICS.0.as_ptr();
+        instance.vmctx.consts = image.consts();
         instance.vmctx.stack_limit = stack_limit();
         Ok((
             Box::new(AotInstance {

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 pub const MAGIC: [u8; 8] = *b"\0wamraot";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER_SIZE: usize = 64;
 const SECTION_ENTRY_SIZE: usize = 24;
 
@@ -26,6 +26,10 @@ pub enum SectionKind {
     Trampolines = 4,
     /// Machine code, page-aligned in the file; mapped read+execute in place.
     Text = 5,
+    /// The constant table of `*.const` intrinsics: u64 entries (may be empty).
+    Consts = 6,
+    /// The intrinsic set the code was compiled with: a u128 bit mask (16 bytes).
+    Intrinsics = 7,
 }
 
 pub const ARCH_X86_64: u32 = 1;
@@ -60,6 +64,9 @@ pub struct Layout {
     /// Offset in text of each type's trampoline.
     pub trampolines: Vec<u32>,
     pub text: Range<usize>,
+    /// The constant table (8-byte aligned in the file).
+    pub consts: Range<usize>,
+    pub intrinsics: u128,
 }
 
 /// Why an image was refused.
@@ -99,6 +106,8 @@ pub struct Writer {
     pub funcs: Vec<(u32, u32)>,
     pub trampolines: Vec<u32>,
     pub text: Vec<u8>,
+    pub consts: Vec<u64>,
+    pub intrinsics: u128,
     pub page_align: usize,
 }
 
@@ -114,11 +123,15 @@ impl Writer {
             .iter()
             .flat_map(|o| o.to_le_bytes())
             .collect();
-        let sections: [(SectionKind, &[u8]); 4] = [
+        let consts: Vec<u8> = self.consts.iter().flat_map(|c| c.to_le_bytes()).collect();
+        let intrinsics = self.intrinsics.to_le_bytes();
+        let sections: [(SectionKind, &[u8]); 6] = [
             (SectionKind::Wasm, &self.wasm),
             (SectionKind::Target, self.target.as_bytes()),
             (SectionKind::Funcs, &funcs),
             (SectionKind::Trampolines, &tramps),
+            (SectionKind::Consts, &consts),
+            (SectionKind::Intrinsics, &intrinsics),
         ];
         let count = sections.len() + 1;
         let mut out = vec![0u8; HEADER_SIZE + count * SECTION_ENTRY_SIZE];
@@ -217,7 +230,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if count > 64 {
         return Err(corrupt("section count"));
     }
-    let mut found: [Option<Range<usize>>; 6] = Default::default();
+    let mut found: [Option<Range<usize>>; 8] = Default::default();
     for i in 0..count {
         let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
         let kind = get_u32(body, at).ok_or(Truncated("section table"))?;
@@ -232,7 +245,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         }
         let slot = found
             .get_mut(kind as usize)
-            .filter(|_| (1..=5).contains(&kind))
+            .filter(|_| (1..=7).contains(&kind))
             .ok_or_else(|| corrupt("unknown section"))?;
         if slot.is_some() {
             return Err(corrupt("duplicate section"));
@@ -277,6 +290,15 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if trampolines.iter().any(|&o| u64::from(o) >= text_len.max(1)) {
         return Err(corrupt("trampoline outside the text section"));
     }
+    let consts = take(SectionKind::Consts)?;
+    if !consts.len().is_multiple_of(8) || !consts.start.is_multiple_of(8) {
+        return Err(corrupt("constant table size or alignment"));
+    }
+    let ib = &body[take(SectionKind::Intrinsics)?];
+    let intrinsics = u128::from_le_bytes(ib.try_into().map_err(|_| corrupt("intrinsic set size"))?);
+    if intrinsics >> crate::intrinsics::Intrinsic::ALL.len() != 0 {
+        return Err(corrupt("unknown intrinsics"));
+    }
     Ok(Layout {
         header,
         wasm,
@@ -284,6 +306,8 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         funcs,
         trampolines,
         text,
+        consts,
+        intrinsics,
     })
 }
 
@@ -306,6 +330,8 @@ mod tests {
             funcs: vec![(0, 4), (16, 4)],
             trampolines: vec![32],
             text: vec![0xc3; 48],
+            consts: vec![1, 2],
+            intrinsics: 5,
             page_align: 4096,
         }
         .finish()

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod cpu;
 mod engine;
 pub mod image;
+pub mod intrinsics;
 pub mod loader;
 pub mod translate;
 mod trap;

@@ -84,7 +84,14 @@ impl AotImage {
             stack_bounds_checks: f & image::FLAG_STACK_CHECKS != 0,
             indirect_calls: f & image::FLAG_INDIRECT_CALLS != 0,
             opt_level: self.layout.header.opt_level as u8,
+            intrinsics: crate::intrinsics::IntrinsicSet(self.layout.intrinsics),
         }
+    }
+
+    /// The constant table compiled code reads through `vmctx.consts` (8-byte aligned:
+    /// the parser checked its offset, and the mapping is page-aligned).
+    pub fn consts(&self) -> *const u64 {
+        self.map[self.layout.consts.clone()].as_ptr().cast()
     }
 
     /// Start of the executable text.

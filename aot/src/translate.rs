@@ -13,6 +13,7 @@
 //! Traps never rely on a hardware fault (guard-page memory accesses aside): every check
 //! branches to one cold block per trap kind that calls [`Builtin::Trap`].
 
+mod intrinsic;
 mod numeric;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ use wamr_common::TrapKind;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
 use crate::abi::{self, Builtin, CodegenOptions, ENGINE_AOT};
+use crate::intrinsics::{ConstPool, Intrinsic};
 
 /// Why a function could not be translated (the module itself was validated).
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +190,19 @@ impl FuncTranslator {
         opts: &CodegenOptions,
         isa: &dyn TargetIsa,
     ) -> Result<Function, TranslateError> {
+        self.translate_with(module, func_index, opts, isa, &ConstPool::default())
+    }
+
+    /// [`Self::translate`] with the module's constant table (`*.const` intrinsics; the
+    /// pool must come from [`ConstPool::scan`] with the same intrinsic set).
+    pub fn translate_with(
+        &mut self,
+        module: &ModuleData,
+        func_index: u32,
+        opts: &CodegenOptions,
+        isa: &dyn TargetIsa,
+        consts: &ConstPool,
+    ) -> Result<Function, TranslateError> {
         let body = func_index
             .checked_sub(module.num_imported_funcs)
             .and_then(|i| module.bodies.get(i as usize))
@@ -202,7 +217,7 @@ impl FuncTranslator {
         let mut reader = fbody.get_operators_reader()?;
 
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
-        let mut tr = Tr::new(module, opts, isa, b);
+        let mut tr = Tr::new(module, opts, isa, b, consts);
         tr.prologue(ty, &body.locals);
         let mut done = false;
         while !done && !reader.eof() {
@@ -255,6 +270,10 @@ struct Tr<'a, 'f> {
     opts: &'a CodegenOptions,
     isa: &'a dyn TargetIsa,
     b: FunctionBuilder<'f>,
+    /// The module's constant table (empty unless `*.const` intrinsics are on).
+    consts: &'a ConstPool,
+    /// Imported signatures of the intrinsics called so far.
+    intrinsic_sigs: HashMap<Intrinsic, SigRef>,
     vmctx: Value,
     locals: Vec<Variable>,
     stack: Vec<Value>,
@@ -283,6 +302,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         opts: &'a CodegenOptions,
         isa: &'a dyn TargetIsa,
         mut b: FunctionBuilder<'f>,
+        consts: &'a ConstPool,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -298,6 +318,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             opts,
             isa,
             b,
+            consts,
+            intrinsic_sigs: HashMap::new(),
             vmctx,
             locals: Vec::new(),
             stack: Vec::new(),
@@ -1147,7 +1169,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
 
             other => {
-                if !self.numeric(&other) {
+                let via_intrinsic = !self.opts.intrinsics.is_empty() && self.intrinsic(&other);
+                if !via_intrinsic && !self.numeric(&other) {
                     return Err(TranslateError::Unsupported(format!("operator {other:?}")));
                 }
             }

@@ -237,6 +237,8 @@ impl Instance {
             stack_limit: 0,
             func_ptrs: std::ptr::null(),
             builtins: std::ptr::null(),
+            intrinsics: std::ptr::null(),
+            consts: std::ptr::null(),
         });
         let mut inst = Box::new(InstanceData {
             module: m.clone(),

@@ -8,6 +8,7 @@ pub mod libcalls;
 pub mod linker;
 pub mod memory;
 pub mod module;
+pub mod numeric;
 pub mod store;
 pub mod table;
 pub mod trap;

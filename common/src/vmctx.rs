@@ -16,6 +16,8 @@
 //!  +48  stack_limit usize                lowest native stack address AOT code may use
 //!  +56  func_ptrs   *const *const u8     AOT: entry of every function (indirect mode)
 //!  +64  builtins    *const *const u8     AOT: runtime helper table
+//!  +72  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
+//!  +80  consts      *const u64           AOT: the image's constant table (XIP images)
 //! ```
 
 use crate::instance::InstanceData;
@@ -35,6 +37,8 @@ pub struct VMContext {
     pub stack_limit: usize,
     pub func_ptrs: *const *const u8,
     pub builtins: *const *const u8,
+    pub intrinsics: *const *const u8,
+    pub consts: *const u64,
 }
 
 /// Field offsets of [`VMContext`], for code generators.
@@ -50,6 +54,8 @@ impl VMOffsets {
     pub const STACK_LIMIT: usize = std::mem::offset_of!(VMContext, stack_limit);
     pub const FUNC_PTRS: usize = std::mem::offset_of!(VMContext, func_ptrs);
     pub const BUILTINS: usize = std::mem::offset_of!(VMContext, builtins);
+    pub const INTRINSICS: usize = std::mem::offset_of!(VMContext, intrinsics);
+    pub const CONSTS: usize = std::mem::offset_of!(VMContext, consts);
     pub const MEMORY_DEF_BASE: usize = std::mem::offset_of!(MemoryDef, base);
     pub const MEMORY_DEF_SIZE: usize = std::mem::offset_of!(MemoryDef, size);
     pub const TABLE_DEF_BASE: usize = std::mem::offset_of!(TableDef, base);
@@ -79,6 +85,8 @@ mod tests {
             VMOffsets::STACK_LIMIT,
             VMOffsets::FUNC_PTRS,
             VMOffsets::BUILTINS,
+            VMOffsets::INTRINSICS,
+            VMOffsets::CONSTS,
         ];
         for (i, off) in offsets.iter().enumerate() {
             assert_eq!(*off, i * p, "field {i}");

@@ -31,6 +31,12 @@ struct Cli {
     /// AOT: calls between functions go through the function-pointer table.
     #[arg(long)]
     indirect: bool,
+    /// AOT: XIP mode (indirect calls and runtime intrinsics); `--intrinsics` picks the set.
+    #[arg(long)]
+    xip: bool,
+    /// AOT with --xip: the intrinsic set (wamr-compile's --enable-builtin-intrinsics).
+    #[arg(long, default_value = "all")]
+    intrinsics: String,
     /// Native stack of the thread that runs the scripts, in KiB.
     #[arg(long, default_value_t = DEFAULT_NATIVE_STACK_KIB)]
     native_stack_kib: usize,
@@ -63,7 +69,13 @@ impl Cli {
             }
             EngineName::Aot => EngineSpec::Aot(CodegenOptions {
                 bounds_checks: self.bounds_checks,
-                indirect_calls: self.indirect,
+                indirect_calls: self.indirect || self.xip,
+                intrinsics: if self.xip {
+                    wamr_aot::intrinsics::IntrinsicSet::parse(&self.intrinsics)
+                        .unwrap_or_else(|e| panic!("--intrinsics: {e}"))
+                } else {
+                    Default::default()
+                },
                 ..CodegenOptions::default()
             }),
         }

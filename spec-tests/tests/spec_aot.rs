@@ -44,3 +44,14 @@ fn indirect_calls_explicit_bounds_checks() {
         ..Default::default()
     });
 }
+
+/// `--xip --enable-builtin-intrinsics=all`: every operation in the intrinsic table goes
+/// through the runtime, and constants come from the image's constant table.
+#[test]
+fn xip_all_intrinsics() {
+    assert_passes(CodegenOptions {
+        indirect_calls: true,
+        intrinsics: wamr_aot::intrinsics::IntrinsicSet::all(),
+        ..Default::default()
+    });
+}

@@ -44,6 +44,7 @@ fn all_opts() -> Vec<CodegenOptions> {
                 stack_bounds_checks: !bounds_checks,
                 indirect_calls,
                 opt_level: 1,
+                ..Default::default()
             });
         }
     }
@@ -674,6 +675,7 @@ mod exec {
             stack_bounds_checks: true,
             indirect_calls: true,
             opt_level: 1,
+            ..Default::default()
         };
         let mut tr = FuncTranslator::new();
         let mut ctx = Context::new();
@@ -769,6 +771,8 @@ mod exec {
                 stack_limit: 0,
                 func_ptrs: jit.funcs.as_ptr(),
                 builtins: builtins.as_ptr(),
+                intrinsics: std::ptr::null(),
+                consts: std::ptr::null(),
             }),
         };
         inst.vmctx.memory = &mut *inst.memdef;

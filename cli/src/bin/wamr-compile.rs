@@ -13,8 +13,8 @@ use wamr_aot::{CompileOptions, Target};
 #[command(name = "wamr-compile", version, about)]
 struct Cli {
     /// Output image.
-    #[arg(short = 'o')]
-    output: PathBuf,
+    #[arg(short = 'o', required_unless_present = "print_intrinsics")]
+    output: Option<PathBuf>,
     /// Target architecture: x86_64 or aarch64 (default: this host).
     #[arg(long)]
     target: Option<String>,
@@ -36,26 +36,63 @@ struct Cli {
     /// Call functions through the function-pointer table in the exec_env (XIP indirect mode).
     #[arg(long = "enable-indirect-mode")]
     indirect: bool,
+    /// Compile operations in the intrinsic set as calls to runtime functions.
+    #[arg(long = "disable-llvm-intrinsics", visible_alias = "disable-intrinsics")]
+    disable_intrinsics: bool,
+    /// The intrinsic set with --disable-llvm-intrinsics/--xip: comma-separated names and
+    /// groups (`all`, `fp.common`, `i64.common`, `constop`, ...; see --print-intrinsics).
+    /// Default: what the target needs (constop on x86_64 and aarch64).
+    #[arg(long = "enable-builtin-intrinsics", value_name = "LIST")]
+    builtin_intrinsics: Option<String>,
+    /// Execute-in-place: --enable-indirect-mode --disable-llvm-intrinsics.
+    #[arg(long)]
+    xip: bool,
+    /// List the intrinsic names and groups, then exit.
+    #[arg(long = "print-intrinsics")]
+    print_intrinsics: bool,
     /// Log level 0..5.
     #[arg(short = 'v', default_value_t = 1)]
     verbosity: u8,
     /// The module to compile.
-    input: PathBuf,
+    #[arg(required_unless_present = "print_intrinsics")]
+    input: Option<PathBuf>,
 }
 
 fn run(cli: Cli) -> Result<()> {
     wamr_cli::init_logging(cli.verbosity);
-    let wasm = std::fs::read(&cli.input)
-        .with_context(|| format!("cannot read {}", cli.input.display()))?;
-    if cli.output == cli.input {
+    if cli.print_intrinsics {
+        print!("{}", wamr_aot::intrinsics::IntrinsicSet::listing());
+        return Ok(());
+    }
+    let (Some(input), Some(output)) = (cli.input.as_ref(), cli.output.as_ref()) else {
+        bail!("an input module and -o OUTPUT are required");
+    };
+    let disable_intrinsics = cli.disable_intrinsics || cli.xip;
+    let intrinsics = match (&cli.builtin_intrinsics, disable_intrinsics) {
+        (Some(_), false) => {
+            bail!(
+                "--enable-builtin-intrinsics applies only with --disable-llvm-intrinsics or --xip"
+            )
+        }
+        (Some(list), true) => {
+            wamr_aot::intrinsics::IntrinsicSet::parse(list).map_err(anyhow::Error::msg)?
+        }
+        (None, true) => wamr_aot::intrinsics::IntrinsicSet::default_for(
+            cli.target.as_deref().unwrap_or(wamr_aot::cpu::host_arch()),
+        ),
+        (None, false) => wamr_aot::intrinsics::IntrinsicSet::EMPTY,
+    };
+    let wasm = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    if output == input {
         bail!("the output would overwrite the input");
     }
     let opts = CompileOptions {
         codegen: CodegenOptions {
             bounds_checks: cli.bounds_checks == 1,
             stack_bounds_checks: cli.stack_bounds_checks == 1,
-            indirect_calls: cli.indirect,
+            indirect_calls: cli.indirect || cli.xip,
             opt_level: cli.opt_level.min(2),
+            intrinsics,
         },
         target: Target {
             arch: cli.target,
@@ -76,7 +113,7 @@ fn run(cli: Cli) -> Result<()> {
         if last.swap(pct, std::sync::atomic::Ordering::Relaxed) != pct || done == total {
             eprint!(
                 "\rcompiling {}: {done}/{total} functions ({pct}%)",
-                cli.input.display()
+                input.display()
             );
             if done == total {
                 eprintln!();
@@ -84,14 +121,11 @@ fn run(cli: Cli) -> Result<()> {
         }
     };
     let image = wamr_aot::compile_with_progress(&wasm, &opts, &progress)
-        .with_context(|| format!("cannot compile {}", cli.input.display()))?;
+        .with_context(|| format!("cannot compile {}", input.display()))?;
     // Write beside the target and rename, so a reader never sees half an image.
-    let tmp = cli
-        .output
-        .with_extension(format!("aot.tmp{}", std::process::id()));
+    let tmp = output.with_extension(format!("aot.tmp{}", std::process::id()));
     std::fs::write(&tmp, &image).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &cli.output)
-        .with_context(|| format!("cannot write {}", cli.output.display()))?;
+    std::fs::rename(&tmp, output).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
 }
 
