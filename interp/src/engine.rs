@@ -11,6 +11,9 @@ use crate::exec::{self, FuncEntry, Handlers, Op};
 use crate::translate::translate;
 use crate::{Dispatch, HandlerSet, InterpConfig};
 
+/// Code ranges of an instance, `(start, end, function)` sorted by start (for backtraces).
+pub type CodeMap = Vec<(usize, usize, Option<u32>)>;
+
 /// Per-instance interpreter state: one entry per function (imports first) and the
 /// translated code they point to.
 #[derive(Debug)]
@@ -67,9 +70,9 @@ impl InterpInstance {
     /// Every code range of this instance as `(start, end, function)`, sorted by start:
     /// translated code and entry stubs (`None` for imports' stubs, which are not wasm
     /// code). For backtraces; built on the trap path only.
-    pub fn code_map(&self) -> Vec<(usize, usize, Option<u32>)> {
+    pub fn code_map(&self) -> CodeMap {
         let word = std::mem::size_of::<u32>();
-        let mut map: Vec<(usize, usize, Option<u32>)> = self
+        let mut map: CodeMap = self
             .entries
             .iter()
             .enumerate()
