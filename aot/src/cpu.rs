@@ -168,3 +168,13 @@ fn host_has(name: &str) -> bool {
         false
     }
 }
+
+/// Names of the features in `bits` for an image of architecture code `arch`.
+pub fn image_feature_names(arch: u32, bits: u64) -> Vec<&'static str> {
+    let arch = arch_name(arch).unwrap_or("x86_64");
+    table(arch)
+        .iter()
+        .filter(|(bit, _, _)| bits & (1 << bit) != 0)
+        .map(|(_, _, name)| *name)
+        .collect()
+}

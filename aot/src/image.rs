@@ -32,6 +32,16 @@ pub enum SectionKind {
     Intrinsics = 7,
 }
 
+impl SectionKind {
+    /// The kind with this number in the section table.
+    pub fn from_u32(k: u32) -> Option<SectionKind> {
+        use SectionKind::*;
+        [Wasm, Target, Funcs, Trampolines, Text, Consts, Intrinsics]
+            .into_iter()
+            .find(|s| *s as u32 == k)
+    }
+}
+
 pub const ARCH_X86_64: u32 = 1;
 pub const ARCH_AARCH64: u32 = 2;
 
@@ -67,6 +77,8 @@ pub struct Layout {
     /// The constant table (8-byte aligned in the file).
     pub consts: Range<usize>,
     pub intrinsics: u128,
+    /// Every section as the table lists it: (kind, byte range in the file).
+    pub sections: Vec<(u32, Range<usize>)>,
 }
 
 /// Why an image was refused.
@@ -231,6 +243,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         return Err(corrupt("section count"));
     }
     let mut found: [Option<Range<usize>>; 8] = Default::default();
+    let mut sections = Vec::with_capacity(count);
     for i in 0..count {
         let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
         let kind = get_u32(body, at).ok_or(Truncated("section table"))?;
@@ -251,6 +264,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
             return Err(corrupt("duplicate section"));
         }
         *slot = Some(off as usize..end as usize);
+        sections.push((kind, off as usize..end as usize));
     }
     let take = |k: SectionKind| {
         found[k as usize]
@@ -308,6 +322,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         text,
         consts,
         intrinsics,
+        sections,
     })
 }
 

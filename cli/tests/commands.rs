@@ -419,3 +419,128 @@ fn repl_and_max_memory() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a size"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Floats, constants, divisions and conversions: everything the intrinsic table covers.
+const NUMERIC: &str = r#"(module
+  (func $inner (param f64 i64) (result f64)
+    (f64.add
+      (f64.mul (local.get 0) (f64.const 1.5))
+      (f64.convert_i64_s (i64.div_s (local.get 1) (i64.const 7)))))
+  (func $calc (export "calc") (param f64 i64) (result f64) (call $inner (local.get 0) (local.get 1)))
+  (func $crash (export "crash") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"#;
+
+#[test]
+fn xip_images_inspected_and_run() {
+    let d = dir("xip");
+    let wasm = d.join("num.wasm");
+    std::fs::write(&wasm, wat::parse_str(NUMERIC).unwrap()).unwrap();
+    let compile = env!("CARGO_BIN_EXE_wamr-compile");
+    let run_bin = env!("CARGO_BIN_EXE_wamr-run");
+    let other = if cfg!(target_arch = "x86_64") {
+        "aarch64"
+    } else {
+        "x86_64"
+    };
+    let host = if cfg!(target_arch = "x86_64") {
+        "x86_64"
+    } else {
+        "aarch64"
+    };
+    for (target, list, expect_count) in [
+        (host, None, 4),
+        (host, Some("all"), 74),
+        (other, Some("all"), 74),
+        (host, Some("fp.common,i64.div_s"), 21),
+    ] {
+        let out = d.join(format!("num-{target}-{}.aot", list.unwrap_or("default")));
+        let mut args = vec!["--target", target, "--xip", "-o", out.to_str().unwrap()];
+        let list_arg = list.map(|l| format!("--enable-builtin-intrinsics={l}"));
+        if let Some(l) = &list_arg {
+            args.push(l);
+        }
+        args.push(wasm.to_str().unwrap());
+        let c = run(compile, &args);
+        assert!(
+            c.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
+        let i = run(run_bin, &["--inspect", out.to_str().unwrap()]);
+        let report = stdout(&i);
+        assert!(report.contains("relocations:  0"), "{report}");
+        assert!(report.contains("indirect calls yes"), "{report}");
+        assert!(
+            report.contains(&format!("intrinsics:   {expect_count} ")),
+            "{list:?}: {report}"
+        );
+        assert!(
+            report.contains("calc") && report.contains("Text"),
+            "{report}"
+        );
+        if target == host {
+            let o = run(run_bin, &["-f", "calc", out.to_str().unwrap(), "2", "100"]);
+            assert_eq!(
+                stdout(&o),
+                "17:f64",
+                "{list:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            // A trap inside an intrinsic is the same trap, named after its function.
+            let o = run(run_bin, &["-f", "crash", out.to_str().unwrap(), "0"]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("Exception: integer divide by zero"), "{err}");
+        }
+    }
+    let o = run(
+        compile,
+        &[
+            "--xip",
+            "--enable-builtin-intrinsics=llvm.bogus",
+            "-o",
+            "/tmp/x.aot",
+            wasm.to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown intrinsic `llvm.bogus`"));
+    let o = run(
+        compile,
+        &[
+            "--enable-builtin-intrinsics=all",
+            "-o",
+            "/tmp/x.aot",
+            wasm.to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("applies only with"));
+    let o = run(compile, &["--print-intrinsics"]);
+    assert!(stdout(&o).contains("llvm.ctpop.i64") && stdout(&o).contains("fpxint"));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn traps_print_a_backtrace_of_wasm_names() {
+    let d = dir("backtrace");
+    let wasm = d.join("num.wasm");
+    std::fs::write(&wasm, wat::parse_str(NUMERIC).unwrap()).unwrap();
+    for mode in ["--mode=interp", "--mode=aot"] {
+        let o = run(
+            env!("CARGO_BIN_EXE_wamr-run"),
+            &[
+                mode,
+                "--no-cache",
+                "-f",
+                "crash",
+                wasm.to_str().unwrap(),
+                "0",
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{mode}: {err}");
+        assert!(
+            err.contains("Exception: integer divide by zero"),
+            "{mode}: {err}"
+        );
+        assert!(err.contains("#00 crash"), "{mode}: {err}");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

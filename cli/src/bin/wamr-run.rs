@@ -57,6 +57,10 @@ struct Cli {
     /// cli/include/wamr_native.h.
     #[arg(long = "native-lib", value_name = "PATH")]
     native_lib: Vec<PathBuf>,
+    /// Describe an .aot image (header, target, options, sections, intrinsics,
+    /// functions, relocations) instead of running it.
+    #[arg(long)]
+    inspect: bool,
     /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
     #[arg(long)]
     repl: bool,
@@ -300,6 +304,10 @@ fn diff(cli: &Cli) -> Result<Outcome> {
 }
 
 fn run(cli: &Cli) -> Result<Outcome> {
+    if cli.inspect {
+        print!("{}", wamr_cli::inspect::inspect(&cli.file)?);
+        return Ok(Outcome::Exit(0));
+    }
     if cli.mode == Mode::Diff {
         return diff(cli);
     }
@@ -362,7 +370,15 @@ fn report(outcome: Outcome) -> ExitCode {
                 return ExitCode::from(code as u8);
             }
             eprintln!("Exception: {}", t.message());
-            for (i, f) in t.backtrace().iter().enumerate() {
+            let bt = t.backtrace();
+            // Deep recursion gives thousands of frames: show both ends.
+            for (i, f) in bt.iter().enumerate() {
+                if bt.len() > 40 && (20..bt.len() - 10).contains(&i) {
+                    if i == 20 {
+                        eprintln!("  ... {} more frames", bt.len() - 30);
+                    }
+                    continue;
+                }
                 eprintln!("  #{i:02} {f}");
             }
             ExitCode::from(1)
