@@ -304,6 +304,21 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if trampolines.iter().any(|&o| u64::from(o) >= text_len.max(1)) {
         return Err(corrupt("trampoline outside the text section"));
     }
+    // The writer lays out functions, then trampolines, in order, each 16-byte aligned
+    // and without overlap: anything else points into the middle of code.
+    let mut end = 0u64;
+    for &(o, size) in &funcs {
+        if o % 16 != 0 || u64::from(o) < end {
+            return Err(corrupt("function entries out of order or misaligned"));
+        }
+        end = u64::from(o) + u64::from(size);
+    }
+    for &o in &trampolines {
+        if o % 16 != 0 || u64::from(o) < end {
+            return Err(corrupt("trampoline entries out of order or misaligned"));
+        }
+        end = u64::from(o) + 1;
+    }
     let consts = take(SectionKind::Consts)?;
     if !consts.len().is_multiple_of(8) || !consts.start.is_multiple_of(8) {
         return Err(corrupt("constant table size or alignment"));
@@ -350,6 +365,50 @@ mod tests {
             page_align: 4096,
         }
         .finish()
+    }
+
+    /// Found by the `aot_image` mutation check: a resealed image whose trampoline offset
+    /// pointed into the middle of a function loaded and ran the wrong code.
+    #[test]
+    fn resealed_offsets_into_the_middle_of_code_are_refused() {
+        let with = |funcs: Vec<(u32, u32)>, trampolines: Vec<u32>| {
+            let mut w = Writer {
+                header: Header {
+                    version: VERSION,
+                    arch: ARCH_X86_64,
+                    flags: 0,
+                    opt_level: 1,
+                    cpu_features: 0,
+                    wasm_hash: 0,
+                },
+                wasm: Vec::new(),
+                target: String::new(),
+                funcs,
+                trampolines,
+                text: vec![0xc3; 64],
+                consts: Vec::new(),
+                intrinsics: 0,
+                page_align: 4096,
+            };
+            w.target = "x".into();
+            parse(&w.finish(), 4096)
+        };
+        assert!(with(vec![(0, 4), (16, 4)], vec![32]).is_ok());
+        for (funcs, tramps) in [
+            (vec![(0, 4), (16, 4)], vec![20]),
+            (vec![(0, 4), (16, 4)], vec![16]),
+            (vec![(0, 4), (8, 4)], vec![32]),
+            (vec![(16, 4), (0, 4)], vec![32]),
+            (vec![(0, 20), (16, 4)], vec![32]),
+        ] {
+            assert!(
+                matches!(
+                    with(funcs.clone(), tramps.clone()),
+                    Err(ImageError::Corrupt(_))
+                ),
+                "{funcs:?} {tramps:?}"
+            );
+        }
     }
 
     #[test]
