@@ -67,8 +67,9 @@ const APP: &str = r#"(module
   (func (export "mix") (result f64) (call $mix (f64.const 1.5) (i32.const 4) (f32.const 0.25)))
   (func (export "tag") (result i64) (call $tag)))"#;
 
-fn dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("native-lib");
+/// A fresh directory per test (tests run in parallel).
+fn dir(test: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("native-lib-{test}"));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -102,7 +103,7 @@ fn run(args: &[&str]) -> Output {
 
 #[test]
 fn native_library_in_both_modes() {
-    let d = dir();
+    let d = dir("modes");
     let lib = build_lib(&d, "demo", LIB_C);
     let app = d.join("app.wasm");
     std::fs::write(&app, wat::parse_str(APP).unwrap()).unwrap();
@@ -142,8 +143,7 @@ fn native_library_in_both_modes() {
 
 #[test]
 fn bad_native_libraries_are_refused_clearly() {
-    let d = dir().join("bad");
-    std::fs::create_dir_all(&d).unwrap();
+    let d = dir("bad");
     let app = d.join("app.wasm");
     std::fs::write(&app, wat::parse_str(APP).unwrap()).unwrap();
     let bad_sig = build_lib(&d, "badsig", BAD_SIG_C);
