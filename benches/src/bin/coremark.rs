@@ -86,6 +86,24 @@ fn run() -> Result<()> {
                 ..Default::default()
             },
         ),
+        (
+            "ours-aot --xip (default intrinsics: constop)",
+            wamr_aot::abi::CodegenOptions {
+                indirect_calls: true,
+                intrinsics: wamr_aot::intrinsics::IntrinsicSet::default_for(
+                    wamr_aot::cpu::host_arch(),
+                ),
+                ..Default::default()
+            },
+        ),
+        (
+            "ours-aot --xip (all intrinsics)",
+            wamr_aot::abi::CodegenOptions {
+                indirect_calls: true,
+                intrinsics: wamr_aot::intrinsics::IntrinsicSet::all(),
+                ..Default::default()
+            },
+        ),
     ] {
         let s = score(label, OursRunner::aot(&wasm, codegen)?)?;
         rows.push((label.to_string(), s));
