@@ -1,0 +1,1262 @@
+//! `cargo run --release -p benches [--features peers] --bin report [-- --full]`
+//!
+//! One command that measures every mode of ours beside its peers, in this process (and,
+//! for peak RSS, in child processes of this binary), and writes the result as Markdown,
+//! CSV and an SVG chart to `target/bench-report/`. See benches/README.md.
+
+mod chart;
+mod wasmi_wasi;
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::rc::Rc;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use benches::{coremark_minimal, coremark_score, shared_dir, OursRunner, Runner, WasmiRunner};
+use wamr_aot::abi::CodegenOptions;
+use wamr_aot::intrinsics::IntrinsicSet;
+use wamr_common::{FuncType, Instance, Linker, Module, Trap, Val, ValType};
+use wamr_interp::{HandlerSet, Interp, InterpConfig};
+
+/// The in-process peers' versions: Cargo.toml pins both exactly (`=2.0.0`, `=48.0.8`).
+const WASMI_VERSION: &str = "2.0.0";
+#[cfg(feature = "peers")]
+const WASMTIME_VERSION: &str = "48.0.8";
+
+/// The hidden argument that makes this binary a child measuring one mode's peak RSS.
+const CHILD_RSS: &str = "--child-rss";
+
+const USAGE: &str = "usage: report [--quick | --full] [--out DIR]\n  \
+    --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
+    --out    output directory (default: target/bench-report)";
+
+struct Reps {
+    coremark: usize,
+    coremark_wasi: usize,
+    program: usize,
+    load: usize,
+    startup: usize,
+    compile: usize,
+}
+
+const QUICK: Reps = Reps {
+    coremark: 3,
+    coremark_wasi: 1,
+    program: 3,
+    load: 20,
+    startup: 5,
+    compile: 3,
+};
+const FULL: Reps = Reps {
+    coremark: 7,
+    coremark_wasi: 3,
+    program: 10,
+    load: 200,
+    startup: 20,
+    compile: 7,
+};
+
+/// A row's figures, or why there are none.
+enum Outcome {
+    Samples(Vec<f64>),
+    Absent(String),
+}
+
+struct Row {
+    section: &'static str,
+    workload: String,
+    engine: String,
+    unit: &'static str,
+    higher_better: bool,
+    outcome: Outcome,
+}
+
+impl Row {
+    fn stats(&self) -> Option<(f64, f64, f64)> {
+        match &self.outcome {
+            Outcome::Samples(s) if !s.is_empty() => {
+                let mut s = s.clone();
+                s.sort_by(f64::total_cmp);
+                let n = s.len();
+                let median = if n % 2 == 1 {
+                    s[n / 2]
+                } else {
+                    (s[n / 2 - 1] + s[n / 2]) / 2.0
+                };
+                Some((median, s[0], s[n - 1]))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The engine names the ratio columns divide by.
+const WASMI: &str = "wasmi";
+const INTERP: &str = "ours-interp";
+
+/// Ours in AOT mode: label and codegen options.
+fn aot_modes() -> Vec<(&'static str, CodegenOptions)> {
+    vec![
+        ("ours-aot", CodegenOptions::default()),
+        (
+            "ours-aot indirect",
+            CodegenOptions {
+                indirect_calls: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "ours-aot xip (default intrinsics)",
+            CodegenOptions {
+                indirect_calls: true,
+                intrinsics: IntrinsicSet::default_for(wamr_aot::cpu::host_arch()),
+                ..Default::default()
+            },
+        ),
+        (
+            "ours-aot xip (all intrinsics)",
+            CodegenOptions {
+                indirect_calls: true,
+                intrinsics: IntrinsicSet::all(),
+                ..Default::default()
+            },
+        ),
+    ]
+}
+
+/// The handler set `Auto` picks is the last supported one; its row is the interpreter
+/// baseline ("ours-interp"), the others are named by their set.
+fn interp_modes() -> Vec<(String, HandlerSet)> {
+    let sets = benches::supported_handler_sets();
+    let last = sets.len() - 1;
+    sets.into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let name = format!("{h:?}").to_lowercase();
+            let label = if i == last {
+                INTERP.to_string()
+            } else {
+                format!("{INTERP} ({name} handlers)")
+            };
+            (label, h)
+        })
+        .collect()
+}
+
+fn progress(msg: impl AsRef<str>) {
+    eprintln!("[report] {}", msg.as_ref());
+}
+
+/// Times `runs` calls of `f` (each returns its own figure, e.g. a score or seconds).
+fn sample(runs: usize, mut f: impl FnMut() -> Result<f64>) -> Outcome {
+    let mut v = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        match f() {
+            Ok(x) => v.push(x),
+            Err(e) => return Outcome::Absent(format!("error: {e:#}")),
+        }
+    }
+    Outcome::Samples(v)
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+struct Report {
+    rows: Vec<Row>,
+    reps: &'static Reps,
+    out: PathBuf,
+    shared: PathBuf,
+    /// Images of the shootout programs and CoreMark in default AOT mode, for the load
+    /// time rows: (name, path, size).
+    images: Vec<(String, PathBuf, u64)>,
+    header: String,
+}
+
+impl Report {
+    fn push(
+        &mut self,
+        section: &'static str,
+        workload: impl Into<String>,
+        engine: impl Into<String>,
+        unit: &'static str,
+        higher_better: bool,
+        outcome: Outcome,
+    ) {
+        let row = Row {
+            section,
+            workload: workload.into(),
+            engine: engine.into(),
+            unit,
+            higher_better,
+            outcome,
+        };
+        match row.stats() {
+            Some((m, lo, hi)) => progress(format!(
+                "  {} / {}: {m:.3} {} ({lo:.3}..{hi:.3})",
+                row.workload, row.engine, row.unit
+            )),
+            None => {
+                if let Outcome::Absent(why) = &row.outcome {
+                    progress(format!("  {} / {}: {why}", row.workload, row.engine));
+                }
+            }
+        }
+        self.rows.push(row);
+    }
+
+    /// Compiles `wasm` with `codegen` to an image file in the output directory.
+    fn compile_image(&self, name: &str, wasm: &[u8], codegen: CodegenOptions) -> Result<PathBuf> {
+        let opts = wamr_aot::CompileOptions {
+            codegen,
+            ..Default::default()
+        };
+        let image = wamr_aot::compile(wasm, &opts).with_context(|| format!("compiling {name}"))?;
+        let dir = self.out.join("images");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!(
+            "{name}-{:016x}.aot",
+            wamr_aot::image::fnv1a(&image)
+        ));
+        std::fs::write(&path, &image)?;
+        Ok(path)
+    }
+
+    // --- CoreMark --------------------------------------------------------------------
+
+    fn coremark(&mut self) -> Result<()> {
+        let wasm = coremark_minimal()?;
+        let runs = self.reps.coremark;
+        let score = |label: &str, r: Result<Box<dyn Runner>>| -> Outcome {
+            progress(format!("CoreMark: {label} ({runs} runs)"));
+            match r {
+                Ok(mut r) => sample(runs, || Ok(coremark_score(r.as_mut())? as f64)),
+                Err(e) => Outcome::Absent(format!("error: {e:#}")),
+            }
+        };
+        let mut rows = Vec::new();
+        for (label, handlers) in interp_modes() {
+            let config = InterpConfig {
+                handlers,
+                ..benches::ours_config()
+            };
+            let o = score(
+                &label,
+                OursRunner::with_config(&wasm, config).map(|r| Box::new(r) as _),
+            );
+            rows.push((label, o));
+        }
+        for (label, codegen) in aot_modes() {
+            let o = score(
+                label,
+                OursRunner::aot(&wasm, codegen).map(|r| Box::new(r) as _),
+            );
+            rows.push((label.to_string(), o));
+        }
+        let o = score(WASMI, WasmiRunner::new(&wasm).map(|r| Box::new(r) as _));
+        rows.push((WASMI.into(), o));
+        #[cfg(feature = "peers")]
+        {
+            let o = score(
+                "wasmtime",
+                benches::WasmtimeRunner::new(&wasm).map(|r| Box::new(r) as _),
+            );
+            rows.push(("wasmtime".into(), o));
+        }
+        #[cfg(not(feature = "peers"))]
+        rows.push((
+            "wasmtime".into(),
+            Outcome::Absent("not built (needs --features peers)".into()),
+        ));
+        for (engine, o) in rows {
+            self.push("CoreMark", "coremark-minimal", engine, "score", true, o);
+        }
+        for tool in ["iwasm", "wasm3", "wasmtime"] {
+            if tool_version(tool).is_none() {
+                self.push(
+                    "CoreMark",
+                    "coremark-minimal",
+                    format!("{tool} (external)"),
+                    "score",
+                    true,
+                    Outcome::Absent("not found on PATH".into()),
+                );
+            } else {
+                self.push(
+                    "CoreMark",
+                    "coremark-minimal",
+                    format!("{tool} (external)"),
+                    "score",
+                    true,
+                    Outcome::Absent(
+                        "found, not measured: coremark-minimal imports env.clock_ms, \
+                         which an external runtime does not provide"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    // --- CoreMark through WASI, whole process ------------------------------------------
+
+    /// `coremark.wasm` as a WASI command: ours as `wamr-run` processes (start-up, loading
+    /// and WASI included), wasmi in this process, external runtimes if present. The score
+    /// is CoreMark's `Iterations/Sec`, taken only when its CRC checks pass.
+    fn coremark_wasi(&mut self) -> Result<()> {
+        const WORKLOAD: &str = "coremark.wasm (WASI, whole run)";
+        let path = self.shared.join("wasm/coremark.wasm");
+        let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let runs = self.reps.coremark_wasi;
+        let wamr_run = wamr_run_binary();
+        let file = |p: &Path| p.display().to_string();
+        let mut cmds: Vec<(String, Result<Vec<String>, String>)> = Vec::new();
+        cmds.push((
+            INTERP.into(),
+            wamr_run
+                .clone()
+                .map(|bin| vec![file(&bin), "--mode".into(), "interp".into(), file(&path)]),
+        ));
+        for (label, codegen) in aot_modes() {
+            let argv = match (&wamr_run, self.compile_image("coremark", &wasm, codegen)) {
+                (Ok(bin), Ok(image)) => Ok(vec![file(bin), file(&image)]),
+                (Err(e), _) => Err(e.clone()),
+                (_, Err(e)) => Err(format!("error: {e:#}")),
+            };
+            cmds.push((label.into(), argv));
+        }
+        for (tool, args) in [
+            ("iwasm", vec![]),
+            ("wasmtime", vec!["run"]),
+            ("wasm3", vec![]),
+        ] {
+            let argv = match tool_version(tool) {
+                Some(_) => Ok(std::iter::once(tool)
+                    .chain(args)
+                    .map(String::from)
+                    .chain([file(&path)])
+                    .collect()),
+                None => Err("not found on PATH".to_string()),
+            };
+            cmds.push((format!("{tool} (external)"), argv));
+        }
+        for (label, argv) in cmds {
+            progress(format!("CoreMark (WASI): {label} ({runs} runs of ~11 s)"));
+            let o = match argv {
+                Err(why) => Outcome::Absent(why),
+                Ok(argv) => sample(runs, || {
+                    let out = Command::new(&argv[0]).args(&argv[1..]).output()?;
+                    ensure!(
+                        out.status.success(),
+                        "{} failed ({}): {}",
+                        argv.join(" "),
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    );
+                    coremark_wasi_score(&out.stdout)
+                }),
+            };
+            self.push("CoreMark (WASI)", WORKLOAD, label, "score", true, o);
+        }
+        progress(format!(
+            "CoreMark (WASI): {WASMI} in process ({runs} runs of ~11 s)"
+        ));
+        let o = match wasmi_wasi::WasmiCommand::new(&wasm) {
+            Ok(cmd) => sample(runs, || {
+                let (code, out, _) = cmd.run("coremark.wasm", &self.out)?;
+                ensure!(code == 0, "exit code {code}");
+                coremark_wasi_score(&out)
+            }),
+            Err(e) => Outcome::Absent(format!("error: {e:#}")),
+        };
+        self.push("CoreMark (WASI)", WORKLOAD, WASMI, "score", true, o);
+        Ok(())
+    }
+
+    // --- WASI programs ----------------------------------------------------------------
+
+    fn programs(&mut self) -> Result<()> {
+        let dir = self.shared.join("wasm/shootout");
+        let mut programs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        programs.sort();
+        let runs = self.reps.program;
+        let total = programs.len();
+        for (i, path) in programs.iter().enumerate() {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            progress(format!(
+                "program {}/{total}: {stem} ({runs} runs per mode)",
+                i + 1
+            ));
+            let wasm = std::fs::read(path)?;
+            let expected = |ext: &str| {
+                std::fs::read(dir.join(format!("{stem}.{ext}.expected"))).unwrap_or_default()
+            };
+            let (want_out, want_err) = (expected("stdout"), expected("stderr"));
+            let check = |(code, out, err): (i32, Vec<u8>, Vec<u8>)| -> Result<()> {
+                ensure!(code == 0, "wrong result: exit code {code}");
+                ensure!(
+                    out == want_out,
+                    "wrong result: stdout differs from {stem}.stdout.expected"
+                );
+                ensure!(
+                    err == want_err,
+                    "wrong result: stderr differs from {stem}.stderr.expected"
+                );
+                Ok(())
+            };
+            // Each run instantiates afresh and runs `_start`; output checked every time
+            // (the first check runs before anything is recorded).
+            let timed = |f: &mut dyn FnMut() -> Result<(i32, Vec<u8>, Vec<u8>)>| {
+                if let Err(e) = f().and_then(check) {
+                    return Outcome::Absent(format!("{e:#}"));
+                }
+                sample(runs, || {
+                    let t = Instant::now();
+                    let r = f()?;
+                    let ms = ms_since(t);
+                    check(r)?;
+                    Ok(ms)
+                })
+            };
+            let mut rows = Vec::new();
+            match Module::new(&wasm) {
+                Ok(module) => {
+                    let o = timed(&mut || {
+                        run_wasi_ours(&module, Interp::new(InterpConfig::default()), &stem, &dir)
+                    });
+                    rows.push((INTERP.to_string(), o));
+                }
+                Err(e) => rows.push((INTERP.into(), Outcome::Absent(format!("error: {e}")))),
+            }
+            for (mi, (label, codegen)) in aot_modes().into_iter().enumerate() {
+                let o = match self
+                    .compile_image(&stem, &wasm, codegen)
+                    .and_then(|p| Ok((wamr_aot::load(&p)?, p)))
+                {
+                    Ok((module, p)) => {
+                        if mi == 0 {
+                            let size = std::fs::metadata(&p)?.len();
+                            self.images.push((stem.clone(), p, size));
+                        }
+                        timed(&mut || run_wasi_ours(&module, wamr_aot::Aot::new(), &stem, &dir))
+                    }
+                    Err(e) => Outcome::Absent(format!("error: {e:#}")),
+                };
+                rows.push((label.to_string(), o));
+            }
+            let o = match wasmi_wasi::WasmiCommand::new(&wasm) {
+                Ok(cmd) => timed(&mut || cmd.run(&stem, &dir)),
+                Err(e) => Outcome::Absent(format!("error: {e:#}")),
+            };
+            rows.push((WASMI.into(), o));
+            rows.push((
+                "wasmtime".into(),
+                Outcome::Absent(
+                    "not measured: no in-process WASI for wasmtime here \
+                     (wasmtime-wasi is not a dependency)"
+                        .into(),
+                ),
+            ));
+            for (engine, o) in rows {
+                self.push("WASI programs", stem.clone(), engine, "ms", false, o);
+            }
+        }
+        Ok(())
+    }
+
+    // --- Start-up ---------------------------------------------------------------------
+
+    fn startup(&mut self) -> Result<()> {
+        // .aot load time by image size.
+        let wasm = coremark_minimal()?;
+        let path = self.compile_image("coremark-minimal", &wasm, CodegenOptions::default())?;
+        let size = std::fs::metadata(&path)?.len();
+        self.images.push(("coremark-minimal".into(), path, size));
+        let mut images = std::mem::take(&mut self.images);
+        images.sort_by_key(|i| i.2);
+        progress(format!(
+            ".aot load time: {} images, {} loads each",
+            images.len(),
+            self.reps.load
+        ));
+        for (name, path, size) in &images {
+            let o = sample(self.reps.load, || {
+                let t = Instant::now();
+                let m = wamr_aot::load(path)?;
+                let us = t.elapsed().as_secs_f64() * 1e6;
+                drop(m);
+                Ok(us)
+            });
+            self.push(
+                "Start-up",
+                format!(".aot load: {name} ({:.0} KB image)", *size as f64 / 1e3),
+                "ours-aot",
+                "µs",
+                false,
+                o,
+            );
+        }
+        self.images = images;
+
+        // Time to first instruction: from the bytes to the first host call (CoreMark's
+        // first `env.clock_ms`, which traps here to stop the run).
+        // Our interpreter's baseline row here is its default, lazy translation.
+        progress("time to first instruction (coremark-minimal)");
+        let runs = self.reps.startup;
+        for (label, eager) in [(INTERP, false), ("ours-interp (eager)", true)] {
+            let o = sample(runs, || {
+                let t = Instant::now();
+                let module = Module::new(&wasm)?;
+                let config = InterpConfig {
+                    eager,
+                    ..InterpConfig::default()
+                };
+                first_host_call_ours(&module, Interp::new(config), t)
+            });
+            self.push(
+                "Start-up",
+                "time to first instruction (coremark-minimal)",
+                label,
+                "ms",
+                false,
+                o,
+            );
+        }
+        let aot = &self
+            .images
+            .iter()
+            .find(|i| i.0 == "coremark-minimal")
+            .unwrap()
+            .1;
+        let o = sample(runs, || {
+            let t = Instant::now();
+            let module = wamr_aot::load(aot)?;
+            first_host_call_ours(&module, wamr_aot::Aot::new(), t)
+        });
+        self.push(
+            "Start-up",
+            "time to first instruction (coremark-minimal)",
+            "ours-aot (load .aot)",
+            "ms",
+            false,
+            o,
+        );
+        // wasmi's row (the ratio baseline) is its eager mode, as everywhere else.
+        for (engine, mode) in [
+            ("wasmi (lazy)", wasmi::CompilationMode::Lazy),
+            (WASMI, wasmi::CompilationMode::Eager),
+        ] {
+            let o = sample(runs, || first_host_call_wasmi(&wasm, mode));
+            self.push(
+                "Start-up",
+                "time to first instruction (coremark-minimal)",
+                engine,
+                "ms",
+                false,
+                o,
+            );
+        }
+
+        // Hello world: whole-process wall time.
+        self.hello()?;
+        Ok(())
+    }
+
+    fn hello(&mut self) -> Result<()> {
+        let wasm = wat::parse_str(HELLO_WAT)?;
+        let path = self.out.join("hello.wasm");
+        std::fs::write(&path, wasm)?;
+        let runs = self.reps.startup;
+        progress(format!("hello world wall time ({runs} runs per command)"));
+        let wamr_run = wamr_run_binary();
+        let mut cmds: Vec<(String, Result<Vec<String>, String>)> = Vec::new();
+        for (label, mode) in [
+            ("wamr-run (interp)", "interp"),
+            ("wamr-run --mode aot (cached image)", "aot"),
+        ] {
+            cmds.push((
+                label.into(),
+                wamr_run.clone().map(|bin| {
+                    vec![
+                        bin.display().to_string(),
+                        "--mode".into(),
+                        mode.into(),
+                        path.display().to_string(),
+                    ]
+                }),
+            ));
+        }
+        for (tool, args) in [
+            ("iwasm", vec![]),
+            ("wasmtime", vec!["run"]),
+            ("wasm3", vec![]),
+        ] {
+            let argv = match tool_version(tool) {
+                Some(_) => Ok(std::iter::once(tool)
+                    .chain(args)
+                    .map(String::from)
+                    .chain([path.display().to_string()])
+                    .collect()),
+                None => Err("not found on PATH".to_string()),
+            };
+            cmds.push((format!("{tool} (external)"), argv));
+        }
+        for (label, argv) in cmds {
+            let o = match argv {
+                Err(why) => Outcome::Absent(why),
+                Ok(argv) => {
+                    let run = || -> Result<f64> {
+                        let t = Instant::now();
+                        let out = Command::new(&argv[0]).args(&argv[1..]).output()?;
+                        let ms = ms_since(t);
+                        ensure!(
+                            out.status.success() && out.stdout == b"hello, world\n",
+                            "wrong result: {} printed {:?} (status {})",
+                            argv.join(" "),
+                            String::from_utf8_lossy(&out.stdout),
+                            out.status
+                        );
+                        Ok(ms)
+                    };
+                    // One unmeasured run first (fills wamr-run's AOT cache).
+                    match run() {
+                        Ok(_) => sample(runs, run),
+                        Err(e) => Outcome::Absent(format!("{e:#}")),
+                    }
+                }
+            };
+            self.push(
+                "Start-up",
+                "hello world (process wall time)",
+                label,
+                "ms",
+                false,
+                o,
+            );
+        }
+        Ok(())
+    }
+
+    // --- Compile time -----------------------------------------------------------------
+
+    fn compile(&mut self) -> Result<()> {
+        let runs = self.reps.compile;
+        for rel in [
+            "wasm/coremark-minimal.wasm",
+            "wasm/coremark.wasm",
+            "wasm/shootout/shootout-switch.wasm",
+            "wasm/shootout/shootout-ed25519.wasm",
+        ] {
+            let path = self.shared.join(rel);
+            let Ok(wasm) = std::fs::read(&path) else {
+                self.push(
+                    "Compile",
+                    rel,
+                    "ours",
+                    "ms/MB",
+                    false,
+                    Outcome::Absent(format!("{} not found", path.display())),
+                );
+                continue;
+            };
+            let mb = wasm.len() as f64 / 1e6;
+            let name = format!(
+                "compile: {} ({:.0} KB wasm)",
+                path.file_stem().unwrap().to_string_lossy(),
+                wasm.len() as f64 / 1e3
+            );
+            progress(format!("{name} ({runs} runs per compiler)"));
+            for (label, threads) in [
+                ("ours-aot, 1 thread", Some(1)),
+                ("ours-aot, all cores", None),
+            ] {
+                let o = sample(runs, || {
+                    let opts = wamr_aot::CompileOptions {
+                        threads,
+                        ..Default::default()
+                    };
+                    let t = Instant::now();
+                    wamr_aot::compile(&wasm, &opts)?;
+                    Ok(ms_since(t) / mb)
+                });
+                self.push("Compile", name.clone(), label, "ms/MB", false, o);
+            }
+            #[cfg(feature = "peers")]
+            let o = sample(runs, || {
+                let t = Instant::now();
+                let engine = wasmtime::Engine::default();
+                wasmtime::Module::new(&engine, &wasm).map_err(|e| anyhow!("wasmtime: {e}"))?;
+                Ok(ms_since(t) / mb)
+            });
+            #[cfg(not(feature = "peers"))]
+            let o = Outcome::Absent("not built (needs --features peers)".into());
+            self.push("Compile", name.clone(), "wasmtime", "ms/MB", false, o);
+            let o = match tool_version("wamrc") {
+                None => Outcome::Absent("not found on PATH".into()),
+                Some(_) => {
+                    let out = self.out.join("wamrc-out.aot");
+                    sample(runs, || {
+                        let t = Instant::now();
+                        let st = Command::new("wamrc")
+                            .arg("-o")
+                            .arg(&out)
+                            .arg(&path)
+                            .output()?;
+                        ensure!(st.status.success(), "wamrc failed: {}", st.status);
+                        Ok(ms_since(t) / mb)
+                    })
+                }
+            };
+            self.push("Compile", name, "wamrc (external)", "ms/MB", false, o);
+        }
+        Ok(())
+    }
+
+    // --- Peak RSS ---------------------------------------------------------------------
+
+    fn rss(&mut self) -> Result<()> {
+        let exe = std::env::current_exe()?;
+        let wasm = coremark_minimal()?;
+        let mut modes: Vec<(String, Vec<String>)> =
+            vec![("(process baseline, no wasm)".into(), vec!["none".into()])];
+        for (label, h) in interp_modes() {
+            modes.push((label, vec![format!("interp-{h:?}").to_lowercase()]));
+        }
+        for (label, codegen) in aot_modes() {
+            let p = self.compile_image("coremark-minimal", &wasm, codegen)?;
+            modes.push((label.into(), vec!["aot".into(), p.display().to_string()]));
+        }
+        modes.push((WASMI.into(), vec!["wasmi".into()]));
+        modes.push(("wasmtime".into(), vec!["wasmtime".into()]));
+        for (label, args) in modes {
+            progress(format!("peak RSS on CoreMark: {label} (child process)"));
+            let out = Command::new(&exe).arg(CHILD_RSS).args(&args).output()?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let o = if let Some(kb) = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM_KB "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+            {
+                Outcome::Samples(vec![kb / 1024.0])
+            } else if let Some(why) = stdout.lines().find_map(|l| l.strip_prefix("ABSENT ")) {
+                Outcome::Absent(why.to_string())
+            } else {
+                Outcome::Absent(format!(
+                    "error: child failed ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ))
+            };
+            self.push(
+                "Peak RSS",
+                "peak RSS (CoreMark, VmHWM)",
+                label,
+                "MiB",
+                false,
+                o,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The child side of [`Report::rss`]: runs CoreMark once in one mode, then prints its
+/// peak resident set size. AOT modes load an image the parent compiled, so the compiler
+/// does not count.
+fn child_rss(args: &[String]) -> Result<()> {
+    let wasm = coremark_minimal()?;
+    let interp = |h: HandlerSet| -> Result<Box<dyn Runner>> {
+        let config = InterpConfig {
+            handlers: h,
+            ..benches::ours_config()
+        };
+        Ok(Box::new(OursRunner::with_config(&wasm, config)?))
+    };
+    let runner: Option<Box<dyn Runner>> = match args.first().map(String::as_str) {
+        Some("none") => None,
+        Some("interp-generic") => Some(interp(HandlerSet::Generic)?),
+        Some("interp-bmi") => Some(interp(HandlerSet::Bmi)?),
+        Some("aot") => {
+            let path = args.get(1).context("aot needs an image path")?;
+            let module = wamr_aot::load(Path::new(path))?;
+            Some(Box::new(AotRunner(instantiate_clock(
+                &module,
+                wamr_aot::Aot::new(),
+            )?)))
+        }
+        Some("wasmi") => Some(Box::new(WasmiRunner::new(&wasm)?)),
+        #[cfg(feature = "peers")]
+        Some("wasmtime") => Some(Box::new(benches::WasmtimeRunner::new(&wasm)?)),
+        #[cfg(not(feature = "peers"))]
+        Some("wasmtime") => {
+            println!("ABSENT not built (needs --features peers)");
+            return Ok(());
+        }
+        other => bail!("unknown mode {other:?}"),
+    };
+    if let Some(mut r) = runner {
+        coremark_score(r.as_mut())?;
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .context("no VmHWM in /proc/self/status")?;
+    println!("VmHWM_KB {kb}");
+    Ok(())
+}
+
+/// An instance with `env.clock_ms`, as a [`Runner`] for a module loaded from an image.
+struct AotRunner(Instance);
+
+impl Runner for AotRunner {
+    fn engine(&self) -> &'static str {
+        "ours-aot"
+    }
+    fn export(&mut self, name: &str) -> Result<benches::ExportFn<'_>> {
+        let func = self
+            .0
+            .get_func(name)
+            .ok_or_else(|| anyhow!("no export {name}"))?;
+        Ok(Box::new(move |_args| {
+            let r = func.call(&[]).map_err(|t| anyhow!("trap: {t}"))?;
+            match r.as_slice() {
+                [Val::F32(bits)] => Ok(vec![benches::Value::F32(f32::from_bits(*bits))]),
+                other => bail!("unexpected results {other:?}"),
+            }
+        }))
+    }
+}
+
+fn instantiate_clock(module: &Module, engine: Rc<dyn wamr_common::Engine>) -> Result<Instance> {
+    let mut linker = Linker::new(engine);
+    linker.func(
+        "env",
+        "clock_ms",
+        FuncType::new([], [ValType::I64]),
+        |_, _, r| {
+            r[0] = Val::I64(benches::clock_ms());
+            Ok(())
+        },
+    );
+    Ok(Instance::new(module, &linker)?)
+}
+
+/// Instantiates CoreMark and calls `run` until its first `env.clock_ms`; returns the
+/// milliseconds from `t` to that call.
+fn first_host_call_ours(
+    module: &Module,
+    engine: Rc<dyn wamr_common::Engine>,
+    t: Instant,
+) -> Result<f64> {
+    let at = Rc::new(RefCell::new(None));
+    let seen = at.clone();
+    let mut linker = Linker::new(engine);
+    linker.func(
+        "env",
+        "clock_ms",
+        FuncType::new([], [ValType::I64]),
+        move |_, _, _| {
+            *seen.borrow_mut() = Some(ms_since(t));
+            Err(Trap::host("stop"))
+        },
+    );
+    let instance = Instance::new(module, &linker)?;
+    let _ = instance.invoke("run", &[]);
+    let ms = *at.borrow();
+    ms.context("`run` never called env.clock_ms")
+}
+
+fn first_host_call_wasmi(wasm: &[u8], mode: wasmi::CompilationMode) -> Result<f64> {
+    let t = Instant::now();
+    let mut config = wasmi::Config::default();
+    config.compilation_mode(mode);
+    let engine = wasmi::Engine::new(&config);
+    let module = wasmi::Module::new(&engine, wasm)?;
+    let mut store = wasmi::Store::new(&engine, None::<f64>);
+    let mut linker = wasmi::Linker::new(&engine);
+    linker.func_wrap(
+        "env",
+        "clock_ms",
+        move |mut c: wasmi::Caller<'_, Option<f64>>| -> Result<i64, wasmi::Error> {
+            *c.data_mut() = Some(ms_since(t));
+            Err(wasmi::Error::i32_exit(0))
+        },
+    )?;
+    let instance = linker.instantiate_and_start(&mut store, &module)?;
+    let run = instance.get_typed_func::<(), f32>(&store, "run")?;
+    let _ = run.call(&mut store, ());
+    store.data().context("`run` never called env.clock_ms")
+}
+
+/// Runs a WASI command with `dir` preopened as `.` and `bench.start`/`bench.end` as
+/// no-ops, capturing its output (as wasi/tests/programs.rs does); returns (exit code,
+/// stdout, stderr).
+fn run_wasi_ours(
+    module: &Module,
+    engine: Rc<dyn wamr_common::Engine>,
+    arg0: &str,
+    dir: &Path,
+) -> Result<(i32, Vec<u8>, Vec<u8>)> {
+    use wamr_wasi::{Output, WasiConfig, WasiCtx};
+    let mut linker = Linker::new(engine);
+    let (stdout, out) = Output::capture();
+    let (stderr, err) = Output::capture();
+    let mut config = WasiConfig::new();
+    config.arg(arg0);
+    config.preopen_dir(dir, ".");
+    config.stdout = stdout;
+    config.stderr = stderr;
+    let ctx = Rc::new(RefCell::new(WasiCtx::new(&config)?));
+    wamr_wasi::add_to_linker(&mut linker, ctx);
+    for name in ["start", "end"] {
+        linker.func("bench", name, FuncType::new([], []), |_, _, _| Ok(()));
+    }
+    let instance = Instance::new(module, &linker)?;
+    let code = match instance.invoke("_start", &[]) {
+        Ok(_) => 0,
+        Err(t) => t.exit_code().ok_or_else(|| anyhow!("trap: {t}"))?,
+    };
+    let (o, e) = (out.borrow().clone(), err.borrow().clone());
+    Ok((code, o, e))
+}
+
+/// CoreMark's score (`Iterations/Sec`) from its report, if its CRC checks passed. A run
+/// under ten seconds (possible on a busy machine) is still a measurement, so the time
+/// check is not required, but any CRC error is.
+fn coremark_wasi_score(stdout: &[u8]) -> Result<f64> {
+    let text = String::from_utf8_lossy(stdout);
+    ensure!(
+        !text.contains("crc 0x") && text.contains("seedcrc"),
+        "wrong result: CoreMark's CRC checks failed:\n{text}"
+    );
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("Iterations/Sec")?
+                .trim_start()
+                .strip_prefix(':')
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow!("no Iterations/Sec in CoreMark's output:\n{text}"))
+}
+
+const HELLO_WAT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello, world\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 13))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"#;
+
+/// `wamr-run` beside this binary (same profile); built with cargo if missing and this
+/// runs under `cargo run`.
+fn wamr_run_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let bin = exe.with_file_name("wamr-run");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Err("not built (cargo build --release -p wamr-cli)".into());
+    };
+    progress("building wamr-run (cargo build --release -p wamr-cli --bin wamr-run)");
+    let ok = Command::new(cargo)
+        .args(["build", "--release", "-p", "wamr-cli", "--bin", "wamr-run"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok && bin.is_file() {
+        Ok(bin)
+    } else {
+        Err("not built: cargo build --release -p wamr-cli failed".into())
+    }
+}
+
+/// The first line of `tool --version`, or `None` if it is not on PATH.
+fn tool_version(tool: &str) -> Option<String> {
+    let out = Command::new(tool).arg("--version").output().ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Some(
+        text.lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("(no version output)")
+            .trim()
+            .to_string(),
+    )
+}
+
+fn machine_header(full: bool) -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "unknown date".into());
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let mut h = String::new();
+    let _ = writeln!(h, "# wamr-rs benchmark report\n");
+    let _ = writeln!(h, "- date: {date}");
+    let _ = writeln!(
+        h,
+        "- machine: {model}, {cores} cores ({}, {})",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    let _ = writeln!(
+        h,
+        "- ours: wamr-rs {} (commit {commit}); interpreter handler sets on this CPU: {}",
+        env!("CARGO_PKG_VERSION"),
+        benches::supported_handler_sets()
+            .iter()
+            .map(|h| format!("{h:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        h,
+        "- repetitions: {}",
+        if full {
+            "--full"
+        } else {
+            "--quick (default; --full for more)"
+        }
+    );
+    let _ = writeln!(h, "\n| peer | version |\n|---|---|");
+    let _ = writeln!(h, "| wasmi (in process) | {WASMI_VERSION} |");
+    #[cfg(feature = "peers")]
+    let _ = writeln!(h, "| wasmtime (in process) | {WASMTIME_VERSION} |");
+    #[cfg(not(feature = "peers"))]
+    let _ = writeln!(
+        h,
+        "| wasmtime (in process) | not built (needs --features peers) |"
+    );
+    for tool in ["iwasm", "wamrc", "wasm3", "wasmtime"] {
+        let v = tool_version(tool).unwrap_or_else(|| "not found on PATH".into());
+        let _ = writeln!(h, "| {tool} (external) | {v} |");
+    }
+    h
+}
+
+fn fmt_num(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else if v >= 0.1 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// `row` relative to the row of `base` engine on the same workload (>1 = better).
+fn ratio(rows: &[Row], row: &Row, base: &str) -> Option<f64> {
+    let (v, ..) = row.stats()?;
+    let b = rows
+        .iter()
+        .find(|r| r.workload == row.workload && r.engine == base)?
+        .stats()?
+        .0;
+    Some(if row.higher_better { v / b } else { b / v })
+}
+
+fn markdown(report: &Report) -> String {
+    let mut md = report.header.clone();
+    let _ = writeln!(
+        md,
+        "\nRatios are relative to wasmi and to our interpreter on the same workload, \
+         oriented so that **>1 means better** (faster, higher score, less memory). \
+         Times are medians over the runs; the spread is min-max.\n"
+    );
+    let mut section = "";
+    for row in &report.rows {
+        if row.section != section {
+            section = row.section;
+            let _ = writeln!(
+                md,
+                "\n## {section}\n\n| workload | engine | median | min-max | vs wasmi | vs ours-interp |\n|---|---|---:|---:|---:|---:|"
+            );
+        }
+        let ratio_cell =
+            |base| ratio(&report.rows, row, base).map_or("-".to_string(), |r| format!("{r:.2}x"));
+        match row.stats() {
+            Some((m, lo, hi)) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} {} | {}-{} | {} | {} |",
+                    row.workload,
+                    row.engine,
+                    fmt_num(m),
+                    row.unit,
+                    fmt_num(lo),
+                    fmt_num(hi),
+                    ratio_cell(WASMI),
+                    ratio_cell(INTERP)
+                );
+            }
+            None => {
+                let why = match &row.outcome {
+                    Outcome::Absent(w) => w.replace('|', "/"),
+                    Outcome::Samples(_) => "no samples".into(),
+                };
+                let _ = writeln!(md, "| {} | {} | {why} | | | |", row.workload, row.engine);
+            }
+        }
+    }
+    // Load time against image size: the claim is that it does not grow with the image.
+    let loads: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .filter(|r| r.workload.starts_with(".aot load"))
+        .filter_map(|r| {
+            let size = report
+                .images
+                .iter()
+                .find(|i| r.workload.contains(&format!(": {} (", i.0)))?
+                .2 as f64;
+            Some((size, r.stats()?.0))
+        })
+        .collect();
+    if let (Some(first), Some(last)) = (loads.first(), loads.last()) {
+        let _ = writeln!(
+            md,
+            "\n.aot load: the largest image is {:.1}x the smallest and loads in {:.2}x the time.",
+            last.0 / first.0,
+            last.1 / first.1
+        );
+    }
+    md
+}
+
+fn csv(report: &Report) -> String {
+    let mut s = String::from(
+        "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_ours_interp,note\n",
+    );
+    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    for row in &report.rows {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.6}"));
+        let (m, lo, hi, n, note) = match (&row.outcome, row.stats()) {
+            (Outcome::Samples(s), Some((m, lo, hi))) => {
+                (Some(m), Some(lo), Some(hi), s.len(), String::new())
+            }
+            (Outcome::Absent(w), _) => (None, None, None, 0, w.clone()),
+            _ => (None, None, None, 0, String::new()),
+        };
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{n},{},{},{}",
+            q(row.section),
+            q(&row.workload),
+            q(&row.engine),
+            q(row.unit),
+            opt(m),
+            opt(lo),
+            opt(hi),
+            opt(ratio(&report.rows, row, WASMI)),
+            opt(ratio(&report.rows, row, INTERP)),
+            q(&note)
+        );
+    }
+    s
+}
+
+fn parse_args() -> Result<(bool, PathBuf)> {
+    let mut full = false;
+    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-report");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => full = false,
+            "--full" => full = true,
+            "--out" => out = PathBuf::from(args.next().context("--out needs a directory")?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => bail!("unexpected argument `{a}`\n{USAGE}"),
+        }
+    }
+    Ok((full, out))
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(CHILD_RSS) {
+        return child_rss(&args[1..]);
+    }
+    let (full, out) = parse_args()?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let out = out.canonicalize()?;
+    if cfg!(debug_assertions) {
+        progress("warning: debug build; measure with --release");
+    }
+    let header = machine_header(full);
+    eprint!("{header}");
+    let mut report = Report {
+        rows: Vec::new(),
+        reps: if full { &FULL } else { &QUICK },
+        out: out.clone(),
+        shared: shared_dir()?,
+        images: Vec::new(),
+        header,
+    };
+    let started = Instant::now();
+    report.coremark()?;
+    report.coremark_wasi()?;
+    report.programs()?;
+    report.startup()?;
+    report.compile()?;
+    report.rss()?;
+    let _ = std::fs::remove_dir_all(out.join("images"));
+    let md = markdown(&report);
+    std::fs::write(out.join("report.md"), &md)?;
+    std::fs::write(out.join("report.csv"), csv(&report))?;
+    chart::write(&report.rows, &out)?;
+    println!("{md}");
+    progress(format!(
+        "done in {:.0} s: {} (report.md, report.csv, coremark.svg, programs.svg)",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    ));
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
