@@ -334,7 +334,7 @@ pub fn compile_with_progress(
             flags,
             opt_level: u32::from(c.opt_level),
             cpu_features: cpu::features_of(&*isa),
-            wasm_hash: image::fnv1a(wasm),
+            wasm_hash: image::hash64(wasm),
         },
         wasm: wasm.to_vec(),
         target: isa.triple().to_string(),

@@ -163,14 +163,18 @@ pub fn load(path: &Path) -> Result<Module, AotLoadError> {
         });
     }
     let wasm = &map[layout.wasm.clone()];
-    if image::fnv1a(wasm) != layout.header.wasm_hash {
+    if image::hash64(wasm) != layout.header.wasm_hash {
         return Err(AotLoadError::HashMismatch { path: p });
     }
-    let check = wamr_common::Module::new(wasm).map_err(|source| AotLoadError::Module {
-        path: p.clone(),
-        source,
-    })?;
-    if check.bodies.len() != layout.funcs.len() || check.types.len() != layout.trampolines.len() {
+    // The checksum and the wasm hash vouch for the bytes the compiler validated, so the
+    // bodies' instructions are not validated again (that would cost time in proportion
+    // to the code); everything else is.
+    let mut data =
+        wamr_common::ModuleData::precompiled(wasm).map_err(|source| AotLoadError::Module {
+            path: p.clone(),
+            source,
+        })?;
+    if data.bodies.len() != layout.funcs.len() || data.types.len() != layout.trampolines.len() {
         return Err(AotLoadError::Image {
             path: p,
             source: ImageError::Corrupt("function or type count differs from the module".into()),
@@ -187,16 +191,14 @@ pub fn load(path: &Path) -> Result<Module, AotLoadError> {
     .map_err(io)?;
     let code_slot = crate::trap::register_code(text.as_ptr() as usize, text.len())
         .ok_or_else(|| AotLoadError::TooManyImages { path: p.clone() })?;
-    let image = Arc::new(AotImage {
-        path: p.clone(),
+    data.attachment = Some(Arc::new(AotImage {
+        path: p,
         map,
         text,
         layout,
         code_slot,
-    });
-    let wasm = &image.map[image.layout.wasm.clone()];
-    Module::with_attachment(wasm, image.clone())
-        .map_err(|source| AotLoadError::Module { path: p, source })
+    }));
+    Ok(Module::from(data))
 }
 
 /// The image a module was loaded from, if any.

@@ -228,13 +228,13 @@ fn damaged_foreign_and_unknown_images_are_refused() {
     };
     foreign[16..20].copy_from_slice(&other.to_le_bytes());
     let n = foreign.len() - 8;
-    let sum = wamr_aot::image::fnv1a(&foreign[..n]);
+    let sum = wamr_aot::image::hash64(&foreign[..n]);
     foreign[n..].copy_from_slice(&sum.to_le_bytes());
     assert!(refuse(&foreign, "foreign").contains("this host is"));
     // An image that needs a CPU feature this host does not have (an unknown one here).
     let mut needs = good.clone();
     needs[32 + 7] |= 0x80;
-    let sum = wamr_aot::image::fnv1a(&needs[..n]);
+    let sum = wamr_aot::image::hash64(&needs[..n]);
     needs[n..].copy_from_slice(&sum.to_le_bytes());
     assert!(refuse(&needs, "features").contains("CPU features this host lacks"));
     let mut version = good.clone();
@@ -328,4 +328,35 @@ fn stack_overflow_without_checks_is_a_trap() {
         .join()
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The loader does not validate function bodies again (the image vouches for them), so
+/// the module it returns is marked, and the interpreter refuses it rather than trust it.
+#[test]
+fn the_interpreter_refuses_a_module_loaded_from_an_image() {
+    let dir = temp_dir("interp");
+    let module = load(&build(&dir, CodegenOptions::default())).unwrap();
+    assert!(!module.code_validated);
+    let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
+    linker.func(
+        "env",
+        "twice",
+        FuncType::new([ValType::I32], [ValType::I32]),
+        |_, a, r| {
+            let Val::I32(x) = a[0] else { unreachable!() };
+            r[0] = Val::I32(x * 2);
+            Ok(())
+        },
+    );
+    let err = Instance::new(&module, &linker).err().expect("refused");
+    assert!(err.to_string().contains("AOT image"), "{err}");
+    // The same bytes, validated, run in the interpreter.
+    let wasm = wamr_common::Module::new(&wat::parse_str(WAT).unwrap()).unwrap();
+    assert!(wasm.code_validated);
+    let instance = Instance::new(&wasm, &linker).unwrap();
+    assert_eq!(
+        instance.invoke("fib", &[Val::I32(10)]).unwrap(),
+        [Val::I32(55)]
+    );
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -149,21 +149,8 @@ pub fn ours_config() -> InterpConfig {
 /// The handler sets this CPU can run, generic first.
 pub fn supported_handler_sets() -> Vec<HandlerSet> {
     std::iter::once(HandlerSet::Generic)
-        .chain(cpu_has_bmi().then_some(HandlerSet::Bmi))
+        .chain(wamr_interp::bmi_supported().then_some(HandlerSet::Bmi))
         .collect()
-}
-
-/// What [`HandlerSet::Bmi`] requires: BMI1, LZCNT and POPCNT.
-#[cfg(target_arch = "x86_64")]
-fn cpu_has_bmi() -> bool {
-    is_x86_feature_detected!("bmi1")
-        && is_x86_feature_detected!("lzcnt")
-        && is_x86_feature_detected!("popcnt")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn cpu_has_bmi() -> bool {
-    false
 }
 
 /// Runs CoreMark's `run` once and returns its score (iterations per second).
@@ -222,7 +209,7 @@ impl OursRunner {
         let path = std::env::temp_dir().join(format!(
             "wamr-bench-{}-{:x}.aot",
             std::process::id(),
-            wamr_aot::image::fnv1a(&image)
+            wamr_aot::image::hash64(&image)
         ));
         std::fs::write(&path, &image).context("ours-aot: writing the image")?;
         let module = wamr_aot::load(&path).context("ours-aot: loading the image")?;

@@ -98,7 +98,7 @@ pub fn load_or_compile(
 /// The entry was built from these very bytes (the image embeds its source module).
 fn image_matches(m: &Module, wasm: &[u8]) -> bool {
     wamr_aot::loader::image_of(m).is_some_and(|img| {
-        img.layout().header.wasm_hash == wamr_aot::image::fnv1a(wasm)
+        img.layout().header.wasm_hash == wamr_aot::image::hash64(wasm)
             && img.bytes().get(img.layout().wasm.clone()) == Some(wasm)
     })
 }

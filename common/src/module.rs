@@ -211,6 +211,9 @@ pub struct ModuleData {
     /// Engine-specific artifact bound to this module (the AOT loader attaches its
     /// mapped image here).
     pub attachment: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Whether the instructions of the function bodies were validated here (always,
+    /// except for [`ModuleData::precompiled`]). The interpreter runs only validated code.
+    pub code_validated: bool,
 }
 
 fn heap_to_valtype(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
@@ -304,21 +307,34 @@ impl Module {
             bytes,
         ))?)))
     }
+}
 
-    /// Like [`Module::new`], with an engine artifact attached (see
-    /// [`ModuleData::attachment`]).
-    pub fn with_attachment(
-        bytes: &[u8],
-        attachment: Arc<dyn std::any::Any + Send + Sync>,
-    ) -> Result<Module, LoadError> {
-        Validator::new_with_features(supported_features()).validate_all(bytes)?;
-        let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
-        data.attachment = Some(attachment);
-        Ok(Module(Arc::new(data)))
+impl From<ModuleData> for Module {
+    fn from(data: ModuleData) -> Module {
+        Module(Arc::new(data))
     }
 }
 
 impl ModuleData {
+    /// The model of a module that was compiled earlier by an engine whose artifact vouches
+    /// for these exact bytes (an AOT image checks its checksum and its hash of the wasm
+    /// before this is called). Everything [`Module::new`] validates is validated, except
+    /// the instructions inside function bodies: the compiler validated those, and
+    /// validating them again would make loading an image cost time in proportion to its
+    /// code. The model says so ([`ModuleData::code_validated`] is false), and engines that
+    /// execute the bodies themselves (the interpreter) refuse it. Never panics.
+    pub fn precompiled(bytes: &[u8]) -> Result<ModuleData, LoadError> {
+        let _span = tracing::debug_span!("load_precompiled", size = bytes.len()).entered();
+        let mut validator = Validator::new_with_features(supported_features());
+        for payload in Parser::new(0).parse_all(bytes) {
+            // `payload` hands back each function body to validate; it is dropped unread.
+            validator.payload(&payload?)?;
+        }
+        let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
+        data.code_validated = false;
+        Ok(data)
+    }
+
     fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleData, LoadError> {
         let mut m = ModuleData {
             bytes: bytes.clone(),
@@ -341,6 +357,7 @@ impl ModuleData {
             name: None,
             func_names: HashMap::new(),
             attachment: None,
+            code_validated: true,
         };
         for payload in Parser::new(0).parse_all(&bytes) {
             match payload? {

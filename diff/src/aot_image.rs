@@ -236,7 +236,7 @@ pub fn apply(image: &[u8], m: &ImageMutation) -> Vec<u8> {
     }
     if m.resealed && out.len() >= 8 {
         let n = out.len() - 8;
-        let sum = wamr_aot::image::fnv1a(&out[..n]);
+        let sum = wamr_aot::image::hash64(&out[..n]);
         out[n..].copy_from_slice(&sum.to_le_bytes());
     }
     out

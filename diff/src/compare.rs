@@ -136,7 +136,7 @@ impl fmt::Display for Difference {
 
 /// FNV-1a 64 of a memory's bytes (the "memory digest" reports show).
 pub fn digest(bytes: &[u8]) -> u64 {
-    wamr_aot::image::fnv1a(bytes)
+    wamr_aot::image::hash64(bytes)
 }
 
 /// Compares two observations of the same module and plan. Everything is compared up to

@@ -14,7 +14,7 @@ pub fn repro_dir() -> PathBuf {
 pub fn dump(kind: &str, bytes: &[u8], report: &str) -> std::io::Result<PathBuf> {
     let dir = repro_dir();
     std::fs::create_dir_all(&dir)?;
-    let stem = format!("{kind}-{:016x}", wamr_aot::image::fnv1a(bytes));
+    let stem = format!("{kind}-{:016x}", wamr_aot::image::hash64(bytes));
     let wasm = dir.join(format!("{stem}.wasm"));
     std::fs::write(&wasm, bytes)?;
     let wat =

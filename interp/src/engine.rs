@@ -210,6 +210,13 @@ impl Engine for Interp {
         instance: &mut InstanceData,
     ) -> Result<(Box<dyn Any>, Vec<*const ()>), String> {
         let m = &instance.module;
+        // The translator trusts validated code (stack heights, indices): a module whose
+        // bodies were not validated (one loaded from an AOT image) is refused.
+        if !m.code_validated {
+            return Err("the interpreter needs a module whose code was validated \
+                 (this one was loaded from an AOT image; load the .wasm with Module::new)"
+                .into());
+        }
         let state = InterpInstance::new(m);
         if self.config.eager {
             for i in m.num_imported_funcs..m.funcs.len() as u32 {

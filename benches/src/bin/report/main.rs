@@ -29,9 +29,20 @@ const WASMTIME_VERSION: &str = "48.0.8";
 /// The hidden argument that makes this binary a child measuring one mode's peak RSS.
 const CHILD_RSS: &str = "--child-rss";
 
-const USAGE: &str = "usage: report [--quick | --full] [--out DIR]\n  \
+const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--out DIR]\n  \
     --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
+    --only   some sections: coremark, coremark-wasi, programs, startup, compile, rss\n  \
     --out    output directory (default: target/bench-report)";
+
+/// The sections, in the order they run (`--only` names).
+const SECTIONS: &[&str] = &[
+    "coremark",
+    "coremark-wasi",
+    "programs",
+    "startup",
+    "compile",
+    "rss",
+];
 
 struct Reps {
     coremark: usize,
@@ -220,7 +231,7 @@ impl Report {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!(
             "{name}-{:016x}.aot",
-            wamr_aot::image::fnv1a(&image)
+            wamr_aot::image::hash64(&image)
         ));
         std::fs::write(&path, &image)?;
         Ok(path)
@@ -346,10 +357,10 @@ impl Report {
             cmds.push((format!("{tool} (external)"), argv));
         }
         for (label, argv) in cmds {
-            progress(format!("CoreMark (WASI): {label} ({runs} runs of ~11 s)"));
             let o = match argv {
                 Err(why) => Outcome::Absent(why),
                 Ok(argv) => sample(runs, || {
+                    progress(format!("CoreMark (WASI): {label} (~11 s)"));
                     let out = Command::new(&argv[0]).args(&argv[1..]).output()?;
                     ensure!(
                         out.status.success(),
@@ -378,9 +389,8 @@ impl Report {
         Ok(())
     }
 
-    // --- WASI programs ----------------------------------------------------------------
-
-    fn programs(&mut self) -> Result<()> {
+    /// The shootout programs, sorted.
+    fn program_paths(&self) -> Result<Vec<PathBuf>> {
         let dir = self.shared.join("wasm/shootout");
         let mut programs: Vec<PathBuf> = std::fs::read_dir(&dir)
             .with_context(|| format!("reading {}", dir.display()))?
@@ -388,6 +398,14 @@ impl Report {
             .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
             .collect();
         programs.sort();
+        Ok(programs)
+    }
+
+    // --- WASI programs ----------------------------------------------------------------
+
+    fn programs(&mut self) -> Result<()> {
+        let dir = self.shared.join("wasm/shootout");
+        let programs = self.program_paths()?;
         let runs = self.reps.program;
         let total = programs.len();
         for (i, path) in programs.iter().enumerate() {
@@ -476,7 +494,17 @@ impl Report {
     // --- Start-up ---------------------------------------------------------------------
 
     fn startup(&mut self) -> Result<()> {
-        // .aot load time by image size.
+        // .aot load time by image size: the programs' images (compiled here when the
+        // programs section did not run) and CoreMark's.
+        if self.images.is_empty() {
+            for path in self.program_paths()? {
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let image =
+                    self.compile_image(&stem, &std::fs::read(&path)?, Default::default())?;
+                let size = std::fs::metadata(&image)?.len();
+                self.images.push((stem, image, size));
+            }
+        }
         let wasm = coremark_minimal()?;
         let path = self.compile_image("coremark-minimal", &wasm, CodegenOptions::default())?;
         let size = std::fs::metadata(&path)?.len();
@@ -1190,15 +1218,47 @@ fn csv(report: &Report) -> String {
     s
 }
 
-fn parse_args() -> Result<(bool, PathBuf)> {
-    let mut full = false;
-    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-report");
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--quick" => full = false,
-            "--full" => full = true,
-            "--out" => out = PathBuf::from(args.next().context("--out needs a directory")?),
+struct Args {
+    full: bool,
+    out: PathBuf,
+    sections: Vec<&'static str>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut args = Args {
+        full: false,
+        out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-report"),
+        sections: SECTIONS.to_vec(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .with_context(|| format!("{flag} needs {what}\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--quick" => args.full = false,
+            "--full" => args.full = true,
+            "--out" => args.out = PathBuf::from(value("a directory")?),
+            "--only" => {
+                let list = value("a list of sections")?;
+                args.sections = list
+                    .split(',')
+                    .map(|name| {
+                        SECTIONS
+                            .iter()
+                            .copied()
+                            .find(|s| *s == name.trim())
+                            .with_context(|| format!("unknown section `{name}`\n{USAGE}"))
+                    })
+                    .collect::<Result<_>>()?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -1206,15 +1266,19 @@ fn parse_args() -> Result<(bool, PathBuf)> {
             _ => bail!("unexpected argument `{a}`\n{USAGE}"),
         }
     }
-    Ok((full, out))
+    Ok(args)
 }
 
 fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some(CHILD_RSS) {
-        return child_rss(&args[1..]);
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some(CHILD_RSS) {
+        return child_rss(&argv[1..]);
     }
-    let (full, out) = parse_args()?;
+    let Args {
+        full,
+        out,
+        sections,
+    } = parse_args()?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let out = out.canonicalize()?;
     if cfg!(debug_assertions) {
@@ -1231,12 +1295,17 @@ fn run() -> Result<()> {
         header,
     };
     let started = Instant::now();
-    report.coremark()?;
-    report.coremark_wasi()?;
-    report.programs()?;
-    report.startup()?;
-    report.compile()?;
-    report.rss()?;
+    for section in sections {
+        match section {
+            "coremark" => report.coremark()?,
+            "coremark-wasi" => report.coremark_wasi()?,
+            "programs" => report.programs()?,
+            "startup" => report.startup()?,
+            "compile" => report.compile()?,
+            "rss" => report.rss()?,
+            other => unreachable!("SECTIONS lists {other}"),
+        }
+    }
     let _ = std::fs::remove_dir_all(out.join("images"));
     let md = markdown(&report);
     std::fs::write(out.join("report.md"), &md)?;
