@@ -87,17 +87,30 @@ pub enum EngineId {
     OursAot,
     /// wasmi 2.0 with its default config and eager compilation.
     Wasmi,
+    /// wasmtime 48 (Cranelift) with its default config; only with the `peers` feature.
+    #[cfg(feature = "peers")]
+    Wasmtime,
 }
 
 impl EngineId {
     /// Ours first: criterion reports them in this order.
-    pub const ALL: [EngineId; 3] = [EngineId::Ours, EngineId::OursAot, EngineId::Wasmi];
+    #[cfg(not(feature = "peers"))]
+    pub const ALL: &[EngineId] = &[EngineId::Ours, EngineId::OursAot, EngineId::Wasmi];
+    #[cfg(feature = "peers")]
+    pub const ALL: &[EngineId] = &[
+        EngineId::Ours,
+        EngineId::OursAot,
+        EngineId::Wasmi,
+        EngineId::Wasmtime,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             EngineId::Ours => "ours-interp",
             EngineId::OursAot => "ours-aot",
             EngineId::Wasmi => "wasmi",
+            #[cfg(feature = "peers")]
+            EngineId::Wasmtime => "wasmtime",
         }
     }
 
@@ -107,26 +120,28 @@ impl EngineId {
             EngineId::Ours => Box::new(OursRunner::new(wasm)?),
             EngineId::OursAot => Box::new(OursRunner::aot(wasm, Default::default())?),
             EngineId::Wasmi => Box::new(WasmiRunner::new(wasm)?),
+            #[cfg(feature = "peers")]
+            EngineId::Wasmtime => Box::new(WasmtimeRunner::new(wasm)?),
         })
     }
 }
 
-/// The engines the benchmark binaries run: all of them in optimised builds, ours alone
-/// in debug builds (`cargo test --benches` / `--all-targets`). wasmi's threaded dispatch
+/// The engines the benchmark binaries run: all of them in optimised builds (wasmtime with
+/// the `peers` feature), ours alone in debug builds (`cargo test --benches` / `--all-targets`). wasmi's threaded dispatch
 /// relies on sibling calls that the dev profile's many codegen units do not provide, so
 /// there any real workload overflows the native stack.
 pub fn bench_engines() -> &'static [EngineId] {
     if cfg!(debug_assertions) {
         &EngineId::ALL[..2]
     } else {
-        &EngineId::ALL
+        EngineId::ALL
     }
 }
 
 /// Says on stderr which engines [`bench_engines`] leaves out, if any.
 pub fn note_skipped_engines() {
     if bench_engines().len() < EngineId::ALL.len() {
-        eprintln!("note: debug build: wasmi is skipped (it needs the optimised bench profile)");
+        eprintln!("note: debug build: the peers (wasmi, wasmtime) are skipped; they need the optimised bench profile");
     }
 }
 

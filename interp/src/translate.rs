@@ -238,6 +238,8 @@ impl std::fmt::Display for TranslateError {
     }
 }
 
+impl std::error::Error for TranslateError {}
+
 impl From<wasmparser::BinaryReaderError> for TranslateError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
         TranslateError(e.to_string())
