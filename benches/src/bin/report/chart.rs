@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
-use crate::{Row, INTERP};
+use crate::{geomean_ratios, Row, INTERP, PROGRAMS};
 
 /// One horizontal bar: label, value, and an optional min-max whisker.
 struct Bar {
@@ -35,32 +35,12 @@ pub fn write(rows: &[Row], out: &Path) -> Result<()> {
         &coremark,
     )?;
 
-    let mut engines: Vec<&str> = Vec::new();
-    for r in rows.iter().filter(|r| r.section == "WASI programs") {
-        if !engines.contains(&r.engine.as_str()) {
-            engines.push(&r.engine);
-        }
-    }
-    let programs: Vec<Bar> = engines
-        .iter()
-        .filter_map(|&engine| {
-            let logs: Vec<f64> = rows
-                .iter()
-                .filter(|r| r.section == "WASI programs" && r.engine == engine)
-                .filter_map(|r| {
-                    let base = rows
-                        .iter()
-                        .find(|b| b.workload == r.workload && b.engine == INTERP)?
-                        .stats()?
-                        .0;
-                    Some((base / r.stats()?.0).ln())
-                })
-                .collect();
-            (!logs.is_empty()).then(|| Bar {
-                label: format!("{engine} ({} programs)", logs.len()),
-                value: (logs.iter().sum::<f64>() / logs.len() as f64).exp(),
-                spread: None,
-            })
+    let programs: Vec<Bar> = geomean_ratios(rows, PROGRAMS, INTERP)
+        .into_iter()
+        .map(|(engine, n, value)| Bar {
+            label: format!("{engine} ({n} programs)"),
+            value,
+            spread: None,
         })
         .collect();
     bars(

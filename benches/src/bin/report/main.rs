@@ -104,6 +104,9 @@ impl Row {
     }
 }
 
+/// The section of the WASI programs (the chart and the summary read it).
+const PROGRAMS: &str = "WASI programs";
+
 /// The engine names the ratio columns divide by.
 const WASMI: &str = "wasmi";
 const INTERP: &str = "ours-interp";
@@ -485,7 +488,7 @@ impl Report {
                 ),
             ));
             for (engine, o) in rows {
-                self.push("WASI programs", stem.clone(), engine, "ms", false, o);
+                self.push(PROGRAMS, stem.clone(), engine, "ms", false, o);
             }
         }
         Ok(())
@@ -727,7 +730,16 @@ impl Report {
             });
             #[cfg(not(feature = "peers"))]
             let o = Outcome::Absent("not built (needs --features peers)".into());
-            self.push("Compile", name.clone(), "wasmtime", "ms/MB", false, o);
+            // Built without its `parallel-compilation` feature: one thread, so compare it
+            // with our 1-thread row.
+            self.push(
+                "Compile",
+                name.clone(),
+                "wasmtime, 1 thread",
+                "ms/MB",
+                false,
+                o,
+            );
             let o = match tool_version("wamrc") {
                 None => Outcome::Absent("not found on PATH".into()),
                 Some(_) => {
@@ -1118,6 +1130,33 @@ fn ratio(rows: &[Row], row: &Row, base: &str) -> Option<f64> {
     Some(if row.higher_better { v / b } else { b / v })
 }
 
+/// For each engine with rows in `section`, in order of appearance: the geometric mean of
+/// its ratios to `base` (oriented, >1 = better) over the workloads where both have a
+/// figure, and how many workloads that is. Engines with no such workload are left out.
+fn geomean_ratios(rows: &[Row], section: &str, base: &str) -> Vec<(String, usize, f64)> {
+    let mut engines: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| r.section == section) {
+        if !engines.contains(&r.engine.as_str()) {
+            engines.push(&r.engine);
+        }
+    }
+    engines
+        .into_iter()
+        .filter_map(|engine| {
+            let logs: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.section == section && r.engine == engine)
+                .filter_map(|r| ratio(rows, r, base))
+                .map(f64::ln)
+                .collect();
+            (!logs.is_empty()).then(|| {
+                let mean = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+                (engine.to_string(), logs.len(), mean)
+            })
+        })
+        .collect()
+}
+
 fn markdown(report: &Report) -> String {
     let mut md = report.header.clone();
     let _ = writeln!(
@@ -1159,6 +1198,26 @@ fn markdown(report: &Report) -> String {
                 };
                 let _ = writeln!(md, "| {} | {} | {why} | | | |", row.workload, row.engine);
             }
+        }
+    }
+    // The programs in one line per engine.
+    let vs_interp = geomean_ratios(&report.rows, PROGRAMS, INTERP);
+    if !vs_interp.is_empty() {
+        let vs_wasmi = geomean_ratios(&report.rows, PROGRAMS, WASMI);
+        let _ = writeln!(
+            md,
+            "\n## WASI programs, geometric means\n\nSpeed-up (>1 = faster) over the \
+             programs where both engines have a figure.\n\n\
+             | engine | vs wasmi | vs ours-interp |\n|---|---:|---:|"
+        );
+        for (engine, n, g) in &vs_interp {
+            let w = vs_wasmi
+                .iter()
+                .find(|(e, ..)| e == engine)
+                .map_or("-".to_string(), |(_, m, v)| {
+                    format!("{v:.2}x ({m} programs)")
+                });
+            let _ = writeln!(md, "| {engine} | {w} | {g:.2}x ({n} programs) |");
         }
     }
     // Load time against image size: the claim is that it does not grow with the image.
@@ -1327,5 +1386,63 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(workload: &str, engine: &str, ms: f64) -> Row {
+        Row {
+            section: PROGRAMS,
+            workload: workload.into(),
+            engine: engine.into(),
+            unit: "ms",
+            higher_better: false,
+            outcome: Outcome::Samples(vec![ms * 1.1, ms, ms * 0.9]),
+        }
+    }
+
+    #[test]
+    fn ratios_are_oriented_and_geomeans_skip_missing_figures() {
+        let mut rows = vec![
+            row("a", INTERP, 100.0),
+            row("a", "fast", 25.0),
+            row("a", WASMI, 50.0),
+            row("b", INTERP, 10.0),
+            row("b", "fast", 10.0),
+        ];
+        rows.push(Row {
+            outcome: Outcome::Absent("not built".into()),
+            ..row("b", WASMI, 0.0)
+        });
+        // Lower is better: a quarter of the time is 4x.
+        assert_eq!(ratio(&rows, &rows[1], INTERP), Some(4.0));
+        assert_eq!(ratio(&rows, &rows[2], INTERP), Some(2.0));
+        let g = geomean_ratios(&rows, PROGRAMS, INTERP);
+        let fast = g.iter().find(|(e, ..)| e == "fast").unwrap();
+        assert_eq!(fast.1, 2);
+        assert!(
+            (fast.2 - 2.0).abs() < 1e-9,
+            "sqrt(4 * 1) = 2, got {}",
+            fast.2
+        );
+        // wasmi has one figure, so its geometric mean covers one program.
+        let w = g.iter().find(|(e, ..)| e == WASMI).unwrap();
+        assert_eq!((w.1, w.2), (1, 2.0));
+        // Higher is better for scores.
+        let score = Row {
+            higher_better: true,
+            section: "CoreMark",
+            ..row("c", "fast", 30.0)
+        };
+        let base = Row {
+            higher_better: true,
+            section: "CoreMark",
+            ..row("c", INTERP, 10.0)
+        };
+        let rows = vec![base, score];
+        assert_eq!(ratio(&rows, &rows[1], INTERP), Some(3.0));
     }
 }
