@@ -362,54 +362,6 @@ impl Runner for WasmiRunner {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Small on purpose: wasmi's threaded dispatch needs the release profile's single
-    /// codegen unit, and in a debug build every executed instruction costs a native frame.
-    const WAT: &str = r#"
-    (module
-      (import "env" "clock_ms" (func $clock (result i64)))
-      (func $fib (export "fib") (param $n i32) (result i32)
-        (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
-          (then (local.get $n))
-          (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
-                         (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
-      (func (export "half") (param f32) (result f32)
-        (f32.mul (local.get 0) (f32.const 0.5)))
-      (func (export "widen") (param i64 f64) (result f64)
-        (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1)))
-      (func (export "clock") (result i64) (call $clock)))
-    "#;
-
-    #[test]
-    fn both_engines_agree_through_runner() {
-        let wasm = wat::parse_str(WAT).unwrap();
-        for engine in EngineId::ALL {
-            let mut r = engine.instantiate(&wasm).unwrap();
-            assert_eq!(r.engine(), engine.id());
-            check_call(r.as_mut(), "fib", &[Value::I32(10)], &[Value::I32(55)]).unwrap();
-            check_call(r.as_mut(), "half", &[Value::F32(3.0)], &[Value::F32(1.5)]).unwrap();
-            let args = [Value::I64(-2), Value::F64(0.25)];
-            check_call(r.as_mut(), "widen", &args, &[Value::F64(-1.75)]).unwrap();
-            // A resolved export can be called repeatedly.
-            let mut fib = r.export("fib").unwrap();
-            for _ in 0..3 {
-                assert_eq!(fib(&[Value::I32(7)]).unwrap(), [Value::I32(13)]);
-            }
-            drop(fib);
-            assert!(matches!(r.call("clock", &[]).unwrap()[..], [Value::I64(ms)] if ms >= 0));
-            assert!(r.export("missing").is_err());
-        }
-    }
-
-    #[test]
-    fn generic_handlers_always_supported() {
-        assert_eq!(supported_handler_sets()[0], HandlerSet::Generic);
-    }
-}
-
 /// wasmtime (Cranelift) with its default configuration; behind the `peers` feature.
 #[cfg(feature = "peers")]
 pub struct WasmtimeRunner {
@@ -472,5 +424,53 @@ impl Runner for WasmtimeRunner {
                 })
                 .collect()
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small on purpose: wasmi's threaded dispatch needs the release profile's single
+    /// codegen unit, and in a debug build every executed instruction costs a native frame.
+    const WAT: &str = r#"
+    (module
+      (import "env" "clock_ms" (func $clock (result i64)))
+      (func $fib (export "fib") (param $n i32) (result i32)
+        (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+          (then (local.get $n))
+          (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                         (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+      (func (export "half") (param f32) (result f32)
+        (f32.mul (local.get 0) (f32.const 0.5)))
+      (func (export "widen") (param i64 f64) (result f64)
+        (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1)))
+      (func (export "clock") (result i64) (call $clock)))
+    "#;
+
+    #[test]
+    fn both_engines_agree_through_runner() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        for engine in EngineId::ALL {
+            let mut r = engine.instantiate(&wasm).unwrap();
+            assert_eq!(r.engine(), engine.id());
+            check_call(r.as_mut(), "fib", &[Value::I32(10)], &[Value::I32(55)]).unwrap();
+            check_call(r.as_mut(), "half", &[Value::F32(3.0)], &[Value::F32(1.5)]).unwrap();
+            let args = [Value::I64(-2), Value::F64(0.25)];
+            check_call(r.as_mut(), "widen", &args, &[Value::F64(-1.75)]).unwrap();
+            // A resolved export can be called repeatedly.
+            let mut fib = r.export("fib").unwrap();
+            for _ in 0..3 {
+                assert_eq!(fib(&[Value::I32(7)]).unwrap(), [Value::I32(13)]);
+            }
+            drop(fib);
+            assert!(matches!(r.call("clock", &[]).unwrap()[..], [Value::I64(ms)] if ms >= 0));
+            assert!(r.export("missing").is_err());
+        }
+    }
+
+    #[test]
+    fn generic_handlers_always_supported() {
+        assert_eq!(supported_handler_sets()[0], HandlerSet::Generic);
     }
 }
