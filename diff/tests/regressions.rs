@@ -67,3 +67,18 @@ fn exec_config_with_zero_max_exports_does_not_panic() {
         assert!(stats.calls <= wamr_diff::gen::MAX_CALLS * 2, "{engine}");
     }
 }
+
+/// Found by the `differential` fuzz target (its first 5-minute run, after 17,787 inputs):
+/// the process died of a native stack overflow inside wasmi, whose `f32_nearest_rr`
+/// handler does not end in a sibling call once cargo-fuzz's coverage instrumentation is
+/// in, so its tail-call dispatch recursed until the stack ran out on a loop of
+/// `f32.nearest`. Not our engines: the fuzz crate now builds wasmi with its
+/// `portable-dispatch` (loop) backend. The input itself must run to agreement in every
+/// engine of a normal build.
+#[test]
+fn differential_wasmi_f32_nearest_native_stack_overflow_input_agrees() {
+    let input = include_bytes!("found/differential-wasmi-f32-nearest-native-stack-overflow.bin");
+    if let Err(d) = wamr_diff::check_differential(input) {
+        panic!("{d}");
+    }
+}
