@@ -82,3 +82,22 @@ fn differential_wasmi_f32_nearest_native_stack_overflow_input_agrees() {
         panic!("{d}");
     }
 }
+
+/// Found by the `interp_exec` fuzz target (out of memory after 152,279 inputs): a module
+/// exporting its 16 MiB memory 140 times made every observation copy it 140 times
+/// (2.2 GB). Memories exported under several names are now observed once.
+#[test]
+fn memory_exported_under_many_names_is_observed_once() {
+    let names: String = (0..200)
+        .map(|i| format!(r#"(export "m{i}" (memory 0))"#))
+        .collect();
+    let wasm = wat::parse_str(format!("(module (memory 256 256) {names})")).unwrap();
+    let exports = wamr_diff::run::exports(&wasm);
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    for e in EngineId::all() {
+        let o = observe(e, &wasm, &Plan::default());
+        assert_eq!(o.memories.len(), 1, "{e}");
+        assert_eq!(o.memories[0].0, "m0", "{e}");
+        assert_eq!(o.memories[0].1.len(), 256 << 16, "{e}");
+    }
+}
