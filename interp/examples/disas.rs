@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let mut ops: Vec<_> = histogram.into_iter().collect();
-    ops.sort_by(|a, b| b.1.cmp(&a.1));
+    ops.sort_by_key(|op| std::cmp::Reverse(op.1));
     println!("static op counts:");
     for (op, n) in ops {
         println!("{n:8} {op}");
