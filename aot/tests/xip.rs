@@ -44,7 +44,12 @@ fn build(dir: &Path, codegen: CodegenOptions) -> PathBuf {
 }
 
 fn linker() -> Linker {
-    let mut linker = Linker::new(Aot::new());
+    linker_for(Aot::new())
+}
+
+/// A linker for `engine` with the module's one import, `env.twice`.
+fn linker_for(engine: std::rc::Rc<dyn wamr_common::Engine>) -> Linker {
+    let mut linker = Linker::new(engine);
     linker.func(
         "env",
         "twice",
@@ -337,17 +342,7 @@ fn the_interpreter_refuses_a_module_loaded_from_an_image() {
     let dir = temp_dir("interp");
     let module = load(&build(&dir, CodegenOptions::default())).unwrap();
     assert!(!module.code_validated);
-    let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
-    linker.func(
-        "env",
-        "twice",
-        FuncType::new([ValType::I32], [ValType::I32]),
-        |_, a, r| {
-            let Val::I32(x) = a[0] else { unreachable!() };
-            r[0] = Val::I32(x * 2);
-            Ok(())
-        },
-    );
+    let linker = linker_for(wamr_interp::Interp::new(Default::default()));
     let Err(err) = Instance::new(&module, &linker) else {
         panic!("the interpreter accepted a module loaded from an image")
     };

@@ -344,21 +344,7 @@ impl Report {
             };
             cmds.push((label.into(), argv));
         }
-        for (tool, args) in [
-            ("iwasm", vec![]),
-            ("wasmtime", vec!["run"]),
-            ("wasm3", vec![]),
-        ] {
-            let argv = match tool_version(tool) {
-                Some(_) => Ok(std::iter::once(tool)
-                    .chain(args)
-                    .map(String::from)
-                    .chain([file(&path)])
-                    .collect()),
-                None => Err("not found on PATH".to_string()),
-            };
-            cmds.push((format!("{tool} (external)"), argv));
-        }
+        cmds.extend(external_runs(&path));
         for (label, argv) in cmds {
             let o = match argv {
                 Err(why) => Outcome::Absent(why),
@@ -626,21 +612,7 @@ impl Report {
                 }),
             ));
         }
-        for (tool, args) in [
-            ("iwasm", vec![]),
-            ("wasmtime", vec!["run"]),
-            ("wasm3", vec![]),
-        ] {
-            let argv = match tool_version(tool) {
-                Some(_) => Ok(std::iter::once(tool)
-                    .chain(args)
-                    .map(String::from)
-                    .chain([path.display().to_string()])
-                    .collect()),
-                None => Err("not found on PATH".to_string()),
-            };
-            cmds.push((format!("{tool} (external)"), argv));
-        }
+        cmds.extend(external_runs(&path));
         for (label, argv) in cmds {
             let o = match argv {
                 Err(why) => Outcome::Absent(why),
@@ -1023,6 +995,29 @@ fn wamr_run_binary() -> Result<PathBuf, String> {
     } else {
         Err("not built: cargo build --release -p wamr-cli failed".into())
     }
+}
+
+/// For each external runtime: its row label and the command that runs `wasm` as a WASI
+/// command, or why it cannot run.
+fn external_runs(wasm: &Path) -> Vec<(String, Result<Vec<String>, String>)> {
+    [
+        ("iwasm", &[][..]),
+        ("wasmtime", &["run"][..]),
+        ("wasm3", &[][..]),
+    ]
+    .into_iter()
+    .map(|(tool, args)| {
+        let argv = match tool_version(tool) {
+            Some(_) => Ok(std::iter::once(tool)
+                .chain(args.iter().copied())
+                .map(String::from)
+                .chain([wasm.display().to_string()])
+                .collect()),
+            None => Err("not found on PATH".to_string()),
+        };
+        (format!("{tool} (external)"), argv)
+    })
+    .collect()
 }
 
 /// The first line of `tool --version`, or `None` if it is not on PATH.
