@@ -1399,6 +1399,28 @@ mod tests {
         }
     }
 
+    /// The minimal WASI lets wasmi run a program that reads input files and recurses
+    /// deeply, with the expected output (the report checks every run the same way).
+    #[test]
+    #[cfg_attr(
+        debug_assertions,
+        ignore = "wasmi's tail-call dispatch needs an optimised build: cargo test --release -p benches"
+    )]
+    fn wasmi_runs_shootout_ackermann_with_the_expected_output() {
+        let dir = shared_dir().unwrap().join("wasm/shootout");
+        let wasm = std::fs::read(dir.join("shootout-ackermann.wasm")).unwrap();
+        let (code, out, err) = wasmi_wasi::WasmiCommand::new(&wasm)
+            .unwrap()
+            .run("shootout-ackermann", &dir)
+            .unwrap();
+        assert_eq!(code, 0);
+        let expected = |ext: &str| {
+            std::fs::read(dir.join(format!("shootout-ackermann.{ext}.expected"))).unwrap()
+        };
+        assert_eq!(out, expected("stdout"));
+        assert_eq!(err, expected("stderr"));
+    }
+
     #[test]
     fn ratios_are_oriented_and_geomeans_skip_missing_figures() {
         let mut rows = vec![

@@ -381,6 +381,12 @@ impl WasmiCommand {
     pub fn new(wasm: &[u8]) -> Result<Self> {
         let mut config = wasmi::Config::default();
         config.compilation_mode(wasmi::CompilationMode::Eager);
+        // The same depth and value-stack limits as our interpreter's defaults, so a deep
+        // program (shootout-ackermann) runs in both instead of exhausting wasmi's default
+        // 1000 frames.
+        let ours = wamr_interp::InterpConfig::default();
+        config.set_max_recursion_depth(ours.max_call_depth);
+        config.set_max_stack_height(ours.stack_slots * 8);
         let engine = Engine::new(&config);
         let module = Module::new(&engine, wasm).map_err(|e| anyhow!("wasmi: {e}"))?;
         Ok(WasmiCommand { engine, module })
