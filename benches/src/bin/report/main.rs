@@ -290,29 +290,20 @@ impl Report {
             self.push("CoreMark", "coremark-minimal", engine, "score", true, o);
         }
         for tool in ["iwasm", "wasm3", "wasmtime"] {
-            if tool_version(tool).is_none() {
-                self.push(
-                    "CoreMark",
-                    "coremark-minimal",
-                    format!("{tool} (external)"),
-                    "score",
-                    true,
-                    Outcome::Absent("not found on PATH".into()),
-                );
+            let why = if tool_version(tool).is_none() {
+                "not found on PATH"
             } else {
-                self.push(
-                    "CoreMark",
-                    "coremark-minimal",
-                    format!("{tool} (external)"),
-                    "score",
-                    true,
-                    Outcome::Absent(
-                        "found, not measured: coremark-minimal imports env.clock_ms, \
-                         which an external runtime does not provide"
-                            .into(),
-                    ),
-                );
-            }
+                "found, not measured: coremark-minimal imports env.clock_ms, \
+                 which an external runtime does not provide"
+            };
+            self.push(
+                "CoreMark",
+                "coremark-minimal",
+                format!("{tool} (external)"),
+                "score",
+                true,
+                Outcome::Absent(why.into()),
+            );
         }
         Ok(())
     }

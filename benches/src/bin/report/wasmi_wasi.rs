@@ -61,6 +61,16 @@ fn get_u32(mem: &[u8], ptr: i32) -> Option<u32> {
     range(mem, ptr, 4).map(|r| u32::from_le_bytes(mem[r].try_into().unwrap()))
 }
 
+/// Writes `bytes` to guest memory at `ptr`: errno 0, or `EFAULT` when out of bounds.
+fn write_guest(c: &mut Caller<'_, Ctx>, ptr: i32, bytes: &[u8]) -> Res {
+    let m = memory(c)?;
+    Ok(if put(m.data_mut(c), ptr, bytes) {
+        0
+    } else {
+        EFAULT
+    })
+}
+
 /// The (ptr, len) pairs of an iovec array.
 fn iovecs(mem: &[u8], iovs: i32, n: i32) -> Option<Vec<(i32, usize)>> {
     (0..n)
@@ -153,12 +163,7 @@ fn define(linker: &mut Linker<Ctx>) -> Result<()> {
             let mut stat = [0u8; 24];
             stat[0] = filetype;
             stat[8..24].fill(0xff); // every right
-            let m = memory(&c)?;
-            Ok(if put(m.data_mut(&mut c), buf, &stat) {
-                0
-            } else {
-                EFAULT
-            })
+            write_guest(&mut c, buf, &stat)
         },
     )?;
     l.func_wrap(
@@ -179,14 +184,7 @@ fn define(linker: &mut Linker<Ctx>) -> Result<()> {
                 return Ok(EINVAL);
             }
             *pos = (new as usize).min(data.len());
-            let m = memory(&c)?;
-            Ok(
-                if put(m.data_mut(&mut c), out, &(new as u64).to_le_bytes()) {
-                    0
-                } else {
-                    EFAULT
-                },
-            )
+            write_guest(&mut c, out, &(new as u64).to_le_bytes())
         },
     )?;
     l.func_wrap(
@@ -198,12 +196,7 @@ fn define(linker: &mut Linker<Ctx>) -> Result<()> {
             }
             let mut stat = [0u8; 8];
             stat[4] = 1; // tag 0 (directory), name length 1: "."
-            let m = memory(&c)?;
-            Ok(if put(m.data_mut(&mut c), buf, &stat) {
-                0
-            } else {
-                EFAULT
-            })
+            write_guest(&mut c, buf, &stat)
         },
     )?;
     l.func_wrap(
@@ -216,12 +209,7 @@ fn define(linker: &mut Linker<Ctx>) -> Result<()> {
             if len < 1 {
                 return Ok(EINVAL);
             }
-            let m = memory(&c)?;
-            Ok(if put(m.data_mut(&mut c), path, b".") {
-                0
-            } else {
-                EFAULT
-            })
+            write_guest(&mut c, path, b".")
         },
     )?;
     l.func_wrap(
@@ -341,12 +329,7 @@ fn define(linker: &mut Linker<Ctx>) -> Result<()> {
                     .map_or(0, |d| d.as_nanos() as u64),
                 _ => benches::clock_ms() as u64 * 1_000_000,
             };
-            let m = memory(&c)?;
-            Ok(if put(m.data_mut(&mut c), out, &ns.to_le_bytes()) {
-                0
-            } else {
-                EFAULT
-            })
+            write_guest(&mut c, out, &ns.to_le_bytes())
         },
     )?;
     l.func_wrap(
