@@ -1,348 +1,472 @@
-//! Generates the interpreter's instruction set from one table (`isa()` below).
+//! Generates the interpreter's instruction set from one typed table (`isa()` below).
 //!
-//! Every operator is declared once with its types and semantics; the generator emits
-//! one variant per operand shape (slot/slot, slot/immediate, immediate/slot), the
-//! `Op` enum the translator emits, and one handler per variant for each dispatcher
-//! (threaded, loop) and each handler set (generic, and on x86-64 one compiled with
-//! BMI1/BMI2/LZCNT/POPCNT). Handlers never decode operand kinds at run time.
+//! Every operator is declared once: its operand fields, each with a [`Kind`] (result
+//! slot, input slot, the accumulator, 32/64-bit immediate, branch offset, an index...),
+//! and the Rust function of `wamr_common::semantics` that computes it. From that table
+//! this script emits, into `$OUT_DIR/isa.rs`:
+//! - `Op` (one variant per operand shape), `NUM_OPS`, `OP_NAMES`, `OP_SIZES`, and
+//!   `OP_FIELDS` (the kinds and names of every op's fields, which the decoder and the
+//!   disassembler read);
+//! - `enc`, a typed encoder per op (`enc::i32_add_sss(code, d, a, b)`);
+//! - `fam`, the operator families the translator picks shapes from (`fam::i32_add`);
+//! - `ACC_TWIN`, each result-to-slot op's result-to-accumulator twin;
+//! - one handler per op for each dispatcher (threaded, loop) and handler set (generic;
+//!   on x86-64 also BMI1/BMI2/LZCNT/POPCNT for the ops where those instructions help).
 //!
-//! Body mini-language (plain Rust with these in scope): `ip`, `sp`, `mem`, `st` (the
-//! handler's registers), `w(ip, k)` (operand word k), `get::<T>(sp, slot)`,
-//! `set(sp, slot, v)`, `imm::<T>(ip, k)`, and `trap!(Kind)` (raise a `TrapKind`).
+//! Operand shapes are named by a suffix, one letter per operand, result first: `s` a
+//! frame slot, `a` the accumulator, `i` an immediate. `i32_add_asi` computes
+//! `acc = slot + imm`. The accumulator is a machine register that travels from handler
+//! to handler; the translator uses it to pass a result straight to the next instruction.
+//!
+//! A handler's body sees its fields decoded into locals of the field's name, and the
+//! registers `ip`, `sp`, `mem`, `st`, `acc`. Bodies of ops with `Flow::Next` fall
+//! through to the next instruction (the generator advances `ip`); `{size}` in a body is
+//! the op's size in words.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-struct OpDef {
-    name: String,
-    body: String,
+/// What an operand field holds. Field words follow the opcode word in declaration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The slot a result is written to.
+    Dst,
+    /// A slot read as input.
+    Src,
+    /// An input read from the accumulator (no word).
+    Acc,
+    /// A result written to the accumulator (no word).
+    AccDst,
+    /// A 32-bit immediate.
+    Imm32,
+    /// A 64-bit immediate, two words, low first.
+    Imm64,
+    /// A branch offset in words from the instruction's first word (signed).
+    Branch,
+    Func,
+    Table,
+    Type,
+    Global,
+    Data,
+    Elem,
+    /// A memory access's static offset.
+    Offset,
+    /// The first slot of a callee's frame (its arguments).
+    Base,
+    /// `br_table`'s target count `n`; `n + 1` branch words follow (the last is the
+    /// default).
+    Targets,
 }
 
-/// Rust type of a wasm value as handlers read it, and its immediate width in words.
-fn words(t: &str) -> usize {
-    match t {
-        "u64" | "i64" | "f64" => 2,
-        _ => 1,
-    }
-}
-
-fn push(ops: &mut Vec<OpDef>, name: impl Into<String>, body: impl Into<String>) {
-    ops.push(OpDef {
-        name: name.into(),
-        body: body.into(),
-    });
-}
-
-/// A binary operator in every operand shape it supports.
-fn binary(
-    ops: &mut Vec<OpDef>,
-    name: &str,
-    ty: &str,
-    out: &str,
-    expr: &str,
-    imm: bool,
-    commutative: bool,
-) {
-    let shape = |a: &str, b: &str, size: usize| {
-        format!(
-            "let d = w(ip, 1); let a: {ty} = {a}; let b: {ty} = {b}; let r: {out} = {{ {expr} }}; set(sp, d, r); ip = ip.add({size});"
-        )
-    };
-    push(
-        ops,
-        format!("{name}_ss"),
-        shape("get(sp, w(ip, 2))", "get(sp, w(ip, 3))", 4),
-    );
-    if imm {
-        let n = 3 + words(ty);
-        push(
-            ops,
-            format!("{name}_si"),
-            shape("get(sp, w(ip, 2))", "imm(ip, 3)", n),
-        );
-        if !commutative {
-            let b = format!("get(sp, w(ip, {}))", 2 + words(ty));
-            push(ops, format!("{name}_is"), shape("imm(ip, 2)", &b, n));
+impl Kind {
+    fn words(self) -> usize {
+        match self {
+            Kind::Acc | Kind::AccDst => 0,
+            Kind::Imm64 => 2,
+            _ => 1,
         }
     }
 }
 
-fn unary(ops: &mut Vec<OpDef>, name: &str, ty: &str, out: &str, expr: &str) {
-    push(
-        ops,
-        name,
-        format!("let d = w(ip, 1); let a: {ty} = get(sp, w(ip, 2)); let r: {out} = {{ {expr} }}; set(sp, d, r); ip = ip.add(3);"),
-    );
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// Falls through to the next instruction.
+    Next,
+    /// Sets `ip` itself (branches, calls, returns) or never continues.
+    Custom,
 }
 
-/// Integer comparisons: the value form and the fused compare-and-branch forms.
-const INT_CMPS: &[(&str, &str, &str)] = &[
-    ("eq", "u", "a == b"),
-    ("ne", "u", "a != b"),
-    ("lt_s", "s", "a < b"),
-    ("lt_u", "u", "a < b"),
-    ("gt_s", "s", "a > b"),
-    ("gt_u", "u", "a > b"),
-    ("le_s", "s", "a <= b"),
-    ("le_u", "u", "a <= b"),
-    ("ge_s", "s", "a >= b"),
-    ("ge_u", "u", "a >= b"),
+struct OpDef {
+    name: String,
+    fields: Vec<(&'static str, Kind)>,
+    body: String,
+    flow: Flow,
+    /// Has a BMI-compiled handler (it would otherwise share the generic one).
+    bmi: bool,
+}
+
+impl OpDef {
+    fn size(&self) -> usize {
+        1 + self.fields.iter().map(|(_, k)| k.words()).sum::<usize>()
+    }
+}
+
+/// How an input operand is given in a shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum In {
+    Slot,
+    Acc,
+    Imm,
+}
+
+impl In {
+    fn letter(self) -> char {
+        match self {
+            In::Slot => 's',
+            In::Acc => 'a',
+            In::Imm => 'i',
+        }
+    }
+    fn index(self) -> usize {
+        match self {
+            In::Slot => 0,
+            In::Acc => 1,
+            In::Imm => 2,
+        }
+    }
+}
+
+/// Wasm value types as handlers read them.
+fn wide(t: &str) -> bool {
+    matches!(t, "u64" | "i64" | "f64")
+}
+
+fn input_field(name: &'static str, how: In, ty: &str) -> Option<(&'static str, Kind)> {
+    match how {
+        In::Slot => Some((name, Kind::Src)),
+        In::Acc => Some((name, Kind::Acc)),
+        In::Imm if wide(ty) => Some((name, Kind::Imm64)),
+        In::Imm => Some((name, Kind::Imm32)),
+    }
+}
+
+fn read_expr(name: &str, how: In, ty: &str) -> String {
+    match how {
+        In::Slot => format!("get::<{ty}>(sp, {name})"),
+        In::Acc => format!("<{ty} as SlotVal>::from_slot(acc)"),
+        In::Imm => format!("<{ty} as SlotVal>::from_slot({name} as u64)"),
+    }
+}
+
+fn write_stmt(dst_acc: bool, out: &str) -> String {
+    if dst_acc {
+        format!("acc = <{out} as SlotVal>::to_slot(r);")
+    } else {
+        "set(sp, d, r);".into()
+    }
+}
+
+/// The value of a semantics call, trapping on `Err` for fallible operators.
+fn call_expr(sem: &str, args: &str, fallible: bool) -> String {
+    if fallible {
+        format!("match sem::{sem}({args}) {{ Ok(v) => v, Err(k) => return raise(st, ip, k) }}")
+    } else {
+        format!("sem::{sem}({args})")
+    }
+}
+
+struct Isa {
+    ops: Vec<OpDef>,
+    /// Generated family constants (Rust source of `fam`).
+    families: String,
+}
+
+impl Isa {
+    fn push(
+        &mut self,
+        name: impl Into<String>,
+        fields: &[(&'static str, Kind)],
+        body: impl Into<String>,
+        flow: Flow,
+    ) {
+        self.ops.push(OpDef {
+            name: name.into(),
+            fields: fields.to_vec(),
+            body: body.into(),
+            flow,
+            bmi: false,
+        });
+    }
+
+    /// A binary operator in every shape: result slot or accumulator; each input a slot,
+    /// the accumulator or an immediate (never both the accumulator, never both
+    /// immediates). Commutative operators and comparisons the translator mirrors skip the
+    /// mirrored shapes. Float operators have no immediate forms.
+    #[allow(clippy::too_many_arguments)]
+    fn binary(
+        &mut self,
+        name: &str,
+        sem: &str,
+        ty: &str,
+        out: &str,
+        fallible: bool,
+        symmetric: bool,
+        bmi: bool,
+    ) {
+        let imm = !ty.starts_with('f');
+        let mut table: [[[Option<String>; 3]; 3]; 2] = Default::default();
+        let kinds: &[In] = if imm {
+            &[In::Slot, In::Acc, In::Imm]
+        } else {
+            &[In::Slot, In::Acc]
+        };
+        for &lhs in kinds {
+            for &rhs in kinds {
+                if lhs == rhs && lhs != In::Slot {
+                    continue;
+                }
+                if symmetric && (lhs == In::Imm || (lhs == In::Slot && rhs == In::Acc)) {
+                    continue;
+                }
+                for dst_acc in [false, true] {
+                    let op = format!(
+                        "{name}_{}{}{}",
+                        if dst_acc { 'a' } else { 's' },
+                        lhs.letter(),
+                        rhs.letter()
+                    );
+                    let mut fields = Vec::new();
+                    fields.push(if dst_acc {
+                        ("d", Kind::AccDst)
+                    } else {
+                        ("d", Kind::Dst)
+                    });
+                    fields.extend(input_field("a", lhs, ty));
+                    fields.extend(input_field("b", rhs, ty));
+                    let args = format!("{}, {}", read_expr("a", lhs, ty), read_expr("b", rhs, ty));
+                    let body = format!(
+                        "let r: {out} = {}; {}",
+                        call_expr(sem, &args, fallible),
+                        write_stmt(dst_acc, out)
+                    );
+                    table[usize::from(dst_acc)][lhs.index()][rhs.index()] = Some(op.clone());
+                    self.ops.push(OpDef {
+                        name: op,
+                        fields,
+                        body,
+                        flow: Flow::Next,
+                        bmi,
+                    });
+                }
+            }
+        }
+        let table = opt_table3(&table);
+        writeln!(
+            self.families,
+            "    pub const {name}: Binary = Binary {{ wide: {}, ops: {table} }};",
+            wide(ty)
+        )
+        .unwrap();
+    }
+
+    /// A unary operator: result slot or accumulator, input slot or accumulator.
+    fn unary(&mut self, name: &str, sem: &str, ty: &str, out: &str, fallible: bool, bmi: bool) {
+        let mut table = [
+            [String::new(), String::new()],
+            [String::new(), String::new()],
+        ];
+        for dst_acc in [false, true] {
+            for src in [In::Slot, In::Acc] {
+                let op = format!("{name}_{}{}", if dst_acc { 'a' } else { 's' }, src.letter());
+                let mut fields = vec![if dst_acc {
+                    ("d", Kind::AccDst)
+                } else {
+                    ("d", Kind::Dst)
+                }];
+                fields.extend(input_field("a", src, ty));
+                let body = format!(
+                    "let r: {out} = {}; {}",
+                    call_expr(sem, &read_expr("a", src, ty), fallible),
+                    write_stmt(dst_acc, out)
+                );
+                table[usize::from(dst_acc)][src.index()] = format!("Op::{op}");
+                self.ops.push(OpDef {
+                    name: op,
+                    fields,
+                    body,
+                    flow: Flow::Next,
+                    bmi,
+                });
+            }
+        }
+        writeln!(
+            self.families,
+            "    pub const {name}: Unary = Unary {{ ops: [[{}, {}], [{}, {}]] }};",
+            table[0][0], table[0][1], table[1][0], table[1][1]
+        )
+        .unwrap();
+    }
+
+    /// A fused compare-and-branch: inputs as for comparisons (mirrored shapes skipped),
+    /// the branch offset last.
+    fn branch_cmp(&mut self, name: &str, sem: &str, ty: &str) {
+        let mut table: [[Option<String>; 3]; 3] = Default::default();
+        for (lhs, rhs) in [
+            (In::Slot, In::Slot),
+            (In::Slot, In::Imm),
+            (In::Acc, In::Slot),
+            (In::Acc, In::Imm),
+        ] {
+            let op = format!("br_{name}_{}{}", lhs.letter(), rhs.letter());
+            let mut fields = Vec::new();
+            fields.extend(input_field("a", lhs, ty));
+            fields.extend(input_field("b", rhs, ty));
+            fields.push(("target", Kind::Branch));
+            let body = format!(
+                "if sem::{sem}({}, {}) != 0 {{ ip = ip.offset(target); }} else {{ ip = ip.add({{size}}); }}",
+                read_expr("a", lhs, ty),
+                read_expr("b", rhs, ty)
+            );
+            table[lhs.index()][rhs.index()] = Some(op.clone());
+            self.ops.push(OpDef {
+                name: op,
+                fields,
+                body,
+                flow: Flow::Custom,
+                bmi: false,
+            });
+        }
+        writeln!(
+            self.families,
+            "    pub const br_{name}: BranchCmp = BranchCmp {{ wide: {}, ops: {} }};",
+            wide(ty),
+            opt_table2(&table)
+        )
+        .unwrap();
+    }
+}
+
+fn opt(o: &Option<String>) -> String {
+    match o {
+        Some(op) => format!("Some(Op::{op})"),
+        None => "None".into(),
+    }
+}
+
+fn opt_table2(t: &[[Option<String>; 3]; 3]) -> String {
+    let rows: Vec<String> = t
+        .iter()
+        .map(|r| format!("[{}]", r.iter().map(opt).collect::<Vec<_>>().join(", ")))
+        .collect();
+    format!("[{}]", rows.join(", "))
+}
+
+fn opt_table3(t: &[[[Option<String>; 3]; 3]; 2]) -> String {
+    format!("[{}, {}]", opt_table2(&t[0]), opt_table2(&t[1]))
+}
+
+/// Integer comparisons: name, semantics suffix, and whether the translator may mirror
+/// it (all of them can be: `a < b` is `b > a`).
+const INT_CMPS: &[&str] = &[
+    "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
 ];
 
-fn int_ops(ops: &mut Vec<OpDef>, p: &str, bits: u32) {
-    let u = format!("u{bits}");
-    let s = format!("i{bits}");
-    let (u, s) = (u.as_str(), s.as_str());
-    let bin = |ops: &mut Vec<OpDef>, n: &str, t: &str, e: &str, c: bool| {
-        binary(ops, &format!("{p}_{n}"), t, t, e, true, c)
+fn int_ops(isa: &mut Isa, p: &str) {
+    let (u, s) = if p == "i32" {
+        ("u32", "i32")
+    } else {
+        ("u64", "i64")
     };
-    bin(ops, "add", u, "a.wrapping_add(b)", true);
-    bin(ops, "sub", u, "a.wrapping_sub(b)", false);
-    bin(ops, "mul", u, "a.wrapping_mul(b)", true);
-    bin(ops, "div_s", s, &format!("if b == 0 {{ trap!(IntegerDivideByZero) }} if a == {s}::MIN && b == -1 {{ trap!(IntegerOverflow) }} a.wrapping_div(b)"), false);
-    bin(
-        ops,
-        "div_u",
-        u,
-        "if b == 0 { trap!(IntegerDivideByZero) } a / b",
-        false,
-    );
-    bin(
-        ops,
-        "rem_s",
-        s,
-        "if b == 0 { trap!(IntegerDivideByZero) } a.wrapping_rem(b)",
-        false,
-    );
-    bin(
-        ops,
-        "rem_u",
-        u,
-        "if b == 0 { trap!(IntegerDivideByZero) } a % b",
-        false,
-    );
-    bin(ops, "and", u, "a & b", true);
-    bin(ops, "or", u, "a | b", true);
-    bin(ops, "xor", u, "a ^ b", true);
-    bin(ops, "shl", u, "a.wrapping_shl(b as u32)", false);
-    bin(ops, "shr_s", s, "a.wrapping_shr(b as u32)", false);
-    bin(ops, "shr_u", u, "a.wrapping_shr(b as u32)", false);
-    bin(
-        ops,
-        "rotl",
-        u,
-        &format!("a.rotate_left((b % {bits}) as u32)"),
-        false,
-    );
-    bin(
-        ops,
-        "rotr",
-        u,
-        &format!("a.rotate_right((b % {bits}) as u32)"),
-        false,
-    );
-    for (n, sign, e) in INT_CMPS {
-        let t = if *sign == "s" { s } else { u };
-        binary(
-            ops,
+    // (name, reads signed, fallible, commutative, has a BMI handler)
+    let binops: &[(&str, bool, bool, bool, bool)] = &[
+        ("add", false, false, true, false),
+        ("sub", false, false, false, false),
+        ("mul", false, false, true, false),
+        ("div_s", true, true, false, false),
+        ("div_u", false, true, false, false),
+        ("rem_s", true, true, false, false),
+        ("rem_u", false, true, false, false),
+        ("and", false, false, true, false),
+        ("or", false, false, true, false),
+        ("xor", false, false, true, false),
+        ("shl", false, false, false, true),
+        ("shr_s", true, false, false, true),
+        ("shr_u", false, false, false, true),
+        ("rotl", false, false, false, true),
+        ("rotr", false, false, false, true),
+    ];
+    for &(n, signed, fallible, comm, bmi) in binops {
+        let t = if signed { s } else { u };
+        isa.binary(
+            &format!("{p}_{n}"),
             &format!("{p}_{n}"),
             t,
-            "u32",
-            &format!("u32::from({e})"),
-            true,
-            matches!(*n, "eq" | "ne"),
+            t,
+            fallible,
+            comm,
+            bmi,
         );
-        // Fused compare-and-branch: operands, then the branch offset (from the
-        // instruction's start) as the last word.
-        push(ops, format!("br_{p}_{n}_ss"), format!(
-            "let a: {t} = get(sp, w(ip, 1)); let b: {t} = get(sp, w(ip, 2)); if {e} {{ ip = ip.offset(w(ip, 3) as i32 as isize); }} else {{ ip = ip.add(4); }}"
-        ));
-        let n_imm = 2 + words(t);
-        push(ops, format!("br_{p}_{n}_si"), format!(
-            "let a: {t} = get(sp, w(ip, 1)); let b: {t} = imm(ip, 2); if {e} {{ ip = ip.offset(w(ip, {n_imm}) as i32 as isize); }} else {{ ip = ip.add({}); }}", n_imm + 1
-        ));
     }
-    unary(ops, &format!("{p}_eqz"), u, "u32", "u32::from(a == 0)");
-    unary(
-        ops,
-        &format!("{p}_clz"),
+    for n in INT_CMPS {
+        let t = if n.ends_with("_s") { s } else { u };
+        let sem = format!("{p}_{n}");
+        isa.binary(&sem, &sem, t, "u32", false, true, false);
+        isa.branch_cmp(&sem, &sem, t);
+    }
+    isa.unary(
+        &format!("{p}_eqz"),
+        &format!("{p}_eqz"),
         u,
-        u,
-        &format!("a.leading_zeros() as {u}"),
-    );
-    unary(
-        ops,
-        &format!("{p}_ctz"),
-        u,
-        u,
-        &format!("a.trailing_zeros() as {u}"),
-    );
-    unary(
-        ops,
-        &format!("{p}_popcnt"),
-        u,
-        u,
-        &format!("a.count_ones() as {u}"),
-    );
-    unary(
-        ops,
-        &format!("{p}_extend8_s"),
-        u,
-        s,
-        &format!("a as i8 as {s}"),
-    );
-    unary(
-        ops,
-        &format!("{p}_extend16_s"),
-        u,
-        s,
-        &format!("a as i16 as {s}"),
-    );
-    push(ops, format!("br_{p}_nez"), format!(
-        "let a: {u} = get(sp, w(ip, 1)); if a != 0 {{ ip = ip.offset(w(ip, 2) as i32 as isize); }} else {{ ip = ip.add(3); }}"
-    ));
-    push(ops, format!("br_{p}_eqz"), format!(
-        "let a: {u} = get(sp, w(ip, 1)); if a == 0 {{ ip = ip.offset(w(ip, 2) as i32 as isize); }} else {{ ip = ip.add(3); }}"
-    ));
-}
-
-fn float_ops(ops: &mut Vec<OpDef>, p: &str, f: &str, u: &str) {
-    let sign = if f == "f32" {
-        "0x8000_0000u32"
-    } else {
-        "0x8000_0000_0000_0000u64"
-    };
-    let bin = |ops: &mut Vec<OpDef>, n: &str, e: &str| {
-        binary(ops, &format!("{p}_{n}"), f, f, e, false, true)
-    };
-    bin(ops, "add", "a + b");
-    bin(ops, "sub", "a - b");
-    bin(ops, "mul", "a * b");
-    bin(ops, "div", "a / b");
-    bin(ops, "min", "fmin(a, b)");
-    bin(ops, "max", "fmax(a, b)");
-    binary(
-        ops,
-        &format!("{p}_copysign"),
-        u,
-        u,
-        &format!("(a & !{sign}) | (b & {sign})"),
+        "u32",
         false,
-        true,
+        false,
     );
-    for (n, e) in [
-        ("eq", "a == b"),
-        ("ne", "a != b"),
-        ("lt", "a < b"),
-        ("gt", "a > b"),
-        ("le", "a <= b"),
-        ("ge", "a >= b"),
-    ] {
-        binary(
-            ops,
-            &format!("{p}_{n}"),
-            f,
-            "u32",
-            &format!("u32::from({e})"),
-            false,
-            true,
-        );
+    for n in ["clz", "ctz", "popcnt"] {
+        isa.unary(&format!("{p}_{n}"), &format!("{p}_{n}"), u, u, false, true);
     }
-    // Rounding keeps NaN payloads in Rust; wasm wants them quiet (`a + a` quiets).
-    unary(ops, &format!("{p}_abs"), u, u, &format!("a & !{sign}"));
-    unary(ops, &format!("{p}_neg"), u, u, &format!("a ^ {sign}"));
-    unary(
-        ops,
-        &format!("{p}_ceil"),
-        f,
-        f,
-        "if a.is_nan() { a + a } else { a.ceil() }",
-    );
-    unary(
-        ops,
-        &format!("{p}_floor"),
-        f,
-        f,
-        "if a.is_nan() { a + a } else { a.floor() }",
-    );
-    unary(
-        ops,
-        &format!("{p}_trunc"),
-        f,
-        f,
-        "if a.is_nan() { a + a } else { a.trunc() }",
-    );
-    unary(
-        ops,
-        &format!("{p}_nearest"),
-        f,
-        f,
-        "if a.is_nan() { a + a } else { a.round_ties_even() }",
-    );
-    unary(ops, &format!("{p}_sqrt"), f, f, "a.sqrt()");
+    for n in ["extend8_s", "extend16_s"] {
+        isa.unary(&format!("{p}_{n}"), &format!("{p}_{n}"), u, s, false, false);
+    }
+    // Branches on zero / non-zero.
+    for (n, test) in [("nez", "!="), ("eqz", "==")] {
+        let mut ops = Vec::new();
+        for src in [In::Slot, In::Acc] {
+            let op = format!("br_{p}_{n}_{}", src.letter());
+            let mut fields: Vec<(&'static str, Kind)> =
+                input_field("a", src, u).into_iter().collect();
+            fields.push(("target", Kind::Branch));
+            let body = format!(
+                "if {} {test} 0 {{ ip = ip.offset(target); }} else {{ ip = ip.add({{size}}); }}",
+                read_expr("a", src, u)
+            );
+            ops.push(format!("Op::{op}"));
+            isa.push(op, &fields, body, Flow::Custom);
+        }
+        writeln!(
+            isa.families,
+            "    pub const br_{p}_{n}: [Op; 2] = [{}];",
+            ops.join(", ")
+        )
+        .unwrap();
+    }
 }
 
-fn conversions(ops: &mut Vec<OpDef>) {
-    unary(ops, "i32_wrap_i64", "u64", "u32", "a as u32");
-    unary(ops, "i64_extend_i32_s", "i32", "i64", "a as i64");
-    unary(ops, "i64_extend_i32_u", "u32", "u64", "a as u64");
-    unary(ops, "i64_extend32_s", "u64", "i64", "a as i32 as i64");
-    // Trapping float-to-int: NaN is invalid, out-of-range overflows. The bounds are the
-    // first values outside the target's range, exactly representable in the source.
-    let traps: &[(&str, &str, &str, &str, &str)] = &[
-        (
-            "i32_trunc_f32_s",
-            "f32",
-            "i32",
-            "-2147483904.0",
-            "2147483648.0",
-        ),
-        ("i32_trunc_f32_u", "f32", "u32", "-1.0", "4294967296.0"),
-        (
-            "i32_trunc_f64_s",
-            "f64",
-            "i32",
-            "-2147483649.0",
-            "2147483648.0",
-        ),
-        ("i32_trunc_f64_u", "f64", "u32", "-1.0", "4294967296.0"),
-        (
-            "i64_trunc_f32_s",
-            "f32",
-            "i64",
-            "-9223373136366403584.0",
-            "9223372036854775808.0",
-        ),
-        (
-            "i64_trunc_f32_u",
-            "f32",
-            "u64",
-            "-1.0",
-            "18446744073709551616.0",
-        ),
-        (
-            "i64_trunc_f64_s",
-            "f64",
-            "i64",
-            "-9223372036854777856.0",
-            "9223372036854775808.0",
-        ),
-        (
-            "i64_trunc_f64_u",
-            "f64",
-            "u64",
-            "-1.0",
-            "18446744073709551616.0",
-        ),
-    ];
-    for (n, from, to, lo, hi) in traps {
-        unary(ops, n, from, to, &format!(
-            "if a.is_nan() {{ trap!(InvalidConversionToInteger) }} if !(a > {lo} && a < {hi}) {{ trap!(IntegerOverflow) }} a as {to}"
-        ));
-        // Saturating forms: Rust's `as` saturates and maps NaN to 0, as wasm requires.
-        unary(ops, &format!("{n}_sat"), from, to, &format!("a as {to}"));
+fn float_ops(isa: &mut Isa, p: &str) {
+    let bits = if p == "f32" { "u32" } else { "u64" };
+    // Never mirrored: which NaN a two-NaN operation returns depends on operand order.
+    for n in ["add", "sub", "mul", "div", "min", "max"] {
+        let name = format!("{p}_{n}");
+        isa.binary(&name, &name, p, p, false, false, false);
     }
-    for (n, from, to) in [
+    let name = format!("{p}_copysign");
+    isa.binary(&name, &name, bits, bits, false, false, false);
+    for n in ["eq", "ne", "lt", "gt", "le", "ge"] {
+        let name = format!("{p}_{n}");
+        // Float comparisons are not mirrored by the translator (NaN rules keep them
+        // simple, but there is no immediate form to normalise to): all shapes.
+        isa.binary(&name, &name, p, "u32", false, false, false);
+    }
+    for n in ["abs", "neg"] {
+        isa.unary(
+            &format!("{p}_{n}"),
+            &format!("{p}_{n}"),
+            bits,
+            bits,
+            false,
+            false,
+        );
+    }
+    for n in ["ceil", "floor", "trunc", "nearest", "sqrt"] {
+        isa.unary(&format!("{p}_{n}"), &format!("{p}_{n}"), p, p, false, false);
+    }
+}
+
+fn conversions(isa: &mut Isa) {
+    let plain: &[(&str, &str, &str)] = &[
+        ("i32_wrap_i64", "u64", "u32"),
+        ("i64_extend_i32_s", "i32", "i64"),
+        ("i64_extend_i32_u", "u32", "u64"),
+        ("i64_extend32_s", "u64", "i64"),
         ("f32_convert_i32_s", "i32", "f32"),
         ("f32_convert_i32_u", "u32", "f32"),
         ("f32_convert_i64_s", "i64", "f32"),
@@ -353,13 +477,29 @@ fn conversions(ops: &mut Vec<OpDef>) {
         ("f64_convert_i64_u", "u64", "f64"),
         ("f32_demote_f64", "f64", "f32"),
         ("f64_promote_f32", "f32", "f64"),
-    ] {
-        unary(ops, n, from, to, &format!("a as {to}"));
+    ];
+    for (n, from, to) in plain {
+        isa.unary(n, n, from, to, false, false);
+    }
+    let truncs: &[(&str, &str, &str)] = &[
+        ("i32_trunc_f32_s", "f32", "i32"),
+        ("i32_trunc_f32_u", "f32", "u32"),
+        ("i32_trunc_f64_s", "f64", "i32"),
+        ("i32_trunc_f64_u", "f64", "u32"),
+        ("i64_trunc_f32_s", "f32", "i64"),
+        ("i64_trunc_f32_u", "f32", "u64"),
+        ("i64_trunc_f64_s", "f64", "i64"),
+        ("i64_trunc_f64_u", "f64", "u64"),
+    ];
+    for (n, from, to) in truncs {
+        isa.unary(n, n, from, to, true, false);
+        let sat = n.replacen("_trunc_", "_trunc_sat_", 1);
+        isa.unary(&sat, &sat, from, to, false, false);
     }
 }
 
-fn memory_ops(ops: &mut Vec<OpDef>) {
-    // (name, bytes, raw type, result expression from raw `v`)
+fn memory_ops(isa: &mut Isa) {
+    // (name, bytes, raw type read, result type, extension from the raw `v`)
     let loads: &[(&str, usize, &str, &str, &str)] = &[
         ("load32", 4, "u32", "u32", "v"),
         ("load64", 8, "u64", "u64", "v"),
@@ -374,12 +514,37 @@ fn memory_ops(ops: &mut Vec<OpDef>) {
         ("i64_load32_s", 4, "i32", "i64", "v as i64"),
         ("i64_load32_u", 4, "u32", "u64", "v as u64"),
     ];
-    for (n, size, raw, out, e) in loads {
-        push(ops, *n, format!(
-            "let d = w(ip, 1); let addr = get::<u32>(sp, w(ip, 2)) as u64 + w(ip, 3) as u64; \
-             if addr + {size} > (*st).mem_size {{ trap!(MemoryOutOfBounds) }} \
-             let v: {raw} = mem.add(addr as usize).cast::<{raw}>().read_unaligned(); let r: {out} = {e}; set(sp, d, r); ip = ip.add(4);"
-        ));
+    for (n, size, raw, out, ext) in loads {
+        let mut table = [
+            [String::new(), String::new()],
+            [String::new(), String::new()],
+        ];
+        for dst_acc in [false, true] {
+            for addr in [In::Slot, In::Acc] {
+                let op = format!("{n}_{}{}", if dst_acc { 'a' } else { 's' }, addr.letter());
+                let mut fields = vec![if dst_acc {
+                    ("d", Kind::AccDst)
+                } else {
+                    ("d", Kind::Dst)
+                }];
+                fields.extend(input_field("addr", addr, "u32"));
+                fields.push(("offset", Kind::Offset));
+                let body = format!(
+                    "let ea = match sem::effective_address({}, offset, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+                     let v: {raw} = mem.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; {}",
+                    read_expr("addr", addr, "u32"),
+                    write_stmt(dst_acc, out)
+                );
+                table[usize::from(dst_acc)][addr.index()] = format!("Op::{op}");
+                isa.push(op, &fields, body, Flow::Next);
+            }
+        }
+        writeln!(
+            isa.families,
+            "    pub const {n}: Load = Load {{ ops: [[{}, {}], [{}, {}]] }};",
+            table[0][0], table[0][1], table[1][0], table[1][1]
+        )
+        .unwrap();
     }
     for (n, size, raw) in [
         ("store8", 1, "u8"),
@@ -388,128 +553,270 @@ fn memory_ops(ops: &mut Vec<OpDef>) {
         ("store64", 8, "u64"),
     ] {
         let src = if raw == "u64" { "u64" } else { "u32" };
-        push(ops, n, format!(
-            "let addr = get::<u32>(sp, w(ip, 1)) as u64 + w(ip, 3) as u64; \
-             if addr + {size} > (*st).mem_size {{ trap!(MemoryOutOfBounds) }} \
-             let v: {src} = get(sp, w(ip, 2)); mem.add(addr as usize).cast::<{raw}>().write_unaligned(v as {raw}); ip = ip.add(4);"
-        ));
-    }
-    // Bulk and growth operations run in the shared runtime (wamr_common::libcalls).
-    push(
-        ops,
-        "memory_size",
-        "let d = w(ip, 1); set(sp, d, ((*st).mem_size / 65536) as u32); ip = ip.add(2);",
-    );
-    push(ops, "memory_grow", "let d = w(ip, 1); let n: u32 = get(sp, w(ip, 2)); let r = slow::memory_grow(st, n); mem = (*st).mem; set(sp, d, r); ip = ip.add(3);");
-    push(ops, "memory_fill", "let r = libcalls::memory_fill(instance(st), 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
-    push(ops, "memory_copy", "let r = libcalls::memory_copy(instance(st), 0, 0, get(sp, w(ip, 1)), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
-    push(ops, "memory_init", "let r = libcalls::memory_init(instance(st), 0, w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(5);");
-    push(
-        ops,
-        "data_drop",
-        "libcalls::data_drop(instance(st), w(ip, 1)); ip = ip.add(2);",
-    );
-}
-
-fn table_ops(ops: &mut Vec<OpDef>) {
-    push(ops, "table_get", "let d = w(ip, 1); match libcalls::table_get(instance(st), w(ip, 2), get(sp, w(ip, 3))) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, ip, t) } ip = ip.add(4);");
-    push(ops, "table_set", "let r = libcalls::table_set(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(4);");
-    push(ops, "table_size", "let d = w(ip, 1); set(sp, d, libcalls::table_size(instance(st), w(ip, 2))); ip = ip.add(3);");
-    push(ops, "table_grow", "let d = w(ip, 1); let r = libcalls::table_grow(instance(st), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4))); set(sp, d, r); ip = ip.add(5);");
-    push(ops, "table_fill", "let r = libcalls::table_fill(instance(st), w(ip, 1), get(sp, w(ip, 2)), get(sp, w(ip, 3)), get(sp, w(ip, 4))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(5);");
-    push(ops, "table_copy", "let r = libcalls::table_copy(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(6);");
-    push(ops, "table_init", "let r = libcalls::table_init(instance(st), w(ip, 1), w(ip, 2), get(sp, w(ip, 3)), get(sp, w(ip, 4)), get(sp, w(ip, 5))); if let Err(t) = r { return raise_trap(st, ip, t) } ip = ip.add(6);");
-    push(
-        ops,
-        "elem_drop",
-        "libcalls::elem_drop(instance(st), w(ip, 1)); ip = ip.add(2);",
-    );
-    push(ops, "ref_func", "let d = w(ip, 1); set(sp, d, *(*(*st).vmctx).funcs.add(w(ip, 2) as usize) as u64); ip = ip.add(3);");
-}
-
-fn control_ops(ops: &mut Vec<OpDef>) {
-    push(ops, "halt", "return Exit::Done;");
-    push(ops, "unreachable", "trap!(Unreachable)");
-    push(ops, "br", "ip = ip.offset(w(ip, 1) as i32 as isize);");
-    // br_table idx, n, then n+1 offsets (the last is the default), relative to the start.
-    push(ops, "br_table", "let i: u32 = get(sp, w(ip, 1)); let n = w(ip, 2); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, 3 + k as usize) as i32 as isize);");
-    push(ops, "ret", "let f = frame_pop(st); ip = f.ret_ip; sp = f.sp; if f.vmctx != (*st).vmctx { switch_instance(st, f.vmctx, f.funcs); } mem = (*st).mem;");
-    push(ops, "call", "let callee = &*(*st).funcs.add(w(ip, 1) as usize); let nsp = sp.add(w(ip, 2) as usize); \
-        if let Some(e) = frame_push(st, ip.add(3), sp, nsp, callee) { return e; } ip = callee.code.get(); sp = nsp;");
-    push(ops, "call_indirect", "let e = slow::call_indirect(st, ip, sp); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;");
-    push(ops, "call_imported", "let e = slow::call_imported(st, ip, sp); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;");
-    push(ops, "lazy_compile", "let e = slow::lazy_compile(st, ip, sp); if e != Exit::Continue { return e; } ip = (*st).ip;");
-    push(
-        ops,
-        "copy",
-        "let v: u64 = get(sp, w(ip, 2)); set(sp, w(ip, 1), v); ip = ip.add(3);",
-    );
-    push(
-        ops,
-        "copy_imm32",
-        "set(sp, w(ip, 1), w(ip, 2)); ip = ip.add(3);",
-    );
-    push(
-        ops,
-        "copy_imm64",
-        "let v: u64 = imm(ip, 2); set(sp, w(ip, 1), v); ip = ip.add(4);",
-    );
-    push(ops, "select", "let c: u32 = get(sp, w(ip, 2)); let v: u64 = if c != 0 { get(sp, w(ip, 3)) } else { get(sp, w(ip, 4)) }; set(sp, w(ip, 1), v); ip = ip.add(5);");
-    push(ops, "global_get", "let g = *(*(*st).vmctx).globals.add(w(ip, 2) as usize); set(sp, w(ip, 1), *g); ip = ip.add(3);");
-    push(ops, "global_set", "let g = *(*(*st).vmctx).globals.add(w(ip, 1) as usize); *g = get(sp, w(ip, 2)); ip = ip.add(3);");
-}
-
-fn isa() -> Vec<OpDef> {
-    let mut ops = Vec::new();
-    control_ops(&mut ops);
-    int_ops(&mut ops, "i32", 32);
-    int_ops(&mut ops, "i64", 64);
-    float_ops(&mut ops, "f32", "f32", "u32");
-    float_ops(&mut ops, "f64", "f64", "u64");
-    conversions(&mut ops);
-    memory_ops(&mut ops);
-    table_ops(&mut ops);
-    ops
-}
-
-/// An op's size in words: what its body advances `ip` by on the fall-through path.
-fn op_size(op: &OpDef) -> usize {
-    match op.name.as_str() {
-        "br_table" => 0,
-        "halt" | "unreachable" | "ret" => 1,
-        "br" | "call_imported" | "lazy_compile" => 2,
-        "call" => 3,
-        "call_indirect" => 5,
-        _ => {
-            let sizes = op.body.match_indices("ip.add(").filter_map(|(i, _)| {
-                let rest = &op.body[i + 7..];
-                rest[..rest.find(')')?].parse::<usize>().ok()
-            });
-            sizes.max().expect("every fixed-size op advances ip")
+        let mut table: [[Option<String>; 3]; 3] = Default::default();
+        for (addr, val) in [
+            (In::Slot, In::Slot),
+            (In::Acc, In::Slot),
+            (In::Slot, In::Acc),
+        ] {
+            let op = format!("{n}_{}{}", addr.letter(), val.letter());
+            let mut fields = Vec::new();
+            fields.extend(input_field("addr", addr, "u32"));
+            fields.extend(input_field("val", val, src));
+            fields.push(("offset", Kind::Offset));
+            let body = format!(
+                "let ea = match sem::effective_address({}, offset, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+                 let v: {src} = {}; mem.add(ea).cast::<{raw}>().write_unaligned(v as {raw});",
+                read_expr("addr", addr, "u32"),
+                read_expr("val", val, src)
+            );
+            table[addr.index()][val.index()] = Some(op.clone());
+            isa.push(op, &fields, body, Flow::Next);
         }
+        writeln!(
+            isa.families,
+            "    pub const {n}: Store = Store {{ ops: {} }};",
+            opt_table2(&table)
+        )
+        .unwrap();
+    }
+    use Kind::*;
+    // Bulk and growth operations run in the shared runtime (wamr_common::libcalls).
+    isa.push(
+        "memory_size",
+        &[("d", Dst)],
+        "set(sp, d, ((*st).mem_size / 65536) as u32);",
+        Flow::Next,
+    );
+    isa.push(
+        "memory_grow",
+        &[("d", Dst), ("n", Src)],
+        "let r = slow::memory_grow(st, get(sp, n)); mem = (*st).mem; set(sp, d, r);",
+        Flow::Next,
+    );
+    isa.push("memory_fill", &[("dst", Src), ("val", Src), ("n", Src)],
+        "if let Err(t) = libcalls::memory_fill(instance(st), 0, get(sp, dst), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_copy", &[("dst", Src), ("src", Src), ("n", Src)],
+        "if let Err(t) = libcalls::memory_copy(instance(st), 0, 0, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_init", &[("data", Data), ("dst", Src), ("src", Src), ("n", Src)],
+        "if let Err(t) = libcalls::memory_init(instance(st), 0, data, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push(
+        "data_drop",
+        &[("data", Data)],
+        "libcalls::data_drop(instance(st), data);",
+        Flow::Next,
+    );
+}
+
+fn table_ops(isa: &mut Isa) {
+    use Kind::*;
+    isa.push("table_get", &[("d", Dst), ("table", Table), ("i", Src)],
+        "match libcalls::table_get(instance(st), table, get(sp, i)) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_set", &[("table", Table), ("i", Src), ("val", Src)],
+        "if let Err(t) = libcalls::table_set(instance(st), table, get(sp, i), get(sp, val)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push(
+        "table_size",
+        &[("d", Dst), ("table", Table)],
+        "set(sp, d, libcalls::table_size(instance(st), table));",
+        Flow::Next,
+    );
+    isa.push("table_grow", &[("d", Dst), ("table", Table), ("init", Src), ("n", Src)],
+        "let r = libcalls::table_grow(instance(st), table, get(sp, init), get(sp, n)); set(sp, d, r);", Flow::Next);
+    isa.push("table_fill", &[("table", Table), ("i", Src), ("val", Src), ("n", Src)],
+        "if let Err(t) = libcalls::table_fill(instance(st), table, get(sp, i), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_copy", &[("dst_table", Table), ("src_table", Table), ("dst", Src), ("src", Src), ("n", Src)],
+        "if let Err(t) = libcalls::table_copy(instance(st), dst_table, src_table, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_init", &[("table", Table), ("elem", Elem), ("dst", Src), ("src", Src), ("n", Src)],
+        "if let Err(t) = libcalls::table_init(instance(st), table, elem, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push(
+        "elem_drop",
+        &[("elem", Elem)],
+        "libcalls::elem_drop(instance(st), elem);",
+        Flow::Next,
+    );
+    isa.push(
+        "ref_func",
+        &[("d", Dst), ("func", Func)],
+        "set(sp, d, *(*(*st).vmctx).funcs.add(func as usize) as u64);",
+        Flow::Next,
+    );
+}
+
+fn control_ops(isa: &mut Isa) {
+    use Kind::*;
+    // `halt` must stay op 0's neighbour-free first entry: HALT and the stubs use it.
+    isa.push("halt", &[], "return Exit::Done;", Flow::Custom);
+    isa.push(
+        "unreachable",
+        &[],
+        "return raise(st, ip, TrapKind::Unreachable);",
+        Flow::Custom,
+    );
+    isa.push(
+        "br",
+        &[("target", Branch)],
+        "ip = ip.offset(target);",
+        Flow::Custom,
+    );
+    // The targets follow the count: `n` cases, then the default.
+    isa.push("br_table", &[("i", Src), ("n", Targets)],
+        "let i: u32 = get(sp, i); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, {size} + k as usize) as i32 as isize);", Flow::Custom);
+    isa.push("ret", &[], "let f = frame_pop(st); ip = f.ret_ip; sp = f.sp; if f.vmctx != (*st).vmctx { switch_instance(st, f.vmctx, f.funcs); } mem = (*st).mem;", Flow::Custom);
+    isa.push("call", &[("func", Func), ("base", Base)],
+        "let callee = &*(*st).funcs.add(func as usize); let nsp = sp.add(base as usize); \
+         if let Some(e) = frame_push(st, ip.add({size}), sp, nsp, callee) { return e; } ip = callee.code.get(); sp = nsp;", Flow::Custom);
+    isa.push("call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
+        "let e = slow::call_indirect(st, ip, sp, table, ty, get(sp, i), base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push("call_imported", &[("func", Func)],
+        "let e = slow::call_imported(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push("lazy_compile", &[("func", Func)],
+        "let e = slow::lazy_compile(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip;", Flow::Custom);
+    isa.push(
+        "copy",
+        &[("d", Dst), ("s", Src)],
+        "let v: u64 = get(sp, s); set(sp, d, v);",
+        Flow::Next,
+    );
+    isa.push(
+        "copy_imm32",
+        &[("d", Dst), ("v", Imm32)],
+        "set(sp, d, v);",
+        Flow::Next,
+    );
+    isa.push(
+        "copy_imm64",
+        &[("d", Dst), ("v", Imm64)],
+        "set(sp, d, v);",
+        Flow::Next,
+    );
+    isa.push("copy_sa", &[("d", Dst)], "set(sp, d, acc);", Flow::Next);
+    // Named result first, then the condition: `select_sa` takes its condition from the
+    // accumulator.
+    for (op, c, cond) in [
+        ("select_ss", ("c", Src), "get::<u32>(sp, c)"),
+        ("select_sa", ("c", Acc), "acc as u32"),
+    ] {
+        let mut fields = vec![("d", Dst)];
+        if c.1 == Src {
+            fields.push(c);
+        }
+        fields.extend([("a", Src), ("b", Src)]);
+        isa.push(op, &fields, format!("let v: u64 = if {cond} != 0 {{ get(sp, a) }} else {{ get(sp, b) }}; set(sp, d, v);"), Flow::Next);
+    }
+    writeln!(
+        isa.families,
+        "    pub const select: [Op; 2] = [Op::select_ss, Op::select_sa];"
+    )
+    .unwrap();
+    isa.push(
+        "global_get_s",
+        &[("d", Dst), ("g", Global)],
+        "let g = *(*(*st).vmctx).globals.add(g as usize); set(sp, d, *g);",
+        Flow::Next,
+    );
+    isa.push(
+        "global_get_a",
+        &[("d", AccDst), ("g", Global)],
+        "let g = *(*(*st).vmctx).globals.add(g as usize); acc = *g;",
+        Flow::Next,
+    );
+    isa.push(
+        "global_set_s",
+        &[("g", Global), ("v", Src)],
+        "let g = *(*(*st).vmctx).globals.add(g as usize); *g = get(sp, v);",
+        Flow::Next,
+    );
+    isa.push(
+        "global_set_a",
+        &[("g", Global)],
+        "let g = *(*(*st).vmctx).globals.add(g as usize); *g = acc;",
+        Flow::Next,
+    );
+    writeln!(
+        isa.families,
+        "    pub const global_set: [Op; 2] = [Op::global_set_s, Op::global_set_a];"
+    )
+    .unwrap();
+}
+
+fn isa() -> Isa {
+    let mut isa = Isa {
+        ops: Vec::new(),
+        families: String::new(),
+    };
+    control_ops(&mut isa);
+    int_ops(&mut isa, "i32");
+    int_ops(&mut isa, "i64");
+    float_ops(&mut isa, "f32");
+    float_ops(&mut isa, "f64");
+    conversions(&mut isa);
+    memory_ops(&mut isa);
+    table_ops(&mut isa);
+    isa
+}
+
+/// Rust type of a decoded field.
+fn field_type(k: Kind) -> &'static str {
+    match k {
+        Kind::Imm64 => "u64",
+        Kind::Branch => "isize",
+        _ => "u32",
     }
 }
 
-fn expand(body: &str) -> String {
-    body.replace("trap!(", "return raise(st, ip, TrapKind::")
-        .replace("TrapKind::Unreachable)", "TrapKind::Unreachable);")
+/// Statements binding each field of `op` to a local of its name.
+fn prelude(op: &OpDef) -> String {
+    let mut out = String::new();
+    let mut k = 1;
+    for (name, kind) in &op.fields {
+        match kind {
+            Kind::Acc | Kind::AccDst => {}
+            Kind::Imm64 => write!(out, "let {name}: u64 = imm64(ip, {k}); ").unwrap(),
+            Kind::Branch => {
+                write!(out, "let {name}: isize = w(ip, {k}) as i32 as isize; ").unwrap()
+            }
+            _ => write!(out, "let {name}: u32 = w(ip, {k}); ").unwrap(),
+        }
+        k += kind.words();
+    }
+    out
 }
 
-fn handler_module(out: &mut String, ops: &[OpDef], module: &str, threaded: bool, attr: &str) {
+fn body_of(op: &OpDef) -> String {
+    let mut body = format!(
+        "{}{}",
+        prelude(op),
+        op.body.replace("{size}", &op.size().to_string())
+    );
+    if op.flow == Flow::Next {
+        write!(body, " ip = ip.add({});", op.size()).unwrap();
+    }
+    body
+}
+
+fn handler_module(
+    out: &mut String,
+    ops: &[OpDef],
+    module: &str,
+    threaded: bool,
+    attr: &str,
+    only_bmi: bool,
+    fallback: &str,
+) {
     writeln!(out, "pub mod {module} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, clippy::all)]\n    use super::*;").unwrap();
-    for op in ops {
-        let body = expand(&op.body);
+    for op in ops.iter().filter(|o| !only_bmi || o.bmi) {
+        let body = body_of(op);
         if threaded {
             writeln!(
                 out,
-                "    {attr}\n    pub unsafe fn {n}(mut ip: Ip, mut sp: Sp, mut mem: Mem, st: St, tbl: Tbl) -> Exit {{\n        unsafe {{ {{ {body} }}\n        let next = *tbl.cast::<ThreadedHandler>().add(*ip as usize);\n        next(ip, sp, mem, st, tbl) }}\n    }}",
+                "    {attr}\n    pub unsafe fn {n}(mut ip: Ip, mut sp: Sp, mut mem: Mem, st: St, tbl: Tbl, mut acc: u64) -> Exit {{\n        unsafe {{ {{ {body} }}\n        let next = *tbl.cast::<ThreadedHandler>().add(*ip as usize);\n        next(ip, sp, mem, st, tbl, acc) }}\n    }}",
                 n = op.name
             )
             .unwrap();
         } else {
             writeln!(
                 out,
-                "    {attr}\n    pub unsafe fn {n}(r: &mut Regs, st: St) -> Exit {{\n        unsafe {{ let mut ip = r.ip; let mut sp = r.sp; let mut mem = r.mem;\n        {{ {body} }}\n        r.ip = ip; r.sp = sp; r.mem = mem; Exit::Continue }}\n    }}",
+                "    {attr}\n    pub unsafe fn {n}(r: &mut Regs, st: St) -> Exit {{\n        unsafe {{ let mut ip = r.ip; let mut sp = r.sp; let mut mem = r.mem; let mut acc = r.acc;\n        {{ {body} }}\n        r.ip = ip; r.sp = sp; r.mem = mem; r.acc = acc; Exit::Continue }}\n    }}",
                 n = op.name
             )
             .unwrap();
@@ -522,7 +829,11 @@ fn handler_module(out: &mut String, ops: &[OpDef], module: &str, threaded: bool,
     };
     writeln!(out, "    pub static TABLE: [{ty}; NUM_OPS] = [").unwrap();
     for op in ops {
-        writeln!(out, "        {},", op.name).unwrap();
+        if !only_bmi || op.bmi {
+            writeln!(out, "        {},", op.name).unwrap();
+        } else {
+            writeln!(out, "        super::{fallback}::{},", op.name).unwrap();
+        }
     }
     writeln!(out, "    ];\n}}").unwrap();
 }
@@ -536,7 +847,9 @@ fn main() {
     if std::env::var("PROFILE").as_deref() == Ok("release") {
         println!("cargo::rustc-cfg=release_codegen");
     }
-    let ops = isa();
+    let isa = isa();
+    let ops = &isa.ops;
+    assert!(ops.len() < u16::MAX as usize, "opcodes must fit 16 bits");
     let mut out = String::new();
     writeln!(
         out,
@@ -548,17 +861,26 @@ fn main() {
         "/// Every bytecode operation; the discriminant is the handler-table index."
     )
     .unwrap();
-    writeln!(out, "#[allow(non_camel_case_types, dead_code)]\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n#[repr(u32)]\npub enum Op {{").unwrap();
-    for op in &ops {
+    writeln!(out, "#[allow(non_camel_case_types, dead_code)]\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[repr(u32)]\npub enum Op {{").unwrap();
+    for op in ops {
         writeln!(out, "    {},", op.name).unwrap();
     }
     writeln!(out, "}}\npub const NUM_OPS: usize = {};", ops.len()).unwrap();
     writeln!(
         out,
-        "/// Size in words of each op (0: variable, see `br_table`)."
+        "/// Every op, indexed by opcode.\npub const ALL_OPS: [Op; NUM_OPS] = [{}];",
+        ops.iter()
+            .map(|o| format!("Op::{}", o.name))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
     .unwrap();
-    let sizes: Vec<String> = ops.iter().map(|o| op_size(o).to_string()).collect();
+    writeln!(
+        out,
+        "/// Size in words of each op (for `br_table`, without its targets)."
+    )
+    .unwrap();
+    let sizes: Vec<String> = ops.iter().map(|o| o.size().to_string()).collect();
     writeln!(
         out,
         "pub const OP_SIZES: [u8; NUM_OPS] = [{}];",
@@ -574,11 +896,98 @@ fn main() {
             .join(", ")
     )
     .unwrap();
-    handler_module(&mut out, &ops, "threaded_generic", true, "");
-    handler_module(&mut out, &ops, "loop_generic", false, "");
+    writeln!(out, "/// The fields of each op, in word order.\npub const OP_FIELDS: [&[(&str, FieldKind)]; NUM_OPS] = [").unwrap();
+    for op in ops {
+        let fs: Vec<String> = op
+            .fields
+            .iter()
+            .map(|(n, k)| format!("({n:?}, FieldKind::{k:?})"))
+            .collect();
+        writeln!(out, "    &[{}],", fs.join(", ")).unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    // Result-to-accumulator twins: `x_s..` -> `x_a..` with the same inputs.
+    let names: std::collections::HashMap<&str, usize> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.name.as_str(), i))
+        .collect();
+    let twins: Vec<String> = ops
+        .iter()
+        .map(|o| {
+            let twin = o
+                .fields
+                .first()
+                .filter(|f| f.1 == Kind::Dst && f.0 == "d")
+                .and_then(|_| {
+                    let (base, shape) = o.name.rsplit_once('_')?;
+                    let rest = shape.strip_prefix('s')?;
+                    names
+                        .get(format!("{base}_a{rest}").as_str())
+                        .map(|&i| &ops[i].name)
+                });
+            match twin {
+                Some(t) => format!("Some(Op::{t})"),
+                None => "None".into(),
+            }
+        })
+        .collect();
+    writeln!(out, "/// For an op writing its result to slot field `d` (the first field), the op that\n/// computes the same from the same inputs into the accumulator.\npub const ACC_TWIN: [Option<Op>; NUM_OPS] = [{}];", twins.join(", ")).unwrap();
+    // Typed encoders.
+    writeln!(out, "/// A typed encoder per op: appends the instruction, returns where it starts.\n#[allow(non_snake_case, dead_code, clippy::too_many_arguments)]\npub mod enc {{\n    use super::Op;").unwrap();
+    for op in ops {
+        let params: Vec<String> = op
+            .fields
+            .iter()
+            .filter(|(_, k)| k.words() > 0)
+            .map(|(n, k)| {
+                format!(
+                    "{n}: {}",
+                    if *k == Kind::Branch {
+                        "i32"
+                    } else {
+                        field_type(*k)
+                    }
+                )
+            })
+            .collect();
+        let mut words = vec![format!("Op::{} as u32", op.name)];
+        for (n, k) in &op.fields {
+            match k {
+                Kind::Acc | Kind::AccDst => {}
+                Kind::Imm64 => {
+                    words.push(format!("{n} as u32"));
+                    words.push(format!("({n} >> 32) as u32"));
+                }
+                Kind::Branch => words.push(format!("{n} as u32")),
+                _ => words.push(n.to_string()),
+            }
+        }
+        let sep = if params.is_empty() { "" } else { ", " };
+        writeln!(
+            out,
+            "    #[inline]\n    pub fn {}(code: &mut Vec<u32>{sep}{}) -> usize {{ let at = code.len(); code.extend_from_slice(&[{}]); at }}",
+            op.name,
+            params.join(", "),
+            words.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(out, "}}").unwrap();
+    writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
+    handler_module(&mut out, ops, "threaded_generic", true, "", false, "");
+    handler_module(&mut out, ops, "loop_generic", false, "", false, "");
     let bmi = "#[cfg_attr(target_arch = \"x86_64\", target_feature(enable = \"bmi1,bmi2,lzcnt,popcnt\"))]";
-    handler_module(&mut out, &ops, "threaded_bmi", true, bmi);
-    handler_module(&mut out, &ops, "loop_bmi", false, bmi);
+    handler_module(
+        &mut out,
+        ops,
+        "threaded_bmi",
+        true,
+        bmi,
+        true,
+        "threaded_generic",
+    );
+    handler_module(&mut out, ops, "loop_bmi", false, bmi, true, "loop_generic");
     let path = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("isa.rs");
     std::fs::write(path, out).unwrap();
 }

@@ -9,6 +9,7 @@ pub mod linker;
 pub mod memory;
 pub mod module;
 pub mod numeric;
+pub mod semantics;
 pub mod store;
 pub mod table;
 pub mod trap;

@@ -211,6 +211,9 @@ pub struct ModuleData {
     /// Engine-specific artifact bound to this module (the AOT loader attaches its
     /// mapped image here).
     pub attachment: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Code an engine derives from this module once and shares between all its
+    /// instances (the interpreter's translated functions), created on first use.
+    pub engine_code: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
     /// Whether the instructions of the function bodies were validated here (always,
     /// except for [`ModuleData::precompiled`]). The interpreter runs only validated code.
     pub code_validated: bool,
@@ -357,6 +360,7 @@ impl ModuleData {
             name: None,
             func_names: HashMap::new(),
             attachment: None,
+            engine_code: std::sync::OnceLock::new(),
             code_validated: true,
         };
         for payload in Parser::new(0).parse_all(&bytes) {

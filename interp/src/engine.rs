@@ -2,29 +2,100 @@
 //! handler table chosen at start-up.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use wamr_common::module::ModuleData;
 use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
 
-use crate::exec::{self, FuncEntry, Handlers, Op};
+use crate::exec::{self, FuncEntry, Handlers};
+use crate::isa::Op;
 use crate::translate::translate;
 use crate::{Dispatch, HandlerSet, InterpConfig};
 
 /// Code ranges of an instance, `(start, end, function)` sorted by start (for backtraces).
 pub type CodeMap = Vec<(usize, usize, Option<u32>)>;
 
-/// Per-instance interpreter state: one entry per function (imports first) and the
-/// translated code they point to.
+/// One translated function, owned by its module.
+#[derive(Debug)]
+pub struct TranslatedFunc {
+    pub code: Box<[u32]>,
+    pub frame_slots: u32,
+}
+
+/// The translated code of a module, shared by every instance of it (whatever its
+/// interpreter configuration: the bytecode does not depend on the handler set). Each
+/// function is translated at most once, by the first instance that calls it.
+#[derive(Debug)]
+pub struct ModuleCode {
+    /// Indexed by function index minus the imported count.
+    funcs: Box<[OnceLock<TranslatedFunc>]>,
+    /// Translations performed (a racing duplicate on another thread counts too).
+    translations: AtomicUsize,
+}
+
+impl ModuleCode {
+    /// The module's shared code, created on first use.
+    pub fn of(m: &ModuleData) -> Arc<ModuleCode> {
+        let any = m.engine_code.get_or_init(|| {
+            let n = m.bodies.len();
+            Arc::new(ModuleCode {
+                funcs: (0..n).map(|_| OnceLock::new()).collect(),
+                translations: AtomicUsize::new(0),
+            })
+        });
+        any.clone()
+            .downcast::<ModuleCode>()
+            .expect("only the interpreter stores code in ModuleData::engine_code")
+    }
+
+    /// Defined function `index` (in the whole function space), translating it on first
+    /// use.
+    pub fn get_or_translate(&self, m: &ModuleData, index: u32) -> Result<&TranslatedFunc, Trap> {
+        let cell = index
+            .checked_sub(m.num_imported_funcs)
+            .and_then(|i| self.funcs.get(i as usize))
+            .ok_or_else(|| Trap::host(format!("function {index} has no body")))?;
+        if let Some(t) = cell.get() {
+            return Ok(t);
+        }
+        let _span = tracing::trace_span!("translate", func = index).entered();
+        let t = translate(m, index).map_err(|err| Trap::host(err.to_string()))?;
+        self.translations.fetch_add(1, Ordering::Relaxed);
+        let _ = cell.set(TranslatedFunc {
+            code: t.code.into_boxed_slice(),
+            frame_slots: t.frame_slots,
+        });
+        Ok(cell.get().expect("just set"))
+    }
+
+    /// How many functions have been translated for this module so far.
+    pub fn translations(&self) -> usize {
+        self.translations.load(Ordering::Relaxed)
+    }
+
+    /// Translated function `index`, if it has been.
+    fn translated(&self, m: &ModuleData, index: u32) -> Option<&TranslatedFunc> {
+        self.funcs
+            .get(index.checked_sub(m.num_imported_funcs)? as usize)?
+            .get()
+    }
+}
+
+/// Per-instance interpreter state: one entry per function (imports first), pointing at
+/// its entry stub or at the module's shared code.
 #[derive(Debug)]
 pub struct InterpInstance {
     pub entries: Box<[FuncEntry]>,
-    /// Translated code, with the index of the function it belongs to.
-    code: RefCell<Vec<(u32, Box<[u32]>)>>,
+    /// Keeps the code the entries point to alive (the module holds it too).
+    code: Arc<ModuleCode>,
+    module: wamr_common::Module,
 }
 
 impl InterpInstance {
-    pub fn new(m: &ModuleData) -> Box<InterpInstance> {
+    pub fn new(module: &wamr_common::Module) -> Box<InterpInstance> {
+        let m: &ModuleData = module;
         let entries: Box<[FuncEntry]> = (0..m.funcs.len() as u32)
             .map(|i| {
                 let ty = m.func_type(i);
@@ -51,45 +122,43 @@ impl InterpInstance {
         }
         Box::new(InterpInstance {
             entries,
-            code: RefCell::new(Vec::new()),
+            code: ModuleCode::of(m),
+            module: module.clone(),
         })
     }
 
-    /// The bytecode of function `index`, if it has been translated.
+    /// The bytecode of function `index`, if this instance has installed it.
     pub fn translated_code(&self, index: u32) -> Option<Vec<u32>> {
         let e = self.entries.get(index as usize)?;
         if e.code.get() == e.stub.as_ptr() {
             return None;
         }
-        let code = self.code.borrow();
-        code.iter()
-            .find(|(_, c)| c.as_ptr() == e.code.get())
-            .map(|(_, c)| c.to_vec())
+        self.code
+            .translated(&self.module, index)
+            .map(|t| t.code.to_vec())
     }
 
     /// Every code range of this instance as `(start, end, function)`, sorted by start:
-    /// translated code and entry stubs (`None` for imports' stubs, which are not wasm
+    /// installed code and entry stubs (`None` for imports' stubs, which are not wasm
     /// code). For backtraces; built on the trap path only.
     pub fn code_map(&self) -> CodeMap {
         let word = std::mem::size_of::<u32>();
-        let mut map: CodeMap = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let start = e.stub.as_ptr() as usize;
-                let defined = e.stub[0] == Op::lazy_compile as u32;
-                (
-                    start,
-                    start + e.stub.len() * word,
-                    defined.then_some(i as u32),
-                )
-            })
-            .collect();
-        map.extend(self.code.borrow().iter().map(|(i, c)| {
-            let start = c.as_ptr() as usize;
-            (start, start + c.len() * word, Some(*i))
-        }));
+        let mut map: CodeMap = Vec::with_capacity(self.entries.len() * 2);
+        for (i, e) in self.entries.iter().enumerate() {
+            let start = e.stub.as_ptr() as usize;
+            let defined = e.stub[0] == Op::lazy_compile as u32;
+            map.push((
+                start,
+                start + e.stub.len() * word,
+                defined.then_some(i as u32),
+            ));
+            if e.code.get() != e.stub.as_ptr() {
+                if let Some(t) = self.code.translated(&self.module, i as u32) {
+                    let start = t.code.as_ptr() as usize;
+                    map.push((start, start + t.code.len() * word, Some(i as u32)));
+                }
+            }
+        }
         map.sort_unstable_by_key(|r| r.0);
         map
     }
@@ -105,9 +174,18 @@ impl InterpInstance {
         }
     }
 
-    /// How many functions have been translated so far.
+    /// How many functions this instance has installed (translated here or by an
+    /// earlier instance of its module).
     pub fn translated_count(&self) -> usize {
-        self.code.borrow().len()
+        self.entries
+            .iter()
+            .filter(|e| e.stub[0] == Op::lazy_compile as u32 && e.code.get() != e.stub.as_ptr())
+            .count()
+    }
+
+    /// The module's shared code.
+    pub fn module_code(&self) -> &ModuleCode {
+        &self.code
     }
 
     /// The interpreter state of an instance run by the interpreter.
@@ -115,18 +193,16 @@ impl InterpInstance {
         instance.engine_state.as_ref()?.downcast_ref()
     }
 
-    /// Translates function `index` if it still runs its stub.
-    pub fn ensure_translated(&self, m: &ModuleData, index: u32) -> Result<(), Trap> {
+    /// Points function `index` at its code (translating it if no instance has) if it
+    /// still runs its stub.
+    pub fn ensure_translated(&self, index: u32) -> Result<(), Trap> {
         let e = &self.entries[index as usize];
         if e.code.get() != e.stub.as_ptr() || e.stub[0] != Op::lazy_compile as u32 {
             return Ok(());
         }
-        let _span = tracing::trace_span!("translate", func = index).entered();
-        let t = translate(m, index).map_err(|err| Trap::host(err.to_string()))?;
-        let code: Box<[u32]> = t.code.into_boxed_slice();
-        e.code.set(code.as_ptr());
+        let t = self.code.get_or_translate(&self.module, index)?;
         e.frame_slots.set(t.frame_slots.max(e.frame_slots.get()));
-        self.code.borrow_mut().push((index, code));
+        e.code.set(t.code.as_ptr());
         Ok(())
     }
 }
@@ -166,6 +242,8 @@ pub fn threaded_by_default() -> bool {
 impl Interp {
     pub fn new(config: InterpConfig) -> std::rc::Rc<Interp> {
         let threaded = match config.dispatch {
+            // The op profile counts in the loop dispatcher only.
+            _ if crate::profile::enabled() => false,
             Dispatch::Auto => threaded_by_default(),
             Dispatch::Threaded => true,
             Dispatch::Loop => false,
@@ -217,10 +295,10 @@ impl Engine for Interp {
                  (this one was loaded from an AOT image; load the .wasm with Module::new)"
                 .into());
         }
-        let state = InterpInstance::new(m);
+        let state = InterpInstance::new(&instance.module);
         if self.config.eager {
             for i in m.num_imported_funcs..m.funcs.len() as u32 {
-                state.ensure_translated(m, i).map_err(|t| t.to_string())?;
+                state.ensure_translated(i).map_err(|t| t.to_string())?;
             }
         }
         let entries = state.entries[m.num_imported_funcs as usize..]

@@ -7,6 +7,8 @@
 mod config;
 pub mod engine;
 pub mod exec;
+pub mod isa;
+pub mod profile;
 pub mod translate;
 
 pub use config::{Dispatch, HandlerSet, InterpConfig};

@@ -15,14 +15,26 @@
 //! - at every block entry all `Local` references are materialised, so a later `local.set`
 //!   inside a conditional path cannot change a value that lives past the block.
 //!
-//! Peephole rules: a `local.set` right after the instruction that produced the value
-//! retargets that instruction's result to the local; a comparison right before
-//! `br_if`/`if` fuses into a compare-and-branch.
+//! Peephole rules, all on the instruction just emitted (`Last`), so nothing can jump
+//! between it and the instruction that rewrites it:
+//! - *retargeting*: a `local.set` (or a function's single-result return) right after the
+//!   instruction that produced the value makes that instruction write the local (or
+//!   result slot 0) directly;
+//! - *accumulator passing*: when the next instruction consumes the value the last one
+//!   produced, the producer becomes its accumulator twin (`Op::acc_twin`, no result
+//!   word) and the consumer reads the accumulator. Only ops that never touch the
+//!   accumulator (copies) may be emitted between the two, and the value is dead after
+//!   the consumer, so the accumulator never needs saving;
+//! - *fusion*: a comparison right before `br_if`/`if` becomes a compare-and-branch;
+//! - *extension*: `shl k; shr_s k` with `k` 24 or 16 (32-bit) is `extend8_s`/`extend16_s`.
+//! - *constant folding*: integer operators on two constants that cannot trap are folded
+//!   with `wamr_common::semantics`.
 
 use wamr_common::module::ModuleData;
+use wamr_common::semantics as sem;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
 
-use crate::exec::Op;
+use crate::isa::{enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
 
 /// The result of translating one function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,94 +140,122 @@ impl Cmp {
             GeU => LeU,
         }
     }
-}
 
-/// Value ops `[ss, si, is]` and fused branch ops `[ss, si]` of an integer comparison.
-fn cmp_ops(c: Cmp, wide: bool) -> ([Op; 3], [Op; 2]) {
-    use Op::*;
-    macro_rules! pick {
-        ($($c:ident => $a:ident $b:ident $d:ident $e:ident $f:ident / $a6:ident $b6:ident $d6:ident $e6:ident $f6:ident),*) => {
-            match (c, wide) {
-                $((Cmp::$c, false) => ([$a, $b, $d], [$e, $f]), (Cmp::$c, true) => ([$a6, $b6, $d6], [$e6, $f6]),)*
-            }
-        };
+    /// The value family and the fused-branch family of this comparison.
+    fn families(self, wide: bool) -> (&'static Binary, &'static BranchCmp) {
+        use Cmp::*;
+        match (self, wide) {
+            (Eq, false) => (&fam::i32_eq, &fam::br_i32_eq),
+            (Ne, false) => (&fam::i32_ne, &fam::br_i32_ne),
+            (LtS, false) => (&fam::i32_lt_s, &fam::br_i32_lt_s),
+            (LtU, false) => (&fam::i32_lt_u, &fam::br_i32_lt_u),
+            (GtS, false) => (&fam::i32_gt_s, &fam::br_i32_gt_s),
+            (GtU, false) => (&fam::i32_gt_u, &fam::br_i32_gt_u),
+            (LeS, false) => (&fam::i32_le_s, &fam::br_i32_le_s),
+            (LeU, false) => (&fam::i32_le_u, &fam::br_i32_le_u),
+            (GeS, false) => (&fam::i32_ge_s, &fam::br_i32_ge_s),
+            (GeU, false) => (&fam::i32_ge_u, &fam::br_i32_ge_u),
+            (Eq, true) => (&fam::i64_eq, &fam::br_i64_eq),
+            (Ne, true) => (&fam::i64_ne, &fam::br_i64_ne),
+            (LtS, true) => (&fam::i64_lt_s, &fam::br_i64_lt_s),
+            (LtU, true) => (&fam::i64_lt_u, &fam::br_i64_lt_u),
+            (GtS, true) => (&fam::i64_gt_s, &fam::br_i64_gt_s),
+            (GtU, true) => (&fam::i64_gt_u, &fam::br_i64_gt_u),
+            (LeS, true) => (&fam::i64_le_s, &fam::br_i64_le_s),
+            (LeU, true) => (&fam::i64_le_u, &fam::br_i64_le_u),
+            (GeS, true) => (&fam::i64_ge_s, &fam::br_i64_ge_s),
+            (GeU, true) => (&fam::i64_ge_u, &fam::br_i64_ge_u),
+        }
     }
-    pick!(
-        Eq => i32_eq_ss i32_eq_si i32_eq_si br_i32_eq_ss br_i32_eq_si / i64_eq_ss i64_eq_si i64_eq_si br_i64_eq_ss br_i64_eq_si,
-        Ne => i32_ne_ss i32_ne_si i32_ne_si br_i32_ne_ss br_i32_ne_si / i64_ne_ss i64_ne_si i64_ne_si br_i64_ne_ss br_i64_ne_si,
-        LtS => i32_lt_s_ss i32_lt_s_si i32_lt_s_is br_i32_lt_s_ss br_i32_lt_s_si / i64_lt_s_ss i64_lt_s_si i64_lt_s_is br_i64_lt_s_ss br_i64_lt_s_si,
-        LtU => i32_lt_u_ss i32_lt_u_si i32_lt_u_is br_i32_lt_u_ss br_i32_lt_u_si / i64_lt_u_ss i64_lt_u_si i64_lt_u_is br_i64_lt_u_ss br_i64_lt_u_si,
-        GtS => i32_gt_s_ss i32_gt_s_si i32_gt_s_is br_i32_gt_s_ss br_i32_gt_s_si / i64_gt_s_ss i64_gt_s_si i64_gt_s_is br_i64_gt_s_ss br_i64_gt_s_si,
-        GtU => i32_gt_u_ss i32_gt_u_si i32_gt_u_is br_i32_gt_u_ss br_i32_gt_u_si / i64_gt_u_ss i64_gt_u_si i64_gt_u_is br_i64_gt_u_ss br_i64_gt_u_si,
-        LeS => i32_le_s_ss i32_le_s_si i32_le_s_is br_i32_le_s_ss br_i32_le_s_si / i64_le_s_ss i64_le_s_si i64_le_s_is br_i64_le_s_ss br_i64_le_s_si,
-        LeU => i32_le_u_ss i32_le_u_si i32_le_u_is br_i32_le_u_ss br_i32_le_u_si / i64_le_u_ss i64_le_u_si i64_le_u_is br_i64_le_u_ss br_i64_le_u_si,
-        GeS => i32_ge_s_ss i32_ge_s_si i32_ge_s_is br_i32_ge_s_ss br_i32_ge_s_si / i64_ge_s_ss i64_ge_s_si i64_ge_s_is br_i64_ge_s_ss br_i64_ge_s_si,
-        GeU => i32_ge_u_ss i32_ge_u_si i32_ge_u_is br_i32_ge_u_ss br_i32_ge_u_si / i64_ge_u_ss i64_ge_u_si i64_ge_u_is br_i64_ge_u_ss br_i64_ge_u_si
-    )
 }
 
-/// The second operand of a recorded comparison.
+/// What the last instruction was, when a peephole rule may still rewrite it. Its
+/// result field `d` is the word after its opcode.
 #[derive(Debug, Clone, Copy)]
-enum CmpRhs {
-    Slot(u32),
-    Imm(u64),
+struct Last {
+    /// Where the instruction starts.
+    start: usize,
+    /// Stack height of its result.
+    height: u32,
+    /// Set for integer comparisons (and `eqz`), which may fuse with a branch.
+    cmp: Option<CmpRecord>,
+    /// Set for `shl` by a constant (for the extension rule).
+    shl_by: Option<(u64, In, bool)>,
 }
 
-/// The last instruction emitted, when a peephole rule may still rewrite it.
 #[derive(Debug, Clone, Copy)]
-enum Last {
-    /// A single-result instruction writing the temporary of `height` at word `dst`.
-    Result { dst: usize, height: u32 },
-    /// An integer comparison starting at `start` (its result is at `height`).
-    Cmp {
-        start: usize,
-        height: u32,
-        dst: usize,
-        cmp: Cmp,
-        wide: bool,
-        lhs: u32,
-        rhs: CmpRhs,
-    },
+struct CmpRecord {
+    cmp: Cmp,
+    wide: bool,
+    lhs: In,
+    rhs: In,
 }
 
 /// A branch condition.
 #[derive(Debug, Clone, Copy)]
 enum Cond {
-    Cmp {
-        cmp: Cmp,
-        wide: bool,
-        lhs: u32,
-        rhs: CmpRhs,
-    },
-    Nez(u32),
+    Cmp(CmpRecord),
+    /// Non-zero (32-bit).
+    Nez(In),
 }
 
 impl Cond {
     fn negate(self) -> Cond {
         match self {
-            Cond::Cmp {
-                cmp,
-                wide,
-                lhs,
-                rhs,
-            } => Cond::Cmp {
-                cmp: cmp.negate(),
-                wide,
-                lhs,
-                rhs,
-            },
-            Cond::Nez(s) => Cond::Cmp {
+            Cond::Cmp(c) => Cond::Cmp(CmpRecord {
+                cmp: c.cmp.negate(),
+                ..c
+            }),
+            Cond::Nez(s) => Cond::Cmp(CmpRecord {
                 cmp: Cmp::Eq,
                 wide: false,
                 lhs: s,
-                rhs: CmpRhs::Imm(0),
-            },
+                rhs: In::Imm(0),
+            }),
         }
     }
 }
 
-struct Tr<'m> {
-    m: &'m ModuleData,
+/// A constant folder for a non-trapping integer operator of `wamr_common::semantics`,
+/// over raw slot bits.
+macro_rules! fold {
+    ($f:path, u32) => {
+        Some((|a: u64, b: u64| u64::from($f(a as u32, b as u32))) as fn(u64, u64) -> u64)
+    };
+    ($f:path, i32) => {
+        Some(
+            (|a: u64, b: u64| u64::from($f(a as u32 as i32, b as u32 as i32) as u32))
+                as fn(u64, u64) -> u64,
+        )
+    };
+    ($f:path, u64) => {
+        Some((|a: u64, b: u64| $f(a, b)) as fn(u64, u64) -> u64)
+    };
+    ($f:path, i64) => {
+        Some((|a: u64, b: u64| $f(a as i64, b as i64) as u64) as fn(u64, u64) -> u64)
+    };
+}
+
+fn int_opts(commutative: bool, fold: Option<fn(u64, u64) -> u64>) -> BinOpts {
+    BinOpts { commutative, fold }
+}
+
+/// Float operators: never mirrored (see `build.rs`), never folded.
+const FLOAT: BinOpts = BinOpts {
+    commutative: false,
+    fold: None,
+};
+
+/// What a binary operator allows.
+#[derive(Debug, Clone, Copy)]
+struct BinOpts {
+    commutative: bool,
+    /// Folds two constants (operators that cannot trap).
+    fold: Option<fn(u64, u64) -> u64>,
+}
+
+struct Translator<'m> {
+    module: &'m ModuleData,
     code: Vec<u32>,
     stack: Vec<Opnd>,
     ctrl: Vec<Ctrl>,
@@ -246,6 +286,8 @@ impl From<wasmparser::BinaryReaderError> for TranslateError {
     }
 }
 
+pub use crate::isa::disassemble;
+
 /// Translates defined function `func_index` (an index in the whole function space).
 pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, TranslateError> {
     let _span = tracing::trace_span!("translate", func = func_index).entered();
@@ -260,8 +302,8 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
     let bytes = &m.bytes[def.range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, def.range.start as u64));
     let mut reader = body.get_operators_reader()?;
-    let mut tr = Tr {
-        m,
+    let mut tr = Translator {
+        module: m,
         code: Vec::with_capacity(bytes.len() * 2),
         stack: Vec::new(),
         ctrl: vec![Ctrl {
@@ -298,7 +340,7 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
     })
 }
 
-impl Tr<'_> {
+impl Translator<'_> {
     fn temp(&self, height: u32) -> u32 {
         self.nlocals + height
     }
@@ -316,38 +358,33 @@ impl Tr<'_> {
         self.stack.pop().unwrap_or(Opnd::Temp)
     }
 
-    fn emit(&mut self, words: &[u32]) -> usize {
+    /// Starts a new instruction: no peephole rule may rewrite the previous one after it.
+    fn begin(&mut self) {
         self.last = None;
-        let at = self.code.len();
-        self.code.extend_from_slice(words);
-        at
     }
 
-    fn emit_op(&mut self, op: Op, operands: &[u32]) -> usize {
-        let at = self.emit(&[op as u32]);
-        self.code.extend_from_slice(operands);
-        at
-    }
-
-    /// Copies a value into slot `dst`.
+    /// Copies a value into slot `dst`. Copies never touch the accumulator.
     fn copy_to(&mut self, dst: u32, src: Opnd, height: u32) {
         match src {
             Opnd::Temp => {
                 let s = self.temp(height);
                 if s != dst {
-                    self.emit_op(Op::copy, &[dst, s]);
+                    self.begin();
+                    enc::copy(&mut self.code, dst, s);
                 }
             }
             Opnd::Local(l) => {
                 if l != dst {
-                    self.emit_op(Op::copy, &[dst, l]);
+                    self.begin();
+                    enc::copy(&mut self.code, dst, l);
                 }
             }
             Opnd::Const(c) => {
+                self.begin();
                 if c >> 32 == 0 {
-                    self.emit_op(Op::copy_imm32, &[dst, c as u32]);
+                    enc::copy_imm32(&mut self.code, dst, c as u32);
                 } else {
-                    self.emit_op(Op::copy_imm64, &[dst, c as u32, (c >> 32) as u32]);
+                    enc::copy_imm64(&mut self.code, dst, c);
                 }
             }
         }
@@ -383,12 +420,56 @@ impl Tr<'_> {
         }
     }
 
+    /// Whether stack entry `i` is the result of the last instruction, which can still be
+    /// turned into its accumulator twin.
+    fn acc_candidate(&self, i: usize) -> bool {
+        let Some(last) = self.last else {
+            return false;
+        };
+        self.stack[i] == Opnd::Temp
+            && last.height as usize == i
+            && Op::from_word(self.code[last.start]).is_some_and(|op| {
+                op.acc_twin().is_some() && last.start + op.size() == self.code.len()
+            })
+    }
+
+    /// Turns the last instruction into its accumulator twin (see [`Self::acc_candidate`]).
+    fn take_acc(&mut self) {
+        let last = self.last.take().expect("an accumulator candidate");
+        let op = Op::from_word(self.code[last.start]).expect("an op");
+        let twin = op.acc_twin().expect("an accumulator twin");
+        self.code[last.start] = twin as u32;
+        self.code.remove(last.start + 1);
+    }
+
+    /// Stack entry `i` as an input: the accumulator if it is the last result, otherwise
+    /// its slot (materialising constants when `imm` is false). Call for the entry the
+    /// accumulator may serve first: materialising others emits copies.
+    fn input(&mut self, i: usize, imm: bool) -> In {
+        if self.acc_candidate(i) {
+            self.take_acc();
+            return In::Acc;
+        }
+        match self.stack[i] {
+            Opnd::Const(c) if imm => In::Imm(c),
+            _ => In::Slot(self.slot_at(i)),
+        }
+    }
+
     /// Pops the top value as a slot.
     fn pop_slot(&mut self) -> u32 {
         let i = self.stack.len() - 1;
         let s = self.slot_at(i);
         self.stack.pop();
         s
+    }
+
+    /// Pops the top value as a slot or the accumulator.
+    fn pop_input(&mut self) -> In {
+        let i = self.stack.len() - 1;
+        let v = self.input(i, false);
+        self.stack.pop();
+        v
     }
 
     fn preserve_local(&mut self, l: u32) {
@@ -407,205 +488,264 @@ impl Tr<'_> {
         }
     }
 
-    /// Emits a single-result instruction whose result goes to the top temporary after
-    /// popping `pops` operands; records it for retargeting.
-    fn result_op(&mut self, pops: u32, op: Op, operands_after_dst: &[u32]) {
-        let h = self.height() - pops;
-        self.stack.truncate(h as usize);
-        let dst = self.temp(h);
-        let at = self.emit_op(op, &[dst]);
-        self.code.extend_from_slice(operands_after_dst);
+    /// After popping the inputs: the result goes to the temporary of the current height.
+    /// Returns that slot.
+    fn result_slot(&self) -> u32 {
+        self.temp(self.height())
+    }
+
+    /// Records the instruction at `start` as a single-result op whose result is pushed
+    /// now.
+    fn pushed_result(&mut self, start: usize) {
+        let height = self.height();
         self.push(Opnd::Temp);
-        self.last = Some(Last::Result {
-            dst: at + 1,
-            height: h,
+        self.last = Some(Last {
+            start,
+            height,
+            cmp: None,
+            shl_by: None,
         });
     }
 
-    fn unary(&mut self, op: Op) {
-        let a = self.pop_slot();
-        self.push(Opnd::Temp);
-        self.result_op(1, op, &[a]);
+    fn unary(&mut self, family: &Unary) {
+        let a = self.pop_input();
+        self.begin();
+        let d = self.result_slot();
+        let at = family.emit(&mut self.code, Out::Slot(d), a);
+        self.pushed_result(at);
     }
 
-    /// A binary op. `si`/`is` are the immediate forms (`is` only for non-commutative
-    /// ops; a commutative op with a constant left operand uses `si` swapped).
-    fn binary(&mut self, ss: Op, si: Option<Op>, is: Option<Op>, wide: bool) {
+    /// A binary operator: picks the shape from the operands (immediates where the family
+    /// has them, the accumulator for the last result), folding two constants if allowed.
+    fn binary(&mut self, family: &Binary, opts: BinOpts) {
         let len = self.stack.len();
-        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
-        let imm_words = |c: u64| {
-            if wide {
-                vec![c as u32, (c >> 32) as u32]
-            } else {
-                vec![c as u32]
-            }
-        };
-        match (a, b, si, is) {
-            (_, Opnd::Const(c), Some(si), _) => {
-                let sa = self.slot_at(len - 2);
-                let mut w = vec![sa];
-                w.extend(imm_words(c));
-                self.result_op(2, si, &w);
-            }
-            (Opnd::Const(c), _, _, Some(is)) => {
-                let sb = self.slot_at(len - 1);
-                let mut w = imm_words(c);
-                w.push(sb);
-                self.result_op(2, is, &w);
-            }
-            (Opnd::Const(c), _, Some(si), None) => {
-                let sb = self.slot_at(len - 1);
-                let mut w = vec![sb];
-                w.extend(imm_words(c));
-                self.result_op(2, si, &w);
-            }
-            _ => {
-                let sa = self.slot_at(len - 2);
-                let sb = self.slot_at(len - 1);
-                self.result_op(2, ss, &[sa, sb]);
-            }
+        if let (Opnd::Const(x), Opnd::Const(y), Some(fold)) =
+            (self.stack[len - 2], self.stack[len - 1], opts.fold)
+        {
+            self.stack.truncate(len - 2);
+            self.push(Opnd::Const(fold(x, y)));
+            return;
         }
+        let has_imm = family.ops[0][0][2].is_some();
+        // The accumulator first (the candidate is the top, or the one below it when the
+        // top is a local or a constant).
+        let (a, b) = if self.acc_candidate(len - 1) {
+            let b = self.input(len - 1, false);
+            (self.input(len - 2, has_imm), b)
+        } else {
+            let a = self.input(len - 2, has_imm);
+            (a, self.input(len - 1, has_imm))
+        };
+        let (a, b) = match (a, b) {
+            (In::Imm(_), In::Imm(_)) => {
+                // Two constants that do not fold: the left one goes to its slot.
+                (In::Slot(self.slot_at(len - 2)), b)
+            }
+            _ => (a, b),
+        };
+        self.stack.truncate(len - 2);
+        self.begin();
+        let d = Out::Slot(self.result_slot());
+        let at = match family.emit(&mut self.code, d, a, b) {
+            Some(at) => at,
+            None if opts.commutative => family
+                .emit(&mut self.code, d, b, a)
+                .expect("a commutative family has the mirrored shape"),
+            None => unreachable!("every non-commutative shape exists"),
+        };
+        self.pushed_result(at);
     }
 
-    /// A plain binary op with slot/slot, slot/imm and (non-commutative) imm/slot forms.
-    fn binary3(&mut self, ops: [Op; 3], commutative: bool, wide: bool) {
-        let is = (!commutative).then_some(ops[2]);
-        self.binary(ops[0], Some(ops[1]), is, wide);
-    }
-
-    /// An integer comparison, recorded for compare-and-branch fusion.
+    /// An integer comparison, recorded for compare-and-branch fusion. Shapes are
+    /// normalised to (slot or accumulator) op (slot or immediate), mirroring as needed.
     fn compare(&mut self, cmp: Cmp, wide: bool) {
         let len = self.stack.len();
-        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
-        // Normalise to (slot, slot) or (slot, imm).
+        // Inputs never emit here (immediates allowed), so either may take the accumulator.
+        let b = self.input(len - 1, true);
+        let a = self.input(len - 2, true);
         let (cmp, lhs, rhs) = match (a, b) {
-            (_, Opnd::Const(c)) => (cmp, self.slot_at(len - 2), CmpRhs::Imm(c)),
-            (Opnd::Const(c), _) => (cmp.mirror(), self.slot_at(len - 1), CmpRhs::Imm(c)),
-            _ => {
-                let sa = self.slot_at(len - 2);
-                let sb = self.slot_at(len - 1);
-                (cmp, sa, CmpRhs::Slot(sb))
-            }
+            (In::Imm(_), In::Imm(_)) => (cmp, In::Slot(self.slot_at(len - 2)), b),
+            (In::Imm(_), _) | (In::Slot(_), In::Acc) => (cmp.mirror(), b, a),
+            _ => (cmp, a, b),
         };
-        let (ops_n, _) = cmp_ops(cmp, wide);
-        let start = self.code.len();
-        let h = self.height() - 2;
-        match rhs {
-            CmpRhs::Slot(sb) => self.result_op(2, ops_n[0], &[lhs, sb]),
-            CmpRhs::Imm(c) => {
-                let w: Vec<u32> = if wide {
-                    vec![lhs, c as u32, (c >> 32) as u32]
-                } else {
-                    vec![lhs, c as u32]
-                };
-                self.result_op(2, ops_n[1], &w);
-            }
+        self.stack.truncate(len - 2);
+        self.begin();
+        let (values, _) = cmp.families(wide);
+        let d = Out::Slot(self.result_slot());
+        let at = values
+            .emit(&mut self.code, d, lhs, rhs)
+            .expect("normalised comparison shapes exist");
+        self.pushed_result(at);
+        if let Some(last) = &mut self.last {
+            last.cmp = Some(CmpRecord {
+                cmp,
+                wide,
+                lhs,
+                rhs,
+            });
         }
-        self.last = Some(Last::Cmp {
-            start,
-            height: h,
-            dst: start + 1,
-            cmp,
-            wide,
-            lhs,
-            rhs,
-        });
     }
 
     /// `i32.eqz` / `i64.eqz`: a comparison with zero (fusable).
     fn eqz(&mut self, wide: bool) {
-        let op = if wide { Op::i64_eqz } else { Op::i32_eqz };
-        let a = self.pop_slot();
-        self.push(Opnd::Temp);
-        let start = self.code.len();
-        let h = self.height() - 1;
-        self.result_op(1, op, &[a]);
-        self.last = Some(Last::Cmp {
-            start,
-            height: h,
-            dst: start + 1,
-            cmp: Cmp::Eq,
-            wide,
-            lhs: a,
-            rhs: CmpRhs::Imm(0),
-        });
+        let family = if wide { &fam::i64_eqz } else { &fam::i32_eqz };
+        let a = self.pop_input();
+        self.begin();
+        let d = Out::Slot(self.result_slot());
+        let at = family.emit(&mut self.code, d, a);
+        self.pushed_result(at);
+        if let Some(last) = &mut self.last {
+            last.cmp = Some(CmpRecord {
+                cmp: Cmp::Eq,
+                wide,
+                lhs: a,
+                rhs: In::Imm(0),
+            });
+        }
+    }
+
+    /// `shl` by a constant, recorded for the extension rule.
+    fn shift_left(&mut self, wide: bool) {
+        let len = self.stack.len();
+        let by = match self.stack[len - 1] {
+            Opnd::Const(c) => Some(c),
+            _ => None,
+        };
+        let family = if wide { &fam::i64_shl } else { &fam::i32_shl };
+        let fold = if wide {
+            fold!(sem::i64_shl, u64)
+        } else {
+            fold!(sem::i32_shl, u32)
+        };
+        self.binary(family, int_opts(false, fold));
+        if let (Some(by), Some(last)) = (by, &mut self.last) {
+            let code = &self.code[last.start..];
+            let input = match crate::isa::decode(code, 0).map(|i| i.fields) {
+                Some(f) if f.len() == 3 => match f[1].kind {
+                    crate::isa::FieldKind::Src => Some(In::Slot(f[1].value as u32)),
+                    crate::isa::FieldKind::Acc => Some(In::Acc),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(input) = input {
+                last.shl_by = Some((by, input, wide));
+            }
+        }
+    }
+
+    /// `shr_s` by a constant right after `shl` by the same constant of 24 or 16 (32-bit)
+    /// or 56, 48 or 32 (64-bit) is a sign extension: the pair becomes one `extend`.
+    fn shift_right_signed(&mut self, wide: bool) {
+        let len = self.stack.len();
+        if let (Opnd::Const(by), Some(last)) = (self.stack[len - 1], self.last) {
+            if let Some((shl, input, w)) = last.shl_by {
+                let family = match (wide, by) {
+                    (false, 24) => Some(&fam::i32_extend8_s),
+                    (false, 16) => Some(&fam::i32_extend16_s),
+                    (true, 56) => Some(&fam::i64_extend8_s),
+                    (true, 48) => Some(&fam::i64_extend16_s),
+                    (true, 32) => Some(&fam::i64_extend32_s),
+                    _ => None,
+                };
+                // The shift is dropped before it ever runs, so its input is intact.
+                if let (Some(family), true, true) = (
+                    family,
+                    shl == by,
+                    w == wide && last.height as usize == len - 2,
+                ) {
+                    if last.start + Op::from_word(self.code[last.start]).map_or(0, Op::size)
+                        == self.code.len()
+                    {
+                        // Replace the shift with the extension of its input.
+                        self.code.truncate(last.start);
+                        self.stack.truncate(len - 2);
+                        self.begin();
+                        let d = Out::Slot(self.result_slot());
+                        let at = family.emit(&mut self.code, d, input);
+                        self.pushed_result(at);
+                        return;
+                    }
+                }
+            }
+        }
+        let family = if wide {
+            &fam::i64_shr_s
+        } else {
+            &fam::i32_shr_s
+        };
+        let fold = if wide {
+            fold!(sem::i64_shr_s, i64)
+        } else {
+            fold!(sem::i32_shr_s, i32)
+        };
+        self.binary(family, int_opts(false, fold));
     }
 
     /// Pops a branch condition, fusing a comparison emitted just before.
     fn pop_cond(&mut self) -> Cond {
         let h = self.height() - 1;
-        if let (
-            Some(Last::Cmp {
-                start,
-                height,
-                cmp,
-                wide,
-                lhs,
-                rhs,
-                ..
-            }),
-            Opnd::Temp,
-        ) = (self.last, self.stack[h as usize])
-        {
-            if height == h {
-                self.code.truncate(start);
+        if let (Some(last), Opnd::Temp) = (self.last, self.stack[h as usize]) {
+            if let (Some(rec), true) = (last.cmp, last.height == h) {
+                self.code.truncate(last.start);
                 self.last = None;
                 self.stack.pop();
-                return Cond::Cmp {
-                    cmp,
-                    wide,
-                    lhs,
-                    rhs,
-                };
+                return Cond::Cmp(rec);
             }
         }
-        Cond::Nez(self.pop_slot())
+        Cond::Nez(self.pop_input())
     }
 
     /// Emits a conditional jump; returns the fixup for its target.
     fn cond_jump(&mut self, cond: Cond) -> Fixup {
+        self.begin();
         let instr = self.code.len();
         match cond {
-            Cond::Nez(s) => {
-                self.emit_op(Op::br_i32_nez, &[s, 0]);
+            Cond::Nez(a) => {
+                self.emit_zero_branch(fam::br_i32_nez, a);
             }
-            Cond::Cmp {
+            Cond::Cmp(CmpRecord {
                 cmp,
                 wide,
                 lhs,
-                rhs: CmpRhs::Imm(0),
-            } if matches!(cmp, Cmp::Eq | Cmp::Ne) => {
-                let op = match (cmp, wide) {
-                    (Cmp::Eq, false) => Op::br_i32_eqz,
-                    (Cmp::Eq, true) => Op::br_i64_eqz,
-                    (_, false) => Op::br_i32_nez,
-                    (_, true) => Op::br_i64_nez,
+                rhs: In::Imm(0),
+            }) if matches!(cmp, Cmp::Eq | Cmp::Ne) => {
+                let family = match (cmp, wide) {
+                    (Cmp::Eq, false) => fam::br_i32_eqz,
+                    (Cmp::Eq, true) => fam::br_i64_eqz,
+                    (_, false) => fam::br_i32_nez,
+                    (_, true) => fam::br_i64_nez,
                 };
-                self.emit_op(op, &[lhs, 0]);
+                self.emit_zero_branch(family, lhs);
             }
-            Cond::Cmp {
+            Cond::Cmp(CmpRecord {
                 cmp,
                 wide,
                 lhs,
                 rhs,
-            } => {
-                let (_, br) = cmp_ops(cmp, wide);
-                match rhs {
-                    CmpRhs::Slot(s) => {
-                        self.emit_op(br[0], &[lhs, s, 0]);
-                    }
-                    CmpRhs::Imm(c) if wide => {
-                        self.emit_op(br[1], &[lhs, c as u32, (c >> 32) as u32, 0]);
-                    }
-                    CmpRhs::Imm(c) => {
-                        self.emit_op(br[1], &[lhs, c as u32, 0]);
-                    }
-                }
+            }) => {
+                let (_, branches) = cmp.families(wide);
+                branches
+                    .emit(&mut self.code, lhs, rhs)
+                    .expect("normalised comparison shapes exist");
             }
         }
         Fixup {
             instr,
             word: self.code.len() - 1,
+        }
+    }
+
+    /// `br_*_nez`/`br_*_eqz` on a slot or the accumulator, offset to be patched.
+    fn emit_zero_branch(&mut self, family: [Op; 2], a: In) {
+        match a {
+            In::Slot(s) => {
+                self.code.extend_from_slice(&[family[0] as u32, s, 0]);
+            }
+            In::Acc => {
+                self.code.extend_from_slice(&[family[1] as u32, 0]);
+            }
+            In::Imm(_) => unreachable!("conditions are slots or the accumulator"),
         }
     }
 
@@ -647,7 +787,8 @@ impl Tr<'_> {
             return;
         }
         self.branch_moves(depth);
-        let instr = self.emit_op(Op::br, &[0]);
+        self.begin();
+        let instr = enc::br(&mut self.code, 0);
         let f = Fixup {
             instr,
             word: instr + 1,
@@ -667,6 +808,15 @@ impl Tr<'_> {
     fn emit_return(&mut self) {
         let n = self.nresults;
         let len = self.height();
+        // A single result just computed: the producer writes result slot 0 directly.
+        if let (1, Some(last)) = (n, self.last) {
+            if self.stack[(len - 1) as usize] == Opnd::Temp && last.height == len - 1 {
+                self.code[last.start + 1] = 0;
+                self.begin();
+                enc::ret(&mut self.code);
+                return;
+            }
+        }
         // A result read from a local that an earlier result move overwrites must be
         // copied out first.
         for i in 0..n {
@@ -680,7 +830,8 @@ impl Tr<'_> {
             let src_h = len - n + i;
             self.copy_to(i, self.stack[src_h as usize], src_h);
         }
-        self.emit_op(Op::ret, &[]);
+        self.begin();
+        enc::ret(&mut self.code);
     }
 
     fn set_unreachable(&mut self) {
@@ -695,7 +846,7 @@ impl Tr<'_> {
             BlockType::Empty => (0, 0),
             BlockType::Type(_) => (0, 1),
             BlockType::FuncType(t) => {
-                let ty = &self.m.types[t as usize];
+                let ty = &self.module.types[t as usize];
                 (ty.params().len() as u32, ty.results().len() as u32)
             }
         }
@@ -706,7 +857,7 @@ impl Tr<'_> {
         self.preserve_all_locals();
         self.materialize_top(np);
         let h = self.height() - np;
-        self.last = None;
+        self.begin();
         self.ctrl.push(Ctrl {
             kind,
             height: h,
@@ -725,7 +876,8 @@ impl Tr<'_> {
         let (h, np) = (c.height, c.nparams);
         for i in 0..np {
             let (dst, src) = (self.temp(h + np + i), self.temp(h + i));
-            self.emit_op(Op::copy, &[dst, src]);
+            self.begin();
+            enc::copy(&mut self.code, dst, src);
             self.push(Opnd::Temp);
         }
     }
@@ -759,11 +911,11 @@ impl Tr<'_> {
                 _ => return Ok(false),
             }
         }
-        use Op::*;
         match op {
             O::Nop => {}
             O::Unreachable => {
-                self.emit_op(unreachable, &[]);
+                self.begin();
+                enc::unreachable(&mut self.code);
                 self.set_unreachable();
             }
             O::Block { blockty } => self.open(Kind::Block, blockty),
@@ -782,7 +934,8 @@ impl Tr<'_> {
             O::Else => {
                 if self.reachable {
                     self.end_moves();
-                    let instr = self.emit_op(br, &[0]);
+                    self.begin();
+                    let instr = enc::br(&mut self.code, 0);
                     let idx = self.ctrl.len() - 1;
                     self.ctrl[idx].fixups.push(Fixup {
                         instr,
@@ -799,7 +952,7 @@ impl Tr<'_> {
                 }
                 self.stack.truncate(floor as usize);
                 self.reachable = true;
-                self.last = None;
+                self.begin();
                 if self.ctrl.last().expect("else").nparams > 0 {
                     self.copy_if_params();
                 }
@@ -828,7 +981,7 @@ impl Tr<'_> {
                 for _ in 0..c.nresults {
                     self.push(Opnd::Temp);
                 }
-                self.last = None;
+                self.begin();
                 self.reachable = reachable;
             }
             O::Br { relative_depth } => {
@@ -847,7 +1000,7 @@ impl Tr<'_> {
                     let here = self.code.len();
                     self.patch(skip, here);
                 }
-                self.last = None;
+                self.begin();
             }
             O::BrTable { targets } => {
                 let idx = self.pop_slot();
@@ -857,7 +1010,8 @@ impl Tr<'_> {
                 }
                 depths.push(targets.default());
                 let n = depths.len() as u32 - 1;
-                let instr = self.emit_op(br_table, &[idx, n]);
+                self.begin();
+                let instr = enc::br_table(&mut self.code, idx, n);
                 let table_at = self.code.len();
                 self.code.extend(std::iter::repeat_n(0u32, depths.len()));
                 for (k, &d) in depths.iter().enumerate() {
@@ -881,133 +1035,173 @@ impl Tr<'_> {
                 self.set_unreachable();
             }
             O::Call { function_index } => {
-                let ty = self.m.func_type(function_index);
+                let ty = self.module.func_type(function_index);
                 let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
                 self.call_common(np, nr, |tr, base| {
-                    tr.emit_op(call, &[function_index, base]);
+                    enc::call(&mut tr.code, function_index, base);
                 });
             }
             O::CallIndirect {
                 type_index,
                 table_index,
             } => {
-                let ty = &self.m.types[type_index as usize];
+                let ty = &self.module.types[type_index as usize];
                 let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
                 let i = self.pop_slot();
                 // The index slot may be the temporary right above the arguments; it is
                 // read before the callee's frame is entered.
                 self.call_common(np, nr, |tr, base| {
-                    tr.emit_op(call_indirect, &[table_index, type_index, i, base]);
+                    enc::call_indirect(&mut tr.code, table_index, type_index, i, base);
                 });
             }
             O::Drop => {
                 self.pop();
             }
             O::Select | O::TypedSelect { .. } => {
-                let c = self.pop_slot();
+                let c = self.pop_input();
                 let len = self.stack.len();
                 let b = self.slot_at(len - 1);
                 let a = self.slot_at(len - 2);
-                self.result_op(2, select, &[c, a, b]);
+                self.stack.truncate(len - 2);
+                self.begin();
+                let d = self.result_slot();
+                let at = match c {
+                    In::Slot(c) => enc::select_ss(&mut self.code, d, c, a, b),
+                    _ => enc::select_sa(&mut self.code, d, a, b),
+                };
+                self.pushed_result(at);
             }
             O::LocalGet { local_index } => self.push(Opnd::Local(local_index)),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
-                self.push(Opnd::Temp);
-                self.result_op(1, global_get, &[global_index]);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::global_get_s(&mut self.code, d, global_index);
+                self.pushed_result(at);
             }
             O::GlobalSet { global_index } => {
-                let s = self.pop_slot();
-                self.emit_op(global_set, &[global_index, s]);
+                let v = self.pop_input();
+                self.begin();
+                match v {
+                    In::Slot(s) => enc::global_set_s(&mut self.code, global_index, s),
+                    _ => enc::global_set_a(&mut self.code, global_index),
+                };
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => self.load(load32, memarg.offset),
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(load64, memarg.offset),
-            O::I32Load8S { memarg } => self.load(i32_load8_s, memarg.offset),
-            O::I32Load8U { memarg } => self.load(i32_load8_u, memarg.offset),
-            O::I32Load16S { memarg } => self.load(i32_load16_s, memarg.offset),
-            O::I32Load16U { memarg } => self.load(i32_load16_u, memarg.offset),
-            O::I64Load8S { memarg } => self.load(i64_load8_s, memarg.offset),
-            O::I64Load8U { memarg } => self.load(i64_load8_u, memarg.offset),
-            O::I64Load16S { memarg } => self.load(i64_load16_s, memarg.offset),
-            O::I64Load16U { memarg } => self.load(i64_load16_u, memarg.offset),
-            O::I64Load32S { memarg } => self.load(i64_load32_s, memarg.offset),
-            O::I64Load32U { memarg } => self.load(i64_load32_u, memarg.offset),
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load(&fam::load32, memarg.offset),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(&fam::load64, memarg.offset),
+            O::I32Load8S { memarg } => self.load(&fam::i32_load8_s, memarg.offset),
+            O::I32Load8U { memarg } => self.load(&fam::i32_load8_u, memarg.offset),
+            O::I32Load16S { memarg } => self.load(&fam::i32_load16_s, memarg.offset),
+            O::I32Load16U { memarg } => self.load(&fam::i32_load16_u, memarg.offset),
+            O::I64Load8S { memarg } => self.load(&fam::i64_load8_s, memarg.offset),
+            O::I64Load8U { memarg } => self.load(&fam::i64_load8_u, memarg.offset),
+            O::I64Load16S { memarg } => self.load(&fam::i64_load16_s, memarg.offset),
+            O::I64Load16U { memarg } => self.load(&fam::i64_load16_u, memarg.offset),
+            O::I64Load32S { memarg } => self.load(&fam::i64_load32_s, memarg.offset),
+            O::I64Load32U { memarg } => self.load(&fam::i64_load32_u, memarg.offset),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(store32, memarg.offset)
+                self.store(&fam::store32, memarg.offset)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => self.store(store64, memarg.offset),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(store8, memarg.offset),
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                self.store(&fam::store64, memarg.offset)
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.store(&fam::store8, memarg.offset)
+            }
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(store16, memarg.offset)
+                self.store(&fam::store16, memarg.offset)
             }
             O::MemorySize { .. } => {
-                self.push(Opnd::Temp);
-                self.result_op(1, memory_size, &[]);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::memory_size(&mut self.code, d);
+                self.pushed_result(at);
             }
             O::MemoryGrow { .. } => {
-                let d = self.pop_slot();
-                self.push(Opnd::Temp);
-                self.result_op(1, memory_grow, &[d]);
+                let n = self.pop_slot();
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::memory_grow(&mut self.code, d, n);
+                self.pushed_result(at);
             }
             O::MemoryFill { .. } => {
                 let [d, v, n] = self.pop_slots3();
-                self.emit_op(memory_fill, &[d, v, n]);
+                self.begin();
+                enc::memory_fill(&mut self.code, d, v, n);
             }
             O::MemoryCopy { .. } => {
                 let [d, s, n] = self.pop_slots3();
-                self.emit_op(memory_copy, &[d, s, n]);
+                self.begin();
+                enc::memory_copy(&mut self.code, d, s, n);
             }
             O::MemoryInit { data_index, .. } => {
                 let [d, s, n] = self.pop_slots3();
-                self.emit_op(memory_init, &[data_index, d, s, n]);
+                self.begin();
+                enc::memory_init(&mut self.code, data_index, d, s, n);
             }
             O::DataDrop { data_index } => {
-                self.emit_op(data_drop, &[data_index]);
+                self.begin();
+                enc::data_drop(&mut self.code, data_index);
             }
             O::TableGet { table } => {
                 let i = self.pop_slot();
-                self.push(Opnd::Temp);
-                self.result_op(1, table_get, &[table, i]);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::table_get(&mut self.code, d, table, i);
+                self.pushed_result(at);
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
                 let i = self.pop_slot();
-                self.emit_op(table_set, &[table, i, v]);
+                self.begin();
+                enc::table_set(&mut self.code, table, i, v);
             }
             O::TableSize { table } => {
-                self.push(Opnd::Temp);
-                self.result_op(1, table_size, &[table]);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::table_size(&mut self.code, d, table);
+                self.pushed_result(at);
             }
             O::TableGrow { table } => {
                 let len = self.stack.len();
                 let delta = self.slot_at(len - 1);
                 let init = self.slot_at(len - 2);
-                self.result_op(2, table_grow, &[table, init, delta]);
+                self.stack.truncate(len - 2);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::table_grow(&mut self.code, d, table, init, delta);
+                self.pushed_result(at);
             }
             O::TableFill { table } => {
                 let [i, v, n] = self.pop_slots3();
-                self.emit_op(table_fill, &[table, i, v, n]);
+                self.begin();
+                enc::table_fill(&mut self.code, table, i, v, n);
             }
             O::TableCopy {
                 dst_table,
                 src_table,
             } => {
                 let [d, s, n] = self.pop_slots3();
-                self.emit_op(table_copy, &[dst_table, src_table, d, s, n]);
+                self.begin();
+                enc::table_copy(&mut self.code, dst_table, src_table, d, s, n);
             }
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop_slots3();
-                self.emit_op(table_init, &[table, elem_index, d, s, n]);
+                self.begin();
+                enc::table_init(&mut self.code, table, elem_index, d, s, n);
             }
             O::ElemDrop { elem_index } => {
-                self.emit_op(elem_drop, &[elem_index]);
+                self.begin();
+                enc::elem_drop(&mut self.code, elem_index);
             }
             O::RefNull { .. } => self.push(Opnd::Const(0)),
             O::RefIsNull => self.eqz(true),
             O::RefFunc { function_index } => {
-                self.push(Opnd::Temp);
-                self.result_op(1, ref_func, &[function_index]);
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::ref_func(&mut self.code, d, function_index);
+                self.pushed_result(at);
             }
             O::I32Const { value } => self.push(Opnd::Const(u64::from(value as u32))),
             O::I64Const { value } => self.push(Opnd::Const(value as u64)),
@@ -1040,116 +1234,116 @@ impl Tr<'_> {
             O::I64LeU => self.compare(Cmp::LeU, true),
             O::I64GeS => self.compare(Cmp::GeS, true),
             O::I64GeU => self.compare(Cmp::GeU, true),
-            O::F32Eq => self.binary(f32_eq_ss, None, None, false),
-            O::F32Ne => self.binary(f32_ne_ss, None, None, false),
-            O::F32Lt => self.binary(f32_lt_ss, None, None, false),
-            O::F32Gt => self.binary(f32_gt_ss, None, None, false),
-            O::F32Le => self.binary(f32_le_ss, None, None, false),
-            O::F32Ge => self.binary(f32_ge_ss, None, None, false),
-            O::F64Eq => self.binary(f64_eq_ss, None, None, false),
-            O::F64Ne => self.binary(f64_ne_ss, None, None, false),
-            O::F64Lt => self.binary(f64_lt_ss, None, None, false),
-            O::F64Gt => self.binary(f64_gt_ss, None, None, false),
-            O::F64Le => self.binary(f64_le_ss, None, None, false),
-            O::F64Ge => self.binary(f64_ge_ss, None, None, false),
-            O::I32Clz => self.unary(i32_clz),
-            O::I32Ctz => self.unary(i32_ctz),
-            O::I32Popcnt => self.unary(i32_popcnt),
-            O::I32Add => self.binary3([i32_add_ss, i32_add_si, i32_add_si], true, false),
-            O::I32Sub => self.binary3([i32_sub_ss, i32_sub_si, i32_sub_is], false, false),
-            O::I32Mul => self.binary3([i32_mul_ss, i32_mul_si, i32_mul_si], true, false),
-            O::I32DivS => self.binary3([i32_div_s_ss, i32_div_s_si, i32_div_s_is], false, false),
-            O::I32DivU => self.binary3([i32_div_u_ss, i32_div_u_si, i32_div_u_is], false, false),
-            O::I32RemS => self.binary3([i32_rem_s_ss, i32_rem_s_si, i32_rem_s_is], false, false),
-            O::I32RemU => self.binary3([i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is], false, false),
-            O::I32And => self.binary3([i32_and_ss, i32_and_si, i32_and_si], true, false),
-            O::I32Or => self.binary3([i32_or_ss, i32_or_si, i32_or_si], true, false),
-            O::I32Xor => self.binary3([i32_xor_ss, i32_xor_si, i32_xor_si], true, false),
-            O::I32Shl => self.binary3([i32_shl_ss, i32_shl_si, i32_shl_is], false, false),
-            O::I32ShrS => self.binary3([i32_shr_s_ss, i32_shr_s_si, i32_shr_s_is], false, false),
-            O::I32ShrU => self.binary3([i32_shr_u_ss, i32_shr_u_si, i32_shr_u_is], false, false),
-            O::I32Rotl => self.binary3([i32_rotl_ss, i32_rotl_si, i32_rotl_is], false, false),
-            O::I32Rotr => self.binary3([i32_rotr_ss, i32_rotr_si, i32_rotr_is], false, false),
-            O::I64Clz => self.unary(i64_clz),
-            O::I64Ctz => self.unary(i64_ctz),
-            O::I64Popcnt => self.unary(i64_popcnt),
-            O::I64Add => self.binary3([i64_add_ss, i64_add_si, i64_add_si], true, true),
-            O::I64Sub => self.binary3([i64_sub_ss, i64_sub_si, i64_sub_is], false, true),
-            O::I64Mul => self.binary3([i64_mul_ss, i64_mul_si, i64_mul_si], true, true),
-            O::I64DivS => self.binary3([i64_div_s_ss, i64_div_s_si, i64_div_s_is], false, true),
-            O::I64DivU => self.binary3([i64_div_u_ss, i64_div_u_si, i64_div_u_is], false, true),
-            O::I64RemS => self.binary3([i64_rem_s_ss, i64_rem_s_si, i64_rem_s_is], false, true),
-            O::I64RemU => self.binary3([i64_rem_u_ss, i64_rem_u_si, i64_rem_u_is], false, true),
-            O::I64And => self.binary3([i64_and_ss, i64_and_si, i64_and_si], true, true),
-            O::I64Or => self.binary3([i64_or_ss, i64_or_si, i64_or_si], true, true),
-            O::I64Xor => self.binary3([i64_xor_ss, i64_xor_si, i64_xor_si], true, true),
-            O::I64Shl => self.binary3([i64_shl_ss, i64_shl_si, i64_shl_is], false, true),
-            O::I64ShrS => self.binary3([i64_shr_s_ss, i64_shr_s_si, i64_shr_s_is], false, true),
-            O::I64ShrU => self.binary3([i64_shr_u_ss, i64_shr_u_si, i64_shr_u_is], false, true),
-            O::I64Rotl => self.binary3([i64_rotl_ss, i64_rotl_si, i64_rotl_is], false, true),
-            O::I64Rotr => self.binary3([i64_rotr_ss, i64_rotr_si, i64_rotr_is], false, true),
-            O::F32Abs => self.unary(f32_abs),
-            O::F32Neg => self.unary(f32_neg),
-            O::F32Ceil => self.unary(f32_ceil),
-            O::F32Floor => self.unary(f32_floor),
-            O::F32Trunc => self.unary(f32_trunc),
-            O::F32Nearest => self.unary(f32_nearest),
-            O::F32Sqrt => self.unary(f32_sqrt),
-            O::F32Add => self.binary(f32_add_ss, None, None, false),
-            O::F32Sub => self.binary(f32_sub_ss, None, None, false),
-            O::F32Mul => self.binary(f32_mul_ss, None, None, false),
-            O::F32Div => self.binary(f32_div_ss, None, None, false),
-            O::F32Min => self.binary(f32_min_ss, None, None, false),
-            O::F32Max => self.binary(f32_max_ss, None, None, false),
-            O::F32Copysign => self.binary(f32_copysign_ss, None, None, false),
-            O::F64Abs => self.unary(f64_abs),
-            O::F64Neg => self.unary(f64_neg),
-            O::F64Ceil => self.unary(f64_ceil),
-            O::F64Floor => self.unary(f64_floor),
-            O::F64Trunc => self.unary(f64_trunc),
-            O::F64Nearest => self.unary(f64_nearest),
-            O::F64Sqrt => self.unary(f64_sqrt),
-            O::F64Add => self.binary(f64_add_ss, None, None, false),
-            O::F64Sub => self.binary(f64_sub_ss, None, None, false),
-            O::F64Mul => self.binary(f64_mul_ss, None, None, false),
-            O::F64Div => self.binary(f64_div_ss, None, None, false),
-            O::F64Min => self.binary(f64_min_ss, None, None, false),
-            O::F64Max => self.binary(f64_max_ss, None, None, false),
-            O::F64Copysign => self.binary(f64_copysign_ss, None, None, false),
-            O::I32WrapI64 => self.unary(i32_wrap_i64),
-            O::I32TruncF32S => self.unary(i32_trunc_f32_s),
-            O::I32TruncF32U => self.unary(i32_trunc_f32_u),
-            O::I32TruncF64S => self.unary(i32_trunc_f64_s),
-            O::I32TruncF64U => self.unary(i32_trunc_f64_u),
-            O::I64ExtendI32S => self.unary(i64_extend_i32_s),
-            O::I64ExtendI32U => self.unary(i64_extend_i32_u),
-            O::I64TruncF32S => self.unary(i64_trunc_f32_s),
-            O::I64TruncF32U => self.unary(i64_trunc_f32_u),
-            O::I64TruncF64S => self.unary(i64_trunc_f64_s),
-            O::I64TruncF64U => self.unary(i64_trunc_f64_u),
-            O::F32ConvertI32S => self.unary(f32_convert_i32_s),
-            O::F32ConvertI32U => self.unary(f32_convert_i32_u),
-            O::F32ConvertI64S => self.unary(f32_convert_i64_s),
-            O::F32ConvertI64U => self.unary(f32_convert_i64_u),
-            O::F32DemoteF64 => self.unary(f32_demote_f64),
-            O::F64ConvertI32S => self.unary(f64_convert_i32_s),
-            O::F64ConvertI32U => self.unary(f64_convert_i32_u),
-            O::F64ConvertI64S => self.unary(f64_convert_i64_s),
-            O::F64ConvertI64U => self.unary(f64_convert_i64_u),
-            O::F64PromoteF32 => self.unary(f64_promote_f32),
-            O::I32Extend8S => self.unary(i32_extend8_s),
-            O::I32Extend16S => self.unary(i32_extend16_s),
-            O::I64Extend8S => self.unary(i64_extend8_s),
-            O::I64Extend16S => self.unary(i64_extend16_s),
-            O::I64Extend32S => self.unary(i64_extend32_s),
-            O::I32TruncSatF32S => self.unary(i32_trunc_f32_s_sat),
-            O::I32TruncSatF32U => self.unary(i32_trunc_f32_u_sat),
-            O::I32TruncSatF64S => self.unary(i32_trunc_f64_s_sat),
-            O::I32TruncSatF64U => self.unary(i32_trunc_f64_u_sat),
-            O::I64TruncSatF32S => self.unary(i64_trunc_f32_s_sat),
-            O::I64TruncSatF32U => self.unary(i64_trunc_f32_u_sat),
-            O::I64TruncSatF64S => self.unary(i64_trunc_f64_s_sat),
-            O::I64TruncSatF64U => self.unary(i64_trunc_f64_u_sat),
+            O::F32Eq => self.binary(&fam::f32_eq, FLOAT),
+            O::F32Ne => self.binary(&fam::f32_ne, FLOAT),
+            O::F32Lt => self.binary(&fam::f32_lt, FLOAT),
+            O::F32Gt => self.binary(&fam::f32_gt, FLOAT),
+            O::F32Le => self.binary(&fam::f32_le, FLOAT),
+            O::F32Ge => self.binary(&fam::f32_ge, FLOAT),
+            O::F64Eq => self.binary(&fam::f64_eq, FLOAT),
+            O::F64Ne => self.binary(&fam::f64_ne, FLOAT),
+            O::F64Lt => self.binary(&fam::f64_lt, FLOAT),
+            O::F64Gt => self.binary(&fam::f64_gt, FLOAT),
+            O::F64Le => self.binary(&fam::f64_le, FLOAT),
+            O::F64Ge => self.binary(&fam::f64_ge, FLOAT),
+            O::I32Clz => self.unary(&fam::i32_clz),
+            O::I32Ctz => self.unary(&fam::i32_ctz),
+            O::I32Popcnt => self.unary(&fam::i32_popcnt),
+            O::I32Add => self.binary(&fam::i32_add, int_opts(true, fold!(sem::i32_add, u32))),
+            O::I32Sub => self.binary(&fam::i32_sub, int_opts(false, fold!(sem::i32_sub, u32))),
+            O::I32Mul => self.binary(&fam::i32_mul, int_opts(true, fold!(sem::i32_mul, u32))),
+            O::I32DivS => self.binary(&fam::i32_div_s, int_opts(false, None)),
+            O::I32DivU => self.binary(&fam::i32_div_u, int_opts(false, None)),
+            O::I32RemS => self.binary(&fam::i32_rem_s, int_opts(false, None)),
+            O::I32RemU => self.binary(&fam::i32_rem_u, int_opts(false, None)),
+            O::I32And => self.binary(&fam::i32_and, int_opts(true, fold!(sem::i32_and, u32))),
+            O::I32Or => self.binary(&fam::i32_or, int_opts(true, fold!(sem::i32_or, u32))),
+            O::I32Xor => self.binary(&fam::i32_xor, int_opts(true, fold!(sem::i32_xor, u32))),
+            O::I32Shl => self.shift_left(false),
+            O::I32ShrS => self.shift_right_signed(false),
+            O::I32ShrU => self.binary(&fam::i32_shr_u, int_opts(false, fold!(sem::i32_shr_u, u32))),
+            O::I32Rotl => self.binary(&fam::i32_rotl, int_opts(false, fold!(sem::i32_rotl, u32))),
+            O::I32Rotr => self.binary(&fam::i32_rotr, int_opts(false, fold!(sem::i32_rotr, u32))),
+            O::I64Clz => self.unary(&fam::i64_clz),
+            O::I64Ctz => self.unary(&fam::i64_ctz),
+            O::I64Popcnt => self.unary(&fam::i64_popcnt),
+            O::I64Add => self.binary(&fam::i64_add, int_opts(true, fold!(sem::i64_add, u64))),
+            O::I64Sub => self.binary(&fam::i64_sub, int_opts(false, fold!(sem::i64_sub, u64))),
+            O::I64Mul => self.binary(&fam::i64_mul, int_opts(true, fold!(sem::i64_mul, u64))),
+            O::I64DivS => self.binary(&fam::i64_div_s, int_opts(false, None)),
+            O::I64DivU => self.binary(&fam::i64_div_u, int_opts(false, None)),
+            O::I64RemS => self.binary(&fam::i64_rem_s, int_opts(false, None)),
+            O::I64RemU => self.binary(&fam::i64_rem_u, int_opts(false, None)),
+            O::I64And => self.binary(&fam::i64_and, int_opts(true, fold!(sem::i64_and, u64))),
+            O::I64Or => self.binary(&fam::i64_or, int_opts(true, fold!(sem::i64_or, u64))),
+            O::I64Xor => self.binary(&fam::i64_xor, int_opts(true, fold!(sem::i64_xor, u64))),
+            O::I64Shl => self.shift_left(true),
+            O::I64ShrS => self.shift_right_signed(true),
+            O::I64ShrU => self.binary(&fam::i64_shr_u, int_opts(false, fold!(sem::i64_shr_u, u64))),
+            O::I64Rotl => self.binary(&fam::i64_rotl, int_opts(false, fold!(sem::i64_rotl, u64))),
+            O::I64Rotr => self.binary(&fam::i64_rotr, int_opts(false, fold!(sem::i64_rotr, u64))),
+            O::F32Abs => self.unary(&fam::f32_abs),
+            O::F32Neg => self.unary(&fam::f32_neg),
+            O::F32Ceil => self.unary(&fam::f32_ceil),
+            O::F32Floor => self.unary(&fam::f32_floor),
+            O::F32Trunc => self.unary(&fam::f32_trunc),
+            O::F32Nearest => self.unary(&fam::f32_nearest),
+            O::F32Sqrt => self.unary(&fam::f32_sqrt),
+            O::F32Add => self.binary(&fam::f32_add, FLOAT),
+            O::F32Sub => self.binary(&fam::f32_sub, FLOAT),
+            O::F32Mul => self.binary(&fam::f32_mul, FLOAT),
+            O::F32Div => self.binary(&fam::f32_div, FLOAT),
+            O::F32Min => self.binary(&fam::f32_min, FLOAT),
+            O::F32Max => self.binary(&fam::f32_max, FLOAT),
+            O::F32Copysign => self.binary(&fam::f32_copysign, FLOAT),
+            O::F64Abs => self.unary(&fam::f64_abs),
+            O::F64Neg => self.unary(&fam::f64_neg),
+            O::F64Ceil => self.unary(&fam::f64_ceil),
+            O::F64Floor => self.unary(&fam::f64_floor),
+            O::F64Trunc => self.unary(&fam::f64_trunc),
+            O::F64Nearest => self.unary(&fam::f64_nearest),
+            O::F64Sqrt => self.unary(&fam::f64_sqrt),
+            O::F64Add => self.binary(&fam::f64_add, FLOAT),
+            O::F64Sub => self.binary(&fam::f64_sub, FLOAT),
+            O::F64Mul => self.binary(&fam::f64_mul, FLOAT),
+            O::F64Div => self.binary(&fam::f64_div, FLOAT),
+            O::F64Min => self.binary(&fam::f64_min, FLOAT),
+            O::F64Max => self.binary(&fam::f64_max, FLOAT),
+            O::F64Copysign => self.binary(&fam::f64_copysign, FLOAT),
+            O::I32WrapI64 => self.unary(&fam::i32_wrap_i64),
+            O::I32TruncF32S => self.unary(&fam::i32_trunc_f32_s),
+            O::I32TruncF32U => self.unary(&fam::i32_trunc_f32_u),
+            O::I32TruncF64S => self.unary(&fam::i32_trunc_f64_s),
+            O::I32TruncF64U => self.unary(&fam::i32_trunc_f64_u),
+            O::I64ExtendI32S => self.unary(&fam::i64_extend_i32_s),
+            O::I64ExtendI32U => self.unary(&fam::i64_extend_i32_u),
+            O::I64TruncF32S => self.unary(&fam::i64_trunc_f32_s),
+            O::I64TruncF32U => self.unary(&fam::i64_trunc_f32_u),
+            O::I64TruncF64S => self.unary(&fam::i64_trunc_f64_s),
+            O::I64TruncF64U => self.unary(&fam::i64_trunc_f64_u),
+            O::F32ConvertI32S => self.unary(&fam::f32_convert_i32_s),
+            O::F32ConvertI32U => self.unary(&fam::f32_convert_i32_u),
+            O::F32ConvertI64S => self.unary(&fam::f32_convert_i64_s),
+            O::F32ConvertI64U => self.unary(&fam::f32_convert_i64_u),
+            O::F32DemoteF64 => self.unary(&fam::f32_demote_f64),
+            O::F64ConvertI32S => self.unary(&fam::f64_convert_i32_s),
+            O::F64ConvertI32U => self.unary(&fam::f64_convert_i32_u),
+            O::F64ConvertI64S => self.unary(&fam::f64_convert_i64_s),
+            O::F64ConvertI64U => self.unary(&fam::f64_convert_i64_u),
+            O::F64PromoteF32 => self.unary(&fam::f64_promote_f32),
+            O::I32Extend8S => self.unary(&fam::i32_extend8_s),
+            O::I32Extend16S => self.unary(&fam::i32_extend16_s),
+            O::I64Extend8S => self.unary(&fam::i64_extend8_s),
+            O::I64Extend16S => self.unary(&fam::i64_extend16_s),
+            O::I64Extend32S => self.unary(&fam::i64_extend32_s),
+            O::I32TruncSatF32S => self.unary(&fam::i32_trunc_sat_f32_s),
+            O::I32TruncSatF32U => self.unary(&fam::i32_trunc_sat_f32_u),
+            O::I32TruncSatF64S => self.unary(&fam::i32_trunc_sat_f64_s),
+            O::I32TruncSatF64U => self.unary(&fam::i32_trunc_sat_f64_u),
+            O::I64TruncSatF32S => self.unary(&fam::i64_trunc_sat_f32_s),
+            O::I64TruncSatF32U => self.unary(&fam::i64_trunc_sat_f32_u),
+            O::I64TruncSatF64S => self.unary(&fam::i64_trunc_sat_f64_s),
+            O::I64TruncSatF64U => self.unary(&fam::i64_trunc_sat_f64_u),
             other => return Err(TranslateError(format!("unsupported operator {other:?}"))),
         }
         Ok(false)
@@ -1168,6 +1362,7 @@ impl Tr<'_> {
         self.materialize_top(np);
         let h = self.height() - np;
         let base = self.temp(h);
+        self.begin();
         emit(self, base);
         self.stack.truncate(h as usize);
         for _ in 0..nr {
@@ -1175,21 +1370,33 @@ impl Tr<'_> {
         }
         // The callee's frame starts at `base`; make sure ours covers its results.
         self.max_height = self.max_height.max(h + np.max(nr));
-        self.last = None;
+        self.begin();
     }
 
-    fn load(&mut self, op: Op, offset: u64) {
-        let a = self.pop_slot();
-        self.push(Opnd::Temp);
-        self.result_op(1, op, &[a, offset as u32]);
+    /// Memory offsets: memory32's are below 2^32 (validated).
+    fn load(&mut self, family: &Load, offset: u64) {
+        let addr = self.pop_input();
+        self.begin();
+        let d = self.result_slot();
+        let at = family.emit(&mut self.code, Out::Slot(d), addr, offset as u32);
+        self.pushed_result(at);
     }
 
-    fn store(&mut self, op: Op, offset: u64) {
+    fn store(&mut self, family: &Store, offset: u64) {
         let len = self.stack.len();
-        let v = self.slot_at(len - 1);
-        let a = self.slot_at(len - 2);
+        // The value is usually computed last; otherwise the address may be.
+        let (addr, val) = if self.acc_candidate(len - 1) {
+            let val = self.input(len - 1, false);
+            (In::Slot(self.slot_at(len - 2)), val)
+        } else {
+            let addr = self.input(len - 2, false);
+            (addr, In::Slot(self.slot_at(len - 1)))
+        };
         self.stack.truncate(len - 2);
-        self.emit_op(op, &[a, v, offset as u32]);
+        self.begin();
+        family
+            .emit(&mut self.code, addr, val, offset as u32)
+            .expect("store shapes: slot or accumulator, never both the accumulator");
     }
 
     fn local_set(&mut self, l: u32, tee: bool) {
@@ -1197,13 +1404,12 @@ impl Tr<'_> {
         let v = self.stack[h as usize];
         let needs_preserve = self.stack[..h as usize].contains(&Opnd::Local(l));
         let retarget = match (v, self.last, needs_preserve) {
-            (Opnd::Temp, Some(Last::Result { dst, height }), false) if height == h => Some(dst),
-            (Opnd::Temp, Some(Last::Cmp { dst, height, .. }), false) if height == h => Some(dst),
+            (Opnd::Temp, Some(last), false) if last.height == h => Some(last.start + 1),
             _ => None,
         };
         if let Some(dst) = retarget {
             self.code[dst] = l;
-            self.last = None;
+            self.begin();
         } else {
             self.stack.pop();
             self.preserve_local(l);
@@ -1215,35 +1421,4 @@ impl Tr<'_> {
             self.push(Opnd::Local(l));
         }
     }
-}
-
-/// A readable listing of translated code, one instruction per line (for debugging and
-/// tests).
-pub fn disassemble(code: &[u32]) -> String {
-    use crate::exec::{NUM_OPS, OP_NAMES, OP_SIZES};
-    let mut out = String::new();
-    let mut pc = 0;
-    while pc < code.len() {
-        let op = code[pc] as usize;
-        if op >= NUM_OPS {
-            out.push_str(&format!("{pc:5}: <bad opcode {op}>\n"));
-            break;
-        }
-        let size = match OP_SIZES[op] {
-            0 => 4 + code.get(pc + 2).copied().unwrap_or(0) as usize,
-            n => n as usize,
-        };
-        let end = (pc + size).min(code.len());
-        let operands: Vec<String> = code[pc + 1..end]
-            .iter()
-            .map(|w| (*w as i32).to_string())
-            .collect();
-        out.push_str(&format!(
-            "{pc:5}: {} {}\n",
-            OP_NAMES[op],
-            operands.join(" ")
-        ));
-        pc += size;
-    }
-    out
 }

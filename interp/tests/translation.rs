@@ -94,14 +94,46 @@ fn locals_and_constants_fold_and_compares_fuse() {
             (local.get 1)))"#,
     );
     // local.get and constants are operands; local.set retargets the producer.
-    assert!(text.contains("i32_add_ss 1 1 0"), "{text}");
-    assert!(text.contains("i32_sub_si 0 0 1"), "{text}");
+    assert!(text.contains("i32_add_sss s1, s1, s0"), "{text}");
+    assert!(text.contains("i32_sub_ssi s0, s0, #1"), "{text}");
     // The comparison fuses into the branch, which jumps back to the loop head.
-    assert!(text.contains("br_i32_gt_u_si 0 10 -"), "{text}");
+    assert!(text.contains("br_i32_gt_u_si s0, #10, -> 0"), "{text}");
     assert!(!text.contains(": i32_gt_u"), "{text}");
     // Only the result move and the return remain.
     assert!(
-        text.contains("copy 0 1") && text.trim_end().ends_with("ret"),
+        text.contains("copy s0, s1") && text.trim_end().ends_with("ret"),
         "{text}"
+    );
+}
+
+#[test]
+fn translated_code_belongs_to_the_module() {
+    let module = Module::new(&many_functions(50)).unwrap();
+    let linker = Linker::new(Interp::new(InterpConfig::default()));
+    let first = Instance::new(&module, &linker).unwrap();
+    assert_eq!(first.invoke("main", &[]).unwrap(), vec![Val::I32(13)]);
+    let state = InterpInstance::of(first.data()).unwrap();
+    assert_eq!(state.module_code().translations(), 3);
+
+    // A second instance, even under another handler set, translates nothing: its
+    // entries install the module's code on their first call.
+    let other = Linker::new(Interp::new(InterpConfig {
+        handlers: HandlerSet::Generic,
+        ..Default::default()
+    }));
+    let second = Instance::new(&module, &other).unwrap();
+    let state2 = InterpInstance::of(second.data()).unwrap();
+    assert_eq!(state2.translated_count(), 0, "installed lazily");
+    assert_eq!(second.invoke("main", &[]).unwrap(), vec![Val::I32(13)]);
+    assert_eq!(state2.translated_count(), 3);
+    assert_eq!(
+        state2.module_code().translations(),
+        3,
+        "nothing translated again"
+    );
+    assert_eq!(
+        state.translated_code(1),
+        state2.translated_code(1),
+        "one copy of the code"
     );
 }

@@ -1,0 +1,21 @@
+;; A result consumed by the very next instruction travels in the accumulator.
+(module
+  (memory 1)
+  (func $chain (param i32 i32 i32) (result i32)
+    (i32.xor (i32.mul (i32.add (local.get 0) (local.get 1)) (local.get 2)) (i32.const 7)))
+  (func $address (param i32) (result i32)
+    (i32.load offset=8 (i32.add (local.get 0) (i32.const 4))))
+  (func $store_value (param i32 i32)
+    (i32.store (local.get 0) (i32.add (local.get 1) (i32.const 1))))
+  (func $store_address (param i32 i32)
+    (i32.store (i32.shl (local.get 0) (i32.const 2)) (local.get 1)))
+  (func $branch_on_acc (param i32 i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (local.get 1))
+      (then (i32.const 1)) (else (i32.const 2))))
+  (func $compare_acc (param i32 i32)
+    (loop
+      (br_if 0 (i32.lt_s (i32.add (local.get 0) (local.get 1)) (i32.const 9)))))
+  (func $select (param i32 i32 i32) (result i32)
+    (select (local.get 0) (local.get 1) (i32.eqz (local.get 2))))
+  (func $float (param f64 f64) (result f64)
+    (f64.sqrt (f64.mul (local.get 0) (f64.sub (local.get 1) (local.get 0))))))
