@@ -159,6 +159,8 @@ struct Isa {
     ops: Vec<OpDef>,
     /// Generated family constants (Rust source of `fam`).
     families: String,
+    /// Rows of `FUSIONS`.
+    fusions: String,
 }
 
 impl Isa {
@@ -696,10 +698,7 @@ fn control_ops(isa: &mut Isa) {
         ("select_ss", ("c", Src), "get::<u32>(sp, c)"),
         ("select_sa", ("c", Acc), "acc as u32"),
     ] {
-        let mut fields = vec![("d", Dst)];
-        if c.1 == Src {
-            fields.push(c);
-        }
+        let mut fields = vec![("d", Dst), c];
         fields.extend([("a", Src), ("b", Src)]);
         isa.push(op, &fields, format!("let v: u64 = if {cond} != 0 {{ get(sp, a) }} else {{ get(sp, b) }}; set(sp, d, v);"), Flow::Next);
     }
@@ -739,10 +738,87 @@ fn control_ops(isa: &mut Isa) {
     .unwrap();
 }
 
+/// Super-instructions: adjacent pairs run by one handler, chosen from the dynamic
+/// op-pair profile (`src/profile.rs`) of CoreMark, plus the loop-closing pairs every
+/// counted loop ends with. The translator's last pass rewrites the first op of such a
+/// pair to the fused op and leaves the second in place: the fused handler runs both and
+/// skips the second, while a branch to the second (or a decoder walking the code)
+/// still finds it intact, so fusing never moves code or changes a branch.
+const FUSED: &[(&str, &str)] = &[
+    ("copy", "br_i32_nez_s"),
+    ("copy", "copy"),
+    ("copy", "load32_ss"),
+    ("copy", "br"),
+    ("copy", "i32_shr_u_asi"),
+    ("copy_imm32", "i32_add_asi"),
+    ("i32_add_ssi", "i32_add_ssi"),
+    ("i32_add_ssi", "i32_add_sss"),
+    ("i32_add_ssi", "br_i32_nez_s"),
+    ("i32_add_ssi", "br_i32_eq_si"),
+    ("i32_add_ssi", "br"),
+    ("i32_add_ssi", "br_i32_ne_ss"),
+    ("i32_add_ssi", "br_i32_ne_si"),
+    ("i32_add_ssi", "br_i32_lt_s_ss"),
+    ("i32_add_ssi", "br_i32_lt_u_ss"),
+    ("i32_add_ssi", "br_i32_lt_s_si"),
+    ("i32_add_sss", "i32_add_ssi"),
+    ("i32_add_sas", "i32_add_ssi"),
+    ("i32_add_asi", "i32_and_aai"),
+    ("i32_add_aai", "store32_sa"),
+    ("i32_mul_aas", "i32_add_sas"),
+    ("i32_mul_sas", "copy"),
+    ("i32_shr_u_asi", "i32_and_sai"),
+    ("i32_shr_u_asi", "i32_xor_aas"),
+    ("i32_shr_u_asi", "i32_and_aai"),
+    ("i32_and_sai", "i32_xor_ssi"),
+    ("i32_and_sai", "i32_shr_u_asi"),
+    ("i32_and_aai", "select_sa"),
+    ("i32_xor_aas", "i32_and_aai"),
+    ("i32_xor_ssi", "i32_shr_u_asi"),
+    ("select_sa", "i32_shr_u_asi"),
+    ("store32_ss", "copy"),
+    ("load32_ss", "store32_ss"),
+    ("load32_ss", "br_i32_nez_s"),
+    ("load32_as", "i32_add_aai"),
+    ("load32_as", "i32_load16_u_sa"),
+    ("i32_load8_u_ss", "copy"),
+    ("i32_load16_s_ss", "i32_load16_s_as"),
+    ("i32_load16_s_as", "i32_mul_aas"),
+    ("i32_load16_u_ss", "i32_load16_u_as"),
+    ("i32_load16_u_as", "i32_mul_sas"),
+];
+
+/// Adds the super-instructions of [`FUSED`]: a fused op's fields (what the decoder
+/// reads) are its first op's; its handler decodes and runs both.
+fn fuse(isa: &mut Isa) {
+    for (first, second) in FUSED {
+        let find = |n: &str| {
+            isa.ops
+                .iter()
+                .position(|o| o.name == n)
+                .unwrap_or_else(|| panic!("fused op {n} does not exist"))
+        };
+        let (x, y) = (&isa.ops[find(first)], &isa.ops[find(second)]);
+        assert_eq!(x.flow, Flow::Next, "{first} must fall through to be fused");
+        let name = format!("{first}__{second}");
+        let body = format!("{{ {} }} {{ {} }}", body_of(x), body_of(y));
+        writeln!(isa.fusions, "    (Op::{first}, Op::{second}, Op::{name}),").unwrap();
+        let fused = OpDef {
+            name,
+            fields: x.fields.clone(),
+            body,
+            flow: Flow::Custom,
+            bmi: x.bmi || y.bmi,
+        };
+        isa.ops.push(fused);
+    }
+}
+
 fn isa() -> Isa {
     let mut isa = Isa {
         ops: Vec::new(),
         families: String::new(),
+        fusions: String::new(),
     };
     control_ops(&mut isa);
     int_ops(&mut isa, "i32");
@@ -752,6 +828,7 @@ fn isa() -> Isa {
     conversions(&mut isa);
     memory_ops(&mut isa);
     table_ops(&mut isa);
+    fuse(&mut isa);
     isa
 }
 
@@ -783,6 +860,9 @@ fn prelude(op: &OpDef) -> String {
 }
 
 fn body_of(op: &OpDef) -> String {
+    if op.name.contains("__") {
+        return op.body.clone();
+    }
     let mut body = format!(
         "{}{}",
         prelude(op),
@@ -803,7 +883,7 @@ fn handler_module(
     only_bmi: bool,
     fallback: &str,
 ) {
-    writeln!(out, "pub mod {module} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, clippy::all)]\n    use super::*;").unwrap();
+    writeln!(out, "pub mod {module} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;").unwrap();
     for op in ops.iter().filter(|o| !only_bmi || o.bmi) {
         let body = body_of(op);
         if threaded {
@@ -974,6 +1054,7 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "}}").unwrap();
+    writeln!(out, "/// Super-instructions: `(first, second, fused)`; see `build.rs`.\npub const FUSIONS: &[(Op, Op, Op)] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     handler_module(&mut out, ops, "threaded_generic", true, "", false, "");
     handler_module(&mut out, ops, "loop_generic", false, "", false, "");

@@ -225,6 +225,45 @@ impl BranchCmp {
     }
 }
 
+/// The size in words of the instruction at `pc`, `br_table`'s targets included.
+fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
+    if op == Op::br_table {
+        op.size() + code[pc + 2] as usize + 1
+    } else {
+        op.size()
+    }
+}
+
+/// Rewrites the first op of every adjacent pair listed in [`FUSIONS`] to its fused op,
+/// left to right, each instruction fused at most once. Nothing moves: the second op
+/// stays in place (see `build.rs`), so branches into it stay valid.
+pub fn fuse_pairs(code: &mut [u32]) {
+    static FIRST: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let first = FIRST.get_or_init(|| {
+        let mut v = vec![false; NUM_OPS];
+        for (x, _, _) in FUSIONS {
+            v[*x as usize] = true;
+        }
+        v
+    });
+    let mut pc = 0;
+    while pc < code.len() {
+        let Some(x) = Op::from_word(code[pc]) else {
+            return;
+        };
+        let next = pc + size_at(code, pc, x);
+        if first[x as usize] && next < code.len() {
+            let second = code[next];
+            if let Some((_, y, fused)) = FUSIONS.iter().find(|f| f.0 == x && f.1 as u32 == second) {
+                code[pc] = *fused as u32;
+                pc = next + size_at(code, next, *y);
+                continue;
+            }
+        }
+        pc = next;
+    }
+}
+
 /// A decoded field value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
@@ -263,6 +302,7 @@ pub fn decode(code: &[u32], pc: usize) -> Option<Instr> {
             }
         }
     }
+    // A fused op decodes as its first op; the second follows as its own instruction.
     let size = k - pc + targets.len();
     Some(Instr {
         op,
@@ -390,6 +430,23 @@ mod tests {
         let mut code = Vec::new();
         fam::i32_load16_s.emit(&mut code, Out::Acc, In::Slot(2), 4);
         assert_eq!(decode(&code, 0).unwrap().size, 3);
+    }
+
+    #[test]
+    fn fusion_keeps_the_second_op_in_place() {
+        let mut code = Vec::new();
+        enc::copy(&mut code, 1, 2);
+        enc::copy(&mut code, 3, 4);
+        enc::copy(&mut code, 5, 6);
+        let before = code.clone();
+        fuse_pairs(&mut code);
+        assert_eq!(code[0], Op::copy__copy as u32);
+        assert_eq!(code[1..], before[1..], "only the first opcode changes");
+        // The third copy has no partner left.
+        assert_eq!(
+            disassemble(&code),
+            "    0: copy__copy s1, s2\n    3: copy s3, s4\n    6: copy s5, s6\n"
+        );
     }
 
     #[test]

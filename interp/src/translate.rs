@@ -29,6 +29,8 @@
 //! - *extension*: `shl k; shr_s k` with `k` 24 or 16 (32-bit) is `extend8_s`/`extend16_s`.
 //! - *constant folding*: integer operators on two constants that cannot trap are folded
 //!   with `wamr_common::semantics`.
+//!
+//! A last pass fuses adjacent pairs into super-instructions (`isa::fuse_pairs`).
 
 use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
@@ -329,6 +331,7 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
             break;
         }
     }
+    crate::isa::fuse_pairs(&mut tr.code);
     let frame_slots = (u64::from(nlocals) + u64::from(tr.max_height))
         .max(u64::from(nresults))
         .max(1);
