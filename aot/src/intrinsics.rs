@@ -406,6 +406,8 @@ impl ConstPool {
 
 // ---- the runtime functions ----
 
+use wamr_common::semantics as sem;
+
 fn raise(kind: TrapKind) -> ! {
     trap::raise(Trap::new(kind))
 }
@@ -433,18 +435,6 @@ float_binop! {
     f64_max: f64 => |a, b| wamr_common::numeric::fmax(a, b);
 }
 
-/// Rounding instructions return a signalling NaN quieted (payload kept); Rust's
-/// rounding functions may pass it through unchanged. `a + a` quiets it as the hardware
-/// does and leaves every other value to the rounding function.
-fn quiet<T: Copy + std::ops::Add<Output = T> + PartialEq>(a: T) -> T {
-    #[allow(clippy::eq_op)]
-    if a != a {
-        a + a
-    } else {
-        a
-    }
-}
-
 macro_rules! unop {
     ($($name:ident: $t:ty => $r:ty, |$a:ident| $e:expr;)*) => {$(
         unsafe extern "C" fn $name(_vmctx: *mut VMContext, $a: $t) -> $r { $e }
@@ -454,14 +444,14 @@ macro_rules! unop {
 unop! {
     f32_abs: f32 => f32, |a| a.abs();
     f64_abs: f64 => f64, |a| a.abs();
-    f32_ceil: f32 => f32, |a| quiet(a).ceil();
-    f64_ceil: f64 => f64, |a| quiet(a).ceil();
-    f32_floor: f32 => f32, |a| quiet(a).floor();
-    f64_floor: f64 => f64, |a| quiet(a).floor();
-    f32_trunc: f32 => f32, |a| quiet(a).trunc();
-    f64_trunc: f64 => f64, |a| quiet(a).trunc();
-    f32_rint: f32 => f32, |a| quiet(a).round_ties_even();
-    f64_rint: f64 => f64, |a| quiet(a).round_ties_even();
+    f32_ceil: f32 => f32, |a| sem::f32_ceil(a);
+    f64_ceil: f64 => f64, |a| sem::f64_ceil(a);
+    f32_floor: f32 => f32, |a| sem::f32_floor(a);
+    f64_floor: f64 => f64, |a| sem::f64_floor(a);
+    f32_trunc: f32 => f32, |a| sem::f32_trunc(a);
+    f64_trunc: f64 => f64, |a| sem::f64_trunc(a);
+    f32_rint: f32 => f32, |a| sem::f32_nearest(a);
+    f64_rint: f64 => f64, |a| sem::f64_nearest(a);
     f32_sqrt: f32 => f32, |a| a.sqrt();
     f64_sqrt: f64 => f64, |a| a.sqrt();
     i32_ctlz: u32 => u32, |a| a.leading_zeros();
@@ -490,30 +480,25 @@ unop! {
     f64_promote_f32: f32 => f64, |a| f64::from(a);
 }
 
-macro_rules! trunc {
-    ($($name:ident: $t:ty => $r:ty, $lo:expr, $hi:expr;)*) => {$(
-        /// Traps on NaN (invalid conversion) and outside `(lo, hi)` (overflow).
+/// Trapping conversions and division: the semantics (and their traps) live in
+/// `wamr_common::semantics`, shared with the interpreter.
+macro_rules! fallible_unop {
+    ($($name:ident: $t:ty => $r:ty;)*) => {$(
         unsafe extern "C" fn $name(_vmctx: *mut VMContext, a: $t) -> $r {
-            if a.is_nan() {
-                raise(TrapKind::InvalidConversionToInteger);
-            }
-            if a <= $lo || a >= $hi {
-                raise(TrapKind::IntegerOverflow);
-            }
-            a as $r
+            sem::$name(a).unwrap_or_else(|k| raise(k))
         }
     )*};
 }
 
-trunc! {
-    i32_trunc_f32_s: f32 => i32, -2147483904.0, 2147483648.0;
-    i32_trunc_f32_u: f32 => u32, -1.0, 4294967296.0;
-    i32_trunc_f64_s: f64 => i32, -2147483649.0, 2147483648.0;
-    i32_trunc_f64_u: f64 => u32, -1.0, 4294967296.0;
-    i64_trunc_f32_s: f32 => i64, -9223373136366403584.0, 9223372036854775808.0;
-    i64_trunc_f32_u: f32 => u64, -1.0, 18446744073709551616.0;
-    i64_trunc_f64_s: f64 => i64, -9223372036854777856.0, 9223372036854775808.0;
-    i64_trunc_f64_u: f64 => u64, -1.0, 18446744073709551616.0;
+fallible_unop! {
+    i32_trunc_f32_s: f32 => i32;
+    i32_trunc_f32_u: f32 => u32;
+    i32_trunc_f64_s: f64 => i32;
+    i32_trunc_f64_u: f64 => u32;
+    i64_trunc_f32_s: f32 => i64;
+    i64_trunc_f32_u: f32 => u64;
+    i64_trunc_f64_s: f64 => i64;
+    i64_trunc_f64_u: f64 => u64;
 }
 
 fn compare<T: PartialOrd>(cond: i32, a: T, b: T) -> u32 {
@@ -536,30 +521,22 @@ unsafe extern "C" fn f64_cmp(_vmctx: *mut VMContext, cond: i32, a: f64, b: f64) 
 }
 
 macro_rules! divrem {
-    ($($name:ident: $t:ty, $op:ident;)*) => {$(
+    ($($name:ident: $t:ty;)*) => {$(
         unsafe extern "C" fn $name(_vmctx: *mut VMContext, a: $t, b: $t) -> $t {
-            if b == 0 {
-                raise(TrapKind::IntegerDivideByZero);
-            }
-            match a.$op(b) {
-                Some(v) => v,
-                // Only signed MIN / -1 overflows; MIN rem -1 is 0.
-                None if stringify!($op) == "checked_rem" => 0,
-                None => raise(TrapKind::IntegerOverflow),
-            }
+            sem::$name(a, b).unwrap_or_else(|k| raise(k))
         }
     )*};
 }
 
 divrem! {
-    i32_div_s: i32, checked_div;
-    i32_div_u: u32, checked_div;
-    i32_rem_s: i32, checked_rem;
-    i32_rem_u: u32, checked_rem;
-    i64_div_s: i64, checked_div;
-    i64_div_u: u64, checked_div;
-    i64_rem_s: i64, checked_rem;
-    i64_rem_u: u64, checked_rem;
+    i32_div_s: i32;
+    i32_div_u: u32;
+    i32_rem_s: i32;
+    i32_rem_u: u32;
+    i64_div_s: i64;
+    i64_div_u: u64;
+    i64_rem_s: i64;
+    i64_rem_u: u64;
 }
 
 unsafe extern "C" fn i64_or(_vmctx: *mut VMContext, a: u64, b: u64) -> u64 {

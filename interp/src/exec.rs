@@ -140,7 +140,7 @@ slot_val! {
 /// `ip` points to an instruction with at least `k + 1` words.
 #[inline(always)]
 pub unsafe fn w(ip: Ip, k: usize) -> u32 {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees the instruction at `ip` has word `k`.
     unsafe { *ip.add(k) }
 }
 
@@ -148,7 +148,8 @@ pub unsafe fn w(ip: Ip, k: usize) -> u32 {
 /// `slot` is inside the current frame.
 #[inline(always)]
 pub unsafe fn get<T: SlotVal>(sp: Sp, slot: u32) -> T {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `slot` lies in the current frame, which the call
+    // handlers checked fits the value stack before entering it.
     T::from_slot(unsafe { *sp.add(slot as usize) })
 }
 
@@ -156,7 +157,7 @@ pub unsafe fn get<T: SlotVal>(sp: Sp, slot: u32) -> T {
 /// `slot` is inside the current frame.
 #[inline(always)]
 pub unsafe fn set<T: SlotVal>(sp: Sp, slot: u32, v: T) {
-    // SAFETY: forwarded.
+    // SAFETY: as for `get`: `slot` lies in the checked current frame.
     unsafe { *sp.add(slot as usize) = v.to_slot() }
 }
 
@@ -180,7 +181,7 @@ pub unsafe fn imm64(ip: Ip, k: usize) -> u64 {
 #[cold]
 #[inline(never)]
 pub unsafe fn raise(st: St, ip: Ip, kind: TrapKind) -> Exit {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `st` is the live execution state.
     unsafe { raise_trap(st, ip, Trap::new(kind)) }
 }
 
@@ -189,7 +190,7 @@ pub unsafe fn raise(st: St, ip: Ip, kind: TrapKind) -> Exit {
 #[cold]
 #[inline(never)]
 pub unsafe fn raise_trap(st: St, ip: Ip, trap: Trap) -> Exit {
-    // SAFETY: forwarded.
+    // SAFETY: `st` is the live execution state (caller's guarantee), uniquely used here.
     unsafe {
         (*st).trap = Some(trap);
         (*st).trap_ip = ip;
@@ -203,7 +204,8 @@ pub unsafe fn raise_trap(st: St, ip: Ip, trap: Trap) -> Exit {
 /// `st` is live; its vmctx belongs to a live instance.
 #[inline(always)]
 pub unsafe fn instance<'a>(st: St) -> &'a InstanceData {
-    // SAFETY: forwarded.
+    // SAFETY: `st` is live and its vmctx belongs to the running instance, which the
+    // store keeps alive while any of its code runs.
     unsafe { &*(*(*st).vmctx).instance }
 }
 
@@ -214,7 +216,8 @@ pub unsafe fn instance<'a>(st: St) -> &'a InstanceData {
 /// `st` is live, `nsp` lies inside the value stack.
 #[inline(always)]
 pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry) -> Option<Exit> {
-    // SAFETY: forwarded; bounds are checked before any write.
+    // SAFETY: `st` is live (caller); the frame stack and value stack bounds are checked
+    // before the record is written and the callee's locals are zeroed.
     unsafe {
         let s = &mut *st;
         if s.fp == s.frames_end || nsp.add(callee.frame_slots.get() as usize) > s.stack_end {
@@ -247,7 +250,7 @@ pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry
 /// by `ret` of the entry function, which resumes at `HALT`).
 #[inline(always)]
 pub unsafe fn frame_pop(st: St) -> Frame {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees a frame was pushed, so `fp - 1` is a written record.
     unsafe {
         (*st).fp = (*st).fp.sub(1);
         *(*st).fp
@@ -259,7 +262,7 @@ pub unsafe fn frame_pop(st: St) -> Frame {
 /// # Safety
 /// `vmctx` belongs to a live instance run by this interpreter; `funcs` is its entries.
 pub unsafe fn switch_instance(st: St, vmctx: *mut VMContext, funcs: *const FuncEntry) {
-    // SAFETY: forwarded.
+    // SAFETY: `st` is live (caller) and `vmctx`/`funcs` belong to a live instance.
     unsafe {
         let s = &mut *st;
         s.vmctx = vmctx;
@@ -273,7 +276,7 @@ pub unsafe fn switch_instance(st: St, vmctx: *mut VMContext, funcs: *const FuncE
 /// # Safety
 /// `s.vmctx` is live.
 pub unsafe fn reload_memory(s: &mut Exec) {
-    // SAFETY: forwarded; a non-null memory def is owned by a live memory.
+    // SAFETY: `s.vmctx` is live (caller); a non-null memory def is owned by a live memory.
     unsafe {
         let def = (*s.vmctx).memory;
         if def.is_null() {
@@ -597,7 +600,8 @@ pub mod slow {
     /// # Safety
     /// `fd` is live; `nsp` holds its arguments.
     unsafe fn enter(st: St, fd: &FuncData, ip: Ip, ret_ip: Ip, sp: Sp, nsp: Sp) -> Exit {
-        // SAFETY: forwarded; an interpreter FuncData's entry is a FuncEntry.
+        // SAFETY: `fd` is live (caller); an interpreter FuncData's entry is a FuncEntry in
+        // its live instance, and `nsp` lies in the value stack (caller).
         unsafe {
             let s = &mut *st;
             if fd.engine == EngineKind::Interp {
@@ -625,7 +629,8 @@ pub mod slow {
     /// # Safety
     /// `fd` is live; `args` has room for max(params, results) slots.
     unsafe fn call_foreign(st: St, ip: Ip, fd: &FuncData, args: Sp) -> Exit {
-        // SAFETY: forwarded.
+        // SAFETY: `fd` is live and `args` has room for its params and results (caller);
+        // `st` is the live state.
         unsafe {
             let ty = &fd.ty;
             let params: Vec<Val> = ty
