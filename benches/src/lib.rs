@@ -1,10 +1,11 @@
 //! Shared pieces of the benchmarks: where the shared wasm files live, the clock behind
-//! `env.clock_ms`, and [`Runner`], one face over our interpreter and wasmi 2.0 so every
-//! workload runs the same way on both engines, in the same process and the same run.
+//! `env.clock_ms`, and [`Runner`], one face over our engines and the in-process peers
+//! (wasmi 2.0, Silverfir-nano's interpreter and JIT, wasmtime with `peers`) so every
+//! workload runs the same way on every engine, in the same process and the same run.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -87,6 +88,10 @@ pub enum EngineId {
     OursAot,
     /// wasmi 2.0 with its default config and eager compilation.
     Wasmi,
+    /// Silverfir-nano 0.6 (`sf-nano-core`), its interpreter tier, default config.
+    SfNano,
+    /// Silverfir-nano 0.6, its JIT tier, default config (guard pages on).
+    SfNanoJit,
     /// wasmtime 48 (Cranelift) with its default config; only with the `peers` feature.
     #[cfg(feature = "peers")]
     Wasmtime,
@@ -95,12 +100,20 @@ pub enum EngineId {
 impl EngineId {
     /// Ours first: criterion reports them in this order.
     #[cfg(not(feature = "peers"))]
-    pub const ALL: &[EngineId] = &[EngineId::Ours, EngineId::OursAot, EngineId::Wasmi];
+    pub const ALL: &[EngineId] = &[
+        EngineId::Ours,
+        EngineId::OursAot,
+        EngineId::Wasmi,
+        EngineId::SfNano,
+        EngineId::SfNanoJit,
+    ];
     #[cfg(feature = "peers")]
     pub const ALL: &[EngineId] = &[
         EngineId::Ours,
         EngineId::OursAot,
         EngineId::Wasmi,
+        EngineId::SfNano,
+        EngineId::SfNanoJit,
         EngineId::Wasmtime,
     ];
 
@@ -109,9 +122,16 @@ impl EngineId {
             EngineId::Ours => "ours-interp",
             EngineId::OursAot => "ours-aot",
             EngineId::Wasmi => "wasmi",
+            EngineId::SfNano => "sf-nano-interp",
+            EngineId::SfNanoJit => "sf-nano-jit",
             #[cfg(feature = "peers")]
             EngineId::Wasmtime => "wasmtime",
         }
+    }
+
+    /// Whether this is one of our engines (not a peer).
+    pub fn is_ours(self) -> bool {
+        matches!(self, EngineId::Ours | EngineId::OursAot)
     }
 
     /// Instantiates `wasm` (with `env.clock_ms` available) on this engine.
@@ -120,6 +140,8 @@ impl EngineId {
             EngineId::Ours => Box::new(OursRunner::new(wasm)?),
             EngineId::OursAot => Box::new(OursRunner::aot(wasm, Default::default())?),
             EngineId::Wasmi => Box::new(WasmiRunner::new(wasm)?),
+            EngineId::SfNano => Box::new(SfNanoRunner::new(wasm, sf_nano_core::Tier::Interp)?),
+            EngineId::SfNanoJit => Box::new(SfNanoRunner::new(wasm, sf_nano_core::Tier::Jit)?),
             #[cfg(feature = "peers")]
             EngineId::Wasmtime => Box::new(WasmtimeRunner::new(wasm)?),
         })
@@ -129,10 +151,12 @@ impl EngineId {
 /// The engines the benchmark binaries run: all of them in optimised builds (wasmtime with
 /// the `peers` feature), ours alone in debug builds (`cargo test --benches` / `--all-targets`). wasmi's threaded dispatch
 /// relies on sibling calls that the dev profile's many codegen units do not provide, so
-/// there any real workload overflows the native stack.
+/// there any real workload overflows the native stack; a peer's figures from a debug
+/// build would mean nothing anyway.
 pub fn bench_engines() -> &'static [EngineId] {
     if cfg!(debug_assertions) {
-        &EngineId::ALL[..2]
+        let ours = EngineId::ALL.iter().take_while(|e| e.is_ours()).count();
+        &EngineId::ALL[..ours]
     } else {
         EngineId::ALL
     }
@@ -141,8 +165,31 @@ pub fn bench_engines() -> &'static [EngineId] {
 /// Says on stderr which engines [`bench_engines`] leaves out, if any.
 pub fn note_skipped_engines() {
     if bench_engines().len() < EngineId::ALL.len() {
-        eprintln!("note: debug build: the peers (wasmi, wasmtime) are skipped; they need the optimised bench profile");
+        eprintln!("note: debug build: the peers (wasmi, sf-nano, wasmtime) are skipped; they need the optimised bench profile");
     }
+}
+
+/// The Silverfir-nano release the benches pin (`=0.6.0` in the workspace Cargo.toml).
+pub const SFNANO_VERSION: &str = "0.6.0";
+
+/// Silverfir-nano's JIT (with guard pages) installs its SIGSEGV/SIGBUS handler on its
+/// first call, without keeping the previous one: from then on a fault outside its code
+/// aborts the process, including our AOT engine's guard-page traps (and wasmtime's).
+/// Our handler, installed later, chains to whatever was there before. So this makes the
+/// JIT install its handler first (one empty call, once per process); call it before our
+/// AOT engine or wasmtime runs anything. Harmless if the JIT cannot run here.
+pub fn install_sfnano_signal_handler_first() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let run = || -> Result<()> {
+            let wasm = wat::parse_str(r#"(module (func (export "f")))"#)?;
+            SfNanoRunner::new(&wasm, sf_nano_core::Tier::Jit)?.call("f", &[])?;
+            Ok(())
+        };
+        if let Err(e) = run() {
+            eprintln!("note: sf-nano-jit did not run ({e:#}); its signal handler is not installed");
+        }
+    });
 }
 
 impl fmt::Display for EngineId {
@@ -216,6 +263,7 @@ impl OursRunner {
     /// Compiles `wasm` to an image file (in the system temp directory), maps it and
     /// instantiates it on the AOT engine.
     pub fn aot(wasm: &[u8], codegen: wamr_aot::abi::CodegenOptions) -> Result<Self> {
+        install_sfnano_signal_handler_first();
         let opts = wamr_aot::CompileOptions {
             codegen,
             ..Default::default()
@@ -362,6 +410,98 @@ impl Runner for WasmiRunner {
     }
 }
 
+/// `sf-nano-core`'s engine configuration for `tier`: its defaults (2 MiB wasm stack;
+/// the interpreter also caps calls at 4096 frames; parallel JIT compilation), so the
+/// figures are what an embedder gets out of the box.
+pub fn sfnano_engine(tier: sf_nano_core::Tier) -> Result<sf_nano_core::Engine> {
+    sf_nano_core::Engine::new(sf_nano_core::Config::new().tier(tier))
+        .map_err(|e| anyhow!("{}: {e}", sfnano_id(tier)))
+}
+
+/// The engine id of a Silverfir-nano tier.
+pub fn sfnano_id(tier: sf_nano_core::Tier) -> &'static str {
+    match tier {
+        sf_nano_core::Tier::Interp => EngineId::SfNano.id(),
+        sf_nano_core::Tier::Jit => EngineId::SfNanoJit.id(),
+    }
+}
+
+/// `env.clock_ms` for Silverfir-nano, with its signature checked at link time.
+pub fn sfnano_clock_import(
+    f: impl Fn() -> std::result::Result<i64, sf_nano_core::WasmError> + 'static,
+) -> sf_nano_core::Import {
+    use sf_nano_core::value_type::ValueType;
+    sf_nano_core::Import::func_typed(
+        "env",
+        "clock_ms",
+        move |_caller, _args, results| {
+            results[0] = sf_nano_core::Value::I64(f()?);
+            Ok(())
+        },
+        sf_nano_core::FunctionType::new(vec![], vec![ValueType::I64]),
+    )
+}
+
+/// Silverfir-nano (`sf-nano-core` 0.6) on one tier: both compile eagerly at
+/// instantiation (the interpreter predecodes every function, the JIT compiles them).
+pub struct SfNanoRunner {
+    instance: sf_nano_core::Instance,
+    id: &'static str,
+}
+
+impl SfNanoRunner {
+    pub fn new(wasm: &[u8], tier: sf_nano_core::Tier) -> Result<Self> {
+        let id = sfnano_id(tier);
+        let engine = sfnano_engine(tier)?;
+        // A module that does not import `env.clock_ms` ignores it.
+        let imports = [sfnano_clock_import(|| Ok(clock_ms()))];
+        let instance = sf_nano_core::Instance::new(&engine, wasm, &imports)
+            .map_err(|e| anyhow!("{id}: instantiating: {e}"))?;
+        Ok(SfNanoRunner { instance, id })
+    }
+}
+
+impl Runner for SfNanoRunner {
+    fn engine(&self) -> &'static str {
+        self.id
+    }
+
+    fn export(&mut self, name: &str) -> Result<ExportFn<'_>> {
+        use sf_nano_core::Value as V;
+
+        let id = self.id;
+        let func = self
+            .instance
+            .get_func(name)
+            .ok_or_else(|| anyhow!("{id}: no exported function `{name}`"))?;
+        let mut results = vec![V::Unknown; func.arity().1];
+        let mut params = Vec::new();
+        let instance = &mut self.instance;
+        Ok(Box::new(move |args| {
+            params.clear();
+            params.extend(args.iter().map(|v| match *v {
+                Value::I32(v) => V::I32(v),
+                Value::I64(v) => V::I64(v),
+                Value::F32(v) => V::F32(v),
+                Value::F64(v) => V::F64(v),
+            }));
+            instance
+                .call(&func, &params, &mut results)
+                .map_err(|e| anyhow!("{id}: {e}"))?;
+            results
+                .iter()
+                .map(|v| match *v {
+                    V::I32(v) => Ok(Value::I32(v)),
+                    V::I64(v) => Ok(Value::I64(v)),
+                    V::F32(v) => Ok(Value::F32(v)),
+                    V::F64(v) => Ok(Value::F64(v)),
+                    ref other => bail!("{id}: unsupported result {other:?}"),
+                })
+                .collect()
+        }))
+    }
+}
+
 /// wasmtime (Cranelift) with its default configuration; behind the `peers` feature.
 #[cfg(feature = "peers")]
 pub struct WasmtimeRunner {
@@ -372,6 +512,7 @@ pub struct WasmtimeRunner {
 #[cfg(feature = "peers")]
 impl WasmtimeRunner {
     pub fn new(wasm: &[u8]) -> Result<Self> {
+        install_sfnano_signal_handler_first();
         let engine = wasmtime::Engine::default();
         let module = wasmtime::Module::new(&engine, wasm).map_err(|e| anyhow!("wasmtime: {e}"))?;
         let mut store = wasmtime::Store::new(&engine, ());
@@ -449,7 +590,7 @@ mod tests {
     "#;
 
     #[test]
-    fn both_engines_agree_through_runner() {
+    fn all_engines_agree_through_runner() {
         let wasm = wat::parse_str(WAT).unwrap();
         for engine in EngineId::ALL {
             let mut r = engine.instantiate(&wasm).unwrap();
@@ -467,6 +608,23 @@ mod tests {
             assert!(matches!(r.call("clock", &[]).unwrap()[..], [Value::I64(ms)] if ms >= 0));
             assert!(r.export("missing").is_err());
         }
+    }
+
+    /// Our AOT engine's guard-page trap still comes back as an error after sf-nano's JIT
+    /// first runs (its signal handler, installed then, does not chain to ours), and the
+    /// JIT's own trap still works through ours.
+    #[test]
+    fn aot_traps_survive_sf_nano_jit() {
+        let wasm = wat::parse_str(
+            r#"(module (memory 1)
+                 (func (export "oob") (result i32) (i32.load (i32.const -4))))"#,
+        )
+        .unwrap();
+        let mut aot = OursRunner::aot(&wasm, Default::default()).unwrap();
+        assert!(aot.call("oob", &[]).is_err());
+        let mut jit = SfNanoRunner::new(&wasm, sf_nano_core::Tier::Jit).unwrap();
+        assert!(jit.call("oob", &[]).is_err());
+        assert!(aot.call("oob", &[]).is_err());
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! `cargo run --release -p benches --bin coremark [-- --dispatch auto|loop|threaded]`
 //!
-//! Runs `shared/wasm/coremark-minimal.wasm` once on wasmi 2.0 and once on our interpreter
-//! with each handler set this CPU supports, then prints a Markdown table of the scores
-//! and each one's ratio to wasmi, all measured in this one process.
+//! Runs `shared/wasm/coremark-minimal.wasm` once on wasmi 2.0, on Silverfir-nano's
+//! interpreter and JIT, on our interpreter with each handler set this CPU supports and on
+//! our AOT engine, then prints a Markdown table of the scores and each one's ratios to
+//! wasmi and to Silverfir-nano's interpreter, all measured in this one process.
 
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use benches::{
     coremark_minimal, coremark_score, ours_config, supported_handler_sets, OursRunner, Runner,
-    WasmiRunner,
+    SfNanoRunner, WasmiRunner, SFNANO_VERSION,
 };
+use sf_nano_core::Tier;
 use wamr_interp::Dispatch;
 
 const USAGE: &str = "usage: coremark [--dispatch auto|loop|threaded]";
@@ -47,10 +49,25 @@ fn run() -> Result<()> {
     let dispatch = parse_args()?;
     let wasm = coremark_minimal()?;
 
-    // wasmi first: it is the baseline every ratio divides by.
+    // The interpreter peers first: they are the baselines the ratios divide by. wasmi
+    // must run; a Silverfir-nano failure is a row with its reason.
     let wasmi_label = "wasmi 2.0 (eager)".to_string();
     let wasmi = score(&wasmi_label, WasmiRunner::new(&wasm)?)?;
     let mut rows = vec![(wasmi_label, wasmi)];
+    let mut sfnano = None;
+    let mut failed = Vec::new();
+    for (tier, name) in [(Tier::Interp, "interpreter"), (Tier::Jit, "JIT")] {
+        let label = format!("sf-nano {SFNANO_VERSION} ({name})");
+        match SfNanoRunner::new(&wasm, tier).and_then(|r| score(&label, r)) {
+            Ok(s) => {
+                if tier == Tier::Interp {
+                    sfnano = Some(s);
+                }
+                rows.push((label, s));
+            }
+            Err(e) => failed.push((label, format!("{e:#}"))),
+        }
+    }
 
     for handlers in supported_handler_sets() {
         let mut config = ours_config();
@@ -116,10 +133,14 @@ fn run() -> Result<()> {
         rows.push((label.to_string(), s));
     }
 
-    println!("| engine | CoreMark | vs wasmi |");
-    println!("|---|---:|---:|");
+    println!("| engine | CoreMark | vs wasmi | vs sf-nano-interp |");
+    println!("|---|---:|---:|---:|");
     for (label, s) in &rows {
-        println!("| {label} | {s:.1} | {:.2}x |", s / wasmi);
+        let vs_sfnano = sfnano.map_or("-".to_string(), |b| format!("{:.2}x", s / b));
+        println!("| {label} | {s:.1} | {:.2}x | {vs_sfnano} |", s / wasmi);
+    }
+    for (label, why) in &failed {
+        println!("| {label} | not measured: {} | | |", why.replace('|', "/"));
     }
     Ok(())
 }

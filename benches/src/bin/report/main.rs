@@ -5,6 +5,7 @@
 //! CSV and an SVG chart to `target/bench-report/`. See benches/README.md.
 
 mod chart;
+mod sfnano_wasi;
 mod wasmi_wasi;
 
 use std::cell::RefCell;
@@ -15,13 +16,18 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use benches::{coremark_minimal, coremark_score, shared_dir, OursRunner, Runner, WasmiRunner};
+use benches::{
+    coremark_minimal, coremark_score, shared_dir, OursRunner, Runner, SfNanoRunner, WasmiRunner,
+    SFNANO_VERSION,
+};
+use sf_nano_core::Tier;
 use wamr_aot::abi::CodegenOptions;
 use wamr_aot::intrinsics::IntrinsicSet;
 use wamr_common::{FuncType, Instance, Linker, Module, Trap, Val, ValType};
 use wamr_interp::{HandlerSet, Interp, InterpConfig};
 
-/// The in-process peers' versions: Cargo.toml pins both exactly (`=2.0.0`, `=48.0.8`).
+/// The in-process peers' versions: Cargo.toml pins them exactly (`=2.0.0`, `=48.0.8`;
+/// Silverfir-nano's is `benches::SFNANO_VERSION`).
 const WASMI_VERSION: &str = "2.0.0";
 #[cfg(feature = "peers")]
 const WASMTIME_VERSION: &str = "48.0.8";
@@ -109,7 +115,17 @@ const PROGRAMS: &str = "WASI programs";
 
 /// The engine names the ratio columns divide by.
 const WASMI: &str = "wasmi";
+const SFNANO: &str = "sf-nano-interp";
 const INTERP: &str = "ours-interp";
+/// The ratio columns, in table order: (header, base engine).
+const BASES: [(&str, &str); 3] = [
+    ("vs wasmi", WASMI),
+    ("vs sf-nano-interp", SFNANO),
+    ("vs ours-interp", INTERP),
+];
+
+/// Silverfir-nano's tiers, row labels first (the interpreter's is a ratio baseline).
+const SFNANO_TIERS: [(&str, Tier); 2] = [(SFNANO, Tier::Interp), ("sf-nano-jit", Tier::Jit)];
 
 /// Ours in AOT mode: label and codegen options.
 fn aot_modes() -> Vec<(&'static str, CodegenOptions)> {
@@ -273,6 +289,13 @@ impl Report {
         }
         let o = score(WASMI, WasmiRunner::new(&wasm).map(|r| Box::new(r) as _));
         rows.push((WASMI.into(), o));
+        for (label, tier) in SFNANO_TIERS {
+            let o = score(
+                label,
+                SfNanoRunner::new(&wasm, tier).map(|r| Box::new(r) as _),
+            );
+            rows.push((label.into(), o));
+        }
         #[cfg(feature = "peers")]
         {
             let o = score(
@@ -311,7 +334,8 @@ impl Report {
     // --- CoreMark through WASI, whole process ------------------------------------------
 
     /// `coremark.wasm` as a WASI command: ours as `wamr-run` processes (start-up, loading
-    /// and WASI included), wasmi in this process, external runtimes if present. The score
+    /// and WASI included), wasmi and Silverfir-nano (its own WASI) in this process,
+    /// external runtimes if present. The score
     /// is CoreMark's `Iterations/Sec`, taken only when its CRC checks pass.
     fn coremark_wasi(&mut self) -> Result<()> {
         const WORKLOAD: &str = "coremark.wasm (WASI, whole run)";
@@ -366,6 +390,20 @@ impl Report {
             Err(e) => Outcome::Absent(format!("error: {e:#}")),
         };
         self.push("CoreMark (WASI)", WORKLOAD, WASMI, "score", true, o);
+        for (label, tier) in SFNANO_TIERS {
+            progress(format!(
+                "CoreMark (WASI): {label} in process ({runs} runs of ~11 s)"
+            ));
+            let o = match sfnano_wasi::SfNanoCommand::new(&wasm, tier) {
+                Ok(cmd) => sample(runs, || {
+                    let (code, out, _) = cmd.run("coremark.wasm", &self.out)?;
+                    ensure!(code == 0, "exit code {code}");
+                    coremark_wasi_score(&out)
+                }),
+                Err(e) => Outcome::Absent(format!("error: {e:#}")),
+            };
+            self.push("CoreMark (WASI)", WORKLOAD, label, "score", true, o);
+        }
         Ok(())
     }
 
@@ -456,6 +494,13 @@ impl Report {
                 Err(e) => Outcome::Absent(format!("error: {e:#}")),
             };
             rows.push((WASMI.into(), o));
+            for (label, tier) in SFNANO_TIERS {
+                let o = match sfnano_wasi::SfNanoCommand::new(&wasm, tier) {
+                    Ok(cmd) => timed(&mut || cmd.run(&stem, &dir)),
+                    Err(e) => Outcome::Absent(format!("error: {e:#}")),
+                };
+                rows.push((label.into(), o));
+            }
             rows.push((
                 "wasmtime".into(),
                 Outcome::Absent(
@@ -568,6 +613,18 @@ impl Report {
                 "Start-up",
                 "time to first instruction (coremark-minimal)",
                 engine,
+                "ms",
+                false,
+                o,
+            );
+        }
+        // Silverfir-nano compiles eagerly on both tiers (no lazy mode to show).
+        for (label, tier) in SFNANO_TIERS {
+            let o = sample(runs, || first_host_call_sfnano(&wasm, tier));
+            self.push(
+                "Start-up",
+                "time to first instruction (coremark-minimal)",
+                label,
                 "ms",
                 false,
                 o,
@@ -739,6 +796,9 @@ impl Report {
             modes.push((label.into(), vec!["aot".into(), p.display().to_string()]));
         }
         modes.push((WASMI.into(), vec!["wasmi".into()]));
+        for (label, tier) in SFNANO_TIERS {
+            modes.push((label.into(), vec![format!("sfnano-{}", tier.as_str())]));
+        }
         modes.push(("wasmtime".into(), vec!["wasmtime".into()]));
         for (label, args) in modes {
             progress(format!("peak RSS on CoreMark: {label} (child process)"));
@@ -797,6 +857,8 @@ fn child_rss(args: &[String]) -> Result<()> {
             )?)))
         }
         Some("wasmi") => Some(Box::new(WasmiRunner::new(&wasm)?)),
+        Some("sfnano-interp") => Some(Box::new(SfNanoRunner::new(&wasm, Tier::Interp)?)),
+        Some("sfnano-jit") => Some(Box::new(SfNanoRunner::new(&wasm, Tier::Jit)?)),
         #[cfg(feature = "peers")]
         Some("wasmtime") => Some(Box::new(benches::WasmtimeRunner::new(&wasm)?)),
         #[cfg(not(feature = "peers"))]
@@ -900,6 +962,21 @@ fn first_host_call_wasmi(wasm: &[u8], mode: wasmi::CompilationMode) -> Result<f6
     let run = instance.get_typed_func::<(), f32>(&store, "run")?;
     let _ = run.call(&mut store, ());
     store.data().context("`run` never called env.clock_ms")
+}
+
+fn first_host_call_sfnano(wasm: &[u8], tier: Tier) -> Result<f64> {
+    let t = Instant::now();
+    let engine = benches::sfnano_engine(tier)?;
+    let at = Rc::new(std::cell::Cell::new(None));
+    let seen = at.clone();
+    let clock = benches::sfnano_clock_import(move || {
+        seen.set(Some(ms_since(t)));
+        Err(sf_nano_core::WasmError::trap("stop"))
+    });
+    let mut instance = sf_nano_core::Instance::new(&engine, wasm, &[clock])
+        .map_err(|e| anyhow!("{}: instantiating: {e}", benches::sfnano_id(tier)))?;
+    let _ = instance.invoke("run", &[]);
+    at.get().context("`run` never called env.clock_ms")
 }
 
 /// Runs a WASI command with `dir` preopened as `.` and `bench.start`/`bench.end` as
@@ -1079,6 +1156,11 @@ fn machine_header(full: bool) -> String {
     );
     let _ = writeln!(h, "\n| peer | version |\n|---|---|");
     let _ = writeln!(h, "| wasmi (in process) | {WASMI_VERSION} |");
+    let _ = writeln!(
+        h,
+        "| sf-nano-core, Silverfir-nano (in process) | {SFNANO_VERSION} (interpreter and {} JIT tiers, its WASI preview1) |",
+        sf_nano_core::active_native_backend_name()
+    );
     #[cfg(feature = "peers")]
     let _ = writeln!(h, "| wasmtime (in process) | {WASMTIME_VERSION} |");
     #[cfg(not(feature = "peers"))]
@@ -1147,34 +1229,36 @@ fn markdown(report: &Report) -> String {
     let mut md = report.header.clone();
     let _ = writeln!(
         md,
-        "\nRatios are relative to wasmi and to our interpreter on the same workload, \
-         oriented so that **>1 means better** (faster, higher score, less memory). \
-         Times are medians over the runs; the spread is min-max.\n"
+        "\nRatios are relative to wasmi, to Silverfir-nano's interpreter and to our \
+         interpreter on the same workload, oriented so that **>1 means better** (faster, \
+         higher score, less memory). Times are medians over the runs; the spread is min-max.\n"
     );
+    let headers = BASES.map(|(h, _)| h).join(" | ");
+    let aligns = "---:|".repeat(BASES.len());
     let mut section = "";
     for row in &report.rows {
         if row.section != section {
             section = row.section;
             let _ = writeln!(
                 md,
-                "\n## {section}\n\n| workload | engine | median | min-max | vs wasmi | vs ours-interp |\n|---|---|---:|---:|---:|---:|"
+                "\n## {section}\n\n| workload | engine | median | min-max | {headers} |\n|---|---|---:|---:|{aligns}"
             );
         }
-        let ratio_cell =
-            |base| ratio(&report.rows, row, base).map_or("-".to_string(), |r| format!("{r:.2}x"));
         match row.stats() {
             Some((m, lo, hi)) => {
+                let ratios = BASES.map(|(_, base)| {
+                    ratio(&report.rows, row, base).map_or("-".to_string(), |r| format!("{r:.2}x"))
+                });
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {} {} | {}-{} | {} | {} |",
+                    "| {} | {} | {} {} | {}-{} | {} |",
                     row.workload,
                     row.engine,
                     fmt_num(m),
                     row.unit,
                     fmt_num(lo),
                     fmt_num(hi),
-                    ratio_cell(WASMI),
-                    ratio_cell(INTERP)
+                    ratios.join(" | ")
                 );
             }
             None => {
@@ -1182,28 +1266,40 @@ fn markdown(report: &Report) -> String {
                     Outcome::Absent(w) => w.replace('|', "/"),
                     Outcome::Samples(_) => "no samples".into(),
                 };
-                let _ = writeln!(md, "| {} | {} | {why} | | | |", row.workload, row.engine);
+                let blanks = " |".repeat(BASES.len());
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {why} | |{blanks}",
+                    row.workload, row.engine
+                );
             }
         }
     }
-    // The programs in one line per engine.
-    let vs_interp = geomean_ratios(&report.rows, PROGRAMS, INTERP);
-    if !vs_interp.is_empty() {
-        let vs_wasmi = geomean_ratios(&report.rows, PROGRAMS, WASMI);
+    // The programs in one line per engine, against each baseline; an engine is listed
+    // if it has a figure beside any baseline's.
+    let means = BASES.map(|(_, base)| geomean_ratios(&report.rows, PROGRAMS, base));
+    let mut engines: Vec<&str> = Vec::new();
+    for (engine, ..) in means.iter().flatten() {
+        if !engines.contains(&engine.as_str()) {
+            engines.push(engine);
+        }
+    }
+    if !engines.is_empty() {
         let _ = writeln!(
             md,
             "\n## WASI programs, geometric means\n\nSpeed-up (>1 = faster) over the \
              programs where both engines have a figure.\n\n\
-             | engine | vs wasmi | vs ours-interp |\n|---|---:|---:|"
+             | engine | {headers} |\n|---|{aligns}"
         );
-        for (engine, n, g) in &vs_interp {
-            let w = vs_wasmi
-                .iter()
-                .find(|(e, ..)| e == engine)
-                .map_or("-".to_string(), |(_, m, v)| {
-                    format!("{v:.2}x ({m} programs)")
-                });
-            let _ = writeln!(md, "| {engine} | {w} | {g:.2}x ({n} programs) |");
+        for engine in engines {
+            let cells = means.each_ref().map(|m| {
+                m.iter()
+                    .find(|(e, ..)| e == engine)
+                    .map_or("-".to_string(), |(_, n, v)| {
+                        format!("{v:.2}x ({n} programs)")
+                    })
+            });
+            let _ = writeln!(md, "| {engine} | {} |", cells.join(" | "));
         }
     }
     // Load time against image size: the claim is that it does not grow with the image.
@@ -1233,7 +1329,7 @@ fn markdown(report: &Report) -> String {
 
 fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_ours_interp,note\n",
+        "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,note\n",
     );
     let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
     for row in &report.rows {
@@ -1247,7 +1343,7 @@ fn csv(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{n},{},{},{}",
+            "{},{},{},{},{},{},{},{n},{},{}",
             q(row.section),
             q(&row.workload),
             q(&row.engine),
@@ -1255,8 +1351,9 @@ fn csv(report: &Report) -> String {
             opt(m),
             opt(lo),
             opt(hi),
-            opt(ratio(&report.rows, row, WASMI)),
-            opt(ratio(&report.rows, row, INTERP)),
+            BASES
+                .map(|(_, base)| opt(ratio(&report.rows, row, base)))
+                .join(","),
             q(&note)
         );
     }
@@ -1317,8 +1414,11 @@ fn parse_args() -> Result<Args> {
 fn run() -> Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) == Some(CHILD_RSS) {
+        // One engine per child, so no handler order to fix (nor its memory to count).
         return child_rss(&argv[1..]);
     }
+    // Before any of our AOT code runs.
+    benches::install_sfnano_signal_handler_first();
     let Args {
         full,
         out,
@@ -1410,6 +1510,85 @@ mod tests {
         };
         assert_eq!(out, expected("stdout"));
         assert_eq!(err, expected("stderr"));
+    }
+
+    /// Silverfir-nano's own WASI (with the capturing `fd_write`) runs the same program on
+    /// both tiers with the expected output.
+    #[test]
+    #[cfg_attr(
+        debug_assertions,
+        ignore = "peers are measured in optimised builds: cargo test --release -p benches"
+    )]
+    fn sfnano_runs_shootout_ackermann_with_the_expected_output() {
+        let dir = shared_dir().unwrap().join("wasm/shootout");
+        let wasm = std::fs::read(dir.join("shootout-ackermann.wasm")).unwrap();
+        let expected = |ext: &str| {
+            std::fs::read(dir.join(format!("shootout-ackermann.{ext}.expected"))).unwrap()
+        };
+        for (label, tier) in SFNANO_TIERS {
+            let (code, out, err) = sfnano_wasi::SfNanoCommand::new(&wasm, tier)
+                .unwrap()
+                .run("shootout-ackermann", &dir)
+                .unwrap();
+            assert_eq!(code, 0, "{label}");
+            assert_eq!(out, expected("stdout"), "{label}");
+            assert_eq!(err, expected("stderr"), "{label}");
+        }
+    }
+
+    #[test]
+    fn row_labels_are_the_engine_ids() {
+        assert_eq!(SFNANO_TIERS[0].0, benches::EngineId::SfNano.id());
+        assert_eq!(SFNANO_TIERS[1].0, benches::EngineId::SfNanoJit.id());
+        assert_eq!(WASMI, benches::EngineId::Wasmi.id());
+        assert_eq!(INTERP, benches::EngineId::Ours.id());
+    }
+
+    /// Every row carries a ratio to wasmi, to sf-nano-interp and to ours-interp, in
+    /// Markdown (rows and the geometric-mean table) and in CSV.
+    #[test]
+    fn tables_have_a_column_per_baseline() {
+        let mut rows = vec![
+            row("a", INTERP, 100.0),
+            row("a", WASMI, 50.0),
+            row("a", SFNANO, 25.0),
+            row("a", "sf-nano-jit", 5.0),
+        ];
+        rows.push(Row {
+            outcome: Outcome::Absent("error: a | b".into()),
+            ..row("b", SFNANO, 0.0)
+        });
+        let report = Report {
+            rows,
+            reps: &QUICK,
+            out: PathBuf::new(),
+            shared: PathBuf::new(),
+            images: Vec::new(),
+            header: String::new(),
+        };
+        let md = markdown(&report);
+        assert!(md.contains(
+            "| workload | engine | median | min-max | vs wasmi | vs sf-nano-interp | vs ours-interp |\n|---|---|---:|---:|---:|---:|---:|"
+        ));
+        // sf-nano-jit: 10x wasmi's time, 5x sf-nano-interp's, 20x ours'.
+        assert!(md.contains("| a | sf-nano-jit | 5.00 ms | 4.50-5.50 | 10.00x | 5.00x | 20.00x |"));
+        // A row without figures keeps the column count and its reason.
+        assert!(md.contains("| b | sf-nano-interp | error: a / b | | | | |"));
+        assert!(md.contains("| engine | vs wasmi | vs sf-nano-interp | vs ours-interp |"));
+        assert!(md.contains(
+            "| sf-nano-jit | 10.00x (1 programs) | 5.00x (1 programs) | 20.00x (1 programs) |"
+        ));
+        let csv = csv(&report);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,note"
+        );
+        let jit = lines.find(|l| l.contains("sf-nano-jit")).unwrap();
+        assert!(
+            jit.ends_with(",3,10.000000,5.000000,20.000000,\"\""),
+            "{jit}"
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ use anyhow::{anyhow, Result};
 use wasmi::{Caller, Engine, Error, Extern, Func, Linker, Module, Store, Val};
 
 const WASI: &str = "wasi_snapshot_preview1";
-const EBADF: i32 = 8;
-const EFAULT: i32 = 21;
+pub(crate) const EBADF: i32 = 8;
+pub(crate) const EFAULT: i32 = 21;
 const EINVAL: i32 = 28;
 const ENOENT: i32 = 44;
 const ENOSYS: i32 = 52;
@@ -41,13 +41,13 @@ fn memory(caller: &Caller<'_, Ctx>) -> Result<wasmi::Memory, Error> {
         .ok_or_else(|| Error::new("no exported memory"))
 }
 
-fn range(mem: &[u8], ptr: i32, len: usize) -> Option<std::ops::Range<usize>> {
+pub(crate) fn range(mem: &[u8], ptr: i32, len: usize) -> Option<std::ops::Range<usize>> {
     let start = ptr as u32 as usize;
     let end = start.checked_add(len)?;
     (end <= mem.len()).then_some(start..end)
 }
 
-fn put(mem: &mut [u8], ptr: i32, bytes: &[u8]) -> bool {
+pub(crate) fn put(mem: &mut [u8], ptr: i32, bytes: &[u8]) -> bool {
     match range(mem, ptr, bytes.len()) {
         Some(r) => {
             mem[r].copy_from_slice(bytes);
@@ -72,7 +72,7 @@ fn write_guest(c: &mut Caller<'_, Ctx>, ptr: i32, bytes: &[u8]) -> Res {
 }
 
 /// The (ptr, len) pairs of an iovec array.
-fn iovecs(mem: &[u8], iovs: i32, n: i32) -> Option<Vec<(i32, usize)>> {
+pub(crate) fn iovecs(mem: &[u8], iovs: i32, n: i32) -> Option<Vec<(i32, usize)>> {
     (0..n)
         .map(|i| {
             let at = iovs.wrapping_add(i * 8);
