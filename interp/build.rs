@@ -948,7 +948,7 @@ fn main() {
     writeln!(out, "}}\npub const NUM_OPS: usize = {};", ops.len()).unwrap();
     writeln!(
         out,
-        "/// Every op, indexed by opcode.\npub const ALL_OPS: [Op; NUM_OPS] = [{}];",
+        "/// Every op, indexed by opcode.\npub static ALL_OPS: [Op; NUM_OPS] = [{}];",
         ops.iter()
             .map(|o| format!("Op::{}", o.name))
             .collect::<Vec<_>>()
@@ -969,14 +969,14 @@ fn main() {
     .unwrap();
     writeln!(
         out,
-        "pub const OP_NAMES: [&str; NUM_OPS] = [{}];",
+        "pub static OP_NAMES: [&str; NUM_OPS] = [{}];",
         ops.iter()
             .map(|o| format!("{:?}", o.name))
             .collect::<Vec<_>>()
             .join(", ")
     )
     .unwrap();
-    writeln!(out, "/// The fields of each op, in word order.\npub const OP_FIELDS: [&[(&str, FieldKind)]; NUM_OPS] = [").unwrap();
+    writeln!(out, "/// The fields of each op, in word order.\npub static OP_FIELDS: [&[(&str, FieldKind)]; NUM_OPS] = [").unwrap();
     for op in ops {
         let fs: Vec<String> = op
             .fields
@@ -1012,7 +1012,7 @@ fn main() {
             }
         })
         .collect();
-    writeln!(out, "/// For an op writing its result to slot field `d` (the first field), the op that\n/// computes the same from the same inputs into the accumulator.\npub const ACC_TWIN: [Option<Op>; NUM_OPS] = [{}];", twins.join(", ")).unwrap();
+    writeln!(out, "/// For an op writing its result to slot field `d` (the first field), the op that\n/// computes the same from the same inputs into the accumulator.\npub static ACC_TWIN: [Option<Op>; NUM_OPS] = [{}];", twins.join(", ")).unwrap();
     // Typed encoders.
     writeln!(out, "/// A typed encoder per op: appends the instruction, returns where it starts.\n#[allow(non_snake_case, dead_code, clippy::too_many_arguments)]\npub mod enc {{\n    use super::Op;").unwrap();
     for op in ops {
