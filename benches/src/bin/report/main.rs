@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -35,9 +36,10 @@ const WASMTIME_VERSION: &str = "48.0.8";
 /// The hidden argument that makes this binary a child measuring one mode's peak RSS.
 const CHILD_RSS: &str = "--child-rss";
 
-const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--out DIR]\n  \
+const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--engines ENGINE,...] [--out DIR]\n  \
     --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
     --only   some sections: coremark, coremark-wasi, programs, startup, compile, rss\n  \
+    --engines  in the coremark and programs sections, measure only the engines whose row\n             label starts with one of these (e.g. ours-interp,wasmi,sf-nano-interp)\n  \
     --out    output directory (default: target/bench-report)";
 
 /// The sections, in the order they run (`--only` names).
@@ -262,6 +264,9 @@ impl Report {
         let wasm = coremark_minimal()?;
         let runs = self.reps.coremark;
         let score = |label: &str, r: Result<Box<dyn Runner>>| -> Outcome {
+            if let Some(o) = skipped(label) {
+                return o;
+            }
             progress(format!("CoreMark: {label} ({runs} runs)"));
             match r {
                 Ok(mut r) => sample(runs, || Ok(coremark_score(r.as_mut())? as f64)),
@@ -465,6 +470,9 @@ impl Report {
             };
             let mut rows = Vec::new();
             match Module::new(&wasm) {
+                _ if skipped(INTERP).is_some() => {
+                    rows.push((INTERP.into(), skipped(INTERP).unwrap()))
+                }
                 Ok(module) => {
                     let o = timed(&mut || {
                         run_wasi_ours(&module, Interp::new(InterpConfig::default()), &stem, &dir)
@@ -474,6 +482,10 @@ impl Report {
                 Err(e) => rows.push((INTERP.into(), Outcome::Absent(format!("error: {e}")))),
             }
             for (mi, (label, codegen)) in aot_modes().into_iter().enumerate() {
+                if let Some(o) = skipped(label) {
+                    rows.push((label.to_string(), o));
+                    continue;
+                }
                 let o = match self
                     .compile_image(&stem, &wasm, codegen)
                     .and_then(|p| Ok((wamr_aot::load(&p)?, p)))
@@ -490,12 +502,14 @@ impl Report {
                 rows.push((label.to_string(), o));
             }
             let o = match wasmi_wasi::WasmiCommand::new(&wasm) {
+                _ if skipped(WASMI).is_some() => skipped(WASMI).unwrap(),
                 Ok(cmd) => timed(&mut || cmd.run(&stem, &dir)),
                 Err(e) => Outcome::Absent(format!("error: {e:#}")),
             };
             rows.push((WASMI.into(), o));
             for (label, tier) in SFNANO_TIERS {
                 let o = match sfnano_wasi::SfNanoCommand::new(&wasm, tier) {
+                    _ if skipped(label).is_some() => skipped(label).unwrap(),
                     Ok(cmd) => timed(&mut || cmd.run(&stem, &dir)),
                     Err(e) => Outcome::Absent(format!("error: {e:#}")),
                 };
@@ -1360,6 +1374,21 @@ fn csv(report: &Report) -> String {
     s
 }
 
+/// `--engines`: row-label prefixes to measure in the CoreMark and program sections.
+static ENGINES: OnceLock<Vec<String>> = OnceLock::new();
+
+/// The row of an engine left out by `--engines`, if it is.
+fn skipped(label: &str) -> Option<Outcome> {
+    let wanted = ENGINES.get()?;
+    if wanted.iter().any(|w| label.starts_with(w.as_str())) {
+        None
+    } else {
+        Some(Outcome::Absent(
+            "not measured in this run (--engines)".into(),
+        ))
+    }
+}
+
 struct Args {
     full: bool,
     out: PathBuf,
@@ -1400,6 +1429,10 @@ fn parse_args() -> Result<Args> {
                             .with_context(|| format!("unknown section `{name}`\n{USAGE}"))
                     })
                     .collect::<Result<_>>()?;
+            }
+            "--engines" => {
+                let list = value("a list of engines")?;
+                let _ = ENGINES.set(list.split(',').map(|e| e.trim().to_string()).collect());
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
