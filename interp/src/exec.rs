@@ -490,6 +490,12 @@ unsafe fn with_backtrace(trap: Trap, st: &Exec) -> Trap {
 unsafe fn run(handlers: Handlers, ip: Ip, sp: Sp, st: &mut Exec) -> Exit {
     let mem = st.mem;
     let st: St = st;
+    let loop_regs = Regs {
+        ip,
+        sp,
+        mem,
+        acc: 0,
+    };
     // SAFETY: opcodes are always < NUM_OPS (the translator only emits `Op` values).
     unsafe {
         match handlers {
@@ -501,26 +507,8 @@ unsafe fn run(handlers: Handlers, ip: Ip, sp: Sp, st: &mut Exec) -> Exit {
                 let tbl: Tbl = threaded_bmi::TABLE.as_ptr().cast();
                 (threaded_bmi::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl, 0)
             }
-            Handlers::LoopGeneric => run_loop(
-                &loop_generic::TABLE,
-                Regs {
-                    ip,
-                    sp,
-                    mem,
-                    acc: 0,
-                },
-                st,
-            ),
-            Handlers::LoopBmi => run_loop(
-                &loop_bmi::TABLE,
-                Regs {
-                    ip,
-                    sp,
-                    mem,
-                    acc: 0,
-                },
-                st,
-            ),
+            Handlers::LoopGeneric => run_loop(&loop_generic::TABLE, loop_regs, st),
+            Handlers::LoopBmi => run_loop(&loop_bmi::TABLE, loop_regs, st),
         }
     }
 }
