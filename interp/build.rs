@@ -49,8 +49,11 @@ enum Kind {
     Global,
     Data,
     Elem,
-    /// A memory access's static offset.
-    Offset,
+    /// Where a memory access ends relative to its address: the static offset plus the
+    /// access size (so a handler checks `address + end <= memory size` and reads at
+    /// `address + end - size`, with one add). The translator emits an unconditional
+    /// out-of-bounds trap where this would not fit 32 bits.
+    AccessEnd,
     /// The first slot of a callee's frame (its arguments).
     Base,
     /// `br_table`'s target count `n`; `n + 1` branch words follow (the last is the
@@ -530,9 +533,9 @@ fn memory_ops(isa: &mut Isa) {
                     ("d", Kind::Dst)
                 }];
                 fields.extend(input_field("addr", addr, "u32"));
-                fields.push(("offset", Kind::Offset));
+                fields.push(("end", Kind::AccessEnd));
                 let body = format!(
-                    "let ea = match sem::effective_address({}, offset, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+                    "let ea = match sem::access_start({}, end, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
                      let v: {raw} = mem.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; {}",
                     read_expr("addr", addr, "u32"),
                     write_stmt(dst_acc, out)
@@ -543,7 +546,7 @@ fn memory_ops(isa: &mut Isa) {
         }
         writeln!(
             isa.families,
-            "    pub const {n}: Load = Load {{ ops: [[{}, {}], [{}, {}]] }};",
+            "    pub const {n}: Load = Load {{ bytes: {size}, ops: [[{}, {}], [{}, {}]] }};",
             table[0][0], table[0][1], table[1][0], table[1][1]
         )
         .unwrap();
@@ -565,9 +568,9 @@ fn memory_ops(isa: &mut Isa) {
             let mut fields = Vec::new();
             fields.extend(input_field("addr", addr, "u32"));
             fields.extend(input_field("val", val, src));
-            fields.push(("offset", Kind::Offset));
+            fields.push(("end", Kind::AccessEnd));
             let body = format!(
-                "let ea = match sem::effective_address({}, offset, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+                "let ea = match sem::access_start({}, end, {size}, (*st).mem_size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
                  let v: {src} = {}; mem.add(ea).cast::<{raw}>().write_unaligned(v as {raw});",
                 read_expr("addr", addr, "u32"),
                 read_expr("val", val, src)
@@ -577,7 +580,7 @@ fn memory_ops(isa: &mut Isa) {
         }
         writeln!(
             isa.families,
-            "    pub const {n}: Store = Store {{ ops: {} }};",
+            "    pub const {n}: Store = Store {{ bytes: {size}, ops: {} }};",
             opt_table2(&table)
         )
         .unwrap();
@@ -652,6 +655,12 @@ fn control_ops(isa: &mut Isa) {
         "unreachable",
         &[],
         "return raise(st, ip, TrapKind::Unreachable);",
+        Flow::Custom,
+    );
+    isa.push(
+        "trap_out_of_bounds",
+        &[],
+        "return raise(st, ip, TrapKind::MemoryOutOfBounds);",
         Flow::Custom,
     );
     isa.push(

@@ -383,6 +383,25 @@ pub fn effective_address(
     Ok(addr as usize)
 }
 
+/// The start of an access of `size` bytes that ends `end_offset` bytes past the 32-bit
+/// address `base` (the static offset plus `size`, as the interpreter encodes it), inside
+/// a memory of `mem_size` bytes. Same rule as [`effective_address`]; the caller
+/// guarantees `end_offset >= size`. One add forms the end, which is both what is checked
+/// and, less the constant `size`, the address of the access.
+#[inline(always)]
+pub fn access_start(
+    base: u32,
+    end_offset: u32,
+    size: u64,
+    mem_size: u64,
+) -> Result<usize, TrapKind> {
+    let end = u64::from(base) + u64::from(end_offset);
+    if end > mem_size {
+        return Err(TrapKind::MemoryOutOfBounds);
+    }
+    Ok((end - size) as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,6 +450,24 @@ mod tests {
             f32_copysign(1.0f32.to_bits(), (-0.0f32).to_bits()),
             (-1.0f32).to_bits()
         );
+    }
+
+    #[test]
+    fn access_start_agrees_with_effective_address() {
+        for (base, offset, size, mem) in [
+            (10u32, 2u32, 4u64, 16u64),
+            (12, 0, 4, 16),
+            (13, 0, 4, 16),
+            (u32::MAX, 0, 1, 1 << 32),
+            (u32::MAX - 7, 0, 8, 1 << 32),
+            (0, 65_533, 4, 65_536),
+        ] {
+            assert_eq!(
+                access_start(base, offset + size as u32, size, mem),
+                effective_address(base, offset, size, mem),
+                "{base}+{offset} size {size} in {mem}"
+            );
+        }
     }
 
     #[test]

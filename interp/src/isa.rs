@@ -30,7 +30,7 @@ pub enum FieldKind {
     Global,
     Data,
     Elem,
-    Offset,
+    AccessEnd,
     Base,
     Targets,
 }
@@ -171,35 +171,55 @@ impl Unary {
 /// A load's shapes, `[result][address]`.
 #[derive(Debug)]
 pub struct Load {
+    /// Bytes the access reads.
+    pub bytes: u32,
     pub ops: [[Op; 2]; 2],
 }
 
+/// The `AccessEnd` word of an access of `bytes` at static `offset`, or `None` where the
+/// access cannot fit any 32-bit memory (every execution traps).
+pub fn access_end(offset: u64, bytes: u32) -> Option<u32> {
+    u32::try_from(offset.checked_add(u64::from(bytes))?).ok()
+}
+
 impl Load {
-    pub fn emit(&self, code: &mut Vec<u32>, d: Out, addr: In, offset: u32) -> usize {
+    /// Appends the load; `None` (nothing appended) where [`access_end`] is `None`.
+    pub fn emit(&self, code: &mut Vec<u32>, d: Out, addr: In, offset: u64) -> Option<usize> {
         assert!(!matches!(addr, In::Imm(_)), "load addresses are slots");
+        let end = access_end(offset, self.bytes)?;
         let at = code.len();
         code.push(self.ops[d.index()][addr.index()] as u32);
         d.encode(code);
         addr.encode(code, false);
-        code.push(offset);
-        at
+        code.push(end);
+        Some(at)
     }
 }
 
 /// A store's shapes, `[address][value]`.
 #[derive(Debug)]
 pub struct Store {
+    /// Bytes the access writes.
+    pub bytes: u32,
     pub ops: [[Option<Op>; 3]; 3],
 }
 
 impl Store {
-    pub fn emit(&self, code: &mut Vec<u32>, addr: In, val: In, offset: u32) -> Option<usize> {
+    /// Whether a store at static `offset` can ever be in bounds (see [`access_end`]).
+    pub fn fits(&self, offset: u64) -> bool {
+        access_end(offset, self.bytes).is_some()
+    }
+
+    /// Appends the store; `None` (nothing appended) for a shape that does not exist
+    /// (both operands in the accumulator) or an offset that does not [`fit`](Self::fits).
+    pub fn emit(&self, code: &mut Vec<u32>, addr: In, val: In, offset: u64) -> Option<usize> {
         let op = self.ops[addr.index()][val.index()]?;
+        let end = access_end(offset, self.bytes)?;
         let at = code.len();
         code.push(op as u32);
         addr.encode(code, false);
         val.encode(code, false);
-        code.push(offset);
+        code.push(end);
         Some(at)
     }
 }
@@ -333,7 +353,7 @@ pub fn disassemble(code: &[u32]) -> String {
                 FieldKind::Imm64 => format!("#{}", v as i64),
                 FieldKind::Branch => format!("-> {}", pc as i64 + i64::from(v as u32 as i32)),
                 FieldKind::Base => format!("base s{v}"),
-                FieldKind::Offset => format!("+{v}"),
+                FieldKind::AccessEnd => format!("end+{v}"),
                 FieldKind::Targets => format!("[{v}]"),
                 kind => format!("{}={v}", format!("{kind:?}").to_lowercase()),
             });
@@ -416,8 +436,15 @@ mod tests {
                 .iter()
                 .map(|f| (f.kind, f.value))
                 .collect::<Vec<_>>(),
-            vec![(Acc, 0), (Src, 3), (Offset, 9)]
+            vec![(Acc, 0), (Src, 3), (AccessEnd, 11)],
+            "a 2-byte store at offset 9 ends at 11"
         );
+        // Past any 32-bit memory: nothing to encode, the translator emits a trap.
+        assert!(fam::store16
+            .emit(&mut code, In::Acc, In::Slot(3), u64::from(u32::MAX - 1))
+            .is_none());
+        assert!(!fam::store16.fits(u64::from(u32::MAX - 1)));
+        assert!(fam::store16.fits(u64::from(u32::MAX - 2)));
         let mut code = Vec::new();
         fam::br_i32_lt_u
             .emit(&mut code, In::Slot(4), In::Imm(10))

@@ -36,7 +36,7 @@ use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
 
-use crate::isa::{enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
+use crate::isa::{access_end, enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
 
 /// The result of translating one function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1376,16 +1376,33 @@ impl Translator<'_> {
         self.begin();
     }
 
-    /// Memory offsets: memory32's are below 2^32 (validated).
+    /// An access whose offset puts it past any 32-bit memory traps whenever it runs:
+    /// its operands are already computed, so only the trap is left to emit.
+    fn always_out_of_bounds(&mut self) {
+        self.begin();
+        enc::trap_out_of_bounds(&mut self.code);
+        self.set_unreachable();
+    }
+
     fn load(&mut self, family: &Load, offset: u64) {
+        if access_end(offset, family.bytes).is_none() {
+            self.always_out_of_bounds();
+            return;
+        }
         let addr = self.pop_input();
         self.begin();
         let d = self.result_slot();
-        let at = family.emit(&mut self.code, Out::Slot(d), addr, offset as u32);
+        let at = family
+            .emit(&mut self.code, Out::Slot(d), addr, offset)
+            .expect("the offset fits (checked above)");
         self.pushed_result(at);
     }
 
     fn store(&mut self, family: &Store, offset: u64) {
+        if !family.fits(offset) {
+            self.always_out_of_bounds();
+            return;
+        }
         let len = self.stack.len();
         // The value is usually computed last; otherwise the address may be.
         let (addr, val) = if self.acc_candidate(len - 1) {
@@ -1398,7 +1415,7 @@ impl Translator<'_> {
         self.stack.truncate(len - 2);
         self.begin();
         family
-            .emit(&mut self.code, addr, val, offset as u32)
+            .emit(&mut self.code, addr, val, offset)
             .expect("store shapes: slot or accumulator, never both the accumulator");
     }
 
