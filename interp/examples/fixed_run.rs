@@ -5,8 +5,13 @@
 //! The module may import `env.clock_ms: () -> i64`; this clock is virtual and moves
 //! `STEP_MS` (default 1000) per read, so CoreMark sizes its run the same way on every
 //! machine and under any tool. The export `run` is called once and its result printed.
+//!
+//! A WASI command (one importing `wasi_snapshot_preview1`, such as the shootout
+//! programs) runs `_start` instead, with its directory preopened as `.`, its output
+//! discarded and `bench.start`/`bench.end` as no-ops; its exit code is printed.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::path::Path;
 use std::rc::Rc;
 
 use wamr_common::{FuncType, Instance, Linker, Module, Val, ValType};
@@ -21,6 +26,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let export = args.next().unwrap_or_else(|| "run".into());
     let module = Module::new(&std::fs::read(&path)?)?;
     let mut linker = Linker::new(Interp::new(InterpConfig::default()));
+    if module
+        .imports
+        .iter()
+        .any(|import| import.module == "wasi_snapshot_preview1")
+    {
+        return run_wasi_command(&module, linker, Path::new(&path));
+    }
     let now = Rc::new(Cell::new(0i64));
     linker.func(
         "env",
@@ -35,6 +47,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let instance = Instance::new(&module, &linker)?;
     let results = instance.invoke(&export, &[])?;
     println!("{export} returned {results:?}");
+    wamr_interp::profile::report_if_enabled();
+    Ok(())
+}
+
+fn run_wasi_command(
+    module: &Module,
+    mut linker: Linker,
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wamr_wasi::{Output, WasiConfig, WasiCtx};
+    let mut config = WasiConfig::new();
+    config.arg(path.file_name().unwrap_or_default().to_string_lossy());
+    config.preopen_dir(path.parent().unwrap_or(Path::new(".")), ".");
+    config.stdout = Output::capture().0;
+    config.stderr = Output::capture().0;
+    let ctx = Rc::new(RefCell::new(WasiCtx::new(&config)?));
+    wamr_wasi::add_to_linker(&mut linker, ctx);
+    for name in ["start", "end"] {
+        linker.func("bench", name, FuncType::new([], []), |_, _, _| Ok(()));
+    }
+    let instance = Instance::new(module, &linker)?;
+    let code = match instance.invoke("_start", &[]) {
+        Ok(_) => 0,
+        Err(trap) => trap.exit_code().ok_or(trap)?,
+    };
+    println!("_start exited with {code}");
     wamr_interp::profile::report_if_enabled();
     Ok(())
 }
