@@ -59,7 +59,8 @@ fn run_wasi_command(
     use wamr_wasi::{Output, WasiConfig, WasiCtx};
     let mut config = WasiConfig::new();
     config.arg(path.file_name().unwrap_or_default().to_string_lossy());
-    config.preopen_dir(path.parent().unwrap_or(Path::new(".")), ".");
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    config.preopen_dir(dir.unwrap_or(Path::new(".")), ".");
     config.stdout = Output::capture().0;
     config.stderr = Output::capture().0;
     let ctx = Rc::new(RefCell::new(WasiCtx::new(&config)?));

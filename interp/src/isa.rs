@@ -258,11 +258,13 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
 /// left to right, each instruction fused at most once. Nothing moves: the second op
 /// stays in place (see `build.rs`), so branches into it stay valid.
 pub fn fuse_pairs(code: &mut [u32]) {
-    static FIRST: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
-    let first = FIRST.get_or_init(|| {
-        let mut v = vec![false; NUM_OPS];
-        for (x, _, _) in FUSIONS {
-            v[*x as usize] = true;
+    // For each first op, the ops it fuses with and the fused op: one index per
+    // instruction instead of a scan of the whole list.
+    static SECONDS: std::sync::OnceLock<Vec<Vec<(Op, Op)>>> = std::sync::OnceLock::new();
+    let seconds = SECONDS.get_or_init(|| {
+        let mut v = vec![Vec::new(); NUM_OPS];
+        for (x, y, fused) in FUSIONS {
+            v[*x as usize].push((*y, *fused));
         }
         v
     });
@@ -272,11 +274,11 @@ pub fn fuse_pairs(code: &mut [u32]) {
             return;
         };
         let next = pc + size_at(code, pc, x);
-        if first[x as usize] && next < code.len() {
+        if next < code.len() {
             let second = code[next];
-            if let Some((_, y, fused)) = FUSIONS.iter().find(|f| f.0 == x && f.1 as u32 == second) {
-                code[pc] = *fused as u32;
-                pc = next + size_at(code, next, *y);
+            if let Some(&(y, fused)) = seconds[x as usize].iter().find(|f| f.0 as u32 == second) {
+                code[pc] = fused as u32;
+                pc = next + size_at(code, next, y);
                 continue;
             }
         }
