@@ -309,22 +309,27 @@ thread_local! {
 fn with_stack<R>(slots: usize, frames: usize, f: impl FnOnce(&ThreadStack) -> R) -> R {
     STACK.with(|cell| {
         let s = cell.get_or_init(|| ThreadStack {
+            // Both stacks come zeroed from the allocator (calloc: fresh pages), so only
+            // the parts a program reaches become resident.
             values: vec![0; slots].into_boxed_slice(),
-            frames: (0..frames)
-                .map(|_| {
-                    UnsafeCell::new(Frame {
-                        ret_ip: std::ptr::null(),
-                        sp: std::ptr::null_mut(),
-                        vmctx: std::ptr::null_mut(),
-                        funcs: std::ptr::null(),
-                    })
-                })
-                .collect(),
+            frames: zeroed_frames(frames),
             values_top: Cell::new(0),
             frames_top: Cell::new(0),
         });
         f(s)
     })
+}
+
+// `zeroed_frames` relies on a frame being raw pointers only; a new field must be
+// checked there.
+const _: () = assert!(std::mem::size_of::<Frame>() == 4 * std::mem::size_of::<usize>());
+
+/// `count` frames of null pointers, without writing them.
+fn zeroed_frames(count: usize) -> Box<[UnsafeCell<Frame>]> {
+    let frames = Box::<[UnsafeCell<Frame>]>::new_zeroed_slice(count);
+    // SAFETY: a `Frame` is four raw pointers and `UnsafeCell` adds no invariant; all-zero
+    // bytes are a valid null pointer, so every element is initialised.
+    unsafe { frames.assume_init() }
 }
 
 /// Marks the stacks used up to `sp_top`/`fp` while a host function runs, so a nested
