@@ -46,6 +46,7 @@ impl WasiCtx {
                 kind: Kind::Dir {
                     dir,
                     preopen: Some(guest.clone()),
+                    listing: None,
                 },
                 filetype: crate::abi::filetype::DIRECTORY,
                 base: rights::DIR,

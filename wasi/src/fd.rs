@@ -16,7 +16,19 @@ pub enum Kind {
     Dir {
         dir: cap_std::fs::Dir,
         preopen: Option<String>,
+        /// The listing `fd_readdir` pages through: read once when a guest starts at
+        /// cookie 0 (a rewind), so later pages neither re-read nor re-stat the directory
+        /// and a cookie always means the same entry.
+        listing: Option<Vec<Dirent>>,
     },
+}
+
+/// One directory entry as `fd_readdir` reports it.
+#[derive(Debug, Clone)]
+pub struct Dirent {
+    pub ino: u64,
+    pub filetype: u8,
+    pub name: Vec<u8>,
 }
 
 #[derive(Debug)]

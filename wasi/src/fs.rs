@@ -13,12 +13,13 @@ use crate::abi::{
     WasiResult, LOOKUP_SYMLINK_FOLLOW,
 };
 use crate::ctx::WasiCtx;
-use crate::fd::{Desc, Kind};
+use crate::fd::{Desc, Dirent, Kind};
 use crate::guest::Guest;
 use crate::sys::{self, TimeSpec};
 
-/// Largest single read or write a guest gets in one call (keeps host buffers bounded).
-const MAX_IO: usize = 16 << 20;
+/// Largest single read or write a guest gets in one call (keeps host buffers bounded);
+/// a larger request is a short read or write.
+pub const MAX_IO: usize = 16 << 20;
 
 fn validate_fst(fst: u16) -> WasiResult<()> {
     use fstflags::*;
@@ -73,6 +74,36 @@ fn metadata_filestat(m: &cap_std::fs::Metadata) -> Filestat {
 }
 
 /// Entry type as WASI's filetype.
+/// A directory's entries, `.` and `..` first, in one pass: the type comes from the
+/// entry itself (`d_type`), and is looked up only where the file system gives none.
+fn list_dir(dir: &cap_std::fs::Dir) -> WasiResult<Vec<Dirent>> {
+    use cap_std::fs::MetadataExt;
+    use rustix::fs::DirEntryExt;
+    use std::os::unix::ffi::OsStrExt;
+    let here = dir.dir_metadata()?.ino();
+    let mut entries = vec![
+        Dirent {
+            ino: here,
+            filetype: filetype::DIRECTORY,
+            name: b".".to_vec(),
+        },
+        Dirent {
+            ino: here,
+            filetype: filetype::DIRECTORY,
+            name: b"..".to_vec(),
+        },
+    ];
+    for e in dir.entries()? {
+        let e = e?;
+        entries.push(Dirent {
+            ino: e.ino(),
+            filetype: entry_filetype(e.file_type()?),
+            name: e.file_name().as_bytes().to_vec(),
+        });
+    }
+    Ok(entries)
+}
+
 fn entry_filetype(ft: cap_std::fs::FileType) -> u8 {
     use cap_std::fs::FileTypeExt;
     if ft.is_dir() {
@@ -110,6 +141,18 @@ impl WasiCtx {
         match &d.kind {
             Kind::Stdio(0) => {
                 d.require(rights::FD_READ)?;
+                if d.flags & fdflags::NONBLOCK != 0 {
+                    let ready = sys::poll(
+                        &[sys::PollFd {
+                            fd: 0,
+                            write: false,
+                        }],
+                        Some(0),
+                    )?;
+                    if !matches!(ready[0], Ok(true)) {
+                        return Err(Errno::Again);
+                    }
+                }
                 Ok(std::io::stdin().read(buf)?)
             }
             Kind::Stdio(_) => Err(Errno::Badf),
@@ -161,7 +204,7 @@ impl WasiCtx {
         n: u32,
         nwritten: u32,
     ) -> WasiResult<()> {
-        let data = g.gather(iovs, n)?;
+        let data = g.gather(iovs, n, MAX_IO)?;
         let d = self.fds.get(fd)?;
         let written = match &d.kind {
             Kind::Stdio(n @ (1 | 2)) => {
@@ -189,7 +232,7 @@ impl WasiCtx {
         offset: u64,
         nwritten: u32,
     ) -> WasiResult<()> {
-        let data = g.gather(iovs, n)?;
+        let data = g.gather(iovs, n, MAX_IO)?;
         let d = self.fds.get(fd)?;
         let f = match &d.kind {
             Kind::Dir { .. } => return Err(Errno::Isdir),
@@ -262,12 +305,15 @@ impl WasiCtx {
 
     pub fn fd_fdstat_get(&mut self, g: &Guest, fd: u32, out: u32) -> WasiResult<()> {
         let d = self.fds.get(fd)?;
-        let mut flags = d.flags & !(fdflags::APPEND | fdflags::NONBLOCK);
+        let stdio = matches!(d.kind, Kind::Stdio(_));
+        // Stdio's NONBLOCK is emulated (see `fd_fdstat_set_flags`), never the host's.
+        let emulated = if stdio { fdflags::NONBLOCK } else { 0 };
+        let mut flags = d.flags & !(fdflags::APPEND | fdflags::NONBLOCK) | d.flags & emulated;
         if let Ok(host) = sys::get_status_flags(d.raw_fd()) {
             if host & libc::O_APPEND != 0 {
                 flags |= fdflags::APPEND;
             }
-            if host & libc::O_NONBLOCK != 0 {
+            if host & libc::O_NONBLOCK != 0 && !stdio {
                 flags |= fdflags::NONBLOCK;
             }
         }
@@ -290,6 +336,14 @@ impl WasiCtx {
         if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
             // Linux cannot change these on an open descriptor.
             return Err(Errno::Notsup);
+        }
+        if let Kind::Stdio(_) = d.kind {
+            // The host's stdin, stdout and stderr are shared with the shell (a terminal
+            // would stay non-blocking after we exit): the flags are the guest's alone.
+            // NONBLOCK on stdin makes a read with no input ready `EAGAIN`; stdout and
+            // stderr always accept a write. APPEND means nothing on a stream.
+            d.flags = (d.flags & !(fdflags::APPEND | fdflags::NONBLOCK)) | flags;
+            return Ok(());
         }
         let fd_raw = d.raw_fd();
         let mut host = sys::get_status_flags(fd_raw)?;
@@ -447,39 +501,24 @@ impl WasiCtx {
         cookie: u64,
         used: u32,
     ) -> WasiResult<()> {
-        let d = self.fds.get(fd)?;
-        let dir = match &d.kind {
-            Kind::Dir { .. } => d.dir(rights::FD_READDIR)?,
-            _ => return Err(Errno::Notdir),
+        let d = self.fds.get_mut(fd)?;
+        d.require(rights::FD_READDIR)?;
+        let Kind::Dir { dir, listing, .. } = &mut d.kind else {
+            return Err(Errno::Notdir);
         };
-        use cap_std::fs::MetadataExt;
-        let here = dir.dir_metadata()?;
-        let mut entries: Vec<(u64, u8, Vec<u8>)> = vec![
-            (here.ino(), filetype::DIRECTORY, b".".to_vec()),
-            (here.ino(), filetype::DIRECTORY, b"..".to_vec()),
-        ];
-        for e in dir.entries()? {
-            let e = e?;
-            let ft = entry_filetype(e.file_type()?);
-            use std::os::unix::ffi::OsStrExt;
-            let name = e.file_name().as_bytes().to_vec();
-            let ino = {
-                use cap_std::fs::MetadataExt;
-                e.metadata()?.ino()
-            };
-            entries.push((ino, ft, name));
+        if cookie == 0 || listing.is_none() {
+            *listing = Some(list_dir(dir)?);
         }
+        let entries = listing.as_deref().unwrap_or_default();
         let mut out = Vec::new();
-        for (i, (ino, ft, name)) in entries
-            .iter()
-            .enumerate()
-            .skip(cookie.min(usize::MAX as u64) as usize)
-        {
+        let start = cookie.min(entries.len() as u64) as usize;
+        for (i, e) in entries.iter().enumerate().skip(start) {
             if out.len() >= len as usize {
                 break;
             }
-            out.extend_from_slice(&dirent_bytes(i as u64 + 1, *ino, name.len() as u32, *ft));
-            out.extend_from_slice(name);
+            let next = i as u64 + 1;
+            out.extend_from_slice(&dirent_bytes(next, e.ino, e.name.len() as u32, e.filetype));
+            out.extend_from_slice(&e.name);
         }
         out.truncate(len as usize);
         g.write(buf, &out)?;
@@ -763,6 +802,7 @@ impl WasiCtx {
                 kind: Kind::Dir {
                     dir: cap_std::fs::Dir::from_std_file(file),
                     preopen: None,
+                    listing: None,
                 },
                 filetype: ft,
                 base: base & rights::DIR,

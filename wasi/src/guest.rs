@@ -5,6 +5,9 @@ use wamr_common::Memory;
 
 use crate::abi::{Errno, WasiResult};
 
+/// The most `iovec`s one call takes (Linux's `IOV_MAX`).
+pub const IOV_MAX: u32 = 1024;
+
 pub struct Guest<'a> {
     mem: &'a Memory,
 }
@@ -15,6 +18,11 @@ impl<'a> Guest<'a> {
     }
 
     pub fn read(&self, ptr: u32, len: u32) -> WasiResult<Vec<u8>> {
+        // Checked before allocating: a guest length must not size a host buffer beyond
+        // the guest's own memory.
+        if u64::from(ptr) + u64::from(len) > self.mem.size_bytes() {
+            return Err(Errno::Fault);
+        }
         let mut v = vec![0u8; len as usize];
         self.mem
             .read(u64::from(ptr), &mut v)
@@ -57,8 +65,12 @@ impl<'a> Guest<'a> {
         String::from_utf8(self.read(ptr, len)?).map_err(|_| Errno::Ilseq)
     }
 
-    /// An `iovec`/`ciovec` array: (pointer, length) pairs.
+    /// An `iovec`/`ciovec` array: (pointer, length) pairs; more than [`IOV_MAX`] entries
+    /// is `EINVAL`, as for POSIX `readv`/`writev`.
     pub fn iovecs(&self, ptr: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> {
+        if count > IOV_MAX {
+            return Err(Errno::Inval);
+        }
         let raw = self.read(ptr, count.checked_mul(8).ok_or(Errno::Fault)?)?;
         Ok(raw
             .chunks_exact(8)
@@ -71,11 +83,19 @@ impl<'a> Guest<'a> {
             .collect())
     }
 
-    /// The bytes a `ciovec` array points to, concatenated.
-    pub fn gather(&self, ptr: u32, count: u32) -> WasiResult<Vec<u8>> {
-        let mut out = Vec::new();
-        for (p, l) in self.iovecs(ptr, count)? {
-            out.extend_from_slice(&self.read(p, l)?);
+    /// The bytes a `ciovec` array points to, concatenated, at most `limit` of them (a
+    /// caller writes what it gets: a short write). Every vector is checked first, so a
+    /// bad one writes nothing.
+    pub fn gather(&self, ptr: u32, count: u32, limit: usize) -> WasiResult<Vec<u8>> {
+        let iovs = self.iovecs(ptr, count)?;
+        let total = self.capacity(&iovs)?;
+        let mut out = Vec::with_capacity(total.min(limit));
+        for (p, l) in iovs {
+            let take = (l as usize).min(limit - out.len());
+            if take == 0 {
+                break;
+            }
+            out.extend_from_slice(&self.read(p, take as u32)?);
         }
         Ok(out)
     }

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 pub use ctx::WasiCtx;
+pub use fs::MAX_IO;
+pub use guest::IOV_MAX;
 pub use linker::{add_to_linker, MODULE};
 
 /// Why a WASI context could not be built.

@@ -1,0 +1,64 @@
+//! A guest's descriptor flags on stdin, stdout and stderr are its own: the host's
+//! descriptors, shared with the shell, keep theirs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wamr_common::{Instance, Linker, Module, Val};
+use wamr_wasi::{WasiConfig, WasiCtx};
+
+const GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_fdstat_set_flags"
+    (func $set_flags (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat_get (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "set_flags") (param $fd i32) (param $flags i32) (result i32)
+    (call $set_flags (local.get $fd) (local.get $flags)))
+  ;; errno; the fdstat's flags (a u16 at offset 2) are left at 64.
+  (func (export "get") (param $fd i32) (result i32)
+    (call $fdstat_get (local.get $fd) (i32.const 62))))"#;
+
+const NONBLOCK: i32 = 4;
+
+fn host_flags(fd: i32) -> i32 {
+    // SAFETY: F_GETFL reads the status flags of a descriptor and touches no memory.
+    unsafe { libc::fcntl(fd, libc::F_GETFL) }
+}
+
+fn call(instance: &Instance, name: &str, args: &[Val]) -> i32 {
+    match instance.invoke(name, args).unwrap()[..] {
+        [Val::I32(v)] => v,
+        ref other => panic!("{name} returned {other:?}"),
+    }
+}
+
+#[test]
+fn nonblock_on_stdio_is_the_guests_alone() {
+    let module = Module::new(&wat::parse_str(GUEST).unwrap()).unwrap();
+    let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
+    let ctx = Rc::new(RefCell::new(WasiCtx::new(&WasiConfig::new()).unwrap()));
+    wamr_wasi::add_to_linker(&mut linker, ctx);
+    let instance = Instance::new(&module, &linker).unwrap();
+    let mem = instance.get_memory("memory").unwrap();
+    for fd in 0..3 {
+        let before = host_flags(fd);
+        assert!(before >= 0, "fd {fd} is open in the test process");
+        let set = |flags| call(&instance, "set_flags", &[Val::I32(fd), Val::I32(flags)]);
+        let guest_flags = || {
+            assert_eq!(call(&instance, "get", &[Val::I32(fd)]), 0);
+            let mut b = [0u8; 2];
+            mem.read(64, &mut b).unwrap();
+            i32::from(u16::from_le_bytes(b))
+        };
+        assert_eq!(set(NONBLOCK), 0, "fd {fd}");
+        assert_eq!(host_flags(fd), before, "fd {fd}: the host's flags changed");
+        assert_eq!(
+            guest_flags() & NONBLOCK,
+            NONBLOCK,
+            "fd {fd}: the guest sees its flag"
+        );
+        assert_eq!(set(0), 0);
+        assert_eq!(guest_flags() & NONBLOCK, 0, "fd {fd}: cleared");
+        assert_eq!(host_flags(fd), before);
+    }
+}
