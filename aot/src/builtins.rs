@@ -171,7 +171,8 @@ unsafe fn call_foreign_inner(
             .collect();
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
         match &fd.host {
-            Some(h) => h(
+            Some(h) => wamr_common::store::call_host(
+                h,
                 &mut Caller::from_instance((*vmctx).instance),
                 &args,
                 &mut results,

@@ -25,6 +25,29 @@ pub enum EngineKind {
 /// A host function: arguments in, results written to the given slice.
 pub type HostFunc = Rc<dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap>>;
 
+/// Runs host function `host`, as every engine does: a panic in it becomes a trap
+/// ("host function panicked: ..."), so it neither unwinds through compiled code (which
+/// would abort the process at the `extern "C"` boundary) nor leaves an engine's state
+/// half-updated; the instance stays usable, as after any trap.
+pub fn call_host(
+    host: &HostFunc,
+    caller: &mut Caller<'_>,
+    args: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    // AssertUnwindSafe: after a panic nothing the closure touched is used again except
+    // through the trap path, which is exactly what a host function returning a trap takes.
+    let run = std::panic::AssertUnwindSafe(|| host(caller, args, results));
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a non-string panic payload".into());
+        Err(Trap::host(format!("host function panicked: {why}")))
+    })
+}
+
 /// What a host function sees of its caller.
 pub struct Caller<'a> {
     pub(crate) instance: Option<&'a InstanceData>,
@@ -225,7 +248,7 @@ impl Func {
 /// Calls any function object: host closure or the owning engine.
 pub fn call_func_data(data: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
     match &data.host {
-        Some(h) => h(&mut Caller::none(), args, results),
+        Some(h) => call_host(h, &mut Caller::none(), args, results),
         None => {
             // SAFETY: a wasm FuncData's vmctx points into its live instance.
             let inst = unsafe { &*(*data.vmctx).instance };

@@ -639,7 +639,8 @@ pub mod slow {
             let top = args.add(ty.params().len().max(ty.results().len()));
             let marks = stack_marks_set(top, (*st).fp);
             let r = match &fd.host {
-                Some(h) => h(
+                Some(h) => wamr_common::store::call_host(
+                    h,
                     &mut Caller::from_instance((*(*st).vmctx).instance),
                     &params,
                     &mut results,
