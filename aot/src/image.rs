@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 pub const MAGIC: [u8; 8] = *b"\0wamraot";
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER_SIZE: usize = 64;
 const SECTION_ENTRY_SIZE: usize = 24;
 
@@ -98,50 +98,12 @@ pub enum ImageError {
     Checksum,
 }
 
-/// The image's checksum and the wasm hash: 64 bits from four independent lanes that each
-/// take every fourth 8-byte word (xor, multiply by an odd constant, rotate), so it runs
-/// at several bytes per cycle and loading a large image stays cheap. Each step is a
-/// bijection of its lane for a given word, so a change confined to one word always
-/// changes the result; other damage goes unnoticed with probability about 2^-64. Not a
-/// cryptographic hash: it detects damage, not forgery.
+/// The image's checksum and the wasm hash: XXH3-64 (the `xxhash-rust` crate), which
+/// runs at memory speed, so loading a large image stays cheap. Not a cryptographic hash:
+/// it detects damage, not forgery (the object cache authenticates its entries with a
+/// keyed BLAKE3 hash).
 pub fn hash64(bytes: &[u8]) -> u64 {
-    const SEEDS: [u64; 4] = [
-        0x9e37_79b9_7f4a_7c15,
-        0xc2b2_ae3d_27d4_eb4f,
-        0x1656_67b1_9e37_79f9,
-        0x27d4_eb2f_1656_67c5,
-    ];
-    const M: u64 = 0x9fb2_1c65_1e98_df25;
-    fn absorb(lanes: &mut [u64; 4], block: &[u8; 32]) {
-        for (i, lane) in lanes.iter_mut().enumerate() {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&block[i * 8..i * 8 + 8]);
-            *lane = (*lane ^ u64::from_le_bytes(w))
-                .wrapping_mul(M)
-                .rotate_left(29);
-        }
-    }
-    // splitmix64's finaliser: a bijection that spreads every bit.
-    fn mix(mut x: u64) -> u64 {
-        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^ (x >> 31)
-    }
-    let mut lanes = SEEDS;
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        absorb(&mut lanes, block.try_into().expect("chunks of 32"));
-    }
-    // The zero-padded tail; the length, mixed in below, tells padding from data.
-    let rest = blocks.remainder();
-    let mut tail = [0u8; 32];
-    tail[..rest.len()].copy_from_slice(rest);
-    absorb(&mut lanes, &tail);
-    let mut h = mix(bytes.len() as u64);
-    for lane in lanes {
-        h = mix(h ^ mix(lane));
-    }
-    h
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// Builds an image. `text` is placed at a multiple of `page_align`.
