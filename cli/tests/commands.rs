@@ -279,6 +279,7 @@ fn wasi_command_in_both_modes_with_the_object_cache() {
     let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "aot"))
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     let mut bytes = std::fs::read(&entries[0]).unwrap();
@@ -542,5 +543,86 @@ fn traps_print_a_backtrace_of_wasm_names() {
         );
         assert!(err.contains("#00 crash"), "{mode}: {err}");
     }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Prints each argument after the program name on a line of its own.
+const ECHO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "\n")
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $strlen (param $p i32) (result i32) (local $n i32)
+    (block $end (loop $next
+      (br_if $end (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $n))
+  (func (export "_start") (local $i i32) (local $arg i32)
+    (drop (call $args_sizes (i32.const 16) (i32.const 20)))
+    (drop (call $args_get (i32.const 1000) (i32.const 2000)))
+    (local.set $i (i32.const 1))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (i32.load (i32.const 16))))
+      (local.set $arg (i32.load (i32.add (i32.const 1000) (i32.shl (local.get $i) (i32.const 2)))))
+      (call $write (local.get $arg) (call $strlen (local.get $arg)))
+      (call $write (i32.const 100) (i32.const 1))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $each)))))"#;
+
+/// Everything after the file is the program's, options of wamr-run's own included
+/// (`-f`, `--version`, `--`), in both modes; options before the file stay wamr-run's.
+#[test]
+fn arguments_after_the_file_belong_to_the_program() {
+    let d = dir("args");
+    let wasm = d.join("echo.wasm");
+    std::fs::write(&wasm, wat::parse_str(ECHO).unwrap()).unwrap();
+    let cache_arg = format!("--cache-dir={}", d.join("cache").display());
+    let bin = env!("CARGO_BIN_EXE_wamr-run");
+    let program_args = [
+        "-f",
+        "prog.awk",
+        "--version",
+        "-v",
+        "5",
+        "--mode=aot",
+        "--",
+        "data.txt",
+    ];
+    for mode in ["--mode=interp", "--mode=aot"] {
+        let mut args = vec![mode, &cache_arg, "-v", "0", wasm.to_str().unwrap()];
+        args.extend(program_args);
+        let o = run(bin, &args);
+        assert!(
+            o.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let expected: String = program_args.iter().map(|a| format!("{a}\n")).collect();
+        assert_eq!(String::from_utf8_lossy(&o.stdout), expected, "{mode}");
+    }
+    // `--` ends wamr-run's options, so a file named like an option runs too.
+    let dashed = d.join("-echo.wasm");
+    std::fs::copy(&wasm, &dashed).unwrap();
+    let o = Command::new(bin)
+        .current_dir(&d)
+        .args(["--mode=interp", "--", "-echo.wasm", "-x"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "-x\n");
+    // Without a file, wamr-run says what is missing.
+    let o = run(bin, &["--mode=interp"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("FILE"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }

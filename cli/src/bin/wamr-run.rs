@@ -64,20 +64,49 @@ struct Cli {
     /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
     #[arg(long)]
     repl: bool,
-    /// Object cache directory for `--mode aot` on a `.wasm` (default: $XDG_CACHE_HOME/wamr-rs).
+    /// Object cache directory for `--mode aot` on a `.wasm` (default:
+    /// $XDG_CACHE_HOME/wamr-rs, else ~/.cache/wamr-rs; none without either). It must be
+    /// yours and not writable by others; it is created mode 0700.
     #[arg(long = "cache-dir", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Compile `.wasm` in AOT mode without reading or writing the cache.
     #[arg(long = "no-cache")]
     no_cache: bool,
+    /// Cap on the object cache's size; the least recently used entries go first
+    /// (a `K`/`M`/`G` suffix; default 512M).
+    #[arg(long = "cache-max-size", value_name = "BYTES", value_parser = parse_size,
+          default_value_t = wamr_cli::cache::DEFAULT_MAX_BYTES)]
+    cache_max_size: u64,
     /// Log level 0 (errors) .. 5 (trace); `RUST_LOG` overrides it.
     #[arg(short = 'v', default_value_t = 1, value_name = "LEVEL")]
     verbosity: u8,
-    /// The .wasm or .aot file.
+    /// The .wasm or .aot file, then the arguments of the program (or of the function
+    /// with `-f`). Options go before the file: everything after it is the program's,
+    /// `-`-prefixed or not, as with iwasm.
+    #[arg(
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        value_names = ["FILE", "ARGS"]
+    )]
+    command: Vec<String>,
+    /// The file (the first word of `command`).
+    #[arg(skip)]
     file: PathBuf,
-    /// Arguments of the program (or of the function with `-f`).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The program's arguments (the rest of `command`).
+    #[arg(skip)]
     args: Vec<String>,
+}
+
+impl Cli {
+    /// Parses the command line and splits the file from the program's arguments.
+    fn from_args() -> Cli {
+        let mut cli = Cli::parse();
+        let mut words = std::mem::take(&mut cli.command).into_iter();
+        cli.file = words.next().map(PathBuf::from).unwrap_or_default();
+        cli.args = words.collect();
+        cli
+    }
 }
 
 const AFTER_HELP: &str = "Exit status: the program's WASI exit code; 1 after a trap \
@@ -174,13 +203,22 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
                 target: Default::default(),
                 threads: None,
             };
-            let dir = (!cli.no_cache).then(|| {
-                cli.cache_dir
-                    .clone()
-                    .unwrap_or_else(wamr_cli::cache::default_dir)
-            });
-            wamr_cli::cache::load_or_compile(&bytes, &opts, dir.as_deref())
-                .with_context(|| format!("cannot run {} in AOT mode", cli.file.display()))?
+            use wamr_cli::cache;
+            let dir = match (&cli.cache_dir, cli.no_cache) {
+                (_, true) => None,
+                (Some(dir), false) => Some(dir.clone()),
+                (None, false) => cache::default_dir().or_else(|| {
+                    tracing::info!("no $XDG_CACHE_HOME or $HOME: compiling without the cache");
+                    None
+                }),
+            };
+            match dir {
+                Some(dir) => {
+                    cache::Cache::open(&dir, cli.cache_max_size)?.load_or_compile(&bytes, &opts)
+                }
+                None => cache::compile_uncached(&bytes, &opts),
+            }
+            .with_context(|| format!("cannot run {} in AOT mode", cli.file.display()))?
         } else {
             let _span = tracing::info_span!("validate").entered();
             Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?
@@ -387,7 +425,7 @@ fn report(outcome: Outcome) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_args();
     wamr_cli::init_logging(cli.verbosity);
     // The program runs on its own thread so --stack-size sizes a real native stack.
     let stack = cli.stack_size.unwrap_or(8 << 20).max(256 << 10) as usize;
