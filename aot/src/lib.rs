@@ -14,6 +14,8 @@ pub mod intrinsics;
 pub mod loader;
 pub mod translate;
 mod trap;
+#[doc(hidden)]
+pub use trap::alt_stack;
 
 pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, Target};
 pub use engine::Aot;

@@ -37,7 +37,10 @@ thread_local! {
     /// This thread's stack: (lowest usable address, size of the zone above it where a
     /// fault means the stack ran out).
     static STACK_ZONE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-    static ALT_STACK: Cell<bool> = const { Cell::new(false) };
+    /// Whether this thread's alternate signal stack was checked, and the one we
+    /// installed if it had none (freed when the thread ends).
+    static ALT_STACK_CHECKED: Cell<bool> = const { Cell::new(false) };
+    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
 }
 
 /// Records where this thread's stack ends, so a fault there reads as stack exhaustion.
@@ -45,39 +48,100 @@ pub fn set_stack_zone(low: usize, reserve: usize) {
     STACK_ZONE.with(|z| z.set((low, reserve)));
 }
 
+/// An alternate signal stack we installed: `SIZE` usable bytes above a guard page.
+struct AltStack {
+    mapping: *mut c_void,
+}
+
+impl AltStack {
+    const SIZE: usize = 64 * 1024;
+    const GUARD: usize = 4096;
+
+    /// Maps a guard page and the stack above it, and installs it for this thread.
+    fn install() -> Option<AltStack> {
+        let len = Self::GUARD + Self::SIZE;
+        // SAFETY: a fresh anonymous mapping; its lowest page becomes inaccessible, so a
+        // handler overflowing the stack faults instead of writing over other memory.
+        unsafe {
+            let mapping = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if mapping == libc::MAP_FAILED {
+                return None;
+            }
+            let stack = AltStack { mapping };
+            if libc::mprotect(mapping, Self::GUARD, libc::PROT_NONE) != 0 {
+                return None;
+            }
+            let st = libc::stack_t {
+                ss_sp: mapping.cast::<u8>().add(Self::GUARD).cast(),
+                ss_flags: 0,
+                ss_size: Self::SIZE,
+            };
+            if libc::sigaltstack(&st, std::ptr::null_mut()) != 0 {
+                return None;
+            }
+            Some(stack)
+        }
+    }
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: runs when the thread ends (or an install failed): the kernel stops
+        // using the stack before it is unmapped. If it is not the current alternate
+        // stack (an install failed), disabling is skipped.
+        unsafe {
+            let mut cur: libc::stack_t = std::mem::zeroed();
+            let ours = libc::sigaltstack(std::ptr::null(), &mut cur) == 0
+                && cur.ss_sp == self.mapping.cast::<u8>().add(Self::GUARD).cast();
+            if ours {
+                let off = libc::stack_t {
+                    ss_sp: std::ptr::null_mut(),
+                    ss_flags: libc::SS_DISABLE,
+                    ss_size: 0,
+                };
+                libc::sigaltstack(&off, std::ptr::null_mut());
+            }
+            libc::munmap(self.mapping, Self::GUARD + Self::SIZE);
+        }
+    }
+}
+
 /// Makes sure this thread has an alternate signal stack, so a fault caused by running
-/// out of stack can still be handled. Rust's runtime usually installed one already.
+/// out of stack can still be handled. Rust's runtime installs one on the threads it
+/// starts; a thread started elsewhere (an embedder's C thread) gets ours, which has a
+/// guard page and is freed when the thread ends.
 fn ensure_alt_stack() {
-    if ALT_STACK.with(|a| a.replace(true)) {
+    if ALT_STACK_CHECKED.with(|a| a.replace(true)) {
         return;
     }
-    const SIZE: usize = 64 * 1024;
-    // SAFETY: queries the current alternate stack; installs a fresh anonymous mapping
-    // (deliberately kept for the thread's life) only when there is none.
-    unsafe {
+    // SAFETY: only queries the current alternate stack.
+    let has_one = unsafe {
         let mut old: libc::stack_t = std::mem::zeroed();
-        if libc::sigaltstack(std::ptr::null(), &mut old) == 0
-            && old.ss_flags & libc::SS_DISABLE == 0
-        {
-            return;
-        }
-        let mem = libc::mmap(
-            std::ptr::null_mut(),
-            SIZE,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        if mem == libc::MAP_FAILED {
-            return;
-        }
-        let st = libc::stack_t {
-            ss_sp: mem,
-            ss_flags: 0,
-            ss_size: SIZE,
-        };
-        libc::sigaltstack(&st, std::ptr::null_mut());
+        libc::sigaltstack(std::ptr::null(), &mut old) == 0 && old.ss_flags & libc::SS_DISABLE == 0
+    };
+    if !has_one {
+        let stack = AltStack::install();
+        // If the thread-local is already gone (thread teardown), the stack is freed now.
+        let _ = ALT_STACK.try_with(|a| *a.borrow_mut() = stack);
+    }
+}
+
+/// This thread's alternate signal stack as (lowest usable address, size), if it has
+/// one: for tests.
+#[doc(hidden)]
+pub fn alt_stack() -> Option<(usize, usize)> {
+    // SAFETY: only queries the current alternate stack.
+    unsafe {
+        let mut cur: libc::stack_t = std::mem::zeroed();
+        (libc::sigaltstack(std::ptr::null(), &mut cur) == 0 && cur.ss_flags & libc::SS_DISABLE == 0)
+            .then_some((cur.ss_sp as usize, cur.ss_size))
     }
 }
 
