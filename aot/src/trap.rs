@@ -31,6 +31,9 @@ thread_local! {
     static PENDING: RefCell<Option<Trap>> = const { RefCell::new(None) };
     /// Set by the signal handler (which must not allocate): the trap code of the fault.
     static FAULT: Cell<Option<TrapKind>> = const { Cell::new(None) };
+    /// Set by the signal handler instead of `FAULT` for a fault that is no wasm trap
+    /// (outside every linear memory and the stack guard): the faulting address.
+    static BUG_FAULT: Cell<Option<usize>> = const { Cell::new(None) };
     /// An address inside the compiled code that trapped (0: unknown): the faulting
     /// instruction, or the word before the `Trap` builtin's return address.
     static TRAP_PC: Cell<usize> = const { Cell::new(0) };
@@ -170,6 +173,15 @@ pub unsafe fn call_trampoline(
     if let Some(kind) = FAULT.with(|f| f.take()) {
         return Err((Trap::new(kind), pc));
     }
+    if let Some(addr) = BUG_FAULT.with(|f| f.take()) {
+        let at = pc.map_or("?".to_string(), |pc| format!("{pc:#x}"));
+        let trap = Trap::host(format!(
+            "runtime bug: compiled code at {at} faulted on address {addr:#x}, outside every \
+             linear memory and the stack guard (not a wasm trap; please report it)"
+        ));
+        tracing::error!("{}", trap.message());
+        return Err((trap, pc));
+    }
     let trap = PENDING
         .with(|p| p.borrow_mut().take())
         .unwrap_or_else(|| Trap::host("trap without a reason"));
@@ -282,16 +294,18 @@ extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
         let pc = fault_pc(ctx);
         if !buf.is_null() && in_code(pc) {
             // A fault at or below the end of the stack (its guard page, or a large frame
-            // probing past the check's reserve) is exhaustion; anything else is a memory
-            // access outside the linear memory.
+            // probing past the check's reserve) is exhaustion; one inside a linear
+            // memory's reservation is an access outside the memory; anything else is
+            // no wasm trap but a bug of the runtime or compiler.
             let addr = (*info).si_addr() as usize;
             let (low, reserve) = STACK_ZONE.with(|z| z.get());
-            let kind = if low != 0 && addr < low + reserve && addr + (1 << 20) >= low {
-                TrapKind::CallStackExhausted
+            if low != 0 && addr < low + reserve && addr + (1 << 20) >= low {
+                FAULT.with(|f| f.set(Some(TrapKind::CallStackExhausted)));
+            } else if wamr_common::reservations::contains(addr) {
+                FAULT.with(|f| f.set(Some(TrapKind::MemoryOutOfBounds)));
             } else {
-                TrapKind::MemoryOutOfBounds
-            };
-            FAULT.with(|f| f.set(Some(kind)));
+                BUG_FAULT.with(|f| f.set(Some(addr)));
+            }
             TRAP_PC.with(|p| p.set(pc));
             wamr_aot_unwind(buf);
         }

@@ -9,6 +9,7 @@ pub mod linker;
 pub mod memory;
 pub mod module;
 pub mod numeric;
+pub mod reservations;
 pub mod semantics;
 pub mod store;
 pub mod table;

@@ -35,6 +35,7 @@ struct MemoryInner {
 impl Drop for MemoryInner {
     fn drop(&mut self) {
         let base = self.def.get_mut().base;
+        crate::reservations::unregister(base as usize);
         // SAFETY: `base` came from our own mmap of RESERVATION bytes and nothing else
         // references the memory once the last handle is gone.
         unsafe {
@@ -83,6 +84,11 @@ impl Memory {
         };
         if base == libc::MAP_FAILED {
             return Err("cannot reserve address space for a linear memory".into());
+        }
+        if !crate::reservations::register(base as usize) {
+            // SAFETY: our own reservation, not yet shared.
+            unsafe { libc::munmap(base, RESERVATION) };
+            return Err("too many linear memories at once".into());
         }
         let mem = Memory(Rc::new(MemoryInner {
             def: UnsafeCell::new(MemoryDef {
