@@ -130,11 +130,7 @@ impl Cache {
             (path.to_path_buf(), image),
             (path.with_extension("mac"), tag.as_bytes().as_slice()),
         ] {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".tmp-")
-                .permissions(fs::Permissions::from_mode(0o600))
-                .tempfile_in(&self.dir)
-                .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+            let mut tmp = private_tempfile(&self.dir)?;
             tmp.write_all(bytes)
                 .with_context(|| format!("cannot write {}", tmp.path().display()))?;
             tmp.persist(&target)
@@ -263,6 +259,16 @@ fn check_private(path: &Path, dir: bool) -> Result<()> {
     Ok(())
 }
 
+/// A fresh file in `dir` (`O_EXCL`, a random `.tmp-` name, mode 0600), to be renamed
+/// into place.
+fn private_tempfile(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".tmp-")
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))
+}
+
 /// Reads a file of the cache without following a symlink, after checking it is private.
 fn read_private(path: &Path) -> Result<Vec<u8>> {
     let mut f = OpenOptions::new()
@@ -284,11 +290,7 @@ fn load_or_create_secret(dir: &Path) -> Result<[u8; 32]> {
     if !path.exists() {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).context("cannot get random bytes for the cache's secret")?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .permissions(fs::Permissions::from_mode(0o600))
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        let mut tmp = private_tempfile(dir)?;
         tmp.write_all(&key)
             .with_context(|| format!("cannot write {}", tmp.path().display()))?;
         if let Err(e) = tmp.persist_noclobber(&path) {
