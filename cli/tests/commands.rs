@@ -127,6 +127,17 @@ fn bad_input_gets_a_clear_error() {
             "cannot open",
         ),
         (
+            run_bin,
+            vec![
+                "--mode=aot",
+                "--cache-max-size=lots",
+                "-f",
+                "add",
+                wasm.to_str().unwrap(),
+            ],
+            "is not a size",
+        ),
+        (
             compile_bin,
             vec!["-o", "/tmp/x.aot", garbage.to_str().unwrap()],
             "cannot compile",
