@@ -32,6 +32,8 @@
 //!
 //! A last pass fuses adjacent pairs into super-instructions (`isa::fuse_pairs`).
 
+use std::collections::HashMap;
+
 use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
@@ -1017,18 +1019,34 @@ impl Translator<'_> {
                 let instr = enc::br_table(&mut self.code, idx, n);
                 let table_at = self.code.len();
                 self.code.extend(std::iter::repeat_n(0u32, depths.len()));
+                // One move-and-jump stub per distinct target that needs moves, shared by
+                // every entry naming it: the moves depend only on the target, so a
+                // table of a million entries costs a million words, not a million stubs
+                // (and the check runs once per target, not once per entry).
+                let mut stubs: HashMap<u32, Option<usize>> = HashMap::new();
                 for (k, &d) in depths.iter().enumerate() {
                     let f = Fixup {
                         instr,
                         word: table_at + k,
                     };
-                    if self.branch_needs_moves(d) {
-                        let here = self.code.len();
-                        self.patch(f, here);
-                        self.jump_to(d);
-                    } else {
-                        let li = self.ctrl.len() - 1 - d as usize;
-                        self.bind_or_defer(li, f);
+                    let stub = match stubs.get(&d) {
+                        Some(&stub) => stub,
+                        None => {
+                            let stub = self.branch_needs_moves(d).then(|| {
+                                let here = self.code.len();
+                                self.jump_to(d);
+                                here
+                            });
+                            stubs.insert(d, stub);
+                            stub
+                        }
+                    };
+                    match stub {
+                        Some(at) => self.patch(f, at),
+                        None => {
+                            let li = self.ctrl.len() - 1 - d as usize;
+                            self.bind_or_defer(li, f);
+                        }
                     }
                 }
                 self.set_unreachable();

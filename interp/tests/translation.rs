@@ -137,3 +137,37 @@ fn translated_code_belongs_to_the_module() {
         "one copy of the code"
     );
 }
+
+/// A `br_table` whose entries all name a target that needs moves (here: two results
+/// that are not yet in the label's slots) shares one move-and-jump stub: the code grows
+/// by a word per entry, not by a stub per entry.
+#[test]
+fn br_table_entries_share_their_move_stubs() {
+    let code_words = |entries: usize| {
+        let targets = "0 ".repeat(entries);
+        let wat = format!(
+            r#"(module (func (export "f") (param i32) (result i32 i32)
+                (block (result i32 i32)
+                  (i32.const 7) (local.get 0)
+                  (br_table {targets} 0 (local.get 0)))))"#
+        );
+        let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
+        let linker = Linker::new(Interp::new(InterpConfig {
+            eager: true,
+            ..Default::default()
+        }));
+        let inst = Instance::new(&module, &linker).unwrap();
+        let code = InterpInstance::of(inst.data())
+            .unwrap()
+            .translated_code(0)
+            .unwrap();
+        let results = inst.invoke("f", &[Val::I32(3)]).unwrap();
+        assert_eq!(results, [Val::I32(7), Val::I32(3)]);
+        code.len()
+    };
+    assert_eq!(
+        code_words(10_010) - code_words(10),
+        10_000,
+        "one table word per extra entry"
+    );
+}
