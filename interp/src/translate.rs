@@ -57,6 +57,158 @@ enum Opnd {
     Const(u64),
 }
 
+/// The compile-time operand stack, with an index of which entries are locals, so that
+/// `local.set`/`local.tee` and the preservation of locals never scan the whole stack
+/// (a long chain of them on a deep stack was quadratic). Reads go through the slice;
+/// every change goes through a method that keeps the index.
+#[derive(Default)]
+struct OperandStack {
+    items: Vec<Opnd>,
+    /// How many entries are `Local(l)`, by local (grown on demand).
+    counts: Vec<u32>,
+    /// Positions pushed as `Local(l)`, by local; an entry may be stale (popped or
+    /// materialised since), so each is checked against `items` when used.
+    positions: Vec<Vec<u32>>,
+    /// Positions pushed as any local (checked the same way).
+    all: Vec<u32>,
+    /// How many entries are locals.
+    locals: u32,
+}
+
+impl std::ops::Deref for OperandStack {
+    type Target = [Opnd];
+    fn deref(&self) -> &[Opnd] {
+        &self.items
+    }
+}
+
+impl OperandStack {
+    const SHALLOW: usize = 32;
+
+    /// An empty stack for a function with `nlocals` locals.
+    fn new(nlocals: u32) -> OperandStack {
+        OperandStack {
+            counts: vec![0; nlocals as usize],
+            ..Default::default()
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, o: Opnd) {
+        if let Opnd::Local(l) = o {
+            // Validated: `l` is one of the function's locals.
+            self.counts[l as usize] += 1;
+            self.locals += 1;
+            // The first `SHALLOW` entries are scanned, never indexed: most functions
+            // never get deeper, and so never allocate an index.
+            let at = self.items.len();
+            if at >= Self::SHALLOW {
+                self.index(l as usize, at as u32);
+            }
+        }
+        self.items.push(o);
+    }
+
+    #[cold]
+    fn index(&mut self, l: usize, at: u32) {
+        if l >= self.positions.len() {
+            self.positions.resize_with(l + 1, Vec::new);
+        }
+        self.positions[l].push(at);
+        self.all.push(at);
+    }
+
+    #[inline]
+    fn forget(&mut self, o: Opnd) {
+        if let Opnd::Local(l) = o {
+            // Pushed through `push`, so counted.
+            self.counts[l as usize] -= 1;
+            self.locals -= 1;
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Opnd> {
+        let o = self.items.pop()?;
+        self.forget(o);
+        Some(o)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if self.locals == 0 {
+            self.items.truncate(len);
+            return;
+        }
+        while self.items.len() > len {
+            self.pop();
+        }
+    }
+
+    /// Overwrites entry `i`.
+    fn set(&mut self, i: usize, o: Opnd) {
+        let old = std::mem::replace(&mut self.items[i], o);
+        self.forget(old);
+        // The new value is never a local (only materialisation overwrites entries);
+        // `push` would be needed to index one.
+        debug_assert!(!matches!(o, Opnd::Local(_)), "set only materialises");
+    }
+
+    /// Whether an entry below the top is `Local(l)`.
+    fn holds_local_below_top(&self, l: u32) -> bool {
+        let on_top = self.items.last() == Some(&Opnd::Local(l));
+        self.counts.get(l as usize).copied().unwrap_or(0) > u32::from(on_top)
+    }
+
+    /// Puts the positions of the entries that are `Local(l)` in `out`, ascending, and
+    /// empties the index of `l` (the caller materialises them all).
+    fn take_local(&mut self, l: u32, out: &mut Vec<usize>) {
+        out.clear();
+        if self.counts.get(l as usize).copied().unwrap_or(0) == 0 {
+            return;
+        }
+        let mut listed = std::mem::take(
+            self.positions
+                .get_mut(l as usize)
+                .unwrap_or(&mut Vec::new()),
+        );
+        self.live(&listed, out, |o| o == Opnd::Local(l));
+        listed.clear();
+        if let Some(p) = self.positions.get_mut(l as usize) {
+            *p = listed;
+        }
+    }
+
+    /// Puts the positions of every entry that is a local in `out`, ascending, and empties
+    /// the index.
+    fn take_all_locals(&mut self, out: &mut Vec<usize>) {
+        out.clear();
+        if self.locals == 0 {
+            return;
+        }
+        let listed = std::mem::take(&mut self.all);
+        self.live(&listed, out, |o| matches!(o, Opnd::Local(_)));
+        self.all = listed;
+        self.all.clear();
+    }
+
+    /// The positions that hold what `is` accepts, ascending: the shallow part scanned,
+    /// the deeper part from `listed` (its index entries, checked, sorted, unique).
+    fn live(&self, listed: &[u32], out: &mut Vec<usize>, is: impl Fn(Opnd) -> bool) {
+        let len = self.items.len();
+        let shallow = len.min(Self::SHALLOW);
+        out.extend((0..shallow).filter(|&p| is(self.items[p])));
+        let deep_from = out.len();
+        out.extend(
+            listed
+                .iter()
+                .map(|&p| p as usize)
+                .filter(|&p| p < len && is(self.items[p])),
+        );
+        out[deep_from..].sort_unstable();
+        out.dedup();
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Func,
@@ -261,7 +413,9 @@ struct BinOpts {
 struct Translator<'m> {
     module: &'m ModuleData,
     code: Vec<u32>,
-    stack: Vec<Opnd>,
+    stack: OperandStack,
+    /// Reused by `preserve_local`/`preserve_all_locals`.
+    scratch: Vec<usize>,
     ctrl: Vec<Ctrl>,
     nlocals: u32,
     nresults: u32,
@@ -309,7 +463,8 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
     let mut tr = Translator {
         module: m,
         code: Vec::with_capacity(bytes.len() * 2),
-        stack: Vec::new(),
+        stack: OperandStack::new(nlocals),
+        scratch: Vec::new(),
         ctrl: vec![Ctrl {
             kind: Kind::Func,
             height: 0,
@@ -401,7 +556,7 @@ impl Translator<'_> {
         if o != Opnd::Temp {
             let dst = self.temp(i as u32);
             self.copy_to(dst, o, i as u32);
-            self.stack[i] = Opnd::Temp;
+            self.stack.set(i, Opnd::Temp);
         }
     }
 
@@ -478,19 +633,21 @@ impl Translator<'_> {
     }
 
     fn preserve_local(&mut self, l: u32) {
-        for i in 0..self.stack.len() {
-            if self.stack[i] == Opnd::Local(l) {
-                self.materialize(i);
-            }
+        let mut at = std::mem::take(&mut self.scratch);
+        self.stack.take_local(l, &mut at);
+        for &i in &at {
+            self.materialize(i);
         }
+        self.scratch = at;
     }
 
     fn preserve_all_locals(&mut self) {
-        for i in 0..self.stack.len() {
-            if matches!(self.stack[i], Opnd::Local(_)) {
-                self.materialize(i);
-            }
+        let mut at = std::mem::take(&mut self.scratch);
+        self.stack.take_all_locals(&mut at);
+        for &i in &at {
+            self.materialize(i);
         }
+        self.scratch = at;
     }
 
     /// After popping the inputs: the result goes to the temporary of the current height.
@@ -1440,7 +1597,7 @@ impl Translator<'_> {
     fn local_set(&mut self, l: u32, tee: bool) {
         let h = self.height() - 1;
         let v = self.stack[h as usize];
-        let needs_preserve = self.stack[..h as usize].contains(&Opnd::Local(l));
+        let needs_preserve = self.stack.holds_local_below_top(l);
         let retarget = match (v, self.last, needs_preserve) {
             (Opnd::Temp, Some(last), false) if last.height == h => Some(last.start + 1),
             _ => None,
