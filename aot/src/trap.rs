@@ -33,7 +33,7 @@ thread_local! {
     static FAULT: Cell<Option<TrapKind>> = const { Cell::new(None) };
     /// Set by the signal handler instead of `FAULT` for a fault that is no wasm trap
     /// (outside every linear memory and the stack guard): the faulting address.
-    static BUG_FAULT: Cell<Option<usize>> = const { Cell::new(None) };
+    static BUG_FAULT: Cell<Option<(i32, usize)>> = const { Cell::new(None) };
     /// An address inside the compiled code that trapped (0: unknown): the faulting
     /// instruction, or the word before the `Trap` builtin's return address.
     static TRAP_PC: Cell<usize> = const { Cell::new(0) };
@@ -173,12 +173,22 @@ pub unsafe fn call_trampoline(
     if let Some(kind) = FAULT.with(|f| f.take()) {
         return Err((Trap::new(kind), pc));
     }
-    if let Some(addr) = BUG_FAULT.with(|f| f.take()) {
+    if let Some((sig, addr)) = BUG_FAULT.with(|f| f.take()) {
         let at = pc.map_or("?".to_string(), |pc| format!("{pc:#x}"));
-        let trap = Trap::host(format!(
-            "runtime bug: compiled code at {at} faulted on address {addr:#x}, outside every \
-             linear memory and the stack guard (not a wasm trap; please report it)"
-        ));
+        let trap = Trap::host(if sig == libc::SIGBUS {
+            // Linear memories and stacks are anonymous: only a file mapping, the image,
+            // raises SIGBUS, when its file shrank under it.
+            format!(
+                "the AOT image's file was truncated while in use (compiled code at {at} \
+                 could not read {addr:#x}); replace an image by writing a new file and \
+                 renaming it over the old one, as wamr-compile and the object cache do"
+            )
+        } else {
+            format!(
+                "runtime bug: compiled code at {at} faulted on address {addr:#x}, outside \
+                 every linear memory and the stack guard (not a wasm trap; please report it)"
+            )
+        });
         tracing::error!("{}", trap.message());
         return Err((trap, pc));
     }
@@ -304,7 +314,7 @@ extern "C" fn on_fault(sig: i32, info: *mut libc::siginfo_t, ctx: *mut c_void) {
             } else if wamr_common::reservations::contains(addr) {
                 FAULT.with(|f| f.set(Some(TrapKind::MemoryOutOfBounds)));
             } else {
-                BUG_FAULT.with(|f| f.set(Some(addr)));
+                BUG_FAULT.with(|f| f.set(Some((sig, addr))));
             }
             TRAP_PC.with(|p| p.set(pc));
             wamr_aot_unwind(buf);

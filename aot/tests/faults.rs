@@ -49,3 +49,40 @@ fn only_guard_region_faults_are_wasm_traps() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An image replaced by rename while it runs keeps running (the mapping holds the old
+/// file); one truncated in place makes the next call a clear error, never a crash.
+#[test]
+fn a_truncated_running_image_is_an_error_not_a_crash() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let image = compile(&wasm, &CompileOptions::default()).unwrap();
+    let dir = std::env::temp_dir().join(format!("wamr-truncated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.aot");
+    std::fs::write(&path, &image).unwrap();
+    let module = load(&path).unwrap();
+    let instance = Instance::new(&module, &Linker::new(Aot::new())).unwrap();
+    assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
+
+    // Replaced by rename (what wamr-compile and the cache do): the old code runs on.
+    let tmp = dir.join("m.aot.new");
+    std::fs::write(&tmp, b"something else entirely").unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
+
+    // Truncated in place: the next call is an error that says so.
+    let inplace = dir.join("n.aot");
+    std::fs::write(&inplace, &image).unwrap();
+    let module = load(&inplace).unwrap();
+    let instance = Instance::new(&module, &Linker::new(Aot::new())).unwrap();
+    assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&inplace)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let err = instance.invoke("wild", &[]).unwrap_err();
+    assert!(err.message().contains("truncated while in use"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
