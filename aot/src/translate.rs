@@ -868,18 +868,49 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.b.ins().jump(default, &args);
             return Ok(());
         }
-        let pool = &mut self.b.func.dfg.value_lists;
-        let default_call = BlockCall::new(default, args.iter().copied(), pool);
-        let mut calls = Vec::with_capacity(depths.len());
-        for d in depths {
-            let (block, _) = self.branch_target(d);
+        if arity == 0 {
             let pool = &mut self.b.func.dfg.value_lists;
-            calls.push(BlockCall::new(block, args.iter().copied(), pool));
+            let default_call = BlockCall::new(default, [], pool);
+            let mut calls = Vec::with_capacity(depths.len());
+            for d in depths {
+                let (block, _) = self.branch_target(d);
+                let pool = &mut self.b.func.dfg.value_lists;
+                calls.push(BlockCall::new(block, [], pool));
+            }
+            let jt = self
+                .b
+                .create_jump_table(JumpTableData::new(default_call, &calls));
+            self.b.ins().br_table(index, jt);
+            return Ok(());
         }
+        // With values to pass, every distinct target gets one edge block that jumps there
+        // with them, and the table names the edge blocks: a table of a million entries
+        // is a million words, not a million argument lists and edge moves.
+        let mut edges: std::collections::HashMap<u32, Block> = std::collections::HashMap::new();
+        let mut edge_of = |tr: &mut Self, depth: u32| -> Block {
+            *edges.entry(depth).or_insert_with(|| tr.b.create_block())
+        };
+        let default_edge = edge_of(self, targets.default());
+        let mut calls = Vec::with_capacity(depths.len());
+        for &d in &depths {
+            let edge = edge_of(self, d);
+            let pool = &mut self.b.func.dfg.value_lists;
+            calls.push(BlockCall::new(edge, [], pool));
+        }
+        let pool = &mut self.b.func.dfg.value_lists;
+        let default_call = BlockCall::new(default_edge, [], pool);
         let jt = self
             .b
             .create_jump_table(JumpTableData::new(default_call, &calls));
         self.b.ins().br_table(index, jt);
+        let mut edges: Vec<(u32, Block)> = edges.into_iter().collect();
+        edges.sort_unstable_by_key(|&(depth, _)| depth);
+        for (depth, edge) in edges {
+            let (target, _) = self.branch_target(depth);
+            self.b.switch_to_block(edge);
+            self.b.seal_block(edge);
+            self.b.ins().jump(target, &args);
+        }
         Ok(())
     }
 
