@@ -69,7 +69,8 @@ fn bytecode_is_identical_under_every_handler_set() {
     assert_eq!(generic, code_with(HandlerSet::Auto));
 }
 
-fn listing(wat: &str) -> String {
+/// An instance of `wat` with every function translated, and function 0's bytecode.
+fn translated(wat: &str) -> (Instance, Vec<u32>) {
     let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
     let linker = Linker::new(Interp::new(InterpConfig {
         eager: true,
@@ -79,8 +80,13 @@ fn listing(wat: &str) -> String {
     let code = InterpInstance::of(inst.data())
         .unwrap()
         .translated_code(0)
-        .unwrap();
-    wamr_interp::translate::disassemble(&code)
+        .unwrap()
+        .to_vec();
+    (inst, code)
+}
+
+fn listing(wat: &str) -> String {
+    wamr_interp::translate::disassemble(&translated(wat).1)
 }
 
 #[test]
@@ -151,16 +157,7 @@ fn br_table_entries_share_their_move_stubs() {
                   (i32.const 7) (local.get 0)
                   (br_table {targets} 0 (local.get 0)))))"#
         );
-        let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
-        let linker = Linker::new(Interp::new(InterpConfig {
-            eager: true,
-            ..Default::default()
-        }));
-        let inst = Instance::new(&module, &linker).unwrap();
-        let code = InterpInstance::of(inst.data())
-            .unwrap()
-            .translated_code(0)
-            .unwrap();
+        let (inst, code) = translated(&wat);
         let results = inst.invoke("f", &[Val::I32(3)]).unwrap();
         assert_eq!(results, [Val::I32(7), Val::I32(3)]);
         code.len()
