@@ -2,6 +2,8 @@
 //! signal stack from the AOT engine on its first call: with a guard page below it, and
 //! unmapped again when the thread ends.
 
+mod common;
+
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -54,10 +56,11 @@ fn a_foreign_thread_gets_a_guarded_alt_stack_that_is_freed() {
     let wasm =
         wat::parse_str(r#"(module (func (export "id") (param i32) (result i32) local.get 0))"#)
             .unwrap();
-    let dir = std::env::temp_dir().join(format!("wamr-alt-stack-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("id.aot");
-    std::fs::write(&path, compile(&wasm, &CompileOptions::default()).unwrap()).unwrap();
+    let dir = common::ImageDir::new("alt-stack");
+    let path = dir.write(
+        "id.aot",
+        &compile(&wasm, &CompileOptions::default()).unwrap(),
+    );
     // SAFETY: a plain pthread running `foreign_thread` with a pointer to `path`, which
     // outlives it (joined below).
     unsafe {
@@ -80,5 +83,4 @@ fn a_foreign_thread_gets_a_guarded_alt_stack_that_is_freed() {
         mapping_of(low).is_none_or(|(_, _, perms)| !perms.starts_with("rw")),
         "unmapped when the thread ended"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

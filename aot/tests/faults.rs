@@ -3,6 +3,8 @@
 
 #![cfg(target_arch = "x86_64")]
 
+mod common;
+
 use wamr_aot::{compile, load, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, TrapKind, Val};
 
@@ -25,10 +27,8 @@ fn only_guard_region_faults_are_wasm_traps() {
     let n = image.len() - 8;
     let sum = wamr_aot::image::hash64(&image[..n]);
     image[n..].copy_from_slice(&sum.to_le_bytes());
-    let dir = std::env::temp_dir().join(format!("wamr-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("wild.aot");
-    std::fs::write(&path, &image).unwrap();
+    let dir = common::ImageDir::new("faults");
+    let path = dir.write("wild.aot", &image);
 
     let module = load(&path).unwrap();
     let instance = Instance::new(&module, &Linker::new(Aot::new())).unwrap();
@@ -47,7 +47,6 @@ fn only_guard_region_faults_are_wasm_traps() {
         [Val::I32(0)],
         "the instance still runs"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// An image replaced by rename while it runs keeps running (the mapping holds the old
@@ -56,23 +55,19 @@ fn only_guard_region_faults_are_wasm_traps() {
 fn a_truncated_running_image_is_an_error_not_a_crash() {
     let wasm = wat::parse_str(WAT).unwrap();
     let image = compile(&wasm, &CompileOptions::default()).unwrap();
-    let dir = std::env::temp_dir().join(format!("wamr-truncated-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("m.aot");
-    std::fs::write(&path, &image).unwrap();
+    let dir = common::ImageDir::new("truncated");
+    let path = dir.write("m.aot", &image);
     let module = load(&path).unwrap();
     let instance = Instance::new(&module, &Linker::new(Aot::new())).unwrap();
     assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
 
     // Replaced by rename (what wamr-compile and the cache do): the old code runs on.
-    let tmp = dir.join("m.aot.new");
-    std::fs::write(&tmp, b"something else entirely").unwrap();
+    let tmp = dir.write("m.aot.new", b"something else entirely");
     std::fs::rename(&tmp, &path).unwrap();
     assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
 
     // Truncated in place: the next call is an error that says so.
-    let inplace = dir.join("n.aot");
-    std::fs::write(&inplace, &image).unwrap();
+    let inplace = dir.write("n.aot", &image);
     let module = load(&inplace).unwrap();
     let instance = Instance::new(&module, &Linker::new(Aot::new())).unwrap();
     assert_eq!(instance.invoke("wild", &[]).unwrap(), [Val::I32(1)]);
@@ -84,5 +79,4 @@ fn a_truncated_running_image_is_an_error_not_a_crash() {
         .unwrap();
     let err = instance.invoke("wild", &[]).unwrap_err();
     assert!(err.message().contains("truncated while in use"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

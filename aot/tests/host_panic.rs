@@ -2,6 +2,8 @@
 //! instance survive it (from AOT code it once aborted the process at the `extern "C"`
 //! boundary).
 
+mod common;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -66,10 +68,10 @@ fn a_host_panic_is_a_trap_in_both_engines() {
         &Module::new(&wasm).unwrap(),
         "interp",
     );
-    let dir = std::env::temp_dir().join(format!("wamr-host-panic-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("m.aot");
-    std::fs::write(&path, compile(&wasm, &CompileOptions::default()).unwrap()).unwrap();
+    let dir = common::ImageDir::new("host-panic");
+    let path = dir.write(
+        "m.aot",
+        &compile(&wasm, &CompileOptions::default()).unwrap(),
+    );
     exercise(Aot::new(), &load(&path).unwrap(), "aot");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

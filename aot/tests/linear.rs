@@ -1,6 +1,8 @@
 //! A huge `br_table` passing values compiles to a table entry per target (one edge
 //! block per distinct target carries the values) and runs right.
 
+mod common;
+
 use wamr_aot::{compile, load, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, Val};
 
@@ -25,10 +27,8 @@ fn a_huge_br_table_with_values_stays_small_and_right() {
     // A jump-table entry is 4 bytes (8 with padding and the wasm bytes of the entry).
     assert!(per_entry < 12.0, "{per_entry} bytes per br_table entry");
 
-    let dir = std::env::temp_dir().join(format!("wamr-linear-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("large.aot");
-    std::fs::write(&path, &large).unwrap();
+    let dir = common::ImageDir::new("linear");
+    let path = dir.write("large.aot", &large);
     let m = load(&path).unwrap();
     let inst = Instance::new(&m, &Linker::new(Aot::new())).unwrap();
     // Even index: the inner block's end (7 + i, 100); odd: the outer's (7, i).
@@ -44,5 +44,4 @@ fn a_huge_br_table_with_values_stays_small_and_right() {
         inst.invoke("f", &[Val::I32(1_000_000)]).unwrap(),
         [Val::I32(7), Val::I32(1_000_000)]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

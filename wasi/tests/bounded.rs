@@ -1,11 +1,13 @@
 //! Host work for a guest request is bounded: a guest's vector counts and lengths never
 //! size a host allocation beyond what one call may move.
 
+mod common;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use wamr_common::{Instance, Linker, Module, Val};
-use wamr_wasi::{Output, WasiConfig, WasiCtx};
+use wamr_common::{Instance, Val};
+use wamr_wasi::{Output, WasiConfig};
 
 /// `write(fd, iovs, count)` returns fd_write's errno and leaves `nwritten` at 0.
 /// 40 pages: 2.5 MiB, room for 131,072 iovecs (1 MiB) after the first 64 KiB.
@@ -26,15 +28,11 @@ struct Guest {
 
 impl Guest {
     fn new() -> Guest {
-        let module = Module::new(&wat::parse_str(GUEST).unwrap()).unwrap();
-        let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
         let mut config = WasiConfig::new();
         let (out, stdout) = Output::capture();
         config.stdout = out;
-        let ctx = Rc::new(RefCell::new(WasiCtx::new(&config).unwrap()));
-        wamr_wasi::add_to_linker(&mut linker, ctx);
         Guest {
-            instance: Instance::new(&module, &linker).unwrap(),
+            instance: common::instantiate(GUEST, &config),
             stdout,
         }
     }

@@ -1,13 +1,13 @@
 //! `fd_readdir` pages through one listing per descriptor: a cookie means the same entry
 //! however the directory changes between pages, and cookie 0 starts a fresh listing.
 
-use std::cell::RefCell;
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::rc::Rc;
 
-use wamr_common::{Instance, Linker, Module, Val};
-use wamr_wasi::{WasiConfig, WasiCtx};
+use wamr_common::{Instance, Val};
+use wamr_wasi::WasiConfig;
 
 const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "fd_readdir"
@@ -24,13 +24,9 @@ struct Guest(Instance);
 
 impl Guest {
     fn new(root: &Path) -> Guest {
-        let module = Module::new(&wat::parse_str(GUEST).unwrap()).unwrap();
-        let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
         let mut config = WasiConfig::new();
         config.preopen_dir(root, "/");
-        let ctx = Rc::new(RefCell::new(WasiCtx::new(&config).unwrap()));
-        wamr_wasi::add_to_linker(&mut linker, ctx);
-        Guest(Instance::new(&module, &linker).unwrap())
+        Guest(common::instantiate(GUEST, &config))
     }
 
     /// One page: the whole entries in it, each with its cookie (`d_next`).

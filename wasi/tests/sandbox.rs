@@ -2,12 +2,12 @@
 //! leading out are refused whatever the lookup flags; paths that stay inside work; rights
 //! are enforced.
 
-use std::cell::RefCell;
-use std::path::Path;
-use std::rc::Rc;
+mod common;
 
-use wamr_common::{Instance, Linker, Module, Val};
-use wamr_wasi::{WasiConfig, WasiCtx};
+use std::path::Path;
+
+use wamr_common::{Instance, Val};
+use wamr_wasi::WasiConfig;
 
 const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "path_open"
@@ -39,14 +39,10 @@ struct Guest {
 
 impl Guest {
     fn new(root: &Path) -> Guest {
-        let module = Module::new(&wat::parse_str(GUEST).unwrap()).unwrap();
-        let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
         let mut config = WasiConfig::new();
         config.preopen_dir(root, "/");
-        let ctx = Rc::new(RefCell::new(WasiCtx::new(&config).unwrap()));
-        wamr_wasi::add_to_linker(&mut linker, ctx);
         Guest {
-            instance: Instance::new(&module, &linker).unwrap(),
+            instance: common::instantiate(GUEST, &config),
         }
     }
 

@@ -1,11 +1,10 @@
 //! A guest's descriptor flags on stdin, stdout and stderr are its own: the host's
 //! descriptors, shared with the shell, keep theirs.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
-use wamr_common::{Instance, Linker, Module, Val};
-use wamr_wasi::{WasiConfig, WasiCtx};
+use wamr_common::{Instance, Val};
+use wamr_wasi::WasiConfig;
 
 const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "fd_fdstat_set_flags"
@@ -34,11 +33,7 @@ fn call(instance: &Instance, name: &str, args: &[Val]) -> i32 {
 
 #[test]
 fn nonblock_on_stdio_is_the_guests_alone() {
-    let module = Module::new(&wat::parse_str(GUEST).unwrap()).unwrap();
-    let mut linker = Linker::new(wamr_interp::Interp::new(Default::default()));
-    let ctx = Rc::new(RefCell::new(WasiCtx::new(&WasiConfig::new()).unwrap()));
-    wamr_wasi::add_to_linker(&mut linker, ctx);
-    let instance = Instance::new(&module, &linker).unwrap();
+    let instance = common::instantiate(GUEST, &WasiConfig::new());
     let mem = instance.get_memory("memory").unwrap();
     for fd in 0..3 {
         let before = host_flags(fd);
