@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 pub const MAGIC: [u8; 8] = *b"\0wamraot";
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 const HEADER_SIZE: usize = 64;
 const SECTION_ENTRY_SIZE: usize = 24;
 
@@ -49,6 +49,26 @@ pub const ARCH_AARCH64: u32 = 2;
 pub const FLAG_BOUNDS_CHECKS: u32 = 1 << 0;
 pub const FLAG_STACK_CHECKS: u32 = 1 << 1;
 pub const FLAG_INDIRECT_CALLS: u32 = 1 << 2;
+/// The image ends in a signature trailer (see [`Signature`]).
+pub const FLAG_SIGNED: u32 = 1 << 3;
+const KNOWN_FLAGS: u32 = FLAG_BOUNDS_CHECKS | FLAG_STACK_CHECKS | FLAG_INDIRECT_CALLS | FLAG_SIGNED;
+
+/// Size of the signature trailer: Ed25519 signature (64 bytes), then the signer's public
+/// key (32 bytes).
+pub const SIGNATURE_TRAILER: usize = 96;
+
+/// An image's signature trailer, as found in the file (not yet verified: that is
+/// `trust::Trust`'s job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The Ed25519 signature of [`crate::trust::signed_message`] of the signed bytes.
+    pub signature: [u8; 64],
+    /// The public key that claims to have signed.
+    pub public_key: [u8; 32],
+    /// The bytes the signature covers: the whole file before the trailer (the checksum
+    /// included).
+    pub signed: Range<usize>,
+}
 
 /// What the header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +79,7 @@ pub struct Header {
     pub opt_level: u32,
     /// Required CPU features (see `cpu::Feature` bits).
     pub cpu_features: u64,
-    /// FNV-1a of the source wasm.
+    /// [`hash64`] of the source wasm.
     pub wasm_hash: u64,
 }
 
@@ -79,6 +99,8 @@ pub struct Layout {
     pub intrinsics: u128,
     /// Every section as the table lists it: (kind, byte range in the file).
     pub sections: Vec<(u32, Range<usize>)>,
+    /// The signature trailer, when the header says the image is signed.
+    pub signature: Option<Signature>,
 }
 
 /// Why an image was refused.
@@ -217,8 +239,31 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if file.len() < HEADER_SIZE + 8 {
         return Err(Truncated("header"));
     }
-    let body = &file[..file.len() - 8];
-    let sum = get_u64(file, file.len() - 8).ok_or(Truncated("checksum"))?;
+    // A signed image ends in its trailer; the checksum sits just before it. The flag is
+    // read before the checksum is checked, and the checksum covers it.
+    let flags = get_u32(file, 20).ok_or(Truncated("header"))?;
+    let (checked, signature) = if flags & FLAG_SIGNED != 0 {
+        let signed_len = file
+            .len()
+            .checked_sub(SIGNATURE_TRAILER)
+            .filter(|&n| n >= HEADER_SIZE + 8)
+            .ok_or(Truncated("signature"))?;
+        let trailer = &file[signed_len..];
+        let signature = Signature {
+            signature: trailer[..64]
+                .try_into()
+                .map_err(|_| Truncated("signature"))?,
+            public_key: trailer[64..]
+                .try_into()
+                .map_err(|_| Truncated("signature"))?,
+            signed: 0..signed_len,
+        };
+        (&file[..signed_len], Some(signature))
+    } else {
+        (file, None)
+    };
+    let body = &checked[..checked.len() - 8];
+    let sum = get_u64(checked, checked.len() - 8).ok_or(Truncated("checksum"))?;
     if hash64(body) != sum {
         return Err(Checksum);
     }
@@ -226,10 +271,13 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if get_u32(body, 12) != Some(HEADER_SIZE as u32) {
         return Err(corrupt("header size"));
     }
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(corrupt("unknown header flags"));
+    }
     let header = Header {
         version,
         arch: get_u32(body, 16).ok_or(Truncated("header"))?,
-        flags: get_u32(body, 20).ok_or(Truncated("header"))?,
+        flags,
         opt_level: get_u32(body, 24).ok_or(Truncated("header"))?,
         cpu_features: get_u64(body, 32).ok_or(Truncated("header"))?,
         wasm_hash: get_u64(body, 40).ok_or(Truncated("header"))?,
@@ -334,14 +382,40 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         consts,
         intrinsics,
         sections,
+        signature,
     })
 }
 
+/// Marks an unsigned image as signed and appends its trailer: sets [`FLAG_SIGNED`],
+/// recomputes the checksum, then appends what `sign` returns for the bytes so far
+/// (signature, public key). Refuses an image that is already signed.
+pub fn append_signature(
+    mut image: Vec<u8>,
+    sign: impl FnOnce(&[u8]) -> ([u8; 64], [u8; 32]),
+) -> Result<Vec<u8>, ImageError> {
+    let flags = get_u32(&image, 20).ok_or(ImageError::Truncated("header"))?;
+    if image.len() < HEADER_SIZE + 8 || image[..8] != MAGIC {
+        return Err(ImageError::BadMagic);
+    }
+    if flags & FLAG_SIGNED != 0 {
+        return Err(ImageError::Corrupt("the image is already signed".into()));
+    }
+    let body_len = image.len() - 8;
+    put_u32(&mut image, 20, flags | FLAG_SIGNED);
+    let sum = hash64(&image[..body_len]);
+    image[body_len..].copy_from_slice(&sum.to_le_bytes());
+    let (signature, public_key) = sign(&image);
+    image.extend_from_slice(&signature);
+    image.extend_from_slice(&public_key);
+    Ok(image)
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Vec<u8> {
+    /// A small valid, unsigned image.
+    pub(crate) fn sample() -> Vec<u8> {
         Writer {
             header: Header {
                 version: VERSION,

@@ -3,6 +3,10 @@
 //! [`compile`] turns a `.wasm` into an image (format in `aot/FORMAT.md`); [`load`] maps
 //! an image read-only and returns its module; [`Aot`] is the engine that instantiates
 //! and runs such modules. [`abi`] is the contract between compiled code and the runtime.
+//!
+//! An image is native code, so [`load`] takes a [`Trust`]: the Ed25519 keys whose
+//! signature it requires ([`Trust::signed_by`]; [`SecretKey::sign_image`] signs), or the
+//! caller's word for an unsigned image ([`Trust::any_image`], `unsafe`). See [`trust`].
 
 pub mod abi;
 mod builtins;
@@ -14,9 +18,11 @@ pub mod intrinsics;
 pub mod loader;
 pub mod translate;
 mod trap;
+pub mod trust;
 #[doc(hidden)]
 pub use trap::alt_stack;
 
 pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, Target};
 pub use engine::Aot;
-pub use loader::{image_of, load, AotImage, AotLoadError};
+pub use loader::{image_of, load, write_image, AotImage, AotLoadError};
+pub use trust::{PublicKey, SecretKey, Trust, TrustError};

@@ -12,6 +12,7 @@ use wamr_common::Module;
 use crate::abi::CodegenOptions;
 use crate::cpu;
 use crate::image::{self, ImageError, Layout};
+use crate::trust::Trust;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AotLoadError {
@@ -39,6 +40,13 @@ pub enum AotLoadError {
     HashMismatch { path: String },
     #[error("{path}: too many images loaded at once")]
     TooManyImages { path: String },
+    #[error("{path}: {source}")]
+    Untrusted {
+        path: String,
+        source: crate::trust::TrustError,
+    },
+    #[error("{path}: refused: {reason}; anyone who can write an image can change the code that runs (chmod go-w, or compile your own)")]
+    Writable { path: String, reason: String },
 }
 
 /// A mapped image: what an instance's compiled code runs from.
@@ -130,8 +138,43 @@ impl AotImage {
     }
 }
 
+/// Refuses an image file that someone other than this user (or root) could rewrite
+/// while it runs: the text is mapped from the file, so such a writer could change the
+/// code after every check has passed.
+fn check_writers(file: &File, path: &str) -> Result<(), AotLoadError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().map_err(|source| AotLoadError::Io {
+        path: path.into(),
+        source,
+    })?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let refuse = |reason: String| {
+        Err(AotLoadError::Writable {
+            path: path.into(),
+            reason,
+        })
+    };
+    if meta.uid() != me && meta.uid() != 0 {
+        return refuse(format!(
+            "the file belongs to uid {}, not to you or root",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return refuse(format!(
+            "the file is writable by its group or others (mode {:o})",
+            meta.mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
 /// Maps and checks an image file, and returns its module (with the image attached).
-pub fn load(path: &Path) -> Result<Module, AotLoadError> {
+///
+/// `trust` says who may vouch for the code (see [`crate::trust`]); the file must not be
+/// writable by anyone but its owner, who must be this user or root.
+pub fn load(path: &Path, trust: &Trust) -> Result<Module, AotLoadError> {
     let p = path.display().to_string();
     let _span = tracing::info_span!("load_aot", path = %p).entered();
     let io = |source| AotLoadError::Io {
@@ -139,13 +182,21 @@ pub fn load(path: &Path) -> Result<Module, AotLoadError> {
         source,
     };
     let file = File::open(path).map_err(io)?;
+    check_writers(&file, &p)?;
     // SAFETY: a read-only private mapping; the loader tolerates any content (it is all
-    // checked below), and images are not modified while in use.
+    // checked below). The file is writable only by this user or root (checked above);
+    // a truncation while in use surfaces as SIGBUS, which the trap handler reports.
     let map = unsafe { MmapOptions::new().map(&file) }.map_err(io)?;
     let layout = image::parse(&map, page_size()).map_err(|source| AotLoadError::Image {
         path: p.clone(),
         source,
     })?;
+    trust
+        .check(&map, &layout)
+        .map_err(|source| AotLoadError::Untrusted {
+            path: p.clone(),
+            source,
+        })?;
     let host = cpu::host_arch();
     let arch = cpu::arch_name(layout.header.arch).unwrap_or("unknown");
     if arch != host {
@@ -204,4 +255,35 @@ pub fn load(path: &Path) -> Result<Module, AotLoadError> {
 /// The image a module was loaded from, if any.
 pub fn image_of(module: &Module) -> Option<Arc<AotImage>> {
     module.attachment.clone()?.downcast::<AotImage>().ok()
+}
+
+/// Writes an image file the way [`load`] expects to find one: complete before it
+/// appears (written beside `path`, then renamed over it, so a reader never sees half an
+/// image and a running image is never rewritten in place), and writable by its owner
+/// only (mode 0644 at most, whatever the umask would allow).
+pub fn write_image(path: &Path, image: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // Unique per process and per call: two threads may write the same path.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(
+        ".tmp{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp = path.with_file_name(name);
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(image));
+    let result = written.and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

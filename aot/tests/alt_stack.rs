@@ -7,7 +7,8 @@ mod common;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use common::load;
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, Val};
 
 static STACK_LOW: AtomicUsize = AtomicUsize::new(0);

@@ -1,10 +1,12 @@
 //! Traps from compiled code name the function that trapped (the innermost frame; AOT
 //! code has no frame pointers, so outer frames are not recorded).
 
+mod common;
+use common::load;
 use std::path::PathBuf;
 
 use wamr_aot::abi::CodegenOptions;
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, Trap, Val};
 
 const WAT: &str = r#"(module
@@ -32,7 +34,7 @@ fn instance(name: &str, codegen: CodegenOptions) -> (Instance, PathBuf) {
     )
     .unwrap();
     let path = dir.join("bt.aot");
-    std::fs::write(&path, image).unwrap();
+    wamr_aot::write_image(&path, &image).unwrap();
     let module = load(&path).unwrap();
     let linker = Linker::new(Aot::new());
     (Instance::new(&module, &linker).unwrap(), dir)

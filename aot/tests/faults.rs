@@ -4,8 +4,9 @@
 #![cfg(target_arch = "x86_64")]
 
 mod common;
+use common::load;
 
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, TrapKind, Val};
 
 const WAT: &str = r#"(module
@@ -79,4 +80,40 @@ fn a_truncated_running_image_is_an_error_not_a_crash() {
         .unwrap();
     let err = instance.invoke("wild", &[]).unwrap_err();
     assert!(err.message().contains("truncated while in use"), "{err}");
+}
+
+/// Whoever can write an image can change the code that runs, so an image others can
+/// write is refused before it is mapped, and one written with `write_image` is not.
+#[test]
+fn images_others_can_write_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let wasm = wat::parse_str(WAT).unwrap();
+    let image = compile(&wasm, &CompileOptions::default()).unwrap();
+    let dir = common::ImageDir::new("writable");
+    let path = dir.write("w.aot", &image);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&path) & 0o022,
+        0,
+        "write_image leaves no group/other write"
+    );
+    load(&path).unwrap();
+    for bad in [0o664, 0o646, 0o666] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(bad)).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("w.aot") && err.contains("writable by its group or others"),
+            "{bad:o}: {err}"
+        );
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A file of another user (only root can make one here).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains("belongs to uid 65534"), "{err}");
+    } else {
+        eprintln!("not root: the other-owner case needs chown and is not run");
+    }
 }

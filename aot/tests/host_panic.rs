@@ -7,7 +7,8 @@ mod common;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use common::load;
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Engine, FuncType, Instance, Linker, Module, Val, ValType};
 
 const WAT: &str = r#"(module

@@ -3,6 +3,8 @@
 //! called on random and edge inputs (NaNs with payloads, infinities, signed zeros,
 //! subnormals, integer extremes). Results must be bit-identical and traps the same.
 
+mod common;
+use common::load;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -124,8 +126,8 @@ fn instance(set: IntrinsicSet, tag: &str) -> Instance {
     let image = wamr_aot::compile(&wasm, &opts).unwrap();
     let path: PathBuf =
         std::env::temp_dir().join(format!("wamr-intrinsics-{tag}-{}.aot", std::process::id()));
-    std::fs::write(&path, image).unwrap();
-    let module = wamr_aot::load(&path).unwrap();
+    wamr_aot::write_image(&path, &image).unwrap();
+    let module = load(&path).unwrap();
     let _ = std::fs::remove_file(&path);
     Instance::new(&module, &Linker::new(wamr_aot::Aot::new())).unwrap()
 }

@@ -2,8 +2,9 @@
 //! block per distinct target carries the values) and runs right.
 
 mod common;
+use common::load;
 
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, Val};
 
 fn module(entries: usize) -> Vec<u8> {

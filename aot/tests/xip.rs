@@ -2,10 +2,12 @@
 //! mapping backed by the file, untouched files, images refused when damaged or foreign,
 //! and traps that leave the host and the instance intact.
 
+mod common;
+use common::load;
 use std::path::{Path, PathBuf};
 
 use wamr_aot::abi::CodegenOptions;
-use wamr_aot::{compile, load, Aot, CompileOptions};
+use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{FuncType, Instance, Linker, Val, ValType};
 
 const WAT: &str = r#"(module
@@ -39,7 +41,7 @@ fn build(dir: &Path, codegen: CodegenOptions) -> PathBuf {
     )
     .unwrap();
     let path = dir.join("app.aot");
-    std::fs::write(&path, image).unwrap();
+    wamr_aot::write_image(&path, &image).unwrap();
     path
 }
 
@@ -210,7 +212,7 @@ fn damaged_foreign_and_unknown_images_are_refused() {
     let good = std::fs::read(&path).unwrap();
     let bad = dir.join("bad.aot");
     let refuse = |bytes: &[u8], what: &str| {
-        std::fs::write(&bad, bytes).unwrap();
+        wamr_aot::write_image(&bad, bytes).unwrap();
         let err = load(&bad).expect_err(what).to_string();
         assert!(err.contains("bad.aot"), "{what}: {err}");
         err
@@ -266,9 +268,9 @@ fn host_and_wasm_call_each_other_reentrantly() {
           (else (call $back (i32.sub (local.get 0) (i32.const 1)))))))"#;
     let dir = temp_dir("reent");
     let path = dir.join("r.aot");
-    std::fs::write(
+    wamr_aot::write_image(
         &path,
-        compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap(),
+        &compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap(),
     )
     .unwrap();
     let module = load(&path).unwrap();

@@ -81,7 +81,7 @@ impl Cache {
         let image = compile(wasm, opts)?;
         self.write(&name, &path, &image)?;
         self.evict(&path);
-        Ok(wamr_aot::load(&path)?)
+        Ok(load_own(&path)?)
     }
 
     /// The entry at `path`, if its tag verifies and it holds these wasm bytes.
@@ -95,7 +95,7 @@ impl Cache {
             );
             return None;
         }
-        match wamr_aot::load(path) {
+        match load_own(path) {
             Ok(m) if image_matches(&m, wasm) => {
                 tracing::debug!("cache hit {}", path.display());
                 // The modification time is the entry's last use, for eviction.
@@ -199,7 +199,16 @@ pub fn compile_uncached(wasm: &[u8], opts: &CompileOptions) -> Result<Module> {
         .context("cannot create a temporary file for the image")?;
     tmp.write_all(&image)
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    Ok(wamr_aot::load(tmp.path())?)
+    Ok(load_own(tmp.path())?)
+}
+
+/// Loads an image this process compiled, or a cache entry whose tag verified.
+fn load_own(path: &Path) -> Result<Module, wamr_aot::AotLoadError> {
+    // SAFETY: the image is one this process just compiled and wrote (a fresh 0600 file
+    // in the user's private cache directory or a private temporary file), or an entry
+    // whose keyed tag verified under the user's secret, which only this user can have
+    // written; the directory is checked to be the user's and closed to others.
+    wamr_aot::load(path, &unsafe { wamr_aot::Trust::any_image() })
 }
 
 fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>> {

@@ -42,6 +42,14 @@ pub fn inspect(path: &Path) -> Result<String> {
         flag(image::FLAG_INDIRECT_CALLS)
     )?;
     writeln!(out, "wasm hash:    {:#018x}", h.wasm_hash)?;
+    match &layout.signature {
+        Some(sig) => writeln!(
+            out,
+            "signature:    Ed25519 by key {} (verified only when loaded with trusted keys)",
+            wamr_aot::trust::fingerprint(&sig.public_key)
+        )?,
+        None => writeln!(out, "signature:    none (unsigned)")?,
+    }
     writeln!(out, "sections:")?;
     for (kind, r) in &layout.sections {
         let name = SectionKind::from_u32(*kind).map_or("?".into(), |k| format!("{k:?}"));

@@ -637,3 +637,121 @@ fn arguments_after_the_file_belong_to_the_program() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// `wamr-compile --sign` and `wamr-run --trust`: a signed image runs under its key and
+/// nothing else does, each refusal saying why.
+#[test]
+fn signed_images_and_trusted_keys() {
+    let d = dir("sign");
+    let wasm = wasm_file(&d);
+    let (compile, run_bin) = (
+        env!("CARGO_BIN_EXE_wamr-compile"),
+        env!("CARGO_BIN_EXE_wamr-run"),
+    );
+    let p = |name: &str| d.join(name).to_str().unwrap().to_string();
+    for key in ["alice", "mallory"] {
+        let o = run(compile, &["--generate-key", &p(key)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            stdout(&o).contains(&format!("{}.pub", p(key))),
+            "{}",
+            stdout(&o)
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(p("alice")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the private key is the user's alone");
+    let again = run(compile, &["--generate-key", &p("alice")]);
+    assert!(
+        !again.status.success(),
+        "an existing key is never overwritten"
+    );
+
+    let w = wasm.to_str().unwrap();
+    let signed = run(compile, &["--sign", &p("alice"), "-o", &p("signed.aot"), w]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let unsigned = run(compile, &["-o", &p("plain.aot"), w]);
+    assert!(unsigned.status.success());
+    let bad_key = run(compile, &["--sign", &p("alice.pub"), "-o", &p("x.aot"), w]);
+    assert!(!bad_key.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_key.stderr).contains("not an Ed25519 private key"),
+        "{}",
+        String::from_utf8_lossy(&bad_key.stderr)
+    );
+
+    let add = |image: &str, trust: &[&str]| {
+        let mut args = Vec::new();
+        for t in trust {
+            args.extend(["--trust".to_string(), p(t)]);
+        }
+        args.extend(["-f", "add", image, "2", "40"].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(run_bin, &args)
+    };
+    let refused = |o: &Output, why: &str| {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "expected `{why}` in: {err}");
+    };
+    let ok = add(&p("signed.aot"), &["alice.pub"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(stdout(&ok), "0x2a:i32");
+    // Any of several trusted keys will do.
+    assert_eq!(
+        stdout(&add(&p("signed.aot"), &["mallory.pub", "alice.pub"])),
+        "0x2a:i32"
+    );
+    // Without --trust, a named image runs as with iwasm, signed or not.
+    assert_eq!(stdout(&add(&p("plain.aot"), &[])), "0x2a:i32");
+    assert_eq!(stdout(&add(&p("signed.aot"), &[])), "0x2a:i32");
+    refused(&add(&p("plain.aot"), &["alice.pub"]), "not signed");
+    refused(&add(&p("signed.aot"), &["mallory.pub"]), "not trusted");
+    refused(&add(&p("signed.aot"), &["missing.pub"]), "cannot read key");
+
+    // A forger who edits the code and fixes the checksum still fails the signature.
+    let mut forged = std::fs::read(p("signed.aot")).unwrap();
+    let trailer = forged.len() - 96;
+    let text = forged.len() / 2;
+    forged[text] ^= 0x01;
+    let sum = wamr_aot::image::hash64(&forged[..trailer - 8]);
+    forged[trailer - 8..trailer].copy_from_slice(&sum.to_le_bytes());
+    wamr_aot::write_image(&d.join("forged.aot"), &forged).unwrap();
+    refused(&add(&p("forged.aot"), &["alice.pub"]), "does not verify");
+
+    // --inspect says who signed.
+    let o = run(run_bin, &["--inspect", &p("signed.aot")]);
+    assert!(
+        stdout(&o).contains("signature:    Ed25519 by key"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(run_bin, &["--inspect", &p("plain.aot")]);
+    assert!(stdout(&o).contains("signature:    none"), "{}", stdout(&o));
+
+    // Keys from openssl work as well, where it is installed.
+    let openssl = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out", &p("ossl")])
+        .output();
+    if openssl.is_ok_and(|o| o.status.success()) {
+        let o = Command::new("openssl")
+            .args(["pkey", "-in", &p("ossl"), "-pubout", "-out", &p("ossl.pub")])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let s = run(compile, &["--sign", &p("ossl"), "-o", &p("ossl.aot"), w]);
+        assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+        assert_eq!(stdout(&add(&p("ossl.aot"), &["ossl.pub"])), "0x2a:i32");
+    } else {
+        eprintln!("openssl not found: its key format is not checked");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -38,9 +38,10 @@ fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path) -> (i32, Vec<u8>, Ve
             let path = scratch
                 .join(wasm.file_name().unwrap())
                 .with_extension("aot");
-            std::fs::write(&path, image).unwrap();
+            wamr_aot::write_image(&path, &image).unwrap();
             (
-                wamr_aot::load(&path).unwrap(),
+                // SAFETY: the test compiled this image itself, into its scratch directory.
+                wamr_aot::load(&path, &unsafe { wamr_aot::Trust::any_image() }).unwrap(),
                 Linker::new(wamr_aot::Aot::new()),
             )
         }

@@ -13,7 +13,7 @@ use wamr_aot::{CompileOptions, Target};
 #[command(name = "wamr-compile", version, about)]
 struct Cli {
     /// Output image.
-    #[arg(short = 'o', required_unless_present = "print_intrinsics")]
+    #[arg(short = 'o', required_unless_present_any = ["print_intrinsics", "generate_key"])]
     output: Option<PathBuf>,
     /// Target architecture: x86_64 or aarch64 (default: this host).
     #[arg(long)]
@@ -47,6 +47,14 @@ struct Cli {
     /// Execute-in-place: --enable-indirect-mode --disable-llvm-intrinsics.
     #[arg(long)]
     xip: bool,
+    /// Sign the image with this Ed25519 private key (PKCS#8 PEM, from --generate-key or
+    /// `openssl genpkey -algorithm ed25519`), so `wamr-run --trust PUBKEY` runs it.
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
+    /// Write a new signing key to PATH (private, mode 0600) and its public key to
+    /// PATH.pub, then exit. Refuses to overwrite either.
+    #[arg(long = "generate-key", value_name = "PATH")]
+    generate_key: Option<PathBuf>,
     /// List the intrinsic names and groups, then exit.
     #[arg(long = "print-intrinsics")]
     print_intrinsics: bool,
@@ -54,7 +62,7 @@ struct Cli {
     #[arg(short = 'v', default_value_t = 1)]
     verbosity: u8,
     /// The module to compile.
-    #[arg(required_unless_present = "print_intrinsics")]
+    #[arg(required_unless_present_any = ["print_intrinsics", "generate_key"])]
     input: Option<PathBuf>,
 }
 
@@ -64,6 +72,15 @@ fn run(cli: Cli) -> Result<()> {
         print!("{}", wamr_aot::intrinsics::IntrinsicSet::listing());
         return Ok(());
     }
+    if let Some(path) = &cli.generate_key {
+        return generate_key(path);
+    }
+    // Read the key first: a wrong key path should not cost a compile.
+    let signer = cli
+        .sign
+        .as_deref()
+        .map(wamr_aot::SecretKey::read)
+        .transpose()?;
     let (Some(input), Some(output)) = (cli.input.as_ref(), cli.output.as_ref()) else {
         bail!("an input module and -o OUTPUT are required");
     };
@@ -120,12 +137,44 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
     };
-    let image = wamr_aot::compile_with_progress(&wasm, &opts, &progress)
+    let mut image = wamr_aot::compile_with_progress(&wasm, &opts, &progress)
         .with_context(|| format!("cannot compile {}", input.display()))?;
-    // Write beside the target and rename, so a reader never sees half an image.
-    let tmp = output.with_extension(format!("aot.tmp{}", std::process::id()));
-    std::fs::write(&tmp, &image).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, output).with_context(|| format!("cannot write {}", output.display()))?;
+    if let Some(key) = &signer {
+        image = key.sign_image(image)?;
+        tracing::info!("signed with key {}", key.public().fingerprint());
+    }
+    wamr_aot::write_image(output, &image)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(())
+}
+
+/// Writes a fresh key pair: `path` (PKCS#8 PEM, 0600) and `path.pub` (SPKI PEM).
+fn generate_key(path: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let key = wamr_aot::SecretKey::generate()?;
+    let public = PathBuf::from(format!("{}.pub", path.display()));
+    let create = |p: &std::path::Path, mode: u32, text: &str| -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(p)
+            .with_context(|| format!("cannot create {}", p.display()))?;
+        f.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {}", p.display()))
+    };
+    if public.exists() {
+        bail!("{} exists; not overwriting it", public.display());
+    }
+    create(path, 0o600, &key.to_pem())?;
+    create(&public, 0o644, &key.public().to_pem())?;
+    println!(
+        "wrote {} (private: keep it) and {} (key {})",
+        path.display(),
+        public.display(),
+        key.public().fingerprint()
+    );
     Ok(())
 }
 

@@ -69,6 +69,11 @@ struct Cli {
     /// yours and not writable by others; it is created mode 0700.
     #[arg(long = "cache-dir", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// Run an `.aot` image only if it is signed by this Ed25519 public key (a PEM file,
+    /// from `wamr-compile --generate-key` or openssl; repeatable: any of them will do).
+    /// Without it, an `.aot` file you name runs unsigned, as with iwasm.
+    #[arg(long = "trust", value_name = "PUBKEY")]
+    trust: Vec<PathBuf>,
     /// Compile `.wasm` in AOT mode without reading or writing the cache.
     #[arg(long = "no-cache")]
     no_cache: bool,
@@ -109,7 +114,14 @@ impl Cli {
     }
 }
 
-const AFTER_HELP: &str = "Exit status: the program's WASI exit code; 1 after a trap \
+const AFTER_HELP: &str = "An .aot image is native code that runs with your rights: its \
+checksum detects damage, not forgery. Without --trust, an image you name runs whoever \
+wrote it (iwasm's behaviour), so run only images you trust; with --trust, only images \
+signed by a trusted key run (sign with `wamr-compile --sign`). An image writable by \
+anyone but you (or owned by another user) is refused either way. `.wasm` files compiled \
+through the object cache are authenticated by the cache.
+
+Exit status: the program's WASI exit code; 1 after a trap \
 (printed as `Exception: <message>`); 2 when the file cannot be loaded, linked or run.";
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -138,6 +150,21 @@ fn parse_max_memory(s: &str) -> Result<u64, String> {
         return Err(format!("{pages} pages is more than wasm32 allows (65536)"));
     }
     Ok(pages)
+}
+
+/// Whose word an `.aot` image the user names needs: the `--trust` keys, or none.
+fn trust(cli: &Cli) -> Result<wamr_aot::Trust> {
+    if cli.trust.is_empty() {
+        // SAFETY: the user named this image on the command line and gave no --trust
+        // key: running it is their decision, as with iwasm (--help says what it means).
+        return Ok(unsafe { wamr_aot::Trust::any_image() });
+    }
+    let keys = cli
+        .trust
+        .iter()
+        .map(|p| wamr_aot::PublicKey::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(wamr_aot::Trust::signed_by(keys))
 }
 
 /// Reads a module file, with a helpful word for the text format.
@@ -190,7 +217,7 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
         interp_config.stack_slots = (bytes / 8).max(1024) as usize;
     }
     let module = if aot && image {
-        wamr_aot::load(&cli.file)?
+        wamr_aot::load(&cli.file, &trust(cli)?)?
     } else {
         let bytes = {
             let _span = tracing::info_span!("read").entered();

@@ -254,7 +254,7 @@ impl Report {
             "{name}-{:016x}.aot",
             wamr_aot::image::hash64(&image)
         ));
-        std::fs::write(&path, &image)?;
+        wamr_aot::write_image(&path, &image)?;
         Ok(path)
     }
 
@@ -488,7 +488,7 @@ impl Report {
                 }
                 let o = match self
                     .compile_image(&stem, &wasm, codegen)
-                    .and_then(|p| Ok((wamr_aot::load(&p)?, p)))
+                    .and_then(|p| Ok((benches::load_own_image(&p)?, p)))
                 {
                     Ok((module, p)) => {
                         if mi == 0 {
@@ -558,7 +558,7 @@ impl Report {
         for (name, path, size) in &images {
             let o = sample(self.reps.load, || {
                 let t = Instant::now();
-                let m = wamr_aot::load(path)?;
+                let m = benches::load_own_image(path)?;
                 let us = t.elapsed().as_secs_f64() * 1e6;
                 drop(m);
                 Ok(us)
@@ -606,7 +606,7 @@ impl Report {
             .1;
         let o = sample(runs, || {
             let t = Instant::now();
-            let module = wamr_aot::load(aot)?;
+            let module = benches::load_own_image(aot)?;
             first_host_call_ours(&module, wamr_aot::Aot::new(), t)
         });
         self.push(
@@ -864,7 +864,7 @@ fn child_rss(args: &[String]) -> Result<()> {
         Some("interp-bmi") => Some(interp(HandlerSet::Bmi)?),
         Some("aot") => {
             let path = args.get(1).context("aot needs an image path")?;
-            let module = wamr_aot::load(Path::new(path))?;
+            let module = benches::load_own_image(Path::new(path))?;
             Some(Box::new(AotRunner(instantiate_clock(
                 &module,
                 wamr_aot::Aot::new(),
