@@ -663,6 +663,11 @@ fn control_ops(isa: &mut Isa) {
         "return raise(st, ip, TrapKind::MemoryOutOfBounds);",
         Flow::Custom,
     );
+    // Metering (emitted only when configured; see `wamr_common::metering`).
+    isa.push("fuel", &[("cost", Imm32)],
+        "if !(*(*(*st).vmctx).run_state).charge(cost) { if let Err(t) = libcalls::refuel(instance(st), cost) { return raise_trap(st, ip, t) } }", Flow::Next);
+    isa.push("check_interrupt", &[],
+        "if (*(*(*st).vmctx).run_state).take_interrupt() { return raise(st, ip, TrapKind::Interrupted) }", Flow::Next);
     isa.push(
         "br",
         &[("target", Branch)],

@@ -69,10 +69,15 @@ pub enum Builtin {
     /// `(vmctx, func_data: i64, values: i64)` call a non-AOT function; arguments in and
     /// results out through the 8-byte slots at `values`.
     CallForeign,
+    /// `(vmctx, cost)` a fuel charge went below zero: refuel or trap (see
+    /// `wamr_common::metering`).
+    Refuel,
+    /// `(vmctx)` an interruption is pending: clears it and traps.
+    Interrupt,
 }
 
 impl Builtin {
-    pub const COUNT: usize = Builtin::CallForeign as usize + 1;
+    pub const COUNT: usize = Builtin::Interrupt as usize + 1;
 }
 
 /// Trap codes passed to [`Builtin::Trap`].
@@ -91,7 +96,7 @@ pub fn trap_kind(code: i32) -> TrapKind {
         .unwrap_or(TrapKind::Unreachable)
 }
 
-const TRAP_KINDS: [TrapKind; 10] = [
+const TRAP_KINDS: [TrapKind; 12] = [
     TrapKind::Unreachable,
     TrapKind::MemoryOutOfBounds,
     TrapKind::TableOutOfBounds,
@@ -102,6 +107,8 @@ const TRAP_KINDS: [TrapKind; 10] = [
     TrapKind::IntegerDivideByZero,
     TrapKind::InvalidConversionToInteger,
     TrapKind::CallStackExhausted,
+    TrapKind::OutOfFuel,
+    TrapKind::Interrupted,
 ];
 
 /// Options that change the generated code (recorded in the image).
@@ -117,6 +124,9 @@ pub struct CodegenOptions {
     pub opt_level: u8,
     /// Operations compiled as calls to runtime intrinsics (`--xip`; empty by default).
     pub intrinsics: crate::intrinsics::IntrinsicSet,
+    /// Fuel charges and interruption checks (`--fuel`, `--interruptible`; none by
+    /// default), placed as the interpreter places them.
+    pub metering: wamr_common::metering::Metering,
 }
 
 impl Default for CodegenOptions {
@@ -127,6 +137,7 @@ impl Default for CodegenOptions {
             indirect_calls: false,
             opt_level: 1,
             intrinsics: crate::intrinsics::IntrinsicSet::EMPTY,
+            metering: Default::default(),
         }
     }
 }

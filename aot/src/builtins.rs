@@ -186,6 +186,18 @@ unsafe fn call_foreign_inner(
     }
 }
 
+unsafe extern "C" fn refuel(vmctx: *mut VMContext, cost: u32) {
+    // SAFETY: as above.
+    check(libcalls::refuel(unsafe { inst(vmctx) }, cost))
+}
+
+unsafe extern "C" fn interrupt(vmctx: *mut VMContext) {
+    // SAFETY: compiled code passes its own vmctx, whose run state the store keeps alive.
+    if unsafe { &*(*vmctx).run_state }.take_interrupt() {
+        trap::raise(Trap::new(wamr_common::TrapKind::Interrupted))
+    }
+}
+
 /// The table compiled code indexes with `Builtin as usize`.
 pub struct BuiltinTable(pub [*const u8; Builtin::COUNT]);
 
@@ -210,4 +222,6 @@ pub static BUILTINS: BuiltinTable = BuiltinTable([
     table_init as *const u8,
     elem_drop as *const u8,
     call_foreign as *const u8,
+    refuel as *const u8,
+    interrupt as *const u8,
 ]);

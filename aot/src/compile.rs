@@ -325,7 +325,12 @@ pub fn compile_with_progress(
         image::FLAG_INDIRECT_CALLS
     } else {
         0
-    });
+    }) | (if c.metering.fuel { image::FLAG_FUEL } else { 0 })
+        | (if c.metering.interruptible {
+            image::FLAG_INTERRUPTIBLE
+        } else {
+            0
+        });
     let arch = isa.triple().architecture.to_string();
     let writer = Writer {
         header: Header {

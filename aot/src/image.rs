@@ -51,7 +51,16 @@ pub const FLAG_STACK_CHECKS: u32 = 1 << 1;
 pub const FLAG_INDIRECT_CALLS: u32 = 1 << 2;
 /// The image ends in a signature trailer (see [`Signature`]).
 pub const FLAG_SIGNED: u32 = 1 << 3;
-const KNOWN_FLAGS: u32 = FLAG_BOUNDS_CHECKS | FLAG_STACK_CHECKS | FLAG_INDIRECT_CALLS | FLAG_SIGNED;
+/// The code charges fuel (`wamr_common::metering`).
+pub const FLAG_FUEL: u32 = 1 << 4;
+/// The code checks for interruption at function entries and loop headers.
+pub const FLAG_INTERRUPTIBLE: u32 = 1 << 5;
+const KNOWN_FLAGS: u32 = FLAG_BOUNDS_CHECKS
+    | FLAG_STACK_CHECKS
+    | FLAG_INDIRECT_CALLS
+    | FLAG_SIGNED
+    | FLAG_FUEL
+    | FLAG_INTERRUPTIBLE;
 
 /// Size of the signature trailer: Ed25519 signature (64 bytes), then the signer's public
 /// key (32 bytes).

@@ -93,6 +93,10 @@ impl AotImage {
             indirect_calls: f & image::FLAG_INDIRECT_CALLS != 0,
             opt_level: self.layout.header.opt_level as u8,
             intrinsics: crate::intrinsics::IntrinsicSet(self.layout.intrinsics),
+            metering: wamr_common::metering::Metering {
+                fuel: f & image::FLAG_FUEL != 0,
+                interruptible: f & image::FLAG_INTERRUPTIBLE != 0,
+            },
         }
     }
 

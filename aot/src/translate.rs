@@ -28,6 +28,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wamr_common::metering::FuelPlan;
 use wamr_common::module::ModuleData;
 use wamr_common::types::{FuncType, ValType};
 use wamr_common::vmctx::VMOffsets;
@@ -96,6 +97,8 @@ fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
         Builtin::TableFill => (&[I32, I32, I64, I32], &[]),
         Builtin::TableCopy | Builtin::TableInit => (&[I32, I32, I32, I32, I32], &[]),
         Builtin::CallForeign => (&[I64, I64], &[]),
+        Builtin::Refuel => (&[I32], &[]),
+        Builtin::Interrupt => (&[], &[]),
     }
 }
 
@@ -219,9 +222,22 @@ impl FuncTranslator {
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
         let mut tr = Tr::new(module, opts, isa, b, consts);
         tr.prologue(ty, &body.locals);
+        let mut fuel = match opts.metering.fuel {
+            true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
+            false => None,
+        };
+        if opts.metering.interruptible {
+            tr.check_interrupt();
+        }
         let mut done = false;
         while !done && !reader.eof() {
-            done = tr.op(reader.read()?)?;
+            let op = reader.read()?;
+            if let Some(cost) = fuel.as_mut().and_then(|plan| plan.before(&op)) {
+                if tr.reachable {
+                    tr.charge_fuel(cost);
+                }
+            }
+            done = tr.op(op)?;
         }
         if !done {
             return Err(TranslateError::Unsupported(
@@ -498,6 +514,41 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().brif(cond, trap, &[], cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
+    }
+
+    /// A fuel charge (see `wamr_common::metering`): subtract inline, refuel out of line
+    /// when the result is negative.
+    fn charge_fuel(&mut self, cost: u32) {
+        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
+        let at = VMOffsets::RUN_STATE_FUEL_LEFT as i32;
+        let left = self.b.ins().load(I64, MemFlagsData::trusted(), rs, at);
+        let left = self.b.ins().iadd_imm_s(left, -i64::from(cost));
+        self.b.ins().store(MemFlagsData::trusted(), left, rs, at);
+        let short = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+        let cost = self.iconst32(cost as i32);
+        self.out_of_line(short, Builtin::Refuel, &[cost]);
+    }
+
+    /// An interruption check: one load and branch inline, the trap out of line.
+    fn check_interrupt(&mut self) {
+        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
+        let at = VMOffsets::RUN_STATE_INTERRUPT as i32;
+        let flag = self.b.ins().load(I32, MemFlagsData::trusted(), rs, at);
+        self.out_of_line(flag, Builtin::Interrupt, &[]);
+    }
+
+    /// Calls `builtin` from a cold block when `cond` is nonzero, then goes on.
+    fn out_of_line(&mut self, cond: Value, builtin: Builtin, args: &[Value]) {
+        let slow = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(cond, slow, &[], cont, &[]);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        self.call_builtin(builtin, args);
+        self.b.ins().jump(cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
     }
 
     fn set_unreachable(&mut self) {
@@ -951,6 +1002,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.b.switch_to_block(header);
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.push_ctrl(Kind::Loop { header }, next, params.len(), results.len());
+                if self.opts.metering.interruptible {
+                    self.check_interrupt();
+                }
             }
             O::If { blockty } => {
                 let cond = self.pop();

@@ -239,6 +239,7 @@ impl Instance {
             builtins: std::ptr::null(),
             intrinsics: std::ptr::null(),
             consts: std::ptr::null(),
+            run_state: store.run_state_ptr(),
         });
         let mut inst = Box::new(InstanceData {
             module: m.clone(),

@@ -117,3 +117,22 @@ pub fn table_get(inst: &InstanceData, table: u32, i: u32) -> Result<RawRef, Trap
 pub fn table_set(inst: &InstanceData, table: u32, i: u32, v: RawRef) -> Result<(), Trap> {
     inst.tables[table as usize].set(u64::from(i), v)
 }
+
+/// The slow path of a fuel charge of `cost` that went below zero (the fast path,
+/// [`crate::metering::RunState::charge`], already subtracted it): undoes it, asks the
+/// store's out-of-fuel handler until the charge fits, and charges it; else the trap,
+/// with the fuel left as it was before the charge.
+pub fn refuel(inst: &InstanceData, cost: u32) -> Result<(), Trap> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let store = inst.store();
+    let rs = store.run_state();
+    let undone = rs.fuel_left.load(Relaxed).saturating_add(i64::from(cost));
+    rs.fuel_left.store(undone, Relaxed);
+    while rs.fuel_left.load(Relaxed) < i64::from(cost) {
+        if !store.ask_for_fuel() {
+            return Err(Trap::new(TrapKind::OutOfFuel));
+        }
+    }
+    rs.fuel_left.fetch_sub(i64::from(cost), Relaxed);
+    Ok(())
+}

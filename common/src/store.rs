@@ -2,13 +2,16 @@
 //! linked instances share. A `Linker` creates one; every handle keeps it alive.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::ptr::NonNull;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::instance::InstanceData;
+use crate::metering::{InterruptHandle, RunState, UNLIMITED_FUEL};
 use crate::types::{FuncType, Val};
 use crate::vmctx::VMContext;
 use crate::{Memory, Trap};
@@ -115,12 +118,32 @@ pub trait Engine: 'static {
 
 /// Functions and instances are boxed so their addresses (funcrefs, vmctx back-pointers)
 /// stay fixed as the vectors grow.
-#[derive(Default)]
 #[allow(clippy::vec_box)]
 pub(crate) struct StoreInner {
     funcs: RefCell<Vec<Box<FuncData>>>,
     instances: RefCell<Vec<Box<InstanceData>>>,
     type_ids: RefCell<HashMap<FuncType, u32>>,
+    /// Fuel and the interrupt flag; compiled code reaches it through `vmctx.run_state`.
+    run_state: Arc<RunState>,
+    /// All fuel ever given (set plus added): consumed = given - left.
+    fuel_given: Cell<i64>,
+    out_of_fuel: RefCell<Option<OutOfFuelHandler>>,
+}
+
+/// Asked when a fuel charge fails: the fuel to add (and go on), or `None` to trap.
+pub type OutOfFuelHandler = Box<dyn FnMut() -> Option<u64>>;
+
+impl Default for StoreInner {
+    fn default() -> Self {
+        StoreInner {
+            funcs: RefCell::default(),
+            instances: RefCell::default(),
+            type_ids: RefCell::default(),
+            run_state: Arc::new(RunState::default()),
+            fuel_given: Cell::new(UNLIMITED_FUEL),
+            out_of_fuel: RefCell::new(None),
+        }
+    }
 }
 
 /// The owner of functions and instances. Cheap to clone (a shared handle).
@@ -136,6 +159,73 @@ impl fmt::Debug for Store {
 impl Store {
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// Sets the fuel left to `fuel` (from unlimited, the default). Only code compiled
+    /// with fuel metering consumes it (interpreter `InterpConfig::fuel`, AOT `--fuel`);
+    /// both engines consume the same amount for the same run (see `metering`).
+    pub fn set_fuel(&self, fuel: u64) {
+        let fuel = fuel.min(UNLIMITED_FUEL as u64) as i64;
+        self.0.run_state.fuel_left.store(fuel, Ordering::Relaxed);
+        self.0.fuel_given.set(fuel);
+    }
+
+    /// Adds fuel (saturating at unlimited).
+    pub fn add_fuel(&self, fuel: u64) {
+        let rs = &self.0.run_state;
+        let add = fuel.min(UNLIMITED_FUEL as u64) as i64;
+        let left = rs.fuel_left.load(Ordering::Relaxed).saturating_add(add);
+        rs.fuel_left.store(left, Ordering::Relaxed);
+        self.0
+            .fuel_given
+            .set(self.0.fuel_given.get().saturating_add(add));
+    }
+
+    /// Fuel left, or `None` while unlimited.
+    pub fn fuel(&self) -> Option<u64> {
+        let left = self.0.run_state.fuel_left.load(Ordering::Relaxed);
+        (self.0.fuel_given.get() != UNLIMITED_FUEL).then_some(left.max(0) as u64)
+    }
+
+    /// Fuel consumed since the store was made or [`Store::set_fuel`] was last called.
+    pub fn fuel_consumed(&self) -> u64 {
+        let left = self.0.run_state.fuel_left.load(Ordering::Relaxed);
+        self.0.fuel_given.get().saturating_sub(left).max(0) as u64
+    }
+
+    /// Sets what happens when fuel runs out: the handler returns fuel to add (the run
+    /// goes on) or `None` (the run traps `out of fuel`). Without one, it traps.
+    pub fn set_out_of_fuel_handler(&self, handler: impl FnMut() -> Option<u64> + 'static) {
+        *self.0.out_of_fuel.borrow_mut() = Some(Box::new(handler));
+    }
+
+    /// Asks the out-of-fuel handler for more; `false` when there is none to give (no
+    /// handler, it declined or added nothing, or it is already running).
+    pub(crate) fn ask_for_fuel(&self) -> bool {
+        let more = match self.0.out_of_fuel.try_borrow_mut() {
+            Ok(mut h) => h.as_mut().and_then(|h| h()),
+            Err(_) => None,
+        };
+        match more {
+            Some(n) if n > 0 => {
+                self.add_fuel(n);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A handle that stops this store's running code from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.0.run_state.clone())
+    }
+
+    pub(crate) fn run_state(&self) -> &RunState {
+        &self.0.run_state
+    }
+
+    pub(crate) fn run_state_ptr(&self) -> *const RunState {
+        Arc::as_ptr(&self.0.run_state)
     }
 
     /// The store-wide id of a signature.

@@ -21,6 +21,10 @@ pub enum TrapKind {
     Host,
     /// The guest asked to exit (WASI `proc_exit`) with this status.
     Exit,
+    /// A fuel charge failed and the out-of-fuel handler added none (see `metering`).
+    OutOfFuel,
+    /// An `InterruptHandle` stopped the run.
+    Interrupted,
 }
 
 impl TrapKind {
@@ -38,6 +42,8 @@ impl TrapKind {
             TrapKind::CallStackExhausted => "call stack exhausted",
             TrapKind::Host => "host error",
             TrapKind::Exit => "exit",
+            TrapKind::OutOfFuel => "out of fuel",
+            TrapKind::Interrupted => "interrupted",
         }
     }
 }

@@ -18,10 +18,12 @@
 //!  +64  builtins    *const *const u8     AOT: runtime helper table
 //!  +72  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
 //!  +80  consts      *const u64           AOT: the image's constant table (XIP images)
+//!  +88  run_state   *const RunState      the store's fuel and interrupt flag
 //! ```
 
 use crate::instance::InstanceData;
 use crate::memory::MemoryDef;
+use crate::metering::RunState;
 use crate::store::FuncData;
 use crate::table::TableDef;
 
@@ -39,6 +41,7 @@ pub struct VMContext {
     pub builtins: *const *const u8,
     pub intrinsics: *const *const u8,
     pub consts: *const u64,
+    pub run_state: *const RunState,
 }
 
 /// Field offsets of [`VMContext`], for code generators.
@@ -56,6 +59,9 @@ impl VMOffsets {
     pub const BUILTINS: usize = std::mem::offset_of!(VMContext, builtins);
     pub const INTRINSICS: usize = std::mem::offset_of!(VMContext, intrinsics);
     pub const CONSTS: usize = std::mem::offset_of!(VMContext, consts);
+    pub const RUN_STATE: usize = std::mem::offset_of!(VMContext, run_state);
+    pub const RUN_STATE_FUEL_LEFT: usize = std::mem::offset_of!(RunState, fuel_left);
+    pub const RUN_STATE_INTERRUPT: usize = std::mem::offset_of!(RunState, interrupt);
     pub const MEMORY_DEF_BASE: usize = std::mem::offset_of!(MemoryDef, base);
     pub const MEMORY_DEF_SIZE: usize = std::mem::offset_of!(MemoryDef, size);
     pub const TABLE_DEF_BASE: usize = std::mem::offset_of!(TableDef, base);
@@ -87,6 +93,7 @@ mod tests {
             VMOffsets::BUILTINS,
             VMOffsets::INTRINSICS,
             VMOffsets::CONSTS,
+            VMOffsets::RUN_STATE,
         ];
         for (i, off) in offsets.iter().enumerate() {
             assert_eq!(*off, i * p, "field {i}");

@@ -183,6 +183,13 @@ pub fn compare(a: &Observation, b: &Observation, mode: NanMode) -> Option<Differ
         if exhausted(&x.outcome) || exhausted(&y.outcome) {
             return None;
         }
+        // Fuel bounds only the metered side: an unmetered engine would have run on.
+        let out_of_fuel = |o: &Result<Vec<Value>, Fault>| matches!(o, Err(f) if f.kind == FaultKind::Trap(TrapKind::OutOfFuel));
+        if (x.fuel.is_none() || y.fuel.is_none())
+            && (out_of_fuel(&x.outcome) || out_of_fuel(&y.outcome))
+        {
+            return None;
+        }
         let what = format!("call {i} `{}`", x.export);
         let same = match (&x.outcome, &y.outcome) {
             (Ok(p), Ok(q)) => values_eq(p, q, mode),
@@ -195,6 +202,15 @@ pub fn compare(a: &Observation, b: &Observation, mode: NanMode) -> Option<Differ
                 show_outcome(&x.outcome),
                 show_outcome(&y.outcome),
             );
+        }
+        if let (Some(p), Some(q)) = (x.fuel, y.fuel) {
+            if p != q {
+                return diff(
+                    format!("{what}: fuel consumed"),
+                    p.to_string(),
+                    q.to_string(),
+                );
+            }
         }
         if x.host_calls != y.host_calls {
             let n = x

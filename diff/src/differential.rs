@@ -68,8 +68,10 @@ enum Loaded {
 fn load(engine: EngineId, wasm: &[u8]) -> Loaded {
     let module = match engine {
         EngineId::Wasmi => return Loaded::Wasmi,
-        EngineId::Interp => Module::new(wasm).map_err(|e| e.to_string()),
-        EngineId::Aot { .. } => run::load_aot(wasm, engine.codegen().expect("AOT")),
+        EngineId::Interp | EngineId::InterpMetered => Module::new(wasm).map_err(|e| e.to_string()),
+        EngineId::Aot { .. } | EngineId::AotMetered => {
+            run::load_aot(wasm, engine.codegen().expect("AOT"))
+        }
     };
     match module {
         Ok(m) => Loaded::Ours(m),
@@ -93,10 +95,24 @@ pub fn check_case(case: &Case, engines: &[EngineId]) -> Result<CaseOutcome, Box<
     let expected = observe(EngineId::Interp, &reference, &case.wasm, &case.plan);
     let mut differences = Vec::new();
     let mut first: Option<(EngineId, Loaded)> = None;
+    // The metered interpreter's run, against which metered AOT's fuel is compared.
+    let mut metered: Option<Observation> = None;
     for &e in engines.iter().filter(|e| **e != EngineId::Interp) {
         let loaded = load(e, &case.wasm);
         let got = observe(e, &loaded, &case.wasm, &case.plan);
-        if let Some(d) = compare(&expected, &got, NanMode::Exact) {
+        let against = match e {
+            EngineId::AotMetered => metered.get_or_insert_with(|| {
+                let interp = load(EngineId::InterpMetered, &case.wasm);
+                observe(EngineId::InterpMetered, &interp, &case.wasm, &case.plan)
+            }),
+            _ => &expected,
+        };
+        let found = compare(&expected, &got, NanMode::Exact)
+            .or_else(|| compare(against, &got, NanMode::Exact));
+        if e == EngineId::InterpMetered {
+            metered = Some(got.clone());
+        }
+        if let Some(d) = found {
             differences.push((e, d));
             if first.is_none() {
                 first = Some((e, loaded));

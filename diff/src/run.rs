@@ -30,6 +30,23 @@ pub enum EngineId {
     },
     /// wasmi 2.0: the independent third opinion.
     Wasmi,
+    /// Our interpreter with fuel charges and interruption checks: the fuel reference.
+    InterpMetered,
+    /// AOT (direct calls, guard pages) with fuel charges and interruption checks: must
+    /// consume exactly the fuel [`EngineId::InterpMetered`] does.
+    AotMetered,
+}
+
+/// The fuel each call of a plan gets in the metered configurations: small enough that
+/// generated loops run out of it now and then, so both engines' out-of-fuel points are
+/// compared too.
+pub const CALL_FUEL: u64 = 20_000;
+
+fn metering() -> wamr_common::metering::Metering {
+    wamr_common::metering::Metering {
+        fuel: true,
+        interruptible: true,
+    }
 }
 
 impl EngineId {
@@ -53,12 +70,19 @@ impl EngineId {
         },
     ];
 
-    /// Every configuration: the interpreter (the reference), AOT in four modes, wasmi.
+    /// Every configuration: the interpreter (the reference), AOT in four modes, wasmi,
+    /// and the metered pair.
     pub fn all() -> Vec<EngineId> {
         let mut v = vec![EngineId::Interp];
         v.extend(EngineId::AOT_MODES);
         v.push(EngineId::Wasmi);
+        v.extend([EngineId::InterpMetered, EngineId::AotMetered]);
         v
+    }
+
+    /// Whether this configuration charges fuel (its calls record fuel consumed).
+    pub fn metered(self) -> bool {
+        matches!(self, EngineId::InterpMetered | EngineId::AotMetered)
     }
 
     /// The AOT code generation options of an AOT configuration.
@@ -70,6 +94,10 @@ impl EngineId {
             } => Some(CodegenOptions {
                 bounds_checks,
                 indirect_calls,
+                ..Default::default()
+            }),
+            EngineId::AotMetered => Some(CodegenOptions {
+                metering: metering(),
                 ..Default::default()
             }),
             _ => None,
@@ -95,6 +123,8 @@ impl fmt::Display for EngineId {
                 if *bounds_checks { "explicit" } else { "guard" }
             ),
             EngineId::Wasmi => f.write_str("wasmi"),
+            EngineId::InterpMetered => f.write_str("interp(fuel)"),
+            EngineId::AotMetered => f.write_str("aot(fuel)"),
         }
     }
 }
@@ -137,6 +167,8 @@ pub struct CallRecord {
     pub outcome: Result<Vec<Value>, Fault>,
     /// Host imports the call made, in order.
     pub host_calls: Vec<HostCall>,
+    /// Fuel the call consumed (metered configurations only).
+    pub fuel: Option<u64>,
 }
 
 /// Everything observable about one run of a module and plan.
@@ -196,11 +228,11 @@ pub fn exports(wasm: &[u8]) -> Vec<(String, ExternalKind)> {
 pub fn observe(engine: EngineId, wasm: &[u8], plan: &Plan) -> Observation {
     match engine {
         EngineId::Wasmi => observe_wasmi(wasm, plan),
-        EngineId::Interp => match Module::new(wasm) {
+        EngineId::Interp | EngineId::InterpMetered => match Module::new(wasm) {
             Ok(m) => observe_module(engine, &m, plan),
             Err(e) => Observation::failed(engine, load_fault(e.to_string())),
         },
-        EngineId::Aot { .. } => {
+        EngineId::Aot { .. } | EngineId::AotMetered => {
             let codegen = engine.codegen().expect("an AOT configuration");
             match load_aot(wasm, codegen) {
                 Ok(m) => observe_module(engine, &m, plan),
@@ -262,6 +294,10 @@ pub fn load_aot(wasm: &[u8], codegen: CodegenOptions) -> Result<Module, String> 
 fn engine_of(id: EngineId) -> Rc<dyn Engine> {
     match id {
         EngineId::Interp => Interp::new(InterpConfig::default()),
+        EngineId::InterpMetered => Interp::new(InterpConfig {
+            metering: metering(),
+            ..Default::default()
+        }),
         _ => wamr_aot::Aot::new(),
     }
 }
@@ -311,6 +347,10 @@ pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observa
     linker.set_limits(InstanceLimits {
         max_memory_pages: Some(MEMORY_CAP_PAGES),
     });
+    let store = linker.store().clone();
+    if engine.metered() {
+        store.set_fuel(CALL_FUEL);
+    }
     let instance = match Instance::new(module, &linker) {
         Ok(i) => i,
         Err(e) => {
@@ -338,6 +378,9 @@ pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observa
         .map(|(i, p)| (*p as u64, i as u32))
         .collect();
     for call in &plan.calls {
+        if engine.metered() {
+            store.set_fuel(CALL_FUEL);
+        }
         let outcome = match instance.get_func(&call.export) {
             None => Err(Fault {
                 kind: FaultKind::Refused,
@@ -355,6 +398,7 @@ pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observa
             export: call.export.clone(),
             outcome,
             host_calls: log.take(),
+            fuel: engine.metered().then(|| store.fuel_consumed()),
         });
     }
     for (name, kind) in exports(&module.bytes) {
@@ -510,6 +554,7 @@ pub fn observe_wasmi(wasm: &[u8], plan: &Plan) -> Observation {
             export: call.export.clone(),
             outcome,
             host_calls: std::mem::take(&mut store.data_mut().log),
+            fuel: None,
         });
     }
     for (name, kind) in exports(wasm) {

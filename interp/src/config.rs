@@ -65,6 +65,9 @@ pub struct InterpConfig {
     pub max_call_depth: usize,
     /// Size of the value stack in 8-byte slots.
     pub stack_slots: usize,
+    /// Fuel charges and interruption checks in the bytecode (none by default: code
+    /// without them runs at full speed and ignores the store's fuel).
+    pub metering: wamr_common::metering::Metering,
 }
 
 impl Default for InterpConfig {
@@ -80,6 +83,7 @@ impl Default for InterpConfig {
             eager: false,
             max_call_depth: 20_000,
             stack_slots: 4 << 20,
+            metering: Default::default(),
         }
     }
 }

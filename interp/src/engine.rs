@@ -6,12 +6,13 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use wamr_common::metering::Metering;
 use wamr_common::module::ModuleData;
 use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
 
 use crate::exec::{self, FuncEntry, Handlers};
 use crate::isa::Op;
-use crate::translate::translate;
+use crate::translate::translate_with;
 use crate::{Dispatch, HandlerSet, InterpConfig};
 
 /// Code ranges of an instance, `(start, end, function)` sorted by start (for backtraces).
@@ -24,11 +25,14 @@ pub struct TranslatedFunc {
     pub frame_slots: u32,
 }
 
-/// The translated code of a module, shared by every instance of it (whatever its
-/// interpreter configuration: the bytecode does not depend on the handler set). Each
-/// function is translated at most once, by the first instance that calls it.
+/// The translated code of a module, shared by every instance of it with the same
+/// metering (the bytecode does not depend on the handler set or dispatcher). Each
+/// function is translated at most once per metering, by the first instance that calls
+/// it.
 #[derive(Debug)]
 pub struct ModuleCode {
+    /// Fuel charges and interruption checks in this code.
+    metering: Metering,
     /// Indexed by function index minus the imported count.
     funcs: Box<[OnceLock<TranslatedFunc>]>,
     /// Translations performed (a racing duplicate on another thread counts too).
@@ -36,18 +40,25 @@ pub struct ModuleCode {
 }
 
 impl ModuleCode {
-    /// The module's shared code, created on first use.
-    pub fn of(m: &ModuleData) -> Arc<ModuleCode> {
-        let any = m.engine_code.get_or_init(|| {
-            let n = m.bodies.len();
-            Arc::new(ModuleCode {
-                funcs: (0..n).map(|_| OnceLock::new()).collect(),
-                translations: AtomicUsize::new(0),
+    /// The module's shared code with `metering`, created on first use.
+    pub fn of(m: &ModuleData, metering: Metering) -> Arc<ModuleCode> {
+        let any = m
+            .engine_code
+            .get_or_init(|| Arc::new(ModuleCodes::default()));
+        let codes = any
+            .downcast_ref::<ModuleCodes>()
+            .expect("only the interpreter stores code in ModuleData::engine_code");
+        let slot = usize::from(metering.fuel) | usize::from(metering.interruptible) << 1;
+        codes.0[slot]
+            .get_or_init(|| {
+                let n = m.bodies.len();
+                Arc::new(ModuleCode {
+                    metering,
+                    funcs: (0..n).map(|_| OnceLock::new()).collect(),
+                    translations: AtomicUsize::new(0),
+                })
             })
-        });
-        any.clone()
-            .downcast::<ModuleCode>()
-            .expect("only the interpreter stores code in ModuleData::engine_code")
+            .clone()
     }
 
     /// Defined function `index` (in the whole function space), translating it on first
@@ -61,7 +72,8 @@ impl ModuleCode {
             return Ok(t);
         }
         let _span = tracing::trace_span!("translate", func = index).entered();
-        let t = translate(m, index).map_err(|err| Trap::host(err.to_string()))?;
+        let t =
+            translate_with(m, index, self.metering).map_err(|err| Trap::host(err.to_string()))?;
         self.translations.fetch_add(1, Ordering::Relaxed);
         let _ = cell.set(TranslatedFunc {
             code: t.code.into_boxed_slice(),
@@ -83,6 +95,10 @@ impl ModuleCode {
     }
 }
 
+/// A module's code for each metering (indexed by fuel | interruptible << 1).
+#[derive(Debug, Default)]
+struct ModuleCodes([OnceLock<Arc<ModuleCode>>; 4]);
+
 /// Per-instance interpreter state: one entry per function (imports first), pointing at
 /// its entry stub or at the module's shared code.
 #[derive(Debug)]
@@ -94,7 +110,7 @@ pub struct InterpInstance {
 }
 
 impl InterpInstance {
-    pub fn new(module: &wamr_common::Module) -> Box<InterpInstance> {
+    pub fn new(module: &wamr_common::Module, metering: Metering) -> Box<InterpInstance> {
         let m: &ModuleData = module;
         let entries: Box<[FuncEntry]> = (0..m.funcs.len() as u32)
             .map(|i| {
@@ -122,7 +138,7 @@ impl InterpInstance {
         }
         Box::new(InterpInstance {
             entries,
-            code: ModuleCode::of(m),
+            code: ModuleCode::of(m, metering),
             module: module.clone(),
         })
     }
@@ -295,7 +311,7 @@ impl Engine for Interp {
                  (this one was loaded from an AOT image; load the .wasm with Module::new)"
                 .into());
         }
-        let state = InterpInstance::new(&instance.module);
+        let state = InterpInstance::new(&instance.module, self.config.metering);
         if self.config.eager {
             for i in m.num_imported_funcs..m.funcs.len() as u32 {
                 state.ensure_translated(i).map_err(|t| t.to_string())?;

@@ -34,6 +34,7 @@
 
 use std::collections::HashMap;
 
+use wamr_common::metering::{FuelPlan, Metering};
 use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
@@ -424,6 +425,8 @@ struct Translator<'m> {
     reachable: bool,
     /// Blocks opened inside unreachable code (skipped without translation).
     skipped: u32,
+    /// Emit an interruption check at every loop header (and the entry).
+    interruptible: bool,
 }
 
 /// Why translation failed (only on limits: the module was validated).
@@ -448,6 +451,16 @@ pub use crate::isa::disassemble;
 
 /// Translates defined function `func_index` (an index in the whole function space).
 pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, TranslateError> {
+    translate_with(m, func_index, Metering::default())
+}
+
+/// [`translate`] with fuel charges and interruption checks as `metering` asks
+/// (`wamr_common::metering` says where they go; both engines place them alike).
+pub fn translate_with(
+    m: &ModuleData,
+    func_index: u32,
+    metering: Metering,
+) -> Result<Translated, TranslateError> {
     let _span = tracing::trace_span!("translate", func = func_index).entered();
     let def = func_index
         .checked_sub(m.num_imported_funcs)
@@ -460,6 +473,10 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
     let bytes = &m.bytes[def.range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, def.range.start as u64));
     let mut reader = body.get_operators_reader()?;
+    let mut fuel = match metering.fuel {
+        true => Some(FuelPlan::new(body.get_operators_reader()?)?),
+        false => None,
+    };
     let mut tr = Translator {
         module: m,
         code: Vec::with_capacity(bytes.len() * 2),
@@ -481,9 +498,19 @@ pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, Translat
         last: None,
         reachable: true,
         skipped: 0,
+        interruptible: metering.interruptible,
     };
+    if tr.interruptible {
+        enc::check_interrupt(&mut tr.code);
+    }
     while !reader.eof() {
         let op = reader.read()?;
+        if let Some(cost) = fuel.as_mut().and_then(|plan| plan.before(&op)) {
+            if tr.reachable {
+                tr.begin();
+                enc::fuel(&mut tr.code, cost);
+            }
+        }
         if tr.op(op)? {
             break;
         }
@@ -1081,7 +1108,12 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::Block { blockty } => self.open(Kind::Block, blockty),
-            O::Loop { blockty } => self.open(Kind::Loop, blockty),
+            O::Loop { blockty } => {
+                self.open(Kind::Loop, blockty);
+                if self.interruptible {
+                    enc::check_interrupt(&mut self.code);
+                }
+            }
             O::If { blockty } => {
                 let cond = self.pop_cond();
                 self.open(Kind::If, blockty);

@@ -773,6 +773,7 @@ mod exec {
                 builtins: builtins.as_ptr(),
                 intrinsics: std::ptr::null(),
                 consts: std::ptr::null(),
+                run_state: std::ptr::null(),
             }),
         };
         inst.vmctx.memory = &mut *inst.memdef;

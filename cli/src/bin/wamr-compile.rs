@@ -47,6 +47,14 @@ struct Cli {
     /// Execute-in-place: --enable-indirect-mode --disable-llvm-intrinsics.
     #[arg(long)]
     xip: bool,
+    /// Charge fuel as the code runs, exactly as the interpreter does (for
+    /// `wamr-run --fuel=N` and `Store::set_fuel`).
+    #[arg(long)]
+    fuel: bool,
+    /// Check for interruption at every function entry and loop header (for
+    /// `wamr-run --timeout=MS` and `Store::interrupt_handle`).
+    #[arg(long)]
+    interruptible: bool,
     /// Sign the image with this Ed25519 private key (PKCS#8 PEM, from --generate-key or
     /// `openssl genpkey -algorithm ed25519`), so `wamr-run --trust PUBKEY` runs it.
     #[arg(long, value_name = "KEY")]
@@ -110,6 +118,10 @@ fn run(cli: Cli) -> Result<()> {
             indirect_calls: cli.indirect || cli.xip,
             opt_level: cli.opt_level.min(2),
             intrinsics,
+            metering: wamr_common::metering::Metering {
+                fuel: cli.fuel,
+                interruptible: cli.interruptible,
+            },
         },
         target: Target {
             arch: cli.target,
