@@ -51,7 +51,13 @@ pub enum CompileError {
     Function { func: u32, message: String },
     #[error("unexpected relocation {0} in function {1}")]
     Relocation(String, u32),
+    #[error("the compiled code would exceed {} MiB (the image's limit)", MAX_TEXT_BYTES >> 20)]
+    TooLarge,
 }
+
+/// The most machine code one image may hold: offsets in the image are 32-bit, and calls
+/// between functions must stay within a PC-relative reach on every target.
+pub const MAX_TEXT_BYTES: usize = 1 << 30;
 
 /// Builds the Cranelift ISA for `target` and `codegen`.
 pub fn build_isa(
@@ -255,6 +261,9 @@ pub fn compile_with_progress(
     let mut offsets = Vec::with_capacity(n);
     for f in &funcs {
         text.resize(text.len().next_multiple_of(16), 0);
+        if text.len() + f.code.len() > MAX_TEXT_BYTES {
+            return Err(CompileError::TooLarge);
+        }
         offsets.push((text.len() as u32, f.code.len() as u32));
         text.extend_from_slice(&f.code);
     }

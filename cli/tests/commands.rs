@@ -755,3 +755,65 @@ fn signed_images_and_trusted_keys() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `--fuel` and `--timeout` stop a program that would never end, in both modes, and an
+/// image compiled without the checks they need is refused with the flag to add.
+#[test]
+fn fuel_and_timeout_stop_endless_programs() {
+    let d = dir("metering");
+    let wasm = d.join("spin.wasm");
+    std::fs::write(
+        &wasm,
+        wat::parse_str(
+            r#"(module (func (export "spin") (loop $l (br $l)))
+                 (func (export "ten") (result i32) (i32.const 10)))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (compile, run_bin) = (
+        env!("CARGO_BIN_EXE_wamr-compile"),
+        env!("CARGO_BIN_EXE_wamr-run"),
+    );
+    let w = wasm.to_str().unwrap();
+    let stopped = |o: &Output, why: &str| {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("Exception: {why}")), "{err}");
+    };
+    for mode in ["interp", "aot"] {
+        let base = ["--mode", mode, "--no-cache"];
+        let with = |extra: &[&str], f: &str| {
+            let mut args: Vec<&str> = base.to_vec();
+            args.extend_from_slice(extra);
+            args.extend(["-f", f, w]);
+            run(run_bin, &args)
+        };
+        stopped(&with(&["--fuel=100000"], "spin"), "out of fuel");
+        stopped(&with(&["--timeout=300"], "spin"), "interrupted");
+        let ok = with(&["--fuel=100", "--timeout=60000"], "ten");
+        assert_eq!(stdout(&ok), "0xa:i32", "{mode}");
+    }
+    let aot = d.join("plain.aot");
+    let a = aot.to_str().unwrap();
+    assert!(run(compile, &["-o", a, w]).status.success());
+    for (flag, needs) in [("--fuel=10", "--fuel"), ("--timeout=10", "--interruptible")] {
+        let o = run(run_bin, &[flag, "-f", "spin", a]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("wamr-compile {needs}")), "{err}");
+    }
+    let metered = d.join("metered.aot");
+    let m = metered.to_str().unwrap();
+    let c = run(compile, &["--fuel", "--interruptible", "-o", m, w]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    stopped(
+        &run(run_bin, &["--fuel=5000", "-f", "spin", m]),
+        "out of fuel",
+    );
+    stopped(
+        &run(run_bin, &["--timeout=200", "-f", "spin", m]),
+        "interrupted",
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -27,11 +27,20 @@ pub enum InstantiationError {
     Resource(String),
 }
 
-/// Runtime limits an embedder may set per instance.
+/// Runtime limits an embedder may set per instance (`Linker::set_limits`). `None` means
+/// the runtime's own maxima: 65,536 pages per memory, 10,000,000 elements per table, and
+/// no cap on counts beyond what validation allows. Exceeding one at instantiation is an
+/// `InstantiationError::Resource`; growth past one fails as wasm's `-1`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InstanceLimits {
     /// Cap on every memory's size in pages (`--max-memory`).
     pub max_memory_pages: Option<u64>,
+    /// Cap on every table's size in elements, initial and grown.
+    pub max_table_elements: Option<u64>,
+    /// Most tables an instance may define (imports not counted).
+    pub max_tables: Option<u32>,
+    /// Most memories an instance may define (imports not counted).
+    pub max_memories: Option<u32>,
 }
 
 /// The state of one instance. The `vmctx` points into it; it never moves (boxed in the
@@ -211,12 +220,33 @@ impl Instance {
             }
         }
 
-        // 2. Allocate what the module defines.
-        for ty in &m.memories[m.num_imported_memories as usize..] {
-            memories.push(Memory::new(*ty, limits.max_memory_pages).map_err(resource)?);
+        // 2. Allocate what the module defines, within the limits.
+        let defined_memories = &m.memories[m.num_imported_memories as usize..];
+        let defined_tables = &m.tables[m.num_imported_tables as usize..];
+        let over = |n: usize, cap: Option<u32>| cap.is_some_and(|c| n > c as usize);
+        if over(defined_memories.len(), limits.max_memories) {
+            return Err(resource(format!(
+                "{} memories exceed the limit of {}",
+                defined_memories.len(),
+                limits.max_memories.unwrap_or(0)
+            )));
         }
-        for ty in &m.tables[m.num_imported_tables as usize..] {
-            tables.push(Table::new(*ty, 0).map_err(resource)?);
+        if over(defined_tables.len(), limits.max_tables) {
+            return Err(resource(format!(
+                "{} tables exceed the limit of {}",
+                defined_tables.len(),
+                limits.max_tables.unwrap_or(0)
+            )));
+        }
+        store.admit_instance().map_err(resource)?;
+        let budget = store.memory_budget();
+        for ty in defined_memories {
+            let mem = Memory::with_budget(*ty, limits.max_memory_pages, budget.clone());
+            memories.push(mem.map_err(resource)?);
+        }
+        for ty in defined_tables {
+            let table = Table::with_limit(*ty, 0, limits.max_table_elements);
+            tables.push(table.map_err(resource)?);
         }
         for g in &m.globals {
             globals.push(Global::new(g.ty, 0));

@@ -24,7 +24,7 @@ pub use linker::{Extern, Linker};
 pub use memory::Memory;
 pub use metering::InterruptHandle;
 pub use module::{LoadError, Module, ModuleData};
-pub use store::{Caller, Engine, EngineKind, Func, FuncData, Store};
+pub use store::{Caller, Engine, EngineKind, Func, FuncData, Store, StoreLimits};
 pub use table::Table;
 pub use trap::{Trap, TrapKind};
 pub use types::{ExternRef, FuncType, GlobalType, Limits, MemoryType, TableType, Val, ValType};

@@ -4,7 +4,7 @@
 //! widest access can form (8 GiB + a guard), so the base never moves and code that skips
 //! explicit bounds checks (AOT guard-page mode) can only fault, never escape.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
@@ -30,11 +30,18 @@ struct MemoryInner {
     ty: MemoryType,
     /// The most pages this memory may reach (its declared max, capped by the runtime).
     max_pages: u64,
+    /// Pages the owning store may still give out (`StoreLimits::max_memory_pages`),
+    /// shared by its memories; this one's pages go back when it is dropped.
+    budget: Option<Rc<Cell<u64>>>,
 }
 
 impl Drop for MemoryInner {
     fn drop(&mut self) {
-        let base = self.def.get_mut().base;
+        let def = self.def.get_mut();
+        if let Some(b) = &self.budget {
+            b.set(b.get() + def.size / WASM_PAGE);
+        }
+        let base = def.base;
         crate::reservations::unregister(base as usize);
         // SAFETY: `base` came from our own mmap of RESERVATION bytes and nothing else
         // references the memory once the last handle is gone.
@@ -63,6 +70,25 @@ impl PartialEq for Memory {
 impl Memory {
     /// Reserves and commits a memory of `ty.limits.min` pages; `limit_pages` caps growth.
     pub fn new(ty: MemoryType, limit_pages: Option<u64>) -> Result<Memory, String> {
+        Self::with_budget(ty, limit_pages, None)
+    }
+
+    /// [`Memory::new`] drawing its pages, now and on growth, from a budget shared with
+    /// other memories (a store's total).
+    pub fn with_budget(
+        ty: MemoryType,
+        limit_pages: Option<u64>,
+        budget: Option<Rc<Cell<u64>>>,
+    ) -> Result<Memory, String> {
+        if let Some(b) = &budget {
+            if ty.limits.min > b.get() {
+                return Err(format!(
+                    "memory of {} pages exceeds what the store may still allocate ({} pages)",
+                    ty.limits.min,
+                    b.get()
+                ));
+            }
+        }
         let cap = limit_pages.unwrap_or(MAX_PAGES).min(MAX_PAGES);
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(cap);
         if ty.limits.min > max_pages {
@@ -97,9 +123,15 @@ impl Memory {
             }),
             ty,
             max_pages,
+            budget: budget.clone(),
         }));
+        // Dropping `mem` returns its committed pages to the budget, so take them only
+        // once they are committed.
         if !mem.commit(ty.limits.min * WASM_PAGE) {
             return Err("cannot commit linear memory".into());
+        }
+        if let Some(b) = &budget {
+            b.set(b.get() - ty.limits.min);
         }
         Ok(mem)
     }
@@ -167,7 +199,16 @@ impl Memory {
         if delta == 0 {
             return Some(old);
         }
-        self.commit(new * WASM_PAGE).then_some(old)
+        if let Some(b) = &self.0.budget {
+            if delta > b.get() {
+                return None;
+            }
+        }
+        let grown = self.commit(new * WASM_PAGE);
+        if let (true, Some(b)) = (grown, &self.0.budget) {
+            b.set(b.get() - delta);
+        }
+        grown.then_some(old)
     }
 
     /// Reads `buf.len()` bytes at `offset`.

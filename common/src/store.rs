@@ -128,6 +128,20 @@ pub(crate) struct StoreInner {
     /// All fuel ever given (set plus added): consumed = given - left.
     fuel_given: Cell<i64>,
     out_of_fuel: RefCell<Option<OutOfFuelHandler>>,
+    limits: Cell<StoreLimits>,
+    /// Pages left under `limits.max_memory_pages`, shared by the store's memories.
+    memory_budget: RefCell<Option<Rc<Cell<u64>>>>,
+}
+
+/// Limits on a whole store (`Store::set_limits`); `None` means none beyond the
+/// per-instance limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Most instances the store may hold (instantiation past it is refused).
+    pub max_instances: Option<usize>,
+    /// Most linear-memory pages all memories created from now on may hold together
+    /// (instantiation past it is refused; growth past it fails as wasm's `-1`).
+    pub max_memory_pages: Option<u64>,
 }
 
 /// Asked when a fuel charge fails: the fuel to add (and go on), or `None` to trap.
@@ -142,6 +156,8 @@ impl Default for StoreInner {
             run_state: Arc::new(RunState::default()),
             fuel_given: Cell::new(UNLIMITED_FUEL),
             out_of_fuel: RefCell::new(None),
+            limits: Cell::new(StoreLimits::default()),
+            memory_budget: RefCell::new(None),
         }
     }
 }
@@ -159,6 +175,31 @@ impl fmt::Debug for Store {
 impl Store {
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// Sets the store's limits (they apply to instances and memories created after).
+    pub fn set_limits(&self, limits: StoreLimits) {
+        self.0.limits.set(limits);
+        *self.0.memory_budget.borrow_mut() = limits.max_memory_pages.map(|p| Rc::new(Cell::new(p)));
+    }
+
+    pub fn limits(&self) -> StoreLimits {
+        self.0.limits.get()
+    }
+
+    /// Refuses one more instance past `max_instances`.
+    pub(crate) fn admit_instance(&self) -> Result<(), String> {
+        let held = self.0.instances.borrow().len();
+        match self.0.limits.get().max_instances {
+            Some(max) if held >= max => Err(format!(
+                "the store already holds {held} instances, its limit"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn memory_budget(&self) -> Option<Rc<Cell<u64>>> {
+        self.0.memory_budget.borrow().clone()
     }
 
     /// Sets the fuel left to `fuel` (from unlimited, the default). Only code compiled

@@ -21,6 +21,9 @@ struct TableInner {
     def: UnsafeCell<TableDef>,
     elems: UnsafeCell<Vec<RawRef>>,
     ty: TableType,
+    /// The most elements it may reach: its declared max, capped by the runtime and the
+    /// embedder (`InstanceLimits::max_table_elements`).
+    max_elems: u64,
 }
 
 /// A table handle. Cloning shares the table.
@@ -41,12 +44,19 @@ impl PartialEq for Table {
 
 impl Table {
     pub fn new(ty: TableType, init: RawRef) -> Result<Table, String> {
-        if ty.limits.min > MAX_TABLE_ELEMS {
+        Self::with_limit(ty, init, None)
+    }
+
+    /// [`Table::new`] capped at `limit` elements (initial size and growth).
+    pub fn with_limit(ty: TableType, init: RawRef, limit: Option<u64>) -> Result<Table, String> {
+        let cap = limit.unwrap_or(MAX_TABLE_ELEMS).min(MAX_TABLE_ELEMS);
+        if ty.limits.min > cap {
             return Err(format!(
-                "table of {} elements exceeds the runtime limit",
+                "table of {} elements exceeds the limit of {cap} elements",
                 ty.limits.min
             ));
         }
+        let max_elems = ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(cap);
         let mut elems = vec![init; ty.limits.min as usize];
         let def = TableDef {
             base: elems.as_mut_ptr(),
@@ -56,6 +66,7 @@ impl Table {
             def: UnsafeCell::new(def),
             elems: UnsafeCell::new(elems),
             ty,
+            max_elems,
         })))
     }
 
@@ -112,14 +123,7 @@ impl Table {
     pub fn grow(&self, delta: u64, init: RawRef) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        let max = self
-            .0
-            .ty
-            .limits
-            .max
-            .unwrap_or(u64::from(u32::MAX))
-            .min(MAX_TABLE_ELEMS);
-        if new > max {
+        if new > self.0.max_elems {
             return None;
         }
         self.with(|e| e.resize(new as usize, init));

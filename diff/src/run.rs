@@ -346,6 +346,7 @@ pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observa
     let mut linker = host::wamr_linker(engine_of(engine), &log);
     linker.set_limits(InstanceLimits {
         max_memory_pages: Some(MEMORY_CAP_PAGES),
+        ..Default::default()
     });
     let store = linker.store().clone();
     if engine.metered() {

@@ -449,6 +449,11 @@ impl From<wasmparser::BinaryReaderError> for TranslateError {
 
 pub use crate::isa::disassemble;
 
+/// The most bytecode one function may translate to (words of 4 bytes): translation is
+/// linear, so only a body near wasmparser's size limit that expands unusually could
+/// reach it, and it ends in a clear error rather than unbounded memory.
+pub const MAX_FUNCTION_WORDS: usize = 64 << 20;
+
 /// Translates defined function `func_index` (an index in the whole function space).
 pub fn translate(m: &ModuleData, func_index: u32) -> Result<Translated, TranslateError> {
     translate_with(m, func_index, Metering::default())
@@ -504,6 +509,12 @@ pub fn translate_with(
         enc::check_interrupt(&mut tr.code);
     }
     while !reader.eof() {
+        if tr.code.len() > MAX_FUNCTION_WORDS {
+            return Err(TranslateError(format!(
+                "function {func_index}'s bytecode would exceed {} MiB",
+                (MAX_FUNCTION_WORDS * 4) >> 20
+            )));
+        }
         let op = reader.read()?;
         if let Some(cost) = fuel.as_mut().and_then(|plan| plan.before(&op)) {
             if tr.reachable {

@@ -1,11 +1,13 @@
 //! Real WASI programs through the library API, in both engines: CoreMark validates
 //! itself, and every `../shared/wasm/shootout` program's stdout and stderr must equal its
-//! expected files. `bench.start`/`bench.end` are provided as no-ops here.
+//! expected files. `bench.start`/`bench.end` are provided as no-ops here. Metered, both
+//! engines consume exactly the same fuel for every program.
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use std::cell::RefCell;
+use wamr_common::metering::Metering;
 use wamr_common::{FuncType, Instance, Linker, Module};
 use wamr_wasi::{Output, WasiConfig, WasiCtx};
 
@@ -24,17 +26,29 @@ enum Mode {
     Aot,
 }
 
-/// Runs `wasm` as a WASI command with `dir` preopened as `.`; returns (exit code, stdout,
-/// stderr).
-fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path) -> (i32, Vec<u8>, Vec<u8>) {
+/// What one run gave: exit code, stdout, stderr, fuel consumed.
+type Ran = (i32, Vec<u8>, Vec<u8>, u64);
+
+/// Runs `wasm` as a WASI command with `dir` preopened as `.`.
+fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path, metering: Metering) -> Ran {
     let bytes = std::fs::read(wasm).unwrap();
     let (module, mut linker) = match mode {
         Mode::Interp => (
             Module::new(&bytes).unwrap(),
-            Linker::new(wamr_interp::Interp::new(Default::default())),
+            Linker::new(wamr_interp::Interp::new(wamr_interp::InterpConfig {
+                metering,
+                ..Default::default()
+            })),
         ),
         Mode::Aot => {
-            let image = wamr_aot::compile(&bytes, &Default::default()).unwrap();
+            let opts = wamr_aot::CompileOptions {
+                codegen: wamr_aot::abi::CodegenOptions {
+                    metering,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let image = wamr_aot::compile(&bytes, &opts).unwrap();
             let path = scratch
                 .join(wasm.file_name().unwrap())
                 .with_extension("aot");
@@ -66,10 +80,10 @@ fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path) -> (i32, Vec<u8>, Ve
             .unwrap_or_else(|| panic!("{} trapped in {mode:?}: {t}", wasm.display())),
     };
     let (o, e) = (out.borrow().clone(), err.borrow().clone());
-    (code, o, e)
+    (code, o, e, linker.store().fuel_consumed())
 }
 
-fn check_shootout(mode: Mode) {
+fn programs() -> (PathBuf, Vec<PathBuf>) {
     let dir = shared().join("shootout");
     let mut programs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -82,9 +96,13 @@ fn check_shootout(mode: Mode) {
         "expected the shootout programs in {}",
         dir.display()
     );
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shootout-{mode:?}"));
-    std::fs::create_dir_all(&scratch).unwrap();
-    // Two workers (CI has two cores); each builds its own engine and instances.
+    (dir, programs)
+}
+
+/// Runs `each` on every program on two workers (CI has two cores); each builds its own
+/// engines and instances. Returns the failures it reported.
+fn for_each_program(each: impl Fn(&Path, &Path, &str) -> Vec<String> + Sync) -> Vec<String> {
+    let (dir, programs) = programs();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -93,32 +111,42 @@ fn check_shootout(mode: Mode) {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(wasm) = programs.get(i) else { break };
                 let stem = wasm.file_stem().unwrap().to_string_lossy().to_string();
-                let started = std::time::Instant::now();
-                let (code, out, err) = run(wasm, &dir, mode, &scratch);
-                eprintln!("{stem} {mode:?}: {:.1?}", started.elapsed());
-                let expect = |ext: &str| {
-                    std::fs::read(dir.join(format!("{stem}.{ext}.expected"))).unwrap_or_default()
-                };
-                let mut f = failures.lock().unwrap();
-                if code != 0 {
-                    f.push(format!("{stem}: exit code {code}"));
-                }
-                if out != expect("stdout") {
-                    f.push(format!(
-                        "{stem}: stdout differs: {:?}",
-                        String::from_utf8_lossy(&out)
-                    ));
-                }
-                if err != expect("stderr") {
-                    f.push(format!(
-                        "{stem}: stderr differs: {:?}",
-                        String::from_utf8_lossy(&err)
-                    ));
-                }
+                let found = each(wasm, &dir, &stem);
+                failures.lock().unwrap().extend(found);
             });
         }
     });
-    let failures = failures.into_inner().unwrap();
+    failures.into_inner().unwrap()
+}
+
+fn check_shootout(mode: Mode) {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shootout-{mode:?}"));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let failures = for_each_program(|wasm, dir, stem| {
+        let started = std::time::Instant::now();
+        let (code, out, err, _) = run(wasm, dir, mode, &scratch, Metering::default());
+        eprintln!("{stem} {mode:?}: {:.1?}", started.elapsed());
+        let expect = |ext: &str| {
+            std::fs::read(dir.join(format!("{stem}.{ext}.expected"))).unwrap_or_default()
+        };
+        let mut f = Vec::new();
+        if code != 0 {
+            f.push(format!("{stem}: exit code {code}"));
+        }
+        if out != expect("stdout") {
+            f.push(format!(
+                "{stem}: stdout differs: {:?}",
+                String::from_utf8_lossy(&out)
+            ));
+        }
+        if err != expect("stderr") {
+            f.push(format!(
+                "{stem}: stderr differs: {:?}",
+                String::from_utf8_lossy(&err)
+            ));
+        }
+        f
+    });
     assert!(failures.is_empty(), "{mode:?}:\n{}", failures.join("\n"));
 }
 
@@ -130,4 +158,37 @@ fn shootout_interp() {
 #[test]
 fn shootout_aot() {
     check_shootout(Mode::Aot);
+}
+
+/// Fuel is counted identically in both engines: every program, metered, consumes the
+/// same fuel in the interpreter and in AOT code, with the same output.
+#[test]
+fn shootout_fuel_is_the_same_in_both_engines() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shootout-fuel");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let metering = Metering {
+        fuel: true,
+        interruptible: true,
+    };
+    let failures = for_each_program(|wasm, dir, stem| {
+        let interp = run(wasm, dir, Mode::Interp, &scratch, metering);
+        let aot = run(wasm, dir, Mode::Aot, &scratch, metering);
+        eprintln!("{stem}: {} fuel", interp.3);
+        let mut f = Vec::new();
+        if interp.3 == 0 {
+            f.push(format!("{stem}: the metered interpreter consumed no fuel"));
+        }
+        if interp != aot {
+            f.push(format!(
+                "{stem}: interpreter exit {} fuel {}, AOT exit {} fuel {} (outputs equal: {})",
+                interp.0,
+                interp.3,
+                aot.0,
+                aot.3,
+                interp.1 == aot.1 && interp.2 == aot.2
+            ));
+        }
+        f
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

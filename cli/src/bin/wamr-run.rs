@@ -44,6 +44,18 @@ struct Cli {
     /// rounded down to whole pages).
     #[arg(long = "max-memory", value_name = "PAGES", value_parser = parse_max_memory)]
     max_memory: Option<u64>,
+    /// Cap on every table's size in elements (default: the runtime's 10,000,000).
+    #[arg(long = "max-table-elements", value_name = "N")]
+    max_table_elements: Option<u64>,
+    /// Stop the program with `Exception: out of fuel` after N units of fuel (one per
+    /// wasm operator, counted the same in both modes). An `.aot` image needs
+    /// `wamr-compile --fuel`.
+    #[arg(long = "fuel", value_name = "N")]
+    fuel: Option<u64>,
+    /// Stop the program with `Exception: interrupted` after MS milliseconds of running.
+    /// An `.aot` image needs `wamr-compile --interruptible`.
+    #[arg(long = "timeout", value_name = "MS")]
+    timeout: Option<u64>,
     /// Environment variable for the program (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
@@ -212,12 +224,34 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
         Mode::Aot => true,
         Mode::Diff => unreachable!("handled by `diff`"),
     };
-    let mut interp_config = wamr_interp::InterpConfig::default();
+    let metering = wamr_common::metering::Metering {
+        fuel: cli.fuel.is_some(),
+        interruptible: cli.timeout.is_some(),
+    };
+    let mut interp_config = wamr_interp::InterpConfig {
+        metering,
+        ..Default::default()
+    };
     if let Some(bytes) = cli.stack_size {
         interp_config.stack_slots = (bytes / 8).max(1024) as usize;
     }
     let module = if aot && image {
-        wamr_aot::load(&cli.file, &trust(cli)?)?
+        let module = wamr_aot::load(&cli.file, &trust(cli)?)?;
+        let has = wamr_aot::image_of(&module).map(|i| i.codegen().metering);
+        let has = has.unwrap_or_default();
+        if metering.fuel && !has.fuel {
+            bail!(
+                "--fuel: {} was compiled without fuel metering (compile it with `wamr-compile --fuel`)",
+                cli.file.display()
+            );
+        }
+        if metering.interruptible && !has.interruptible {
+            bail!(
+                "--timeout: {} was compiled without interruption checks (compile it with `wamr-compile --interruptible`)",
+                cli.file.display()
+            );
+        }
+        module
     } else {
         let bytes = {
             let _span = tracing::info_span!("read").entered();
@@ -226,7 +260,10 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
         };
         if aot {
             let opts = wamr_aot::CompileOptions {
-                codegen: CodegenOptions::default(),
+                codegen: CodegenOptions {
+                    metering,
+                    ..Default::default()
+                },
                 target: Default::default(),
                 threads: None,
             };
@@ -382,6 +419,8 @@ fn run(cli: &Cli) -> Result<Outcome> {
     };
     linker.set_limits(InstanceLimits {
         max_memory_pages: cli.max_memory,
+        max_table_elements: cli.max_table_elements,
+        ..Default::default()
     });
     let wasi = Rc::new(RefCell::new(WasiCtx::new(&wasi_config(cli)?)?));
     wamr_wasi::add_to_linker(&mut linker, wasi);
@@ -390,6 +429,20 @@ fn run(cli: &Cli) -> Result<Outcome> {
         libs.push(wamr_cli::native::load(path, &mut linker)?);
     }
     wamr_cli::native::check_imports(&module, &libs).map_err(anyhow::Error::msg)?;
+    if let Some(fuel) = cli.fuel {
+        linker.store().set_fuel(fuel);
+    }
+    if let Some(ms) = cli.timeout {
+        let handle = linker.store().interrupt_handle();
+        // Detached: the process ends when the program does, sleeping or not.
+        std::thread::Builder::new()
+            .name("timeout".into())
+            .spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                handle.interrupt();
+            })
+            .context("cannot start the timeout thread")?;
+    }
     let instance = {
         let _span = tracing::info_span!("instantiate").entered();
         match Instance::new(&module, &linker) {
