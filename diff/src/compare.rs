@@ -141,8 +141,15 @@ pub fn digest(bytes: &[u8]) -> u64 {
 
 /// Compares two observations of the same module and plan. Everything is compared up to
 /// a call where either engine ran out of stack: the depth at which that happens is the
-/// engine's own business, so what follows (and the final state) is not comparable.
+/// engine's own business, so what follows (and the final state) is not comparable. The
+/// same holds where a metered engine ran out of fuel and the other is not metered (fuel
+/// bounds only one of them); two metered engines must run out at the same point.
 pub fn compare(a: &Observation, b: &Observation, mode: NanMode) -> Option<Difference> {
+    let out_of_fuel = |r: &Result<(), Fault>| matches!(r, Err(f) if f.kind == FaultKind::Trap(TrapKind::OutOfFuel));
+    let both_metered = a.engine.metered() && b.engine.metered();
+    if !both_metered && (out_of_fuel(&a.instantiation) || out_of_fuel(&b.instantiation)) {
+        return None;
+    }
     let diff = |what: String, l: String, r: String| {
         Some(Difference {
             what,

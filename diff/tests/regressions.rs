@@ -101,3 +101,16 @@ fn memory_exported_under_many_names_is_observed_once() {
         assert_eq!(o.memories[0].1.len(), 256 << 16, "{e}");
     }
 }
+
+/// Found by the `differential` fuzz target (after 34,786 inputs, and by seeds 300 and
+/// 1025 of the seeded run) right after the metered pair joined: a start function that
+/// runs out of our fuel in the metered engines but out of wasm-smith's in-module fuel
+/// (`unreachable`) in the unmetered reference. Fuel bounds only the metered side, so
+/// instantiation that runs out of fuel is compared only between the metered pair.
+#[test]
+fn start_function_out_of_fuel_is_compared_between_metered_engines_only() {
+    let input = include_bytes!("found/differential-start-out-of-fuel.bin");
+    if let Err(d) = wamr_diff::check_differential(input) {
+        panic!("{d}");
+    }
+}
