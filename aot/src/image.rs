@@ -137,6 +137,29 @@ pub fn hash64(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// The sections of an image, in file order. The layout is canonical: each section starts
+/// at the first offset after the previous one that has its alignment, the gaps are zero,
+/// and the text ends where the checksum begins. The loader refuses any other placement,
+/// so no section-table entry can be pointed elsewhere (at padding, say) and still load.
+const LAYOUT: [SectionKind; 7] = [
+    SectionKind::Wasm,
+    SectionKind::Target,
+    SectionKind::Funcs,
+    SectionKind::Trampolines,
+    SectionKind::Consts,
+    SectionKind::Intrinsics,
+    SectionKind::Text,
+];
+
+/// Where a section may start: the text at a page boundary, everything else at 8 bytes.
+fn section_align(kind: SectionKind, page_size: usize) -> usize {
+    if kind == SectionKind::Text {
+        page_size
+    } else {
+        8
+    }
+}
+
 /// Builds an image. `text` is placed at a multiple of `page_align`.
 pub struct Writer {
     pub header: Header,
@@ -164,25 +187,23 @@ impl Writer {
             .collect();
         let consts: Vec<u8> = self.consts.iter().flat_map(|c| c.to_le_bytes()).collect();
         let intrinsics = self.intrinsics.to_le_bytes();
-        let sections: [(SectionKind, &[u8]); 6] = [
-            (SectionKind::Wasm, &self.wasm),
-            (SectionKind::Target, self.target.as_bytes()),
-            (SectionKind::Funcs, &funcs),
-            (SectionKind::Trampolines, &tramps),
-            (SectionKind::Consts, &consts),
-            (SectionKind::Intrinsics, &intrinsics),
-        ];
-        let count = sections.len() + 1;
+        let count = LAYOUT.len();
         let mut out = vec![0u8; HEADER_SIZE + count * SECTION_ENTRY_SIZE];
         let mut entries = Vec::new();
-        for (kind, data) in sections {
-            align(&mut out, 8);
+        for kind in LAYOUT {
+            let data: &[u8] = match kind {
+                SectionKind::Wasm => &self.wasm,
+                SectionKind::Target => self.target.as_bytes(),
+                SectionKind::Funcs => &funcs,
+                SectionKind::Trampolines => &tramps,
+                SectionKind::Consts => &consts,
+                SectionKind::Intrinsics => &intrinsics,
+                SectionKind::Text => &self.text,
+            };
+            align(&mut out, section_align(kind, self.page_align));
             entries.push((kind, out.len(), data.len()));
             out.extend_from_slice(data);
         }
-        align(&mut out, self.page_align);
-        entries.push((SectionKind::Text, out.len(), self.text.len()));
-        out.extend_from_slice(&self.text);
         // Header.
         let h = &self.header;
         out[0..8].copy_from_slice(&MAGIC);
@@ -291,33 +312,46 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         cpu_features: get_u64(body, 32).ok_or(Truncated("header"))?,
         wasm_hash: get_u64(body, 40).ok_or(Truncated("header"))?,
     };
+    if body[48..HEADER_SIZE].iter().any(|&b| b != 0) {
+        return Err(corrupt("reserved header bytes are not zero"));
+    }
     let count = get_u32(body, 28).ok_or(Truncated("header"))? as usize;
-    if count > 64 {
+    if count != LAYOUT.len() {
         return Err(corrupt("section count"));
     }
     let mut found: [Option<Range<usize>>; 8] = Default::default();
     let mut sections = Vec::with_capacity(count);
-    for i in 0..count {
+    let mut prev_end = HEADER_SIZE + count * SECTION_ENTRY_SIZE;
+    for (i, expected) in LAYOUT.into_iter().enumerate() {
         let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
         let kind = get_u32(body, at).ok_or(Truncated("section table"))?;
+        let reserved = get_u32(body, at + 4).ok_or(Truncated("section table"))?;
         let off = get_u64(body, at + 8).ok_or(Truncated("section table"))?;
         let len = get_u64(body, at + 16).ok_or(Truncated("section table"))?;
+        if kind != expected as u32 || reserved != 0 {
+            return Err(corrupt(
+                "section table: unknown, duplicate or misplaced section",
+            ));
+        }
+        let start = prev_end.next_multiple_of(section_align(expected, page_size));
+        if off != start as u64 {
+            return Err(Corrupt(format!(
+                "{expected:?} section at {off}, where the layout puts it at {start}"
+            )));
+        }
         let end = off
             .checked_add(len)
             .filter(|&e| e <= body.len() as u64)
-            .ok_or_else(|| corrupt("section out of range"))?;
-        if off < (HEADER_SIZE + count * SECTION_ENTRY_SIZE) as u64 {
-            return Err(corrupt("section overlaps the header"));
+            .ok_or_else(|| corrupt("section out of range"))? as usize;
+        if body[prev_end..start].iter().any(|&b| b != 0) {
+            return Err(corrupt("padding between sections is not zero"));
         }
-        let slot = found
-            .get_mut(kind as usize)
-            .filter(|_| (1..=7).contains(&kind))
-            .ok_or_else(|| corrupt("unknown section"))?;
-        if slot.is_some() {
-            return Err(corrupt("duplicate section"));
-        }
-        *slot = Some(off as usize..end as usize);
-        sections.push((kind, off as usize..end as usize));
+        found[expected as usize] = Some(start..end);
+        sections.push((kind, start..end));
+        prev_end = end;
+    }
+    if prev_end != body.len() {
+        return Err(corrupt("bytes after the text section"));
     }
     let take = |k: SectionKind| {
         found[k as usize]
@@ -357,20 +391,29 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     if trampolines.iter().any(|&o| u64::from(o) >= text_len.max(1)) {
         return Err(corrupt("trampoline outside the text section"));
     }
-    // The writer lays out functions, then trampolines, in order, each 16-byte aligned
-    // and without overlap: anything else points into the middle of code.
+    // The writer packs functions in index order from offset 0, each at the next 16-byte
+    // boundary after the previous one and never empty, then the trampolines the same
+    // way: every entry is fixed by the sizes before it, so anything else (an entry
+    // pointing at another function's code, say) is refused.
     let mut end = 0u64;
     for &(o, size) in &funcs {
-        if o % 16 != 0 || u64::from(o) < end {
-            return Err(corrupt("function entries out of order or misaligned"));
+        if u64::from(o) != end.next_multiple_of(16) || size == 0 {
+            return Err(corrupt(
+                "function entries out of order, misaligned or empty",
+            ));
         }
         end = u64::from(o) + u64::from(size);
     }
-    for &o in &trampolines {
-        if o % 16 != 0 || u64::from(o) < end {
+    for (i, &o) in trampolines.iter().enumerate() {
+        let in_place = if i == 0 {
+            u64::from(o) == end.next_multiple_of(16)
+        } else {
+            o % 16 == 0 && u64::from(o) > end
+        };
+        if !in_place {
             return Err(corrupt("trampoline entries out of order or misaligned"));
         }
-        end = u64::from(o) + 1;
+        end = u64::from(o);
     }
     let consts = take(SectionKind::Consts)?;
     if !consts.len().is_multiple_of(8) || !consts.start.is_multiple_of(8) {
@@ -479,6 +522,12 @@ pub(crate) mod tests {
             (vec![(0, 4), (8, 4)], vec![32]),
             (vec![(16, 4), (0, 4)], vec![32]),
             (vec![(0, 20), (16, 4)], vec![32]),
+            // Empty entries (what a table moved onto zero padding reads as).
+            (vec![(0, 0), (0, 0)], vec![0]),
+            (vec![(0, 4), (16, 0)], vec![32]),
+            // A gap the writer never leaves.
+            (vec![(0, 4), (32, 4)], vec![48]),
+            (vec![(0, 4), (16, 4)], vec![48]),
         ] {
             assert!(
                 matches!(
@@ -488,6 +537,74 @@ pub(crate) mod tests {
                 "{funcs:?} {tramps:?}"
             );
         }
+    }
+
+    /// Reseals `image` after `edit` (the checksum recomputed, so only the layout checks
+    /// stand between the edit and a load).
+    fn resealed(mut image: Vec<u8>, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        edit(&mut image);
+        let body = image.len() - 8;
+        let sum = hash64(&image[..body]);
+        image[body..].copy_from_slice(&sum.to_le_bytes());
+        image
+    }
+
+    /// Found by the `aot_image` fuzz target: a resealed section table pointing the funcs
+    /// section at zero padding loaded, and every function ran function 0's code. Every
+    /// field of the table is now fixed by the lengths.
+    #[test]
+    fn resealed_section_tables_off_the_canonical_layout_are_refused() {
+        let img = sample();
+        let entry = |i: usize| HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+        let funcs_off = get_u64(&img, entry(2) + 8).unwrap();
+        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+            (
+                "funcs moved into padding",
+                Box::new(move |b| put_u64(b, entry(2) + 8, funcs_off + 512)),
+            ),
+            (
+                "funcs moved back by 8",
+                Box::new(move |b| put_u64(b, entry(2) + 8, funcs_off - 8)),
+            ),
+            (
+                "two entries swapped",
+                Box::new(move |b| {
+                    let (a, c) = (entry(0), entry(1));
+                    let first: Vec<u8> = b[a..a + SECTION_ENTRY_SIZE].to_vec();
+                    b.copy_within(c..c + SECTION_ENTRY_SIZE, a);
+                    b[c..c + SECTION_ENTRY_SIZE].copy_from_slice(&first);
+                }),
+            ),
+            (
+                "reserved entry field",
+                Box::new(move |b| put_u32(b, entry(3) + 4, 1)),
+            ),
+            ("reserved header bytes", Box::new(|b| b[50] = 1)),
+            ("one section fewer", Box::new(|b| put_u32(b, 28, 6))),
+            (
+                "nonzero padding",
+                Box::new(move |b| {
+                    let text = get_u64(b, entry(6) + 8).unwrap() as usize;
+                    b[text - 1] = 0x90;
+                }),
+            ),
+            (
+                "shorter text (bytes after it)",
+                Box::new(move |b| {
+                    let len = get_u64(b, entry(6) + 16).unwrap();
+                    put_u64(b, entry(6) + 16, len - 16);
+                }),
+            ),
+        ];
+        for (what, edit) in cases {
+            let image = resealed(img.clone(), edit);
+            assert!(
+                matches!(parse(&image, 4096), Err(ImageError::Corrupt(_))),
+                "{what}: {:?}",
+                parse(&image, 4096).map(|l| l.sections)
+            );
+        }
+        assert!(parse(&resealed(img, |_| {}), 4096).is_ok());
     }
 
     #[test]

@@ -114,3 +114,20 @@ fn start_function_out_of_fuel_is_compared_between_metered_engines_only() {
         panic!("{d}");
     }
 }
+
+/// Found by the `aot_image` fuzz target: one bit flipped in the funcs section's offset
+/// (byte 121), checksum recomputed, moved the function table onto zero padding; every
+/// entry then read "offset 0, size 0", which passed the order check, so every function
+/// ran function 0's code. The loader now requires the canonical layout (each section at
+/// its one possible offset, zero padding) and packed, non-empty function entries.
+#[test]
+fn resealed_image_with_a_moved_section_is_refused() {
+    let input = include_bytes!("found/aot-image-resealed-funcs-section-moved.bin");
+    match wamr_diff::aot_image::check_aot_image(input) {
+        Ok(wamr_diff::aot_image::ImageVerdict::Refused(why)) => {
+            assert!(why.contains("Funcs section at"), "{why}")
+        }
+        Ok(other) => panic!("loaded: {other:?}"),
+        Err(f) => panic!("{f}"),
+    }
+}
