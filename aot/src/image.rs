@@ -557,7 +557,8 @@ pub(crate) mod tests {
         let img = sample();
         let entry = |i: usize| HEADER_SIZE + i * SECTION_ENTRY_SIZE;
         let funcs_off = get_u64(&img, entry(2) + 8).unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+        type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+        let cases: Vec<(&str, Edit)> = vec![
             (
                 "funcs moved into padding",
                 Box::new(move |b| put_u64(b, entry(2) + 8, funcs_off + 512)),
