@@ -878,27 +878,71 @@ const FUSED: &[(&str, &str)] = &[
     ("i32_add_aai", "i32_rem_u_sai"),
 ];
 
-/// Adds the super-instructions of [`FUSED`]: a fused op's fields (what the decoder
-/// reads) are its first op's; its handler decodes and runs both.
+/// The longest run of ops one super-instruction may cover.
+const MAX_RUN: usize = 5;
+
+/// Longer super-instructions: runs of 3 to [`MAX_RUN`] ops, every op but the last
+/// falling through, chosen from the op-triple and op-quad profile of unfused code
+/// (`WAMR_PROFILE_UNFUSED=1`, see `src/profile.rs`). The translator prefers the longest
+/// run that matches; like a pair, a run rewrites only its first opcode.
+const FUSED_RUNS: &[&[&str]] = &[
+    // CoreMark: list reversal (a whole loop), the matrix products' inner loops, the
+    // histogram update, the CRC's unrolled bit steps, list search, the state machine.
+    &["copy", "load32_ss", "store32_ss", "copy", "br_i32_nez_s"],
+    &["i32_load16_s_ss", "i32_load16_s_as", "i32_mul_aas", "i32_add_sas"],
+    &["i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "br_i32_nez_s"],
+    &["i32_load16_u_ss", "i32_load16_u_as", "i32_mul_sas", "copy", "copy"],
+    &["i32_shr_u_asi", "i32_and_sai", "i32_shr_u_asi", "i32_and_aai", "i32_mul_aas"],
+    &["i32_add_sas", "i32_add_ssi", "i32_add_sss", "i32_add_ssi", "br_i32_nez_s"],
+    &["i32_shl_asi", "i32_add_sas", "load32_as", "i32_add_aai", "store32_sa"],
+    &["load32_as", "i32_load8_u_aa", "br_i32_nez_a"],
+    &["i32_shr_u_asi", "i32_xor_aas", "i32_and_aai", "select_sa"],
+    &["i32_shr_u_asi", "i32_and_sai", "i32_xor_ssi"],
+    &["i32_xor_ass", "i32_and_aai", "select_sa"],
+    &["load32_as", "i32_load16_u_sa", "i32_and_asi", "br_i32_eq_as"],
+    &["load32_as", "i32_load16_u_sa", "i32_shr_u_asi", "i32_and_aas", "i32_and_aai"],
+    &["i32_load8_u_ss", "copy", "br_i32_nez_s"],
+    &["copy_imm32", "i32_add_asi", "i32_and_aai", "br_i32_lt_u_ai"],
+    &["i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "br_i32_eq_si"],
+    // ratelimit: SipHash's round, a cycle of seven ops.
+    &["i64_add_sss", "i64_rotl_asi", "i64_add_sas", "i64_xor_sss"],
+    &["i64_rotl_ssi", "i64_rotl_asi", "i64_xor_sas"],
+    // matrix: the unrolled inner product, a cycle of five ops.
+    &["i32_add_ass", "load32_sa", "load32_as", "i32_mul_aas", "i32_add_sas"],
+];
+
+/// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields
+/// (what the decoder reads) are its first op's; its handler decodes and runs every op of
+/// its run in turn.
 fn fuse(isa: &mut Isa) {
-    for (first, second) in FUSED {
-        let find = |n: &str| {
-            isa.ops
-                .iter()
-                .position(|o| o.name == n)
-                .unwrap_or_else(|| panic!("fused op {n} does not exist"))
-        };
-        let (x, y) = (&isa.ops[find(first)], &isa.ops[find(second)]);
-        assert_eq!(x.flow, Flow::Next, "{first} must fall through to be fused");
-        let name = format!("{first}__{second}");
-        let body = format!("{{ {} }} {{ {} }}", body_of(x), body_of(y));
-        writeln!(isa.fusions, "    (Op::{first}, Op::{second}, Op::{name}),").unwrap();
+    let pairs = FUSED.iter().map(|(a, b)| vec![*a, *b]);
+    let runs = FUSED_RUNS.iter().map(|r| r.to_vec());
+    let mut seen = std::collections::HashSet::new();
+    for run in pairs.chain(runs) {
+        assert!((2..=MAX_RUN).contains(&run.len()), "{run:?}: 2 to {MAX_RUN} ops");
+        let name = run.join("__");
+        assert!(seen.insert(name.clone()), "{name} is listed twice");
+        let ops: Vec<&OpDef> = run
+            .iter()
+            .map(|n| {
+                isa.ops
+                    .iter()
+                    .find(|o| o.name == *n)
+                    .unwrap_or_else(|| panic!("fused op {n} does not exist"))
+            })
+            .collect();
+        for op in &ops[..ops.len() - 1] {
+            assert_eq!(op.flow, Flow::Next, "{}: {} must fall through to be fused", name, op.name);
+        }
+        let body: String = ops.iter().map(|op| format!("{{ {} }} ", body_of(op))).collect();
+        let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
+        writeln!(isa.fusions, "    (&[{}], Op::{name}),", list.join(", ")).unwrap();
         let fused = OpDef {
             name,
-            fields: x.fields.clone(),
+            fields: ops[0].fields.clone(),
             body,
             flow: Flow::Custom,
-            bmi: x.bmi || y.bmi,
+            bmi: ops.iter().any(|o| o.bmi),
         };
         isa.ops.push(fused);
     }
@@ -1146,7 +1190,7 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "}}").unwrap();
-    writeln!(out, "/// Super-instructions: `(first, second, fused)`; see `build.rs`.\npub const FUSIONS: &[(Op, Op, Op)] = &[\n{}];", isa.fusions).unwrap();
+    writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];\n/// The longest run a super-instruction covers.\npub const MAX_FUSED_RUN: usize = {MAX_RUN};", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     handler_module(&mut out, ops, "threaded_generic", true, "", false, "");
     handler_module(&mut out, ops, "loop_generic", false, "", false, "");

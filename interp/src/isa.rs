@@ -254,36 +254,50 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
     }
 }
 
-/// Rewrites the first op of every adjacent pair listed in [`FUSIONS`] to its fused op,
-/// left to right, each instruction fused at most once. Nothing moves: the second op
-/// stays in place (see `build.rs`), so branches into it stay valid.
-pub fn fuse_pairs(code: &mut [u32]) {
-    // For each first op, the ops it fuses with and the fused op: one index per
-    // instruction instead of a scan of the whole list.
-    static SECONDS: std::sync::OnceLock<Vec<Vec<(Op, Op)>>> = std::sync::OnceLock::new();
-    let seconds = SECONDS.get_or_init(|| {
+/// Rewrites the first op of every run of adjacent ops listed in [`FUSIONS`] to its
+/// fused op, left to right, the longest matching run first, each instruction part of at
+/// most one run. Nothing moves: the rest of the run stays in place (see `build.rs`), so
+/// branches into it stay valid.
+pub fn fuse_runs(code: &mut [u32]) {
+    // For each first op, the runs it starts, longest first: one index per instruction
+    // instead of a scan of the whole list.
+    static RUNS: std::sync::OnceLock<Vec<Vec<(&'static [Op], Op)>>> = std::sync::OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
         let mut v = vec![Vec::new(); NUM_OPS];
-        for (x, y, fused) in FUSIONS {
-            v[*x as usize].push((*y, *fused));
+        for &(run, fused) in FUSIONS {
+            v[run[0] as usize].push((run, fused));
+        }
+        for list in &mut v {
+            list.sort_by_key(|(run, _)| std::cmp::Reverse(run.len()));
         }
         v
     });
     let mut pc = 0;
-    while pc < code.len() {
+    'next: while pc < code.len() {
         let Some(x) = Op::from_word(code[pc]) else {
             return;
         };
         let next = pc + size_at(code, pc, x);
-        if next < code.len() {
-            let second = code[next];
-            if let Some(&(y, fused)) = seconds[x as usize].iter().find(|f| f.0 as u32 == second) {
+        for &(run, fused) in &runs[x as usize] {
+            if let Some(end) = run_end(code, next, &run[1..]) {
                 code[pc] = fused as u32;
-                pc = next + size_at(code, next, y);
-                continue;
+                pc = end;
+                continue 'next;
             }
         }
         pc = next;
     }
+}
+
+/// Where the ops `rest` end if they follow each other from `pc`.
+fn run_end(code: &[u32], mut pc: usize, rest: &[Op]) -> Option<usize> {
+    for &op in rest {
+        if code.get(pc) != Some(&(op as u32)) {
+            return None;
+        }
+        pc += size_at(code, pc, op);
+    }
+    Some(pc)
 }
 
 /// A decoded field value.
@@ -468,7 +482,7 @@ mod tests {
         enc::copy(&mut code, 3, 4);
         enc::copy(&mut code, 5, 6);
         let before = code.clone();
-        fuse_pairs(&mut code);
+        fuse_runs(&mut code);
         assert_eq!(code[0], Op::copy__copy as u32);
         assert_eq!(code[1..], before[1..], "only the first opcode changes");
         // The third copy has no partner left.

@@ -17,14 +17,19 @@ mod counts {
     pub struct Counts {
         pub ops: Vec<u64>,
         pub pairs: HashMap<(u32, u32), u64>,
-        pub prev: u32,
+        pub triples: HashMap<[u32; 3], u64>,
+        pub quads: HashMap<[u32; 4], u64>,
+        /// The last three ops, most recent last.
+        pub prev: [u32; 3],
     }
 
     thread_local! {
         pub static COUNTS: RefCell<Counts> = RefCell::new(Counts {
             ops: vec![0; NUM_OPS],
             pairs: HashMap::new(),
-            prev: Op::halt as u32,
+            triples: HashMap::new(),
+            quads: HashMap::new(),
+            prev: [Op::halt as u32; 3],
         });
     }
 }
@@ -36,12 +41,27 @@ pub fn record(op: u32) {
     counts::COUNTS.with(|c| {
         let mut c = c.borrow_mut();
         c.ops[op as usize] += 1;
-        let prev = c.prev;
-        *c.pairs.entry((prev, op)).or_default() += 1;
-        c.prev = op;
+        let [p3, p2, p1] = c.prev;
+        *c.pairs.entry((p1, op)).or_default() += 1;
+        *c.triples.entry([p2, p1, op]).or_default() += 1;
+        *c.quads.entry([p3, p2, p1, op]).or_default() += 1;
+        c.prev = [p2, p1, op];
     });
     #[cfg(not(feature = "op-profile"))]
     let _ = op;
+}
+
+/// Whether super-instructions are left out (`WAMR_PROFILE_UNFUSED=1` with the
+/// `op-profile` feature), so that the runs of plain ops that fusions are chosen from show
+/// in the counts.
+pub fn unfused() -> bool {
+    #[cfg(feature = "op-profile")]
+    {
+        static UNFUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *UNFUSED.get_or_init(|| std::env::var_os("WAMR_PROFILE_UNFUSED").is_some_and(|v| v == "1"))
+    }
+    #[cfg(not(feature = "op-profile"))]
+    false
 }
 
 /// Whether this build counts ops.
@@ -67,16 +87,20 @@ pub fn report_if_enabled() {
                 OP_NAMES[*op]
             );
         }
-        let mut pairs: Vec<(&(u32, u32), &u64)> = c.pairs.iter().collect();
-        pairs.sort_by_key(|p| std::cmp::Reverse(*p.1));
-        eprintln!("op pairs:");
-        for ((a, b), n) in pairs.iter().take(40) {
-            eprintln!(
-                "{n:14} {:5.2}%  {} ; {}",
-                **n as f64 * 100.0 / total as f64,
-                OP_NAMES[*a as usize],
-                OP_NAMES[*b as usize]
-            );
+        let pairs: Vec<(Vec<u32>, u64)> = c.pairs.iter().map(|(k, n)| (vec![k.0, k.1], *n)).collect();
+        let triples = c.triples.iter().map(|(k, n)| (k.to_vec(), *n)).collect();
+        let quads = c.quads.iter().map(|(k, n)| (k.to_vec(), *n)).collect();
+        for (title, mut runs) in [("op pairs", pairs), ("op triples", triples), ("op quads", quads)] {
+            runs.sort_by_key(|r| std::cmp::Reverse(r.1));
+            eprintln!("{title}:");
+            for (run, n) in runs.iter().take(40) {
+                let names: Vec<&str> = run.iter().map(|&o| OP_NAMES[o as usize]).collect();
+                eprintln!(
+                    "{n:14} {:5.2}%  {}",
+                    *n as f64 * 100.0 / total as f64,
+                    names.join(" ; ")
+                );
+            }
         }
     });
 }

@@ -30,7 +30,7 @@
 //! - *constant folding*: integer operators on two constants that cannot trap are folded
 //!   with `wamr_common::semantics`.
 //!
-//! A last pass fuses adjacent pairs into super-instructions (`isa::fuse_pairs`).
+//! A last pass fuses adjacent pairs into super-instructions (`isa::fuse_runs`).
 
 use std::collections::HashMap;
 
@@ -526,7 +526,9 @@ pub fn translate_with(
             break;
         }
     }
-    crate::isa::fuse_pairs(&mut tr.code);
+    if !crate::profile::unfused() {
+        crate::isa::fuse_runs(&mut tr.code);
+    }
     let frame_slots = (u64::from(nlocals) + u64::from(tr.max_height))
         .max(u64::from(nresults))
         .max(1);
