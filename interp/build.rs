@@ -889,26 +889,78 @@ const FUSED_RUNS: &[&[&str]] = &[
     // CoreMark: list reversal (a whole loop), the matrix products' inner loops, the
     // histogram update, the CRC's unrolled bit steps, list search, the state machine.
     &["copy", "load32_ss", "store32_ss", "copy", "br_i32_nez_s"],
-    &["i32_load16_s_ss", "i32_load16_s_as", "i32_mul_aas", "i32_add_sas"],
+    &[
+        "i32_load16_s_ss",
+        "i32_load16_s_as",
+        "i32_mul_aas",
+        "i32_add_sas",
+    ],
     &["i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "br_i32_nez_s"],
-    &["i32_load16_u_ss", "i32_load16_u_as", "i32_mul_sas", "copy", "copy"],
-    &["i32_shr_u_asi", "i32_and_sai", "i32_shr_u_asi", "i32_and_aai", "i32_mul_aas"],
-    &["i32_add_sas", "i32_add_ssi", "i32_add_sss", "i32_add_ssi", "br_i32_nez_s"],
-    &["i32_shl_asi", "i32_add_sas", "load32_as", "i32_add_aai", "store32_sa"],
+    &[
+        "i32_load16_u_ss",
+        "i32_load16_u_as",
+        "i32_mul_sas",
+        "copy",
+        "copy",
+    ],
+    &[
+        "i32_shr_u_asi",
+        "i32_and_sai",
+        "i32_shr_u_asi",
+        "i32_and_aai",
+        "i32_mul_aas",
+    ],
+    &[
+        "i32_add_sas",
+        "i32_add_ssi",
+        "i32_add_sss",
+        "i32_add_ssi",
+        "br_i32_nez_s",
+    ],
+    &[
+        "i32_shl_asi",
+        "i32_add_sas",
+        "load32_as",
+        "i32_add_aai",
+        "store32_sa",
+    ],
     &["load32_as", "i32_load8_u_aa", "br_i32_nez_a"],
     &["i32_shr_u_asi", "i32_xor_aas", "i32_and_aai", "select_sa"],
     &["i32_shr_u_asi", "i32_and_sai", "i32_xor_ssi"],
     &["i32_xor_ass", "i32_and_aai", "select_sa"],
-    &["load32_as", "i32_load16_u_sa", "i32_and_asi", "br_i32_eq_as"],
-    &["load32_as", "i32_load16_u_sa", "i32_shr_u_asi", "i32_and_aas", "i32_and_aai"],
+    &[
+        "load32_as",
+        "i32_load16_u_sa",
+        "i32_and_asi",
+        "br_i32_eq_as",
+    ],
+    &[
+        "load32_as",
+        "i32_load16_u_sa",
+        "i32_shr_u_asi",
+        "i32_and_aas",
+        "i32_and_aai",
+    ],
     &["i32_load8_u_ss", "copy", "br_i32_nez_s"],
     &["copy_imm32", "i32_add_asi", "i32_and_aai", "br_i32_lt_u_ai"],
-    &["i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "i32_add_ssi", "br_i32_eq_si"],
+    &[
+        "i32_add_ssi",
+        "i32_add_ssi",
+        "i32_add_ssi",
+        "i32_add_ssi",
+        "br_i32_eq_si",
+    ],
     // ratelimit: SipHash's round, a cycle of seven ops.
     &["i64_add_sss", "i64_rotl_asi", "i64_add_sas", "i64_xor_sss"],
     &["i64_rotl_ssi", "i64_rotl_asi", "i64_xor_sas"],
     // matrix: the unrolled inner product, a cycle of five ops.
-    &["i32_add_ass", "load32_sa", "load32_as", "i32_mul_aas", "i32_add_sas"],
+    &[
+        "i32_add_ass",
+        "load32_sa",
+        "load32_as",
+        "i32_mul_aas",
+        "i32_add_sas",
+    ],
 ];
 
 /// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields
@@ -919,7 +971,10 @@ fn fuse(isa: &mut Isa) {
     let runs = FUSED_RUNS.iter().map(|r| r.to_vec());
     let mut seen = std::collections::HashSet::new();
     for run in pairs.chain(runs) {
-        assert!((2..=MAX_RUN).contains(&run.len()), "{run:?}: 2 to {MAX_RUN} ops");
+        assert!(
+            (2..=MAX_RUN).contains(&run.len()),
+            "{run:?}: 2 to {MAX_RUN} ops"
+        );
         let name = run.join("__");
         assert!(seen.insert(name.clone()), "{name} is listed twice");
         let ops: Vec<&OpDef> = run
@@ -932,9 +987,18 @@ fn fuse(isa: &mut Isa) {
             })
             .collect();
         for op in &ops[..ops.len() - 1] {
-            assert_eq!(op.flow, Flow::Next, "{}: {} must fall through to be fused", name, op.name);
+            assert_eq!(
+                op.flow,
+                Flow::Next,
+                "{}: {} must fall through to be fused",
+                name,
+                op.name
+            );
         }
-        let body: String = ops.iter().map(|op| format!("{{ {} }} ", body_of(op))).collect();
+        let body: String = ops
+            .iter()
+            .map(|op| format!("{{ {} }} ", body_of(op)))
+            .collect();
         let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
         writeln!(isa.fusions, "    (&[{}], Op::{name}),", list.join(", ")).unwrap();
         let fused = OpDef {

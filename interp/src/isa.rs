@@ -493,6 +493,51 @@ mod tests {
     }
 
     #[test]
+    fn fusion_prefers_the_longest_run_and_falls_back_to_a_pair() {
+        let reversal = |code: &mut Vec<u32>, last_is_branch: bool| {
+            enc::copy(code, 1, 0);
+            enc::load32_ss(code, 0, 1, 8);
+            enc::store32_ss(code, 1, 2, 8);
+            enc::copy(code, 2, 1);
+            if last_is_branch {
+                enc::br_i32_nez_s(code, 0, -14);
+            } else {
+                enc::copy(code, 3, 4);
+            }
+        };
+        let mut code = Vec::new();
+        reversal(&mut code, true);
+        let before = code.clone();
+        fuse_runs(&mut code);
+        assert_eq!(
+            code[0],
+            Op::copy__load32_ss__store32_ss__copy__br_i32_nez_s as u32
+        );
+        assert_eq!(code[1..], before[1..], "only the first opcode changes");
+        // Without the branch the five-op run does not match: the pairs take over.
+        let mut code = Vec::new();
+        reversal(&mut code, false);
+        fuse_runs(&mut code);
+        let ops: Vec<Op> = (0..)
+            .scan(0, |pc, _| {
+                let i = decode(&code, *pc)?;
+                *pc += i.size;
+                Some(i.op)
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                Op::copy__load32_ss,
+                Op::load32_ss,
+                Op::store32_ss__copy,
+                Op::copy,
+                Op::copy
+            ]
+        );
+    }
+
+    #[test]
     fn disassembly_names_operands() {
         let mut code = Vec::new();
         fam::i32_add

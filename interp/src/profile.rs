@@ -87,10 +87,15 @@ pub fn report_if_enabled() {
                 OP_NAMES[*op]
             );
         }
-        let pairs: Vec<(Vec<u32>, u64)> = c.pairs.iter().map(|(k, n)| (vec![k.0, k.1], *n)).collect();
+        let pairs: Vec<(Vec<u32>, u64)> =
+            c.pairs.iter().map(|(k, n)| (vec![k.0, k.1], *n)).collect();
         let triples = c.triples.iter().map(|(k, n)| (k.to_vec(), *n)).collect();
         let quads = c.quads.iter().map(|(k, n)| (k.to_vec(), *n)).collect();
-        for (title, mut runs) in [("op pairs", pairs), ("op triples", triples), ("op quads", quads)] {
+        for (title, mut runs) in [
+            ("op pairs", pairs),
+            ("op triples", triples),
+            ("op quads", quads),
+        ] {
             runs.sort_by_key(|r| std::cmp::Reverse(r.1));
             eprintln!("{title}:");
             for (run, n) in runs.iter().take(40) {

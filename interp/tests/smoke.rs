@@ -67,3 +67,55 @@ fn smoke_both_dispatchers() {
         assert_eq!(t.message(), "call stack exhausted");
     }
 }
+
+/// The golden super-instructions (runs of up to five ops in one handler) compute what
+/// their ops compute, and a trap inside a run is the run's op's trap, in both dispatchers.
+#[test]
+fn super_instruction_runs_compute_their_ops() {
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/superinstructions.wat"),
+    )
+    .unwrap();
+    let (v0, v1, v2, v3, t) = (
+        0x0123_4567_89ab_cdefu64,
+        0xfedc_ba98_7654_3210u64,
+        0x0f1e_2d3c_4b5a_6978u64,
+        0x8877_6655_4433_2211u64,
+        0x1357_9bdf_0246_8aceu64,
+    );
+    let sip = {
+        let v0 = v1.wrapping_add(v0);
+        let v2 = v0.rotate_left(32).wrapping_add(v2);
+        let v3 = t ^ v2;
+        let t = v3.rotate_left(16);
+        let v1 = v1.rotate_left(13) ^ v0;
+        (v0 ^ v1) ^ (t ^ v3)
+    };
+    let halves = [1i32, 2, -3, 4, 5, 6, 7, -8];
+    let dot: i32 = (0..4).map(|i| halves[i] * halves[i + 4]).sum();
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        assert_eq!(
+            run(&wat, "reverse", &[Val::I32(16)], d).unwrap(),
+            vec![Val::I32(48)],
+            "{d:?}"
+        );
+        let args = [v0, v1, v2, v3, t].map(|v| Val::I64(v as i64));
+        assert_eq!(
+            run(&wat, "sipround", &args, d).unwrap(),
+            vec![Val::I64(sip as i64)],
+            "{d:?}"
+        );
+        assert_eq!(
+            run(&wat, "dot16", &[Val::I32(64), Val::I32(72), Val::I32(4)], d).unwrap(),
+            vec![Val::I32(dot)],
+            "{d:?}"
+        );
+        // The run's first load is out of bounds.
+        let trap = run(&wat, "reverse", &[Val::I32(65533)], d).unwrap_err();
+        assert_eq!(
+            trap.kind(),
+            wamr_common::TrapKind::MemoryOutOfBounds,
+            "{d:?}"
+        );
+    }
+}

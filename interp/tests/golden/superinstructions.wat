@@ -1,0 +1,39 @@
+;; Super-instructions of several ops (build.rs FUSED_RUNS), each from the loop it was
+;; chosen for: only the first opcode of a run changes, the rest stays in place.
+(module
+  (memory 1)
+  ;; A list of three nodes (next pointer at offset 4) at 16, 32, 48; eight i16 at 64.
+  (data (i32.const 20) "\20\00\00\00")
+  (data (i32.const 36) "\30\00\00\00")
+  (data (i32.const 64) "\01\00\02\00\fd\ff\04\00\05\00\06\00\07\00\f8\ff")
+  ;; CoreMark's list reversal: one super-instruction per iteration.
+  (func $reverse (export "reverse") (param $list i32) (result i32)
+    (local $cur i32) (local $rev i32)
+    (loop $again
+      (local.set $cur (local.get $list))
+      (local.set $list (i32.load offset=4 (local.get $cur)))
+      (i32.store offset=4 (local.get $cur) (local.get $rev))
+      (local.set $rev (local.get $cur))
+      (br_if $again (local.get $list)))
+    (local.get $rev))
+  ;; Part of SipHash's round as clang schedules it (ratelimit): two super-instructions.
+  (func $sipround (export "sipround") (param $v0 i64) (param $v1 i64) (param $v2 i64) (param $v3 i64) (param $t i64) (result i64)
+    (local.set $v0 (i64.add (local.get $v1) (local.get $v0)))
+    (local.set $v2 (i64.add (i64.rotl (local.get $v0) (i64.const 32)) (local.get $v2)))
+    (local.set $v3 (i64.xor (local.get $t) (local.get $v2)))
+    (local.set $t (i64.rotl (local.get $v3) (i64.const 16)))
+    (local.set $v1 (i64.xor (i64.rotl (local.get $v1) (i64.const 13)) (local.get $v0)))
+    (i64.xor (i64.xor (local.get $v0) (local.get $v1)) (i64.xor (local.get $t) (local.get $v3))))
+  ;; A 16-bit inner product (CoreMark's matrix multiply).
+  (func $dot16 (export "dot16") (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (local $sum i32)
+    (loop $again
+      (local.set $sum
+        (i32.add (local.get $sum)
+          (i32.mul (i32.load16_s (local.get $a)) (i32.load16_s (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 2)))
+      (local.set $b (i32.add (local.get $b) (i32.const 2)))
+      (local.set $n (i32.add (local.get $n) (i32.const -1)))
+      (br_if $again (local.get $n)))
+    (local.get $sum))
+)
