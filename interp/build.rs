@@ -754,8 +754,8 @@ fn control_ops(isa: &mut Isa) {
 
 /// Super-instructions: adjacent pairs run by one handler, chosen from the dynamic
 /// op-pair profile (`src/profile.rs`) of CoreMark, plus the loop-closing pairs every
-/// counted loop ends with. The translator's last pass rewrites the first op of such a
-/// pair to the fused op and leaves the second in place: the fused handler runs both and
+/// counted loop ends with (longer runs: [`FUSED_RUNS`]). The translator's last pass
+/// rewrites the first op of such a pair to the fused op and leaves the second in place: the fused handler runs both and
 /// skips the second, while a branch to the second (or a decoder walking the code)
 /// still finds it intact, so fusing never moves code or changes a branch.
 const FUSED: &[(&str, &str)] = &[
@@ -961,6 +961,60 @@ const FUSED_RUNS: &[&[&str]] = &[
         "i32_mul_aas",
         "i32_add_sas",
     ],
+    // ctype: the bodies of isalnum, tolower and toupper (each one or two handlers with
+    // its return) and the classifying loop around them.
+    &[
+        "i32_add_asi",
+        "i32_lt_u_sai",
+        "i32_or_asi",
+        "i32_add_aai",
+        "i32_lt_u_aai",
+    ],
+    &["i32_or_sas", "ret"],
+    &[
+        "i32_or_ssi",
+        "i32_add_asi",
+        "i32_lt_u_aai",
+        "select_sa",
+        "ret",
+    ],
+    &[
+        "i32_and_ssi",
+        "i32_add_asi",
+        "i32_lt_u_aai",
+        "select_sa",
+        "ret",
+    ],
+    &["load32_ss", "load32_as", "i32_add_sas", "i32_load8_u_ss"],
+    &["i32_or_asi", "i32_add_aai", "i32_lt_u_aai", "i32_add_sas"],
+    &[
+        "i32_add_sss",
+        "i32_add_asi",
+        "i32_lt_u_aai",
+        "i32_add_sas",
+        "i32_load8_u_ss",
+    ],
+    &[
+        "i32_eq_ssi",
+        "i32_add_asi",
+        "i32_lt_u_aai",
+        "i32_or_aas",
+        "i32_add_sas",
+    ],
+    &["i32_add_asi", "i32_lt_u_aai", "i32_add_aas", "store32_sa"],
+    &["i32_load8_u_ss", "i32_add_asi", "br_i32_gt_u_ai"],
+    // fib2: the loop around the recursive call, and the return.
+    &["i32_add_sss", "i32_add_ssi", "br_i32_gt_u_si"],
+    &["i32_add_ssi", "copy", "ret"],
+    // sieve: the marking loop (a whole loop) and the test of the next candidate.
+    &[
+        "i32_add_asi",
+        "copy_imm32",
+        "store8_as",
+        "i32_add_sss",
+        "br_i32_lt_u_si",
+    ],
+    &["i32_add_asi", "i32_load8_u_aa", "br_i32_eqz_a"],
 ];
 
 /// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields

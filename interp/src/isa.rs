@@ -257,7 +257,8 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
 /// Rewrites the first op of every run of adjacent ops listed in [`FUSIONS`] to its
 /// fused op, left to right, the longest matching run first, each instruction part of at
 /// most one run. Nothing moves: the rest of the run stays in place (see `build.rs`), so
-/// branches into it stay valid.
+/// branches into it stay valid. A run never covers a branch target past its first op: a
+/// loop whose header sat inside a run would run the header unfused on every iteration.
 pub fn fuse_runs(code: &mut [u32]) {
     // For each first op, the runs it starts, longest first: one index per instruction
     // instead of a scan of the whole list.
@@ -272,6 +273,7 @@ pub fn fuse_runs(code: &mut [u32]) {
         }
         v
     });
+    let targets = branch_targets(code);
     let mut pc = 0;
     'next: while pc < code.len() {
         let Some(x) = Op::from_word(code[pc]) else {
@@ -279,7 +281,7 @@ pub fn fuse_runs(code: &mut [u32]) {
         };
         let next = pc + size_at(code, pc, x);
         for &(run, fused) in &runs[x as usize] {
-            if let Some(end) = run_end(code, next, &run[1..]) {
+            if let Some(end) = run_end(code, next, &run[1..], &targets) {
                 code[pc] = fused as u32;
                 pc = end;
                 continue 'next;
@@ -289,10 +291,56 @@ pub fn fuse_runs(code: &mut [u32]) {
     }
 }
 
+/// Which words of `code` a branch (or `br_table` entry) lands on.
+fn branch_targets(code: &[u32]) -> Vec<bool> {
+    // Per op, the word of its branch offset, if it has one.
+    static BRANCH_WORD: std::sync::OnceLock<Vec<Option<usize>>> = std::sync::OnceLock::new();
+    let branch_word = BRANCH_WORD.get_or_init(|| {
+        ALL_OPS
+            .iter()
+            .map(|op| {
+                let mut k = 1;
+                for &(_, kind) in op.fields() {
+                    if kind == FieldKind::Branch {
+                        return Some(k);
+                    }
+                    k += kind.words();
+                }
+                None
+            })
+            .collect()
+    });
+    let mut targets = vec![false; code.len()];
+    let mut mark = |pc: usize, offset: u32| {
+        if let Some(t) = targets.get_mut(pc.wrapping_add(offset as i32 as isize as usize)) {
+            *t = true;
+        }
+    };
+    let mut pc = 0;
+    while pc < code.len() {
+        let Some(op) = Op::from_word(code[pc]) else {
+            break;
+        };
+        // The translator's code is well formed; `get` only keeps a bad word from panicking.
+        if let Some(&offset) = branch_word[op as usize].and_then(|k| code.get(pc + k)) {
+            mark(pc, offset);
+        }
+        if op == Op::br_table {
+            let first = pc + op.size();
+            let n = code.get(pc + 2).map_or(0, |&n| n as usize + 1);
+            for &offset in code.get(first..first + n).unwrap_or(&[]) {
+                mark(pc, offset);
+            }
+        }
+        pc += size_at(code, pc, op);
+    }
+    targets
+}
+
 /// Where the ops `rest` end if they follow each other from `pc`.
-fn run_end(code: &[u32], mut pc: usize, rest: &[Op]) -> Option<usize> {
+fn run_end(code: &[u32], mut pc: usize, rest: &[Op], targets: &[bool]) -> Option<usize> {
     for &op in rest {
-        if code.get(pc) != Some(&(op as u32)) {
+        if code.get(pc) != Some(&(op as u32)) || targets[pc] {
             return None;
         }
         pc += size_at(code, pc, op);
@@ -535,6 +583,31 @@ mod tests {
                 Op::copy
             ]
         );
+    }
+
+    /// sieve's outer loop: `copy_imm32; i32_add_asi` is a pair, but the add is the loop
+    /// header, so the run that starts at the header wins.
+    #[test]
+    fn runs_do_not_cover_a_branch_target_past_their_first_op() {
+        let mut code = Vec::new();
+        enc::copy_imm32(&mut code, 5, 0);
+        let header = enc::i32_add_asi(&mut code, 4, 3744);
+        enc::i32_load8_u_aa(&mut code, 1);
+        enc::br_i32_eqz_a(&mut code, 4);
+        let back = code.len();
+        enc::br(&mut code, header as i32 - back as i32);
+        fuse_runs(&mut code);
+        assert_eq!(code[0], Op::copy_imm32 as u32);
+        assert_eq!(
+            code[header],
+            Op::i32_add_asi__i32_load8_u_aa__br_i32_eqz_a as u32
+        );
+        // Without the back edge the pair is taken first.
+        let mut code = Vec::new();
+        enc::copy_imm32(&mut code, 5, 0);
+        enc::i32_add_asi(&mut code, 4, 3744);
+        fuse_runs(&mut code);
+        assert_eq!(code[0], Op::copy_imm32__i32_add_asi as u32);
     }
 
     #[test]
