@@ -262,7 +262,8 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
 pub fn fuse_runs(code: &mut [u32]) {
     // For each first op, the runs it starts, longest first: one index per instruction
     // instead of a scan of the whole list.
-    static RUNS: std::sync::OnceLock<Vec<Vec<(&'static [Op], Op)>>> = std::sync::OnceLock::new();
+    type Runs = Vec<Vec<(&'static [Op], Op)>>;
+    static RUNS: std::sync::OnceLock<Runs> = std::sync::OnceLock::new();
     let runs = RUNS.get_or_init(|| {
         let mut v = vec![Vec::new(); NUM_OPS];
         for &(run, fused) in FUSIONS {
