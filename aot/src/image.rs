@@ -321,6 +321,14 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
     }
     let mut found: [Option<Range<usize>>; 8] = Default::default();
     let mut sections = Vec::with_capacity(count);
+    // The writer aligns the text for the image's architecture (64 KiB pages on aarch64),
+    // which may not be this host's: a foreign image still parses, and is refused by name
+    // when its architecture is checked.
+    let text_align = match header.arch {
+        ARCH_X86_64 => 4096,
+        ARCH_AARCH64 => 65536,
+        _ => page_size,
+    };
     let mut prev_end = HEADER_SIZE + count * SECTION_ENTRY_SIZE;
     for (i, expected) in LAYOUT.into_iter().enumerate() {
         let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
@@ -333,7 +341,7 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
                 "section table: unknown, duplicate or misplaced section",
             ));
         }
-        let start = prev_end.next_multiple_of(section_align(expected, page_size));
+        let start = prev_end.next_multiple_of(section_align(expected, text_align));
         if off != start as u64 {
             return Err(Corrupt(format!(
                 "{expected:?} section at {off}, where the layout puts it at {start}"
@@ -606,6 +614,40 @@ pub(crate) mod tests {
             );
         }
         assert!(parse(&resealed(img, |_| {}), 4096).is_ok());
+    }
+
+    /// An aarch64 image (text on a 64 KiB boundary) parses on a 4 KiB-page host, so its
+    /// architecture is what refuses it, by name.
+    #[test]
+    fn foreign_images_keep_their_architectures_text_alignment() {
+        let image = |page_align: usize| {
+            Writer {
+                header: Header {
+                    version: VERSION,
+                    arch: ARCH_AARCH64,
+                    flags: 0,
+                    opt_level: 1,
+                    cpu_features: 0,
+                    wasm_hash: 0,
+                },
+                wasm: Vec::new(),
+                target: "aarch64-unknown-linux-gnu".into(),
+                funcs: vec![(0, 4)],
+                trampolines: vec![16],
+                text: vec![0; 32],
+                consts: Vec::new(),
+                intrinsics: 0,
+                page_align,
+            }
+            .finish()
+        };
+        let l = parse(&image(65536), 4096).unwrap();
+        assert_eq!(l.text.start, 65536);
+        // The same image laid out on 4 KiB is not what an aarch64 writer makes.
+        assert!(matches!(
+            parse(&image(4096), 4096),
+            Err(ImageError::Corrupt(_))
+        ));
     }
 
     #[test]
