@@ -226,18 +226,37 @@ fn damaged_foreign_and_unknown_images_are_refused() {
         b[at] ^= 0x01;
         refuse(&b, "bit flip");
     }
-    // A well-formed image for another architecture (checksum recomputed).
-    let mut foreign = good.clone();
+    // A well-formed image for another architecture, as a cross compiler writes it.
     let other = if cfg!(target_arch = "x86_64") {
+        "aarch64"
+    } else {
+        "x86_64"
+    };
+    let foreign = compile(
+        &wat::parse_str(WAT).unwrap(),
+        &CompileOptions {
+            target: wamr_aot::Target {
+                arch: Some(other.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(refuse(&foreign, "foreign").contains("this host is"));
+    // This host's image with only the architecture field changed (checksum recomputed):
+    // laid out for the wrong page size, so the layout check refuses it.
+    let mut relabelled = good.clone();
+    let other_id = if cfg!(target_arch = "x86_64") {
         2u32
     } else {
         1u32
     };
-    foreign[16..20].copy_from_slice(&other.to_le_bytes());
-    let n = foreign.len() - 8;
-    let sum = wamr_aot::image::hash64(&foreign[..n]);
-    foreign[n..].copy_from_slice(&sum.to_le_bytes());
-    assert!(refuse(&foreign, "foreign").contains("this host is"));
+    relabelled[16..20].copy_from_slice(&other_id.to_le_bytes());
+    let n = relabelled.len() - 8;
+    let sum = wamr_aot::image::hash64(&relabelled[..n]);
+    relabelled[n..].copy_from_slice(&sum.to_le_bytes());
+    assert!(refuse(&relabelled, "relabelled").contains("layout puts it"));
     // An image that needs a CPU feature this host does not have (an unknown one here).
     let mut needs = good.clone();
     needs[32 + 7] |= 0x80;
