@@ -1308,7 +1308,7 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "}}").unwrap();
-    writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];\n/// The longest run a super-instruction covers.\npub const MAX_FUSED_RUN: usize = {MAX_RUN};", isa.fusions).unwrap();
+    writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     handler_module(&mut out, ops, "threaded_generic", true, "", false, "");
     handler_module(&mut out, ops, "loop_generic", false, "", false, "");
