@@ -706,6 +706,14 @@ fn control_ops(isa: &mut Isa) {
         Flow::Next,
     );
     isa.push("copy_sa", &[("d", Dst)], "set(sp, d, acc);", Flow::Next);
+    // A function's prologue: `n` declared locals from `d` start at zero (`src/prologue.rs`
+    // says which need it; a single one is a `copy_imm32`).
+    isa.push(
+        "zero_slots",
+        &[("d", Dst), ("n", Imm32)],
+        "crate::exec::zero_slots(sp.add(d as usize), n as usize);",
+        Flow::Next,
+    );
     // Named result first, then the condition: `select_sa` takes its condition from the
     // accumulator.
     for (op, c, cond) in [

@@ -123,8 +123,6 @@ impl InterpInstance {
                 FuncEntry {
                     code: Cell::new(std::ptr::null()),
                     frame_slots: Cell::new((np + nl).max(nr)),
-                    num_params: np,
-                    num_locals: nl,
                     stub: [op as u32, i],
                     funcs_base: Cell::new(std::ptr::null()),
                 }

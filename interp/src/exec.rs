@@ -64,9 +64,6 @@ pub struct FuncEntry {
     pub code: Cell<Ip>,
     /// Slots the frame needs: parameters, locals and temporaries.
     pub frame_slots: Cell<u32>,
-    pub num_params: u32,
-    /// Declared locals (zeroed on entry).
-    pub num_locals: u32,
     /// `[lazy_compile, index]` for defined functions, `[call_imported, index]` for imports.
     pub stub: [u32; 2],
     /// The entry array of the owning instance (to switch instances on calls).
@@ -212,15 +209,16 @@ pub unsafe fn instance<'a>(st: St) -> &'a InstanceData {
     unsafe { &*(*(*st).vmctx).instance }
 }
 
-/// Enters `callee` with its frame at `nsp`: checks both stacks, records the return
-/// point and zeroes the callee's declared locals. `Some` is a trap.
+/// Enters `callee` with its frame at `nsp`: checks both stacks and records the return
+/// point. The callee's code zeroes its own declared locals (`crate::prologue`), so a
+/// call writes nothing into the new frame. `Some` is a trap.
 ///
 /// # Safety
 /// `st` is live, `nsp` lies inside the value stack.
 #[inline(always)]
 pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry) -> Option<Exit> {
     // SAFETY: `st` is live (caller); the frame stack and value stack bounds are checked
-    // before the record is written and the callee's locals are zeroed.
+    // before the record is written.
     unsafe {
         let s = &mut *st;
         if s.fp == s.frames_end || nsp.add(callee.frame_slots.get() as usize) > s.stack_end {
@@ -239,22 +237,17 @@ pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry
             funcs: s.funcs,
         });
         s.fp = s.fp.add(1);
-        zero_slots(
-            nsp.add(callee.num_params as usize),
-            callee.num_locals as usize,
-        );
     }
     None
 }
 
-/// Zeroes `n` value slots with plain stores. Most functions declare a handful of
-/// locals; a call to `memset` here made every call handler save and restore six
-/// callee-saved registers around it.
+/// Zeroes `n` value slots with plain stores (the `zero_slots` prologue op). A call to
+/// `memset` would make the handler save and restore callee-saved registers around it.
 ///
 /// # Safety
 /// `p..p + n` lies inside the value stack.
 #[inline(always)]
-unsafe fn zero_slots(p: Sp, n: usize) {
+pub unsafe fn zero_slots(p: Sp, n: usize) {
     for i in 0..n {
         // SAFETY: in bounds (caller). Volatile only so that LLVM keeps the loop instead
         // of turning it back into a call to `memset`.
@@ -403,11 +396,6 @@ pub fn call(
             for (i, a) in args.iter().enumerate() {
                 *base.add(i) = a.to_bits();
             }
-            std::ptr::write_bytes(
-                base.add(entry.num_params as usize),
-                0,
-                entry.num_locals as usize,
-            );
             let frames_ptr = UnsafeCell::raw_get(stack.frames.as_ptr());
             let mut st = Exec {
                 mem: std::ptr::null_mut(),
@@ -692,11 +680,6 @@ pub mod slow {
                 if sp.add(callee.frame_slots.get() as usize) > s.stack_end {
                     return raise(st, ip, TrapKind::CallStackExhausted);
                 }
-                std::ptr::write_bytes(
-                    sp.add(callee.num_params as usize),
-                    0,
-                    callee.num_locals as usize,
-                );
                 switch_instance(st, fd.vmctx, callee.funcs_base.get());
                 s.ip = callee.code.get();
                 s.sp = sp;

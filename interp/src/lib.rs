@@ -9,6 +9,7 @@ pub mod engine;
 pub mod exec;
 pub mod isa;
 pub mod profile;
+mod prologue;
 pub mod translate;
 
 pub use config::{Dispatch, HandlerSet, InterpConfig};

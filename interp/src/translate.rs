@@ -508,6 +508,18 @@ pub fn translate_with(
     if tr.interruptible {
         enc::check_interrupt(&mut tr.code);
     }
+    // Declared locals start at zero; the call handlers leave that to the callee.
+    let zeroed = crate::prologue::locals_to_zero(
+        body.get_operators_reader()?,
+        nparams,
+        def.locals.len() as u32,
+    )?;
+    for (first, count) in zeroed {
+        match count {
+            1 => enc::copy_imm32(&mut tr.code, first, 0),
+            _ => enc::zero_slots(&mut tr.code, first, count),
+        };
+    }
     while !reader.eof() {
         if tr.code.len() > MAX_FUNCTION_WORDS {
             return Err(TranslateError(format!(
