@@ -678,8 +678,11 @@ fn control_ops(isa: &mut Isa) {
     isa.push("br_table", &[("i", Src), ("n", Targets)],
         "let i: u32 = get(sp, i); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, {size} + k as usize) as i32 as isize);", Flow::Custom);
     isa.push("ret", &[], "let f = frame_pop(st); ip = f.ret_ip; sp = f.sp; if f.vmctx != (*st).vmctx { switch_instance(st, f.vmctx, f.funcs); } mem = (*st).mem;", Flow::Custom);
+    // The accumulator is dead across a call (the translator never keeps it live over
+    // one): clearing it first frees its register for the handler's temporaries (one
+    // callee-saved register spilled instead of two).
     isa.push("call", &[("func", Func), ("base", Base)],
-        "let callee = &*(*st).funcs.add(func as usize); let nsp = sp.add(base as usize); \
+        "acc = 0; let callee = &*(*st).funcs.add(func as usize); let nsp = sp.add(base as usize); \
          if let Some(e) = frame_push(st, ip.add({size}), sp, nsp, callee) { return e; } ip = callee.code.get(); sp = nsp;", Flow::Custom);
     isa.push("call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
         "let e = slow::call_indirect(st, ip, sp, table, ty, get(sp, i), base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
