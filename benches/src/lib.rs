@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Once, OnceLock};
 use std::time::Instant;
 
@@ -53,9 +54,26 @@ pub fn coremark_minimal() -> Result<Vec<u8>> {
     shared_wasm("coremark-minimal.wasm")
 }
 
+static VIRTUAL_STEP_MS: AtomicI64 = AtomicI64::new(0);
+static VIRTUAL_NOW_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Makes [`clock_ms`] virtual for the rest of the process: each read advances it by
+/// `step_ms` (> 0), so the guest does a fixed amount of work whatever the engine's speed
+/// (for exact instruction counts, e.g. under callgrind).
+pub fn use_virtual_clock(step_ms: i64) {
+    assert!(step_ms > 0, "the virtual clock must move");
+    VIRTUAL_STEP_MS.store(step_ms, Ordering::Relaxed);
+}
+
 /// Milliseconds on a monotonic clock. CoreMark only takes differences, so the epoch
 /// (first call) does not matter, and a monotonic clock cannot jump mid-run.
+/// Under [`use_virtual_clock`], a virtual clock instead: it moves a fixed step per read,
+/// so CoreMark sizes its run the same way on every engine and under any tool.
 pub fn clock_ms() -> i64 {
+    let step = VIRTUAL_STEP_MS.load(Ordering::Relaxed);
+    if step > 0 {
+        return VIRTUAL_NOW_MS.fetch_add(step, Ordering::Relaxed) + step;
+    }
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     EPOCH.get_or_init(Instant::now).elapsed().as_millis() as i64
 }
