@@ -26,6 +26,9 @@ pub fn locals_to_zero(
     ndeclared: u32,
 ) -> Result<Vec<(u32, u32)>, BinaryReaderError> {
     use wasmparser::Operator as O;
+    if ndeclared == 0 {
+        return Ok(Vec::new());
+    }
     // `true` once the local's first access in the prefix was a write.
     let mut written = vec![false; ndeclared as usize];
     // `true` once it was read before any write (it must be zeroed).
