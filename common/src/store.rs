@@ -272,8 +272,13 @@ impl Store {
     /// The store-wide id of a signature.
     pub fn type_id(&self, ty: &FuncType) -> u32 {
         let mut ids = self.0.type_ids.borrow_mut();
+        // Most lookups hit (every host function and instance asks): clone only to insert.
+        if let Some(&id) = ids.get(ty) {
+            return id;
+        }
         let next = ids.len() as u32;
-        *ids.entry(ty.clone()).or_insert(next)
+        ids.insert(ty.clone(), next);
+        next
     }
 
     pub(crate) fn alloc_func(&self, mut data: FuncData) -> Func {
