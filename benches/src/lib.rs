@@ -43,6 +43,18 @@ pub fn shared_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// A binary's exit status for the result of its `run`: an error is printed on stderr
+/// with its causes, and the status is then a failure.
+pub fn exit_code(result: Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Reads `shared/wasm/<name>`.
 pub fn shared_wasm(name: &str) -> Result<Vec<u8>> {
     let path = shared_dir()?.join("wasm").join(name);
