@@ -10,6 +10,7 @@ pub mod memory;
 pub mod metering;
 pub mod module;
 pub mod numeric;
+mod reservation_cache;
 pub mod reservations;
 pub mod semantics;
 pub mod store;

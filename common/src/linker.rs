@@ -1,8 +1,9 @@
 //! The linker: names (module, field) bound to host functions and to other instances'
 //! exports, against which imports are resolved.
 
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use foldhash::HashMap;
 
 use crate::instance::InstanceLimits;
 use crate::store::{Caller, Engine, Store};
@@ -25,7 +26,8 @@ pub struct Linker {
     store: Store,
     engine: Rc<dyn Engine>,
     limits: InstanceLimits,
-    defs: HashMap<(String, String), Extern>,
+    /// Module name, then field name: lookups borrow the names, no allocation.
+    defs: HashMap<Box<str>, HashMap<Box<str>, Extern>>,
 }
 
 impl std::fmt::Debug for Linker {
@@ -34,7 +36,7 @@ impl std::fmt::Debug for Linker {
             f,
             "Linker({:?}, {} names)",
             self.engine.kind(),
-            self.defs.len()
+            self.defs.values().map(HashMap::len).sum::<usize>()
         )
     }
 }
@@ -45,7 +47,7 @@ impl Linker {
             store: Store::new(),
             engine,
             limits: InstanceLimits::default(),
-            defs: HashMap::new(),
+            defs: HashMap::default(),
         }
     }
 
@@ -69,8 +71,11 @@ impl Linker {
 
     /// Binds `module.name` to `ext` (replacing an earlier binding).
     pub fn define(&mut self, module: &str, name: &str, ext: Extern) -> &mut Self {
-        self.defs
-            .insert((module.to_string(), name.to_string()), ext);
+        let fields = match self.defs.get_mut(module) {
+            Some(fields) => fields,
+            None => self.defs.entry(module.into()).or_default(),
+        };
+        fields.insert(name.into(), ext);
         self
     }
 
@@ -95,6 +100,6 @@ impl Linker {
     }
 
     pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
-        self.defs.get(&(module.to_string(), name.to_string()))
+        self.defs.get(module)?.get(name)
     }
 }

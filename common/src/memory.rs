@@ -43,11 +43,29 @@ impl Drop for MemoryInner {
         }
         let base = def.base;
         crate::reservations::unregister(base as usize);
+        if crate::reservation_cache::give(base, def.size as usize) {
+            return;
+        }
         // SAFETY: `base` came from our own mmap of RESERVATION bytes and nothing else
         // references the memory once the last handle is gone.
         unsafe {
             libc::munmap(base.cast(), RESERVATION);
         }
+    }
+}
+
+/// A fresh reservation of RESERVATION bytes, all inaccessible (`MAP_FAILED` if refused).
+fn reserve() -> *mut libc::c_void {
+    // SAFETY: an anonymous PROT_NONE reservation; no existing memory is affected.
+    unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            RESERVATION,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
     }
 }
 
@@ -97,16 +115,10 @@ impl Memory {
                 ty.limits.min
             ));
         }
-        // SAFETY: an anonymous PROT_NONE reservation; no existing memory is affected.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                RESERVATION,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
+        let need = (ty.limits.min * WASM_PAGE) as usize;
+        let (base, committed) = match crate::reservation_cache::take(need) {
+            Some((base, committed)) => (base.cast(), committed),
+            None => (reserve(), 0),
         };
         if base == libc::MAP_FAILED {
             return Err("cannot reserve address space for a linear memory".into());
@@ -116,29 +128,32 @@ impl Memory {
             unsafe { libc::munmap(base, RESERVATION) };
             return Err("too many linear memories at once".into());
         }
-        let mem = Memory(Rc::new(MemoryInner {
+        // No budget yet: dropping `mem` before its pages are taken from the budget must
+        // not give them back to it.
+        let mut mem = Memory(Rc::new(MemoryInner {
             def: UnsafeCell::new(MemoryDef {
                 base: base.cast(),
-                size: 0,
+                size: committed as u64,
             }),
             ty,
             max_pages,
-            budget: budget.clone(),
+            budget: None,
         }));
-        // Dropping `mem` returns its committed pages to the budget, so take them only
-        // once they are committed.
-        if !mem.commit(ty.limits.min * WASM_PAGE) {
+        if !mem.commit(need as u64) {
             return Err("cannot commit linear memory".into());
         }
         if let Some(b) = &budget {
             b.set(b.get() - ty.limits.min);
+        }
+        if let Some(inner) = Rc::get_mut(&mut mem.0) {
+            inner.budget = budget;
         }
         Ok(mem)
     }
 
     fn commit(&self, new_size: u64) -> bool {
         let def = self.def();
-        if new_size == 0 {
+        if new_size == def.size {
             return true;
         }
         // SAFETY: [base, base+new_size) lies within our reservation (new_size <= 4 GiB).

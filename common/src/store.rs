@@ -1,9 +1,9 @@
 //! The store: owner of every function object, instance and signature id that a group of
 //! linked instances share. A `Linker` creates one; every handle keeps it alive.
 
+use foldhash::HashMap;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::fmt;
 use std::ptr::NonNull;
 use std::rc::Rc;

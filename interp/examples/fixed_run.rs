@@ -8,7 +8,9 @@
 //!
 //! A WASI command (one importing `wasi_snapshot_preview1`, such as the shootout
 //! programs) runs `_start` instead, with its directory preopened as `.`, its output
-//! discarded and `bench.start`/`bench.end` as no-ops; its exit code is printed.
+//! discarded and `bench.start`/`bench.end` as no-ops; its exit code is printed. With
+//! `FIXED_RUN_REPEAT=N` it runs N times, each with a fresh linker, WASI context and
+//! instance (as the benchmark report's programs section does), for profiling start-up.
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -31,7 +33,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .any(|import| import.module == "wasi_snapshot_preview1")
     {
-        return run_wasi_command(&module, linker, Path::new(&path));
+        let repeat: usize = match std::env::var("FIXED_RUN_REPEAT") {
+            Ok(n) => n.parse()?,
+            Err(_) => 1,
+        };
+        let start = std::time::Instant::now();
+        for _ in 1..repeat {
+            let linker = Linker::new(Interp::new(InterpConfig::default()));
+            run_wasi_command(&module, linker, Path::new(&path), false)?;
+        }
+        run_wasi_command(&module, linker, Path::new(&path), true)?;
+        if repeat > 1 {
+            let per_run = start.elapsed().as_secs_f64() * 1e6 / repeat as f64;
+            println!("{repeat} runs, {per_run:.1} us per run");
+        }
+        return Ok(());
     }
     let now = Rc::new(Cell::new(0i64));
     linker.func(
@@ -55,6 +71,7 @@ fn run_wasi_command(
     module: &Module,
     mut linker: Linker,
     path: &Path,
+    last: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wamr_wasi::{Output, WasiConfig, WasiCtx};
     let mut config = WasiConfig::new();
@@ -73,7 +90,9 @@ fn run_wasi_command(
         Ok(_) => 0,
         Err(trap) => trap.exit_code().ok_or(trap)?,
     };
-    println!("_start exited with {code}");
-    wamr_interp::profile::report_if_enabled();
+    if last {
+        println!("_start exited with {code}");
+        wamr_interp::profile::report_if_enabled();
+    }
     Ok(())
 }

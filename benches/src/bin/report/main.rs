@@ -36,10 +36,11 @@ const WASMTIME_VERSION: &str = "48.0.8";
 /// The hidden argument that makes this binary a child measuring one mode's peak RSS.
 const CHILD_RSS: &str = "--child-rss";
 
-const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--engines ENGINE,...] [--out DIR]\n  \
+const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--engines ENGINE,...] [--programs NAME,...] [--out DIR]\n  \
     --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
     --only   some sections: coremark, coremark-wasi, programs, startup, compile, rss\n  \
     --engines  in the coremark and programs sections, measure only the engines whose row\n             label starts with one of these (e.g. ours-interp,wasmi,sf-nano-interp)\n  \
+    --programs  only the shootout programs whose name contains one of these (e.g. sieve,gimli)\n  \
     --out    output directory (default: target/bench-report)";
 
 /// The sections, in the order they run (`--only` names).
@@ -419,6 +420,12 @@ impl Report {
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .filter(|p| {
+                let name = p.file_stem().unwrap_or_default().to_string_lossy();
+                PROGRAMS_WANTED
+                    .get()
+                    .is_none_or(|wanted| wanted.iter().any(|w| name.contains(w.as_str())))
+            })
             .collect();
         programs.sort();
         Ok(programs)
@@ -1376,6 +1383,8 @@ fn csv(report: &Report) -> String {
 
 /// `--engines`: row-label prefixes to measure in the CoreMark and program sections.
 static ENGINES: OnceLock<Vec<String>> = OnceLock::new();
+/// `--programs`: the programs to run (name substrings); unset means all.
+static PROGRAMS_WANTED: OnceLock<Vec<String>> = OnceLock::new();
 
 /// The row of an engine left out by `--engines`, if it is.
 fn skipped(label: &str) -> Option<Outcome> {
@@ -1433,6 +1442,11 @@ fn parse_args() -> Result<Args> {
             "--engines" => {
                 let list = value("a list of engines")?;
                 let _ = ENGINES.set(list.split(',').map(|e| e.trim().to_string()).collect());
+            }
+            "--programs" => {
+                let list = value("a list of program names")?;
+                let _ =
+                    PROGRAMS_WANTED.set(list.split(',').map(|p| p.trim().to_string()).collect());
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
