@@ -189,7 +189,7 @@ impl Instance {
                     imp.module, imp.name
                 ))
             };
-            match (&imp.kind, ext) {
+            match (&imp.kind, &ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
                     if f.ty() != &m.types[*t as usize] {
                         return Err(incompatible());

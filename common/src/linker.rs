@@ -1,6 +1,7 @@
 //! The linker: names (module, field) bound to host functions and to other instances'
 //! exports, against which imports are resolved.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use foldhash::HashMap;
@@ -19,6 +20,9 @@ pub enum Extern {
     Global(Global),
 }
 
+/// Defines a name of a lazily defined module on first use (see [`Linker::define_lazy`]).
+pub type LazyDefiner = Box<dyn Fn(&Store, &str) -> Option<Extern>>;
+
 /// Import resolver; owns the [`Store`] the instances it creates live in and names the
 /// engine that runs them, so `Instance::new(&module, &linker)` is the same call for both
 /// engines.
@@ -28,6 +32,10 @@ pub struct Linker {
     limits: InstanceLimits,
     /// Module name, then field name: lookups borrow the names, no allocation.
     defs: HashMap<Box<str>, HashMap<Box<str>, Extern>>,
+    /// Modules whose names are defined when first looked up, and what they defined so
+    /// far (so every lookup of a name gives the same item).
+    lazy: HashMap<Box<str>, LazyDefiner>,
+    lazily_defined: RefCell<HashMap<Box<str>, HashMap<Box<str>, Extern>>>,
 }
 
 impl std::fmt::Debug for Linker {
@@ -48,6 +56,8 @@ impl Linker {
             engine,
             limits: InstanceLimits::default(),
             defs: HashMap::default(),
+            lazy: HashMap::default(),
+            lazily_defined: RefCell::default(),
         }
     }
 
@@ -99,7 +109,42 @@ impl Linker {
         self
     }
 
-    pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
-        self.defs.get(module)?.get(name)
+    /// Lets `define` provide the names of `module` on demand: the first lookup of a name
+    /// there that [`Linker::define`] did not bind calls `define(store, name)`, and its
+    /// answer (an item, or `None` for an unknown name) is kept for later lookups. A
+    /// module with many host functions (WASI has 46) then costs a linker only the ones
+    /// its instances import. Replaces an earlier lazy definition of `module`.
+    pub fn define_lazy(
+        &mut self,
+        module: &str,
+        define: impl Fn(&Store, &str) -> Option<Extern> + 'static,
+    ) -> &mut Self {
+        self.lazy.insert(module.into(), Box::new(define));
+        self.lazily_defined.get_mut().remove(module);
+        self
+    }
+
+    /// What `module.name` is bound to: an explicit binding, else what a lazy definition
+    /// of `module` gives.
+    pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
+        if let Some(ext) = self.defs.get(module).and_then(|fields| fields.get(name)) {
+            return Some(ext.clone());
+        }
+        let define = self.lazy.get(module)?;
+        if let Some(ext) = self
+            .lazily_defined
+            .borrow()
+            .get(module)
+            .and_then(|fields| fields.get(name))
+        {
+            return Some(ext.clone());
+        }
+        let ext = define(&self.store, name)?;
+        self.lazily_defined
+            .borrow_mut()
+            .entry(module.into())
+            .or_default()
+            .insert(name.into(), ext.clone());
+        Some(ext)
     }
 }

@@ -15,7 +15,8 @@ pub struct WasiCtx {
     args: Vec<String>,
     env: Vec<String>,
     /// Memory handed to calls made from a module without one: every access is `EFAULT`.
-    pub(crate) no_memory: wamr_common::Memory,
+    /// Made on first need (almost every module has a memory).
+    no_memory: std::cell::OnceCell<wamr_common::Memory>,
     pub(crate) stdout: Output,
     pub(crate) stderr: Output,
 }
@@ -55,29 +56,31 @@ impl WasiCtx {
             })
             .expect("few preopens");
         }
-        let no_memory = wamr_common::Memory::new(
-            MemoryType {
-                limits: wamr_common::Limits {
-                    min: 0,
-                    max: Some(0),
-                },
-                shared: false,
-            },
-            Some(0),
-        )
-        .map_err(|e| WasiError::Preopen {
-            host: Default::default(),
-            guest: String::new(),
-            source: std::io::Error::other(e),
-        })?;
         Ok(WasiCtx {
             fds,
             args: config.args.clone(),
             env: config.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-            no_memory,
+            no_memory: std::cell::OnceCell::new(),
             stdout: config.stdout.clone(),
             stderr: config.stderr.clone(),
         })
+    }
+
+    /// The empty memory for a caller without one.
+    pub(crate) fn no_memory(&self) -> Result<&wamr_common::Memory, Trap> {
+        if let Some(mem) = self.no_memory.get() {
+            return Ok(mem);
+        }
+        let ty = MemoryType {
+            limits: wamr_common::Limits {
+                min: 0,
+                max: Some(0),
+            },
+            shared: false,
+        };
+        let mem = wamr_common::Memory::new(ty, Some(0))
+            .map_err(|e| Trap::host(format!("WASI: no memory to work on: {e}")))?;
+        Ok(self.no_memory.get_or_init(|| mem))
     }
 
     /// Writes guest output to stdout (`fd` 1) or stderr (2).

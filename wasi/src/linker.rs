@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use wamr_common::{Caller, FuncType, Linker, Trap, Val, ValType};
+use wamr_common::{Caller, Extern, Func, FuncType, Linker, Store, Trap, Val, ValType};
 
 use crate::abi::{Errno, WasiResult};
 use crate::ctx::WasiCtx;
@@ -189,39 +189,56 @@ fn params(sig: &str) -> Vec<ValType> {
         .collect()
 }
 
-/// Defines every `wasi_snapshot_preview1` function in `linker`, all sharing `ctx`.
+/// Makes every `wasi_snapshot_preview1` function available in `linker`, all sharing
+/// `ctx`. They are defined lazily ([`Linker::define_lazy`]): each the first time an
+/// instance imports it, so a linker made for one short run costs only what it imports.
 pub fn add_to_linker(linker: &mut Linker, ctx: Rc<RefCell<WasiCtx>>) {
-    for &(name, sig, body) in FUNCS {
-        let ctx = ctx.clone();
-        let ty = FuncType::new(params(sig), [ValType::I32]);
-        linker.func(
-            MODULE,
-            name,
-            ty,
-            move |caller: &mut Caller<'_>, args, results| {
-                let mut c = ctx
-                    .try_borrow_mut()
-                    .map_err(|_| Trap::host("WASI re-entered"))?;
-                let c = &mut *c;
-                let mem = caller.memory().unwrap_or(&c.no_memory).clone();
-                let g = Guest::new(&mem);
-                let errno = match body(c, &g, args) {
-                    Ok(()) => Errno::Success,
-                    Err(e) => e,
-                };
-                tracing::trace!(target: "wasi", "{name}{args:?} -> {errno:?}");
-                results[0] = Val::I32(errno as i32);
-                Ok(())
+    linker.define_lazy(MODULE, move |store, name| {
+        let func = host_func(store, &ctx, name)?;
+        Some(Extern::Func(func))
+    });
+}
+
+thread_local! {
+    /// `FUNCS`' signatures, made once per thread.
+    static SIGNATURES: Vec<FuncType> = FUNCS
+        .iter()
+        .map(|&(_, sig, _)| FuncType::new(params(sig), [ValType::I32]))
+        .collect();
+}
+
+/// The host function `name` of WASI in `store`, or `None` if WASI has no such function.
+fn host_func(store: &Store, ctx: &Rc<RefCell<WasiCtx>>, name: &str) -> Option<Func> {
+    let ctx = ctx.clone();
+    if name == "proc_exit" {
+        return Some(store.host_func(
+            FuncType::new([ValType::I32], []),
+            move |_caller: &mut Caller<'_>, args, _results| {
+                Err(ctx.borrow_mut().proc_exit(u(args, 0)))
             },
-        );
+        ));
     }
-    let ctx2 = ctx.clone();
-    linker.func(
-        MODULE,
-        "proc_exit",
-        FuncType::new([ValType::I32], []),
-        move |_caller: &mut Caller<'_>, args, _results| {
-            Err(ctx2.borrow_mut().proc_exit(u(args, 0)))
-        },
-    );
+    let index = FUNCS.iter().position(|&(n, _, _)| n == name)?;
+    let (name, _, body) = FUNCS[index];
+    let ty = SIGNATURES.with(|signatures| signatures[index].clone());
+    Some(
+        store.host_func(ty, move |caller: &mut Caller<'_>, args, results| {
+            let mut c = ctx
+                .try_borrow_mut()
+                .map_err(|_| Trap::host("WASI re-entered"))?;
+            let c = &mut *c;
+            let mem = match caller.memory() {
+                Some(mem) => mem.clone(),
+                None => c.no_memory()?.clone(),
+            };
+            let g = Guest::new(&mem);
+            let errno = match body(c, &g, args) {
+                Ok(()) => Errno::Success,
+                Err(e) => e,
+            };
+            tracing::trace!(target: "wasi", "{name}{args:?} -> {errno:?}");
+            results[0] = Val::I32(errno as i32);
+            Ok(())
+        }),
+    )
 }
