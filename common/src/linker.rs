@@ -23,6 +23,9 @@ pub enum Extern {
 /// Defines a name of a lazily defined module on first use (see [`Linker::define_lazy`]).
 pub type LazyDefiner = Box<dyn Fn(&Store, &str) -> Option<Extern>>;
 
+/// Items by module name, then field name: lookups borrow the names, no allocation.
+type Names = HashMap<Box<str>, HashMap<Box<str>, Extern>>;
+
 /// Import resolver; owns the [`Store`] the instances it creates live in and names the
 /// engine that runs them, so `Instance::new(&module, &linker)` is the same call for both
 /// engines.
@@ -30,12 +33,11 @@ pub struct Linker {
     store: Store,
     engine: Rc<dyn Engine>,
     limits: InstanceLimits,
-    /// Module name, then field name: lookups borrow the names, no allocation.
-    defs: HashMap<Box<str>, HashMap<Box<str>, Extern>>,
+    defs: Names,
     /// Modules whose names are defined when first looked up, and what they defined so
     /// far (so every lookup of a name gives the same item).
     lazy: HashMap<Box<str>, LazyDefiner>,
-    lazily_defined: RefCell<HashMap<Box<str>, HashMap<Box<str>, Extern>>>,
+    lazily_defined: RefCell<Names>,
 }
 
 impl std::fmt::Debug for Linker {
