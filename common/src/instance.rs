@@ -294,9 +294,11 @@ impl Instance {
         let vmctx_ptr: *mut VMContext = &mut *inst.vmctx;
         for (i, entry) in entries.into_iter().enumerate() {
             let index = m.num_imported_funcs + i as u32;
-            let ty = m.func_type(index).clone();
+            let type_index = m.funcs[index as usize] as usize;
+            let ty = m.types[type_index].clone();
             let f = store.alloc_func(FuncData {
-                type_id: store.type_id(&ty),
+                // Looked up once per module type above, not once per function.
+                type_id: inst.type_ids[type_index],
                 engine: engine.kind(),
                 vmctx: vmctx_ptr,
                 entry,
