@@ -1026,6 +1026,44 @@ const FUSED_RUNS: &[&[&str]] = &[
         "br_i32_lt_u_si",
     ],
     &["i32_add_asi", "i32_load8_u_aa", "br_i32_eqz_a"],
+    // gimli: the permutation's column (two rotations, then three shift-and-combine
+    // steps) and the four-way xor of its state.
+    &[
+        "i32_rotl_ssi",
+        "i32_rotl_ssi",
+        "i32_or_ass",
+        "i32_shl_aai",
+        "i32_xor_sas",
+    ],
+    &[
+        "i32_rotl_ssi",
+        "i32_rotl_ssi",
+        "i32_and_ass",
+        "i32_shl_aai",
+        "i32_xor_aas",
+    ],
+    &["i32_shl_ssi", "i32_and_ass", "i32_shl_aai", "i32_xor_sas"],
+    &["i32_and_ass", "i32_shl_aai", "i32_xor_aas", "i32_xor_sas"],
+    &["i32_or_ass", "i32_shl_aai", "i32_xor_sas"],
+    &["i32_xor_sss", "i32_xor_sss", "i32_xor_sss", "i32_xor_sss"],
+    // keccak: chi (`a ^ (!b & c)`), the rotations written as two shifts and an or,
+    // and theta's five-way xor.
+    &["i64_xor_asi", "i64_and_aas", "i64_xor_sas", "i64_xor_sss"],
+    &["i64_xor_asi", "i64_and_sas", "i64_xor_ass"],
+    &["i64_xor_asi", "i64_and_aas", "i64_xor_sas"],
+    &[
+        "i64_xor_ass",
+        "i64_shl_sai",
+        "i64_shr_u_asi",
+        "i64_or_aas",
+        "i64_and_sai",
+    ],
+    &["i64_xor_ass", "i64_shl_aai", "i64_and_sai"],
+    &["i64_xor_ass", "i64_shr_u_aai", "i64_and_sai"],
+    &["i64_xor_ass", "i64_shr_u_sai"],
+    &["i64_shl_sai", "i64_shr_u_asi", "i64_or_aas", "i64_and_sai"],
+    &["i64_xor_sss", "i64_xor_sss", "i64_xor_ass"],
+    &["i64_and_sai", "i64_xor_sss", "i64_xor_sss"],
 ];
 
 /// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields
