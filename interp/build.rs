@@ -1098,10 +1098,15 @@ fn fuse(isa: &mut Isa) {
                 op.name
             );
         }
-        let body: String = ops
+        let mut body: String = ops
             .iter()
             .map(|op| format!("{{ {} }} ", body_of(op)))
             .collect();
+        // A run that ends in a branch may branch back to itself (a loop whose body is
+        // the run): run it again here instead of dispatching to the same handler.
+        if ops[ops.len() - 1].flow != Flow::Next {
+            body = format!("let run_start = ip; loop {{ {body} if ip != run_start {{ break; }} }}");
+        }
         let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
         writeln!(isa.fusions, "    (&[{}], Op::{name}),", list.join(", ")).unwrap();
         let fused = OpDef {

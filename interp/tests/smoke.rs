@@ -69,7 +69,8 @@ fn smoke_both_dispatchers() {
 }
 
 /// The golden super-instructions (runs of up to five ops in one handler) compute what
-/// their ops compute, and a trap inside a run is the run's op's trap, in both dispatchers.
+/// their ops compute (a run that branches back to itself too), and a trap inside a run is
+/// the run's op's trap, in both dispatchers.
 #[test]
 fn super_instruction_runs_compute_their_ops() {
     let wat = std::fs::read_to_string(
@@ -112,6 +113,19 @@ fn super_instruction_runs_compute_their_ops() {
         );
         // The run's first load is out of bounds.
         let trap = run(&wat, "reverse", &[Val::I32(65533)], d).unwrap_err();
+        assert_eq!(
+            trap.kind(),
+            wamr_common::TrapKind::MemoryOutOfBounds,
+            "{d:?}"
+        );
+        // A run that loops on itself: three passes clear three of the 5536 bytes.
+        assert_eq!(
+            run(&wat, "mark", &[Val::I32(100), Val::I32(2700)], d).unwrap(),
+            vec![Val::I32(5536 - 3)],
+            "{d:?}"
+        );
+        // Its third pass stores past the end of memory.
+        let trap = run(&wat, "mark", &[Val::I32(100), Val::I32(3000)], d).unwrap_err();
         assert_eq!(
             trap.kind(),
             wamr_common::TrapKind::MemoryOutOfBounds,

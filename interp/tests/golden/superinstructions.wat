@@ -36,4 +36,22 @@
       (local.set $n (i32.add (local.get $n) (i32.const -1)))
       (br_if $again (local.get $n)))
     (local.get $sum))
+  ;; The sieve's marking loop (shootout sieve), a run that branches back to its own
+  ;; start, so its handler loops without dispatching: clears every `step`th byte of
+  ;; [60000, 68000) from `60000 + start` (memory ends at 65536, so a step that lands
+  ;; past it traps inside the loop), then counts the bytes of [60000, 65536) still set.
+  (func $mark (export "mark") (param $start i32) (param $step i32) (result i32)
+    (local $k i32) (local $ones i32)
+    (memory.fill (i32.const 60000) (i32.const 1) (i32.const 5536))
+    (local.set $k (local.get $start))
+    (loop $again
+      (i32.store8 (i32.add (local.get $k) (i32.const 60000)) (i32.const 0))
+      (br_if $again
+        (i32.lt_u (local.tee $k (i32.add (local.get $k) (local.get $step))) (i32.const 8000))))
+    (local.set $k (i32.const 60000))
+    (loop $count
+      (local.set $ones (i32.add (local.get $ones) (i32.load8_u (local.get $k))))
+      (br_if $count
+        (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 65536))))
+    (local.get $ones))
 )
