@@ -559,10 +559,13 @@ fn memory_ops(isa: &mut Isa) {
     ] {
         let src = if raw == "u64" { "u64" } else { "u32" };
         let mut table: [[Option<String>; 3]; 3] = Default::default();
+        // A constant value is an immediate (a slot write and read fewer than a copy).
         for (addr, val) in [
             (In::Slot, In::Slot),
             (In::Acc, In::Slot),
             (In::Slot, In::Acc),
+            (In::Slot, In::Imm),
+            (In::Acc, In::Imm),
         ] {
             let op = format!("{n}_{}{}", addr.letter(), val.letter());
             let mut fields = Vec::new();
@@ -844,9 +847,8 @@ const FUSED: &[(&str, &str)] = &[
     ("f64_lt_asa", "br_i32_eqz_a"),
     ("i32_or_ssi", "i32_shl_asi"),
     // sieve
-    ("i32_add_asi", "copy_imm32"),
-    ("copy_imm32", "store8_as"),
-    ("store8_as", "i32_add_sss"),
+    ("i32_add_asi", "store8_ai"),
+    ("store8_ai", "i32_add_sss"),
     ("i32_add_sss", "br_i32_lt_u_si"),
     ("i32_add_asi", "i32_load8_u_aa"),
     ("i32_load8_u_aa", "br_i32_eqz_a"),
@@ -1018,13 +1020,7 @@ const FUSED_RUNS: &[&[&str]] = &[
     &["i32_add_sss", "i32_add_ssi", "br_i32_gt_u_si"],
     &["i32_add_ssi", "copy", "ret"],
     // sieve: the marking loop (a whole loop) and the test of the next candidate.
-    &[
-        "i32_add_asi",
-        "copy_imm32",
-        "store8_as",
-        "i32_add_sss",
-        "br_i32_lt_u_si",
-    ],
+    &["i32_add_asi", "store8_ai", "i32_add_sss", "br_i32_lt_u_si"],
     &["i32_add_asi", "i32_load8_u_aa", "br_i32_eqz_a"],
     // gimli: the permutation's column (two rotations, then three shift-and-combine
     // steps) and the four-way xor of its state.

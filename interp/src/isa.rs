@@ -211,14 +211,15 @@ impl Store {
     }
 
     /// Appends the store; `None` (nothing appended) for a shape that does not exist
-    /// (both operands in the accumulator) or an offset that does not [`fit`](Self::fits).
+    /// (both operands in the accumulator, an immediate address) or an offset that does
+    /// not [`fit`](Self::fits).
     pub fn emit(&self, code: &mut Vec<u32>, addr: In, val: In, offset: u64) -> Option<usize> {
         let op = self.ops[addr.index()][val.index()]?;
         let end = access_end(offset, self.bytes)?;
         let at = code.len();
         code.push(op as u32);
         addr.encode(code, false);
-        val.encode(code, false);
+        val.encode(code, self.bytes == 8);
         code.push(end);
         Some(at)
     }

@@ -1636,8 +1636,11 @@ impl Translator<'_> {
             return;
         }
         let len = self.stack.len();
-        // The value is usually computed last; otherwise the address may be.
-        let (addr, val) = if self.acc_candidate(len - 1) {
+        // The value is usually computed last; otherwise the address may be. A constant
+        // value is stored as an immediate.
+        let (addr, val) = if let Opnd::Const(c) = self.stack[len - 1] {
+            (self.input(len - 2, false), In::Imm(c))
+        } else if self.acc_candidate(len - 1) {
             let val = self.input(len - 1, false);
             (In::Slot(self.slot_at(len - 2)), val)
         } else {
@@ -1646,9 +1649,9 @@ impl Translator<'_> {
         };
         self.stack.truncate(len - 2);
         self.begin();
-        family
-            .emit(&mut self.code, addr, val, offset)
-            .expect("store shapes: slot or accumulator, never both the accumulator");
+        family.emit(&mut self.code, addr, val, offset).expect(
+            "store shapes: a slot or the accumulator, then any value but the accumulator twice",
+        );
     }
 
     fn local_set(&mut self, l: u32, tee: bool) {

@@ -133,3 +133,31 @@ fn super_instruction_runs_compute_their_ops() {
         );
     }
 }
+
+/// Constants stored as immediates land with the store's width, truncated as the store
+/// truncates (golden `stores.wat`), in both dispatchers.
+#[test]
+fn stores_of_constants_write_their_width() {
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/stores.wat"),
+    )
+    .unwrap();
+    let expected: [(i32, u64); 5] = [
+        // store8 of 0x1ff, a zero byte, store16 of -2, then untouched memory.
+        (0, 0x0000_0000_fffe_00ff),
+        (8, 0x1234_5678),
+        (16, 0x0123_4567_89ab_cdef),
+        // i64.store32 of -1, then f32 1.5.
+        (24, (u64::from(1.5f32.to_bits()) << 32) | 0xffff_ffff),
+        (32, (-2.25f64).to_bits()),
+    ];
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        for (at, want) in expected {
+            assert_eq!(
+                run(&wat, "fill_and_read", &[Val::I32(8), Val::I32(at)], d).unwrap(),
+                vec![Val::I64(want as i64)],
+                "offset {at}, {d:?}"
+            );
+        }
+    }
+}
