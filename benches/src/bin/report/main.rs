@@ -38,7 +38,7 @@ const CHILD_RSS: &str = "--child-rss";
 
 const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--engines ENGINE,...] [--programs NAME,...] [--out DIR]\n  \
     --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
-    --only   some sections: coremark, coremark-wasi, programs, startup, compile, rss\n  \
+    --only   some sections: coremark, coremark-wasi, programs, startup, translation,\n           compile, rss\n  \
     --engines  in the coremark and programs sections, measure only the engines whose row\n             label starts with one of these (e.g. ours-interp,wasmi,sf-nano-interp)\n  \
     --programs  only the shootout programs whose name contains one of these (e.g. sieve,gimli)\n  \
     --out    output directory (default: target/bench-report)";
@@ -49,6 +49,7 @@ const SECTIONS: &[&str] = &[
     "coremark-wasi",
     "programs",
     "startup",
+    "translation",
     "compile",
     "rss",
 ];
@@ -654,6 +655,71 @@ impl Report {
 
         // Hello world: whole-process wall time.
         self.hello()?;
+        Ok(())
+    }
+
+    // --- Translation ------------------------------------------------------------------
+
+    /// How fast the interpreters turn wasm into what they run, over every function of the
+    /// shootout programs and CoreMark: validation plus translation (ours: `Module::new`
+    /// then `translate` of each function; wasmi: an eager `Module::new`), in MB of
+    /// function bodies per second; and how many bytes of our bytecode each byte of
+    /// function body becomes. wasmi's translated size is not visible from outside, and
+    /// Silverfir-nano predecodes only while instantiating, so neither has that row.
+    fn translation(&mut self) -> Result<()> {
+        let mut modules = vec![coremark_minimal()?];
+        for path in self.program_paths()? {
+            modules.push(std::fs::read(&path)?);
+        }
+        let mut body_bytes = 0usize;
+        for wasm in &modules {
+            let module = Module::new(wasm)?;
+            body_bytes += module.bodies.iter().map(|b| b.range.len()).sum::<usize>();
+        }
+        let mb = body_bytes as f64 / 1e6;
+        let workload = format!(
+            "translation, MB of function bodies per second ({} modules, {mb:.2} MB)",
+            modules.len()
+        );
+        let runs = self.reps.startup;
+        progress(format!("translation ({runs} runs per engine)"));
+        let mut bytecode_bytes = 0usize;
+        let o = sample(runs, || {
+            let t = Instant::now();
+            let mut words = 0usize;
+            for wasm in &modules {
+                let module = Module::new(wasm)?;
+                for index in module.num_imported_funcs..module.funcs.len() as u32 {
+                    words += wamr_interp::translate::translate(&module, index)?
+                        .code
+                        .len();
+                }
+            }
+            let secs = t.elapsed().as_secs_f64();
+            bytecode_bytes = words * 4;
+            Ok(mb / secs)
+        });
+        self.push("Start-up", workload.clone(), INTERP, "MB/s", true, o);
+        let mut config = wasmi::Config::default();
+        config.compilation_mode(wasmi::CompilationMode::Eager);
+        let engine = wasmi::Engine::new(&config);
+        let o = sample(runs, || {
+            let t = Instant::now();
+            for wasm in &modules {
+                wasmi::Module::new(&engine, wasm)?;
+            }
+            Ok(mb / t.elapsed().as_secs_f64())
+        });
+        self.push("Start-up", workload, WASMI, "MB/s", true, o);
+        let per_byte = Outcome::Samples(vec![bytecode_bytes as f64 / body_bytes as f64]);
+        self.push(
+            "Start-up",
+            "bytecode bytes per byte of function body",
+            INTERP,
+            "B/B",
+            false,
+            per_byte,
+        );
         Ok(())
     }
 
@@ -1493,6 +1559,7 @@ fn run() -> Result<()> {
             "coremark-wasi" => report.coremark_wasi()?,
             "programs" => report.programs()?,
             "startup" => report.startup()?,
+            "translation" => report.translation()?,
             "compile" => report.compile()?,
             "rss" => report.rss()?,
             other => unreachable!("SECTIONS lists {other}"),
