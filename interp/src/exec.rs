@@ -158,6 +158,52 @@ pub unsafe fn set<T: SlotVal>(sp: Sp, slot: u32, v: T) {
     unsafe { *sp.add(slot as usize) = v.to_slot() }
 }
 
+/// The last slot a super-instruction's ops wrote, and its value. A later op of the same
+/// run that reads that slot takes the value from here: on a dependency chain through a
+/// local, a store and its reload cost several cycles where a register costs none. The
+/// slot is written all the same, so memory always holds the value too.
+#[derive(Clone, Copy)]
+pub struct Forward {
+    slot: u32,
+    value: u64,
+}
+
+impl Forward {
+    /// Nothing written yet (no frame has `u32::MAX` slots).
+    pub const NONE: Forward = Forward {
+        slot: u32::MAX,
+        value: 0,
+    };
+}
+
+/// [`get`], from `fwd` when it holds that slot.
+///
+/// # Safety
+/// As for [`get`].
+#[inline(always)]
+pub unsafe fn run_get<T: SlotVal>(fwd: &Forward, sp: Sp, slot: u32) -> T {
+    if slot == fwd.slot {
+        T::from_slot(fwd.value)
+    } else {
+        // SAFETY: the caller's guarantee for `get`.
+        unsafe { get(sp, slot) }
+    }
+}
+
+/// [`set`], remembering the write in `fwd`.
+///
+/// # Safety
+/// As for [`set`].
+#[inline(always)]
+pub unsafe fn run_set<T: SlotVal>(fwd: &mut Forward, sp: Sp, slot: u32, v: T) {
+    // SAFETY: the caller's guarantee for `set`.
+    unsafe { set(sp, slot, v) };
+    *fwd = Forward {
+        slot,
+        value: v.to_slot(),
+    };
+}
+
 /// The 64-bit immediate at words `k` and `k + 1`, low first.
 ///
 /// # Safety

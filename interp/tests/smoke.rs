@@ -68,7 +68,7 @@ fn smoke_both_dispatchers() {
     }
 }
 
-/// The golden super-instructions (runs of up to five ops in one handler) compute what
+/// The golden super-instructions (runs of up to eight ops in one handler) compute what
 /// their ops compute (a run that branches back to itself too), and a trap inside a run is
 /// the run's op's trap, in both dispatchers.
 #[test]
@@ -118,6 +118,16 @@ fn super_instruction_runs_compute_their_ops() {
             wamr_common::TrapKind::MemoryOutOfBounds,
             "{d:?}"
         );
+        // Pairs that forward the slot just written (ChaCha's quarter round).
+        let (q, want) = (
+            [0x6170_7865u32, 0x3320_646e, 0x7962_2d32, 0x6b20_6574],
+            quarter_round(0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574),
+        );
+        assert_eq!(
+            run(&wat, "quarter", &q.map(|v| Val::I32(v as i32)), d).unwrap(),
+            vec![Val::I32(want as i32)],
+            "{d:?}"
+        );
         // A run that loops on itself: three passes clear three of the 5536 bytes.
         assert_eq!(
             run(&wat, "mark", &[Val::I32(100), Val::I32(2700)], d).unwrap(),
@@ -132,6 +142,17 @@ fn super_instruction_runs_compute_their_ops() {
             "{d:?}"
         );
     }
+}
+
+/// ChaCha's quarter round, combined into one value as `$quarter` combines it.
+fn quarter_round(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> u32 {
+    for (r1, r2) in [(16, 12), (8, 7)] {
+        a = a.wrapping_add(b);
+        d = (d ^ a).rotate_left(r1);
+        c = c.wrapping_add(d);
+        b = (b ^ c).rotate_left(r2);
+    }
+    (a ^ b.rotate_left(8)).wrapping_add(c ^ d.rotate_left(24))
 }
 
 /// Constants stored as immediates land with the store's width, truncated as the store

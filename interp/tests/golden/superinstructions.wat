@@ -54,4 +54,19 @@
       (br_if $count
         (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 65536))))
     (local.get $ones))
+  ;; ChaCha's quarter round as clang writes it (xchacha20): pairs that take the slot the
+  ;; op before wrote from a register (build.rs FORWARDED); each pair reads that slot and
+  ;; one it did not write.
+  (func $quarter (export "quarter") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local.set $a (i32.add (local.get $a) (local.get $b)))
+    (local.set $d (i32.rotl (i32.xor (local.get $d) (local.get $a)) (i32.const 16)))
+    (local.set $c (i32.add (local.get $c) (local.get $d)))
+    (local.set $b (i32.rotl (i32.xor (local.get $b) (local.get $c)) (i32.const 12)))
+    (local.set $a (i32.add (local.get $a) (local.get $b)))
+    (local.set $d (i32.rotl (i32.xor (local.get $d) (local.get $a)) (i32.const 8)))
+    (local.set $c (i32.add (local.get $c) (local.get $d)))
+    (local.set $b (i32.rotl (i32.xor (local.get $b) (local.get $c)) (i32.const 7)))
+    (i32.add
+      (i32.xor (local.get $a) (i32.rotl (local.get $b) (i32.const 8)))
+      (i32.xor (local.get $c) (i32.rotl (local.get $d) (i32.const 24)))))
 )
