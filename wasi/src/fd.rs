@@ -127,13 +127,21 @@ impl FdTable {
         Ok(())
     }
 
-    pub fn stdio(&mut self) {
+    /// Descriptors 0, 1 and 2; `captured[fd]` says the stream is an in-memory buffer, not
+    /// the host's descriptor (its type is then `UNKNOWN`, as a pipe's, and the host is not
+    /// asked).
+    pub fn stdio(&mut self, captured: [bool; 3]) {
         for fd in 0..3 {
+            let filetype = if captured[fd as usize] {
+                filetype::UNKNOWN
+            } else {
+                stdio_filetype(fd as i32)
+            };
             self.fds.insert(
                 fd,
                 Desc {
                     kind: Kind::Stdio(fd as i32),
-                    filetype: stdio_filetype(fd as i32),
+                    filetype,
                     base: rights::TTY,
                     inheriting: 0,
                     flags: 0,

@@ -304,12 +304,22 @@ impl WasiCtx {
     }
 
     pub fn fd_fdstat_get(&mut self, g: &Guest, fd: u32, out: u32) -> WasiResult<()> {
+        let captured = match self.fds.get(fd)?.kind {
+            Kind::Stdio(n) => self.is_captured(n),
+            _ => false,
+        };
         let d = self.fds.get(fd)?;
         let stdio = matches!(d.kind, Kind::Stdio(_));
         // Stdio's NONBLOCK is emulated (see `fd_fdstat_set_flags`), never the host's.
         let emulated = if stdio { fdflags::NONBLOCK } else { 0 };
         let mut flags = d.flags & !(fdflags::APPEND | fdflags::NONBLOCK) | d.flags & emulated;
-        if let Ok(host) = sys::get_status_flags(d.raw_fd()) {
+        // A captured stream has no host descriptor to ask.
+        let host_flags = if captured {
+            Err(Errno::Badf)
+        } else {
+            sys::get_status_flags(d.raw_fd())
+        };
+        if let Ok(host) = host_flags {
             if host & libc::O_APPEND != 0 {
                 flags |= fdflags::APPEND;
             }
