@@ -209,6 +209,20 @@ mod reuse_tests {
     }
 
     #[test]
+    fn sparsely_written_memories_come_back_zero() {
+        // Only some host pages of each memory are written (resident): the ones zeroed on
+        // release. Every round must still read as zero everywhere.
+        for round in 0..3u64 {
+            let mem = memory(3);
+            assert!(mem.to_vec().iter().all(|&b| b == 0), "round {round}");
+            let size = mem.size_bytes();
+            for offset in [0, 4096 * 3 + 17, WASM_PAGE + 5, size - 1 - round * 9000] {
+                mem.write(offset, &[0xa5]).unwrap();
+            }
+        }
+    }
+
+    #[test]
     fn many_memories_at_once_each_get_their_own_reservation() {
         let first: Vec<Memory> = (0..6).map(|_| memory(1)).collect();
         first.iter().for_each(dirty);

@@ -57,3 +57,26 @@ fn nonblock_on_stdio_is_the_guests_alone() {
         assert_eq!(host_flags(fd), before);
     }
 }
+
+#[test]
+fn captured_output_is_a_stream_of_its_own() {
+    // The fdstat's filetype is its first byte (offset 62 here).
+    let (stdout, _out) = wamr_wasi::Output::capture();
+    let mut config = WasiConfig::new();
+    config.stdout = stdout;
+    let instance = common::instantiate(GUEST, &config);
+    let mem = instance.get_memory("memory").unwrap();
+    assert_eq!(call(&instance, "get", &[Val::I32(1)]), 0);
+    let mut filetype = [0xffu8];
+    mem.read(62, &mut filetype).unwrap();
+    assert_eq!(filetype[0], 0, "a capture buffer is UNKNOWN, as a pipe is");
+    // Its flags are the guest's alone, with no host descriptor behind them.
+    assert_eq!(
+        call(&instance, "set_flags", &[Val::I32(1), Val::I32(NONBLOCK)]),
+        0
+    );
+    assert_eq!(call(&instance, "get", &[Val::I32(1)]), 0);
+    let mut flags = [0u8; 2];
+    mem.read(64, &mut flags).unwrap();
+    assert_eq!(i32::from(u16::from_le_bytes(flags)), NONBLOCK);
+}
