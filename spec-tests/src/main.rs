@@ -1,18 +1,23 @@
-//! `spec-tests`: runs the WebAssembly 2.0 spec suite against an engine, one line per file
-//! and a closing `N passed, N failed, N skipped`; exits non-zero when anything failed.
+//! `spec-tests`: runs a set of the WebAssembly spec suite (`wasm-v2` unless `--set` says
+//! otherwise) against an engine, one line per file and a closing `N passed, N failed, N
+//! skipped`; exits non-zero when anything failed.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
-use spec_tests::{run_suite, EngineSpec, Options, DEFAULT_NATIVE_STACK_KIB};
+use spec_tests::{run_suite, EngineSpec, Options, TestSet, DEFAULT_NATIVE_STACK_KIB};
 use wamr_aot::abi::CodegenOptions;
 use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
 
-/// Runs the wasm-v2 spec test suite.
+/// Runs a set of the WebAssembly spec test suite.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// The scripts to run: wasm-v2, wasm-v3, or a proposal's set: extended-const,
+    /// tail-call, function-references, memory64, multi-memory, exceptions.
+    #[arg(long, default_value = "wasm-v2", value_parser = TestSet::parse)]
+    set: TestSet,
     /// The engine under test.
     #[arg(long, value_enum, default_value_t = EngineName::Interp)]
     engine: EngineName,
@@ -86,6 +91,7 @@ fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     let opts = Options {
         engine: cli.engine_spec(),
+        set: cli.set,
         filters: cli.filters,
         native_stack_kib: cli.native_stack_kib,
         verbose: cli.verbose,

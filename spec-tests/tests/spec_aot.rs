@@ -1,18 +1,35 @@
 //! The whole wasm-v2 spec suite in AOT mode: every module compiled to an image file and
-//! run from its read-only mapping, in both call modes and both bounds-check modes.
+//! run from its read-only mapping, in both call modes and both bounds-check modes; and
+//! the extended-const set once.
 
-use spec_tests::{run_suite, EngineSpec, Options};
+use spec_tests::{run_suite, EngineSpec, Options, TestSet};
 use wamr_aot::abi::CodegenOptions;
 
 fn assert_passes(codegen: CodegenOptions) {
-    let summary = run_suite(&Options::new(EngineSpec::Aot(codegen))).expect("running the suite");
-    println!("{codegen:?}: {summary}");
+    assert_set_passes(codegen, TestSet::V2);
+}
+
+fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
+    let opts = Options {
+        set,
+        ..Options::new(EngineSpec::Aot(codegen))
+    };
+    let summary = run_suite(&opts).expect("running the suite");
+    println!("{} {codegen:?}: {summary}", set.name());
     assert!(
         summary.failed == 0,
         "{summary}:\n{}",
         summary.failures.join("\n")
     );
     assert!(summary.passed > 0, "no directive ran");
+}
+
+/// Extended constants live in constant expressions, which the shared runtime evaluates
+/// at instantiation: no code-generation option changes them, so one configuration runs
+/// the set.
+#[test]
+fn extended_const_set() {
+    assert_set_passes(CodegenOptions::default(), TestSet::ExtendedConst);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The whole wasm-v2 spec suite against the interpreter, one test per configuration.
 //! Each test takes a while; the harness runs them in parallel.
 
-use spec_tests::{run_suite, EngineSpec, Options};
+use spec_tests::{run_suite, EngineSpec, Options, TestSet};
 use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
 
 fn interp(dispatch: Dispatch, handlers: HandlerSet) -> EngineSpec {
@@ -21,6 +21,16 @@ fn assert_passes(opts: &Options) {
         summary.failures.join("\n")
     );
     assert!(summary.passed > 0, "no directive ran");
+}
+
+/// Extended constants live in constant expressions, evaluated by the shared runtime at
+/// instantiation, not by handlers: the default configuration runs the set.
+#[test]
+fn extended_const_set() {
+    assert_passes(&Options {
+        set: TestSet::ExtendedConst,
+        ..Options::new(EngineSpec::Interp(InterpConfig::default()))
+    });
 }
 
 #[test]
