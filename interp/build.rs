@@ -59,6 +59,8 @@ enum Kind {
     /// `br_table`'s target count `n`; `n + 1` branch words follow (the last is the
     /// default).
     Targets,
+    /// How many argument slots a tail call moves from its base to the frame's start.
+    Args,
 }
 
 impl Kind {
@@ -689,6 +691,15 @@ fn control_ops(isa: &mut Isa) {
          if let Some(e) = frame_push(st, ip.add({size}), sp, nsp, callee) { return e; } ip = callee.code.get(); sp = nsp;", Flow::Custom);
     isa.push("call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
         "let e = slow::call_indirect(st, ip, sp, table, ty, get(sp, i), base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    // Tail calls run the callee in the caller's frame: the arguments move to its start
+    // and no frame record is pushed, so the callee's `ret` returns to the caller's
+    // caller. Imports and functions of other instances go through their entry stubs
+    // (`call_imported`), which see an ordinary call.
+    isa.push("return_call", &[("func", Func), ("base", Base), ("n", Args)],
+        "acc = 0; let callee = &*(*st).funcs.add(func as usize); \
+         if let Some(e) = tail_enter(st, ip, sp, base, n, callee) { return e; } ip = callee.code.get();", Flow::Custom);
+    isa.push("return_call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
+        "let e = slow::return_call_indirect(st, ip, sp, table, ty, get(sp, i), base); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("call_imported", &[("func", Func)],
         "let e = slow::call_imported(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("lazy_compile", &[("func", Func)],

@@ -3,14 +3,17 @@
 //! trap codes and compile options.
 //!
 //! # Calling convention
-//! Every wasm function compiles to the host's native convention (System V on x86-64
-//! Linux, AAPCS64 on aarch64) with signature `(vmctx: i64, params...) -> (results...)`.
+//! Every wasm function compiles to Cranelift's `tail` convention
+//! ([`crate::translate::WASM_CALL_CONV`]: the platform's argument registers, the callee
+//! pops stack arguments, so `return_call` runs in constant stack) with signature
+//! `(vmctx: i64, params...) -> (results...)`; only compiled code and the trampolines
+//! call it.
 //! i32/i64/f32/f64 map to the Cranelift types of the same name; `funcref` and
 //! `externref` are i64 raw refs (0 = null). Several results use Cranelift's implicit
 //! return area (`enable_multi_ret_implicit_sret`).
 //!
-//! For each signature the image also holds an *array trampoline*
-//! `extern "C" fn(vmctx: i64, callee: i64, values: i64)`: it loads the parameters from
+//! For each signature the image also holds an *array trampoline* in the host's
+//! convention, `extern "C" fn(vmctx: i64, callee: i64, values: i64)`: it loads the parameters from
 //! the 8-byte slots at `values`, calls `callee(vmctx, params...)` and stores the results
 //! back into the same slots. The host calls wasm only through trampolines.
 //!

@@ -3,7 +3,7 @@
 //! and write the image. The result depends only on the input and the options, never on
 //! thread scheduling: functions are placed in index order.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
@@ -64,6 +64,16 @@ pub fn build_isa(
     target: &Target,
     codegen: &CodegenOptions,
 ) -> Result<OwnedTargetIsa, CompileError> {
+    build_isa_with(target, codegen, false)
+}
+
+/// [`build_isa`], with frame pointers in every function when `frame_pointers`: Cranelift's
+/// tail calls need them, so functions that make one are compiled with this ISA.
+fn build_isa_with(
+    target: &Target,
+    codegen: &CodegenOptions,
+    frame_pointers: bool,
+) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k: &str, v: &str| {
         f.set(k, v)
@@ -91,7 +101,11 @@ pub fn build_isa(
     // Large frames probe the stack inline: no call to a probestack symbol.
     set(&mut flags, "enable_probestack", "true")?;
     set(&mut flags, "probestack_strategy", "inline")?;
-    set(&mut flags, "preserve_frame_pointers", "false")?;
+    set(
+        &mut flags,
+        "preserve_frame_pointers",
+        if frame_pointers { "true" } else { "false" },
+    )?;
     let host = cpu::host_arch();
     let arch = target.arch.as_deref().unwrap_or(host);
     let triple = cpu::triple_for(arch)
@@ -137,6 +151,18 @@ pub fn build_isa(
     isa_builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| CompileError::Target(e.to_string()))
+}
+
+/// Whether `f` contains a `return_call` or `return_call_indirect`.
+fn makes_tail_calls(f: &ir::Function) -> bool {
+    f.layout.blocks().any(|b| {
+        f.layout.block_insts(b).any(|i| {
+            matches!(
+                f.dfg.insts[i].opcode(),
+                ir::Opcode::ReturnCall | ir::Opcode::ReturnCallIndirect
+            )
+        })
+    })
 }
 
 /// Machine code of one function and its calls to patch.
@@ -194,6 +220,20 @@ pub fn compile_with_progress(
 ) -> Result<Vec<u8>, CompileError> {
     let module = Module::new(wasm)?;
     let isa = build_isa(&opts.target, &opts.codegen)?;
+    // Built the first time a function makes a tail call.
+    let tail_isa = OnceLock::new();
+    let isa_for = |f: &ir::Function| -> Result<&dyn TargetIsa, CompileError> {
+        if !makes_tail_calls(f) {
+            return Ok(&*isa);
+        }
+        let built = tail_isa.get_or_init(|| {
+            build_isa_with(&opts.target, &opts.codegen, true).map_err(|e| e.to_string())
+        });
+        match built {
+            Ok(isa) => Ok(&**isa),
+            Err(e) => Err(CompileError::Target(e.clone())),
+        }
+    };
     let _span = tracing::info_span!("compile", funcs = module.bodies.len()).entered();
     let m: &ModuleData = &module;
     let first = m.num_imported_funcs;
@@ -227,7 +267,10 @@ pub fn compile_with_progress(
                             func: index,
                             message: e.to_string(),
                         })
-                        .and_then(|f| compile_one(&mut ctx, f, &*isa, index));
+                        .and_then(|f| {
+                            let isa = isa_for(&f)?;
+                            compile_one(&mut ctx, f, isa, index)
+                        });
                     *results[i].lock().expect("no panics while holding") = Some(r);
                     progress(
                         done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,

@@ -26,7 +26,7 @@ use cranelift_codegen::ir::{
     Signature, StackSlot, StackSlotData, StackSlotKind, TrapCode, Type, UserExternalName,
     UserFuncName, Value,
 };
-use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wamr_common::metering::FuelPlan;
 use wamr_common::module::ModuleData;
@@ -71,9 +71,14 @@ fn wp_type(t: wasmparser::ValType) -> Type {
     }
 }
 
+/// The calling convention of every wasm function: Cranelift's `tail` convention, the
+/// only one in which `return_call` can run in constant stack (caller and callee must both
+/// use it). It passes arguments as the platform's does; the callee pops stack arguments.
+pub const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
 /// Cranelift signature of a wasm function type: `(vmctx: i64, params...) -> results`.
-pub fn wasm_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
-    let mut sig = Signature::new(isa.default_call_conv());
+pub fn wasm_signature(ty: &FuncType, _isa: &dyn TargetIsa) -> Signature {
+    let mut sig = Signature::new(WASM_CALL_CONV);
     sig.params.push(AbiParam::new(I64));
     sig.params
         .extend(ty.params().iter().map(|t| AbiParam::new(ir_type(*t))));
@@ -646,7 +651,16 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Calls the function described by `FuncData` `fd`, of module type `type_index`:
     /// directly if it is compiled code, otherwise through [`Builtin::CallForeign`].
-    fn call_func_data(&mut self, fd: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
+    /// With `tail`, the call is the function's last act: compiled code is entered by a
+    /// tail call, anything else is called and its results returned; nothing is left on
+    /// the stack (the result is empty).
+    fn call_func_data(
+        &mut self,
+        fd: Value,
+        type_index: u32,
+        args: &[Value],
+        tail: bool,
+    ) -> Vec<Value> {
         let ty = self.m.types[type_index as usize].clone();
         let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
         let engine = self.b.ins().uload8(
@@ -661,7 +675,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             .icmp_imm_u(IntCC::Equal, engine, i64::from(ENGINE_AOT));
         let aot = self.b.create_block();
         let foreign = self.b.create_block();
-        let merge = self.block_with_params(&results);
+        // A tail call leaves from both paths; nothing merges.
+        let merge = (!tail).then(|| self.block_with_params(&results));
         self.b.ins().brif(is_aot, aot, &[], foreign, &[]);
         self.b.seal_block(aot);
         self.b.seal_block(foreign);
@@ -684,9 +699,16 @@ impl<'a, 'f> Tr<'a, 'f> {
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(callee_vmctx);
         all.extend_from_slice(args);
-        let call = self.b.ins().call_indirect(sig, entry, &all);
-        let rets = self.b.inst_results(call).to_vec();
-        self.jump(merge, &rets);
+        match merge {
+            None => {
+                self.b.ins().return_call_indirect(sig, entry, &all);
+            }
+            Some(merge) => {
+                let call = self.b.ins().call_indirect(sig, entry, &all);
+                let rets = self.b.inst_results(call).to_vec();
+                self.jump(merge, &rets);
+            }
+        }
 
         // Anything else: arguments and results through value slots.
         self.b.switch_to_block(foreign);
@@ -701,35 +723,52 @@ impl<'a, 'f> Tr<'a, 'f> {
             .enumerate()
             .map(|(i, t)| load_slot(&mut self.b, *t, values, 8 * i as i32))
             .collect();
+        let Some(merge) = merge else {
+            self.b.ins().return_(&rets);
+            self.set_unreachable();
+            return Vec::new();
+        };
         self.jump(merge, &rets);
-
         self.b.switch_to_block(merge);
         self.b.seal_block(merge);
         self.b.block_params(merge).to_vec()
     }
 
-    fn call(&mut self, f: u32) {
+    /// `call f`, or with `tail` `return_call f`.
+    fn call(&mut self, f: u32, tail: bool) {
         let type_index = self.m.funcs[f as usize];
         let ty = &self.m.types[type_index as usize];
         let args = self.pop_n(ty.params().len());
-        let results = if f < self.m.num_imported_funcs {
+        if f < self.m.num_imported_funcs {
             let fd = self.vmctx_array_entry(VMOffsets::FUNCS, f);
-            self.call_func_data(fd, type_index, &args)
-        } else {
-            let mut all = Vec::with_capacity(args.len() + 1);
-            all.push(self.vmctx);
-            all.extend_from_slice(&args);
-            let call = if self.opts.indirect_calls {
-                let sig = self.sig_of_type(type_index);
-                let ptr = self.vmctx_array_entry(VMOffsets::FUNC_PTRS, f);
-                self.b.ins().call_indirect(sig, ptr, &all)
+            let results = self.call_func_data(fd, type_index, &args, tail);
+            self.stack.extend(results);
+            return;
+        }
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(&args);
+        if self.opts.indirect_calls {
+            let sig = self.sig_of_type(type_index);
+            let ptr = self.vmctx_array_entry(VMOffsets::FUNC_PTRS, f);
+            if tail {
+                self.b.ins().return_call_indirect(sig, ptr, &all);
             } else {
-                let callee = self.direct_callee(f, type_index);
-                self.b.ins().call(callee, &all)
-            };
-            self.b.inst_results(call).to_vec()
-        };
-        self.stack.extend(results);
+                let call = self.b.ins().call_indirect(sig, ptr, &all);
+                self.stack.extend(self.b.inst_results(call).to_vec());
+            }
+        } else {
+            let callee = self.direct_callee(f, type_index);
+            if tail {
+                self.b.ins().return_call(callee, &all);
+            } else {
+                let call = self.b.ins().call(callee, &all);
+                self.stack.extend(self.b.inst_results(call).to_vec());
+            }
+        }
+        if tail {
+            self.set_unreachable();
+        }
     }
 
     fn direct_callee(&mut self, f: u32, type_index: u32) -> FuncRef {
@@ -751,7 +790,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         r
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32) {
+    /// `call_indirect`, or with `tail` `return_call_indirect`.
+    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
         let nparams = self.m.types[type_index as usize].params().len();
         let args = self.pop_n(nparams);
@@ -794,7 +834,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
-        let results = self.call_func_data(fd, type_index, &args);
+        let results = self.call_func_data(fd, type_index, &args, tail);
         self.stack.extend(results);
     }
 
@@ -1079,11 +1119,16 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.b.ins().return_(&results);
                 self.set_unreachable();
             }
-            O::Call { function_index } => self.call(function_index),
+            O::Call { function_index } => self.call(function_index, false),
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, false),
+            O::ReturnCall { function_index } => self.call(function_index, true),
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true),
             O::Drop => {
                 self.pop();
             }

@@ -39,6 +39,7 @@ pub fn supported_features() -> WasmFeatures {
     let mut f = WasmFeatures::WASM2;
     f.remove(WasmFeatures::SIMD);
     f.insert(WasmFeatures::EXTENDED_CONST);
+    f.insert(WasmFeatures::TAIL_CALL);
     f
 }
 

@@ -64,8 +64,8 @@ pub fn clamp_minimums(c: &mut wasm_smith::Config) {
     c.min_tags = c.min_tags.min(c.max_tags);
 }
 
-/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const: what
-/// `wamr_common::module::supported_features` accepts.
+/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const and tail calls:
+/// what `wamr_common::module::supported_features` accepts.
 pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.simd_enabled = false;
     c.relaxed_simd_enabled = false;
@@ -73,7 +73,7 @@ pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.shared_everything_threads_enabled = false;
     c.gc_enabled = false;
     c.exceptions_enabled = false;
-    c.tail_call_enabled = false;
+    c.tail_call_enabled = true;
     c.memory64_enabled = false;
     c.custom_page_sizes_enabled = false;
     c.custom_descriptors_enabled = false;

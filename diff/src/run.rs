@@ -496,9 +496,56 @@ fn wasmi_fault(e: &wasmi::Error) -> Fault {
 /// first on the depths fuel allows.
 const WASMI_MAX_RECURSION: usize = 20_000;
 
-/// Runs `plan` on `wasm` in wasmi, with the same imports and limits.
+/// Why wasmi 2.0.0 must not run `wasm`, if it must not: a tail call that enters a host
+/// function corrupts its stacks and crashes the process (found by the differential
+/// test, seed 1291; `tests/regressions.rs` keeps the smallest such module). So modules
+/// that `return_call` an imported function, or make indirect tail calls while importing
+/// functions, are left to our two engines.
+pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
+    use wasmparser::{Operator, Parser, Payload, TypeRef};
+    const WHY: &str = "wasmi 2.0.0 crashes on tail calls into host functions";
+    let mut imported_funcs = 0u32;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::ImportSection(imports)) => {
+                for import in imports.into_imports().flatten() {
+                    if matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
+                        imported_funcs += 1;
+                    }
+                }
+            }
+            Ok(Payload::CodeSectionEntry(body)) if imported_funcs > 0 => {
+                let Ok(mut ops) = body.get_operators_reader() else {
+                    continue;
+                };
+                while !ops.eof() {
+                    match ops.read() {
+                        Ok(Operator::ReturnCall { function_index })
+                            if function_index < imported_funcs =>
+                        {
+                            return Some(WHY)
+                        }
+                        Ok(
+                            Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. },
+                        ) => return Some(WHY),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Runs `plan` on `wasm` in wasmi, with the same imports and limits (a module it cannot
+/// run safely, [`wasmi_cannot_run`], is a load failure saying why).
 pub fn observe_wasmi(wasm: &[u8], plan: &Plan) -> Observation {
     let id = EngineId::Wasmi;
+    if let Some(why) = wasmi_cannot_run(wasm) {
+        return Observation::failed(id, load_fault(format!("not run in wasmi: {why}")));
+    }
     let mut config = wasmi::Config::default();
     config.set_max_recursion_depth(WASMI_MAX_RECURSION);
     let engine = wasmi::Engine::new(&config);

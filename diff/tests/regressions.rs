@@ -2,7 +2,7 @@
 
 use wamr_diff::differential::known_wasmi_issue;
 use wamr_diff::gen::{Plan, PlannedCall};
-use wamr_diff::run::{observe, EngineId};
+use wamr_diff::run::{self, observe, EngineId};
 use wamr_diff::Value;
 
 fn call(export: &str, args: Vec<Value>) -> Plan {
@@ -49,6 +49,45 @@ fn wasmi_2_0_eqz_select_dissent_is_excused() {
     )
     .unwrap();
     assert!(known_wasmi_issue(&plain).is_none());
+}
+
+/// Seed 1291 of the differential test, once tail calls were generated: wasmi 2.0.0 crashed
+/// the process (SIGSEGV) on a function that tail-calls a host function with fewer
+/// parameters than its own, called twice. Such modules are not given to wasmi
+/// (`wasmi_cannot_run`); our engines run them and agree. Tail calls between wasm
+/// functions still go to wasmi.
+#[test]
+fn tail_calls_into_host_functions_are_not_given_to_wasmi_2_0() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "env" "nop" (func $nop))
+          (func $h (param i64) return_call $nop)
+          (func (export "twice") (i64.const 5) (call $h) (i64.const 6) (call $h)))"#,
+    )
+    .unwrap();
+    assert!(run::wasmi_cannot_run(&wasm).is_some());
+    let plan = call("twice", vec![]);
+    for e in EngineId::all()
+        .into_iter()
+        .filter(|e| *e != EngineId::Wasmi)
+    {
+        let o = observe(e, &wasm, &plan);
+        assert_eq!(o.calls[0].outcome, Ok(vec![]), "{e}");
+        assert_eq!(o.calls[0].host_calls.len(), 2, "{e}");
+    }
+    let refused = observe(EngineId::Wasmi, &wasm, &plan);
+    assert!(format!("{:?}", refused.instantiation).contains("not run in wasmi"));
+
+    let between_wasm_functions = wat::parse_str(
+        r#"(module
+          (import "env" "nop" (func $nop))
+          (func $h (param i64) (result i64) (local.get 0))
+          (func (export "f") (result i64) (return_call $h (i64.const 7))))"#,
+    )
+    .unwrap();
+    assert!(run::wasmi_cannot_run(&between_wasm_functions).is_none());
+    let o = observe(EngineId::Wasmi, &between_wasm_functions, &call("f", vec![]));
+    assert_eq!(o.calls[0].outcome, Ok(vec![Value::I64(7)]));
 }
 
 /// Found by the `interp_exec` and `aot_exec` fuzz targets in their first second (the

@@ -287,6 +287,46 @@ pub unsafe fn frame_push(st: St, ret_ip: Ip, sp: Sp, nsp: Sp, callee: &FuncEntry
     None
 }
 
+/// Prepares a tail call of `callee` from the running function, whose frame is at `sp`:
+/// moves the `n` arguments at slot `base` to the frame's start and checks that the
+/// callee's frame fits the value stack. No frame record is pushed, so the callee returns
+/// to the running function's caller. `Some` is a trap.
+///
+/// # Safety
+/// `st` is live; `ip` is the tail call instruction; `base + n` slots lie in the frame.
+#[inline(always)]
+pub unsafe fn tail_enter(
+    st: St,
+    ip: Ip,
+    sp: Sp,
+    base: u32,
+    n: u32,
+    callee: &FuncEntry,
+) -> Option<Exit> {
+    // SAFETY: both ranges lie inside the running frame (caller); ascending copies are
+    // right for an overlap because the source starts above the destination.
+    unsafe {
+        if sp.add(callee.frame_slots.get() as usize) > (*st).stack_end {
+            return Some(raise(st, ip, TrapKind::CallStackExhausted));
+        }
+        move_args(sp, base, n);
+    }
+    None
+}
+
+/// Moves `n` slots from `sp + base` down to `sp`, lowest first.
+///
+/// # Safety
+/// `sp..sp + base + n` lies inside the value stack.
+#[inline(always)]
+unsafe fn move_args(sp: Sp, base: u32, n: u32) {
+    for i in 0..n as usize {
+        // SAFETY: in bounds (caller); slot `base + i` is read before any write reaches
+        // it, since writes go to slots below `i + 1 <= base + i`.
+        unsafe { sp.add(i).write(sp.add(base as usize + i).read()) };
+    }
+}
+
 /// Zeroes `n` value slots with plain stores (the `zero_slots` prologue op). A call to
 /// `memset` would make the handler save and restore callee-saved registers around it.
 ///
@@ -620,22 +660,108 @@ pub mod slow {
         // SAFETY: the table and type indices were validated, the base slot lies in the
         // frame (translator invariant); a non-null table entry is a live FuncData.
         unsafe {
-            let s = &mut *st;
+            let fd = match checked_table_entry(st, table, ty, i) {
+                Ok(fd) => fd,
+                Err(kind) => return raise(st, ip, kind),
+            };
+            let nsp = sp.add(base as usize);
+            enter(st, fd, ip, ip.add(size), sp, nsp)
+        }
+    }
+
+    /// `return_call_indirect table type idx base`: tail-calls entry `i` of `table` if its
+    /// type is `ty`, its arguments at slot `base` moved to the start of the running
+    /// frame (see [`tail_enter`]).
+    ///
+    /// # Safety
+    /// `ip` points at a `return_call_indirect` instruction of the running function.
+    #[inline(never)]
+    pub unsafe fn return_call_indirect(
+        st: St,
+        ip: Ip,
+        sp: Sp,
+        table: u32,
+        ty: u32,
+        i: u32,
+        base: u32,
+    ) -> Exit {
+        // SAFETY: as for `call_indirect`; the arguments lie in the frame at `base`.
+        unsafe {
+            let fd = match checked_table_entry(st, table, ty, i) {
+                Ok(fd) => fd,
+                Err(kind) => return raise(st, ip, kind),
+            };
+            let n = fd.ty.params().len() as u32;
+            if fd.engine == EngineKind::Interp {
+                let callee = &*(fd.entry as *const FuncEntry);
+                if let Some(e) = tail_enter(st, ip, sp, base, n, callee) {
+                    return e;
+                }
+                let s = &mut *st;
+                if fd.vmctx != s.vmctx {
+                    switch_instance(st, fd.vmctx, callee.funcs_base.get());
+                }
+                s.ip = callee.code.get();
+                s.sp = sp;
+                return Exit::Continue;
+            }
+            // A host function (or another engine's) returns here: run it in this frame,
+            // then return its results to the caller as `ret` would.
+            move_args(sp, base, n);
+            let e = call_foreign(st, ip, fd, sp);
+            if e != Exit::Continue {
+                return e;
+            }
+            return_to_caller(st);
+            Exit::Continue
+        }
+    }
+
+    /// The table entry `i` of `table` if it holds a function of type `ty`.
+    ///
+    /// # Safety
+    /// The indices were validated; `st` is live.
+    unsafe fn checked_table_entry<'a>(
+        st: St,
+        table: u32,
+        ty: u32,
+        i: u32,
+    ) -> Result<&'a FuncData, TrapKind> {
+        // SAFETY: the table and type indices were validated; a non-null table entry is a
+        // live FuncData.
+        unsafe {
+            let s = &*st;
             let table = &**(*s.vmctx).tables.add(table as usize);
             let expected = *(*s.vmctx).type_ids.add(ty as usize);
             if u64::from(i) >= table.len {
-                return raise(st, ip, TrapKind::UndefinedElement);
+                return Err(TrapKind::UndefinedElement);
             }
             let raw = *table.base.add(i as usize);
             if raw == 0 {
-                return raise(st, ip, TrapKind::UninitializedElement);
+                return Err(TrapKind::UninitializedElement);
             }
             let fd = &*(raw as *const FuncData);
             if fd.type_id != expected {
-                return raise(st, ip, TrapKind::IndirectCallTypeMismatch);
+                return Err(TrapKind::IndirectCallTypeMismatch);
             }
-            let nsp = sp.add(base as usize);
-            enter(st, fd, ip, ip.add(size), sp, nsp)
+            Ok(fd)
+        }
+    }
+
+    /// Resumes the running function's caller, as `ret` does, through `st.ip`/`st.sp`.
+    ///
+    /// # Safety
+    /// The running function was entered by a call that pushed a frame.
+    unsafe fn return_to_caller(st: St) {
+        // SAFETY: a frame was pushed (caller); its instance is live.
+        unsafe {
+            let f = frame_pop(st);
+            let s = &mut *st;
+            if f.vmctx != s.vmctx {
+                switch_instance(st, f.vmctx, f.funcs);
+            }
+            s.ip = f.ret_ip;
+            s.sp = f.sp;
         }
     }
 
@@ -735,12 +861,7 @@ pub mod slow {
             if e != Exit::Continue {
                 return e;
             }
-            let f = frame_pop(st);
-            if f.vmctx != s.vmctx {
-                switch_instance(st, f.vmctx, f.funcs);
-            }
-            s.ip = f.ret_ip;
-            s.sp = f.sp;
+            return_to_caller(st);
             Exit::Continue
         }
     }

@@ -11,8 +11,8 @@ use wamr_common::{libcalls, semantics as sem, TrapKind};
 
 use crate::exec::{
     frame_pop, frame_push, get, imm64, instance, raise, raise_trap, run_get, run_set, set, slow,
-    switch_instance, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp, St, Tbl,
-    ThreadedHandler,
+    switch_instance, tail_enter, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp, St,
+    Tbl, ThreadedHandler,
 };
 
 /// What an operand field holds (see `build.rs`).
@@ -34,6 +34,7 @@ pub enum FieldKind {
     AccessEnd,
     Base,
     Targets,
+    Args,
 }
 
 impl FieldKind {

@@ -1289,6 +1289,22 @@ impl Translator<'_> {
                     enc::call_indirect(&mut tr.code, table_index, type_index, i, base);
                 });
             }
+            O::ReturnCall { function_index } => {
+                let np = self.module.func_type(function_index).params().len() as u32;
+                self.tail_call(np, |tr, base| {
+                    enc::return_call(&mut tr.code, function_index, base, np);
+                });
+            }
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let np = self.module.types[type_index as usize].params().len() as u32;
+                let i = self.pop_slot();
+                self.tail_call(np, |tr, base| {
+                    enc::return_call_indirect(&mut tr.code, table_index, type_index, i, base);
+                });
+            }
             O::Drop => {
                 self.pop();
             }
@@ -1606,6 +1622,19 @@ impl Translator<'_> {
         // The callee's frame starts at `base`; make sure ours covers its results.
         self.max_height = self.max_height.max(h + np.max(nr));
         self.begin();
+    }
+
+    /// A tail call: its `np` arguments go to temporaries (so that moving them to the
+    /// frame's start cannot overwrite a local another argument still reads) and `emit`
+    /// writes the call with their first slot; nothing after it runs.
+    fn tail_call(&mut self, np: u32, emit: impl FnOnce(&mut Self, u32)) {
+        self.materialize_top(np);
+        let h = self.height() - np;
+        let base = self.temp(h);
+        self.begin();
+        emit(self, base);
+        self.max_height = self.max_height.max(h + np);
+        self.set_unreachable();
     }
 
     /// An access whose offset puts it past any 32-bit memory traps whenever it runs:

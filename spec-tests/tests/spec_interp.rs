@@ -33,6 +33,18 @@ fn extended_const_set() {
     });
 }
 
+/// Tail calls are handlers of their own (`return_call`, `return_call_indirect`): the set
+/// runs under both dispatchers (no handler set specialises them).
+#[test]
+fn tail_call_set() {
+    for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
+        assert_passes(&Options {
+            set: TestSet::TailCall,
+            ..Options::new(interp(dispatch, HandlerSet::Generic))
+        });
+    }
+}
+
 #[test]
 fn loop_dispatch_generic_handlers() {
     assert_passes(&Options::new(interp(Dispatch::Loop, HandlerSet::Generic)));
