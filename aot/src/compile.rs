@@ -39,6 +39,9 @@ pub struct CompileOptions {
     pub target: Target,
     /// Compile on this many threads (`None`: all cores).
     pub threads: Option<usize>,
+    /// The proposals the module may use (all by default); a module using one turned off
+    /// is refused.
+    pub features: wamr_common::Features,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,7 +221,7 @@ pub fn compile_with_progress(
     opts: &CompileOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<u8>, CompileError> {
-    let module = Module::new(wasm)?;
+    let module = Module::with_features(wasm, opts.features)?;
     let isa = build_isa(&opts.target, &opts.codegen)?;
     // Built the first time a function makes a tail call.
     let tail_isa = OnceLock::new();

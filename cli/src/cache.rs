@@ -219,10 +219,12 @@ fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<Vec<u8>> {
 /// The entry's name: a hash of everything that determines the image.
 fn entry_name(wasm: &[u8], opts: &CompileOptions) -> String {
     let ident = format!(
-        "wamr-rs {}|{:?}|{:?}|image {}",
+        "wamr-rs {}|{:?}|{:?}|{:?}|image {}",
         env!("CARGO_PKG_VERSION"),
         opts.codegen,
         opts.target,
+        // A module refused under these features must not be found compiled.
+        opts.features,
         wamr_aot::image::VERSION
     );
     let mut h = blake3::Hasher::new();

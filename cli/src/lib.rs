@@ -2,6 +2,7 @@
 //! printing in iwasm's format, logging set-up.
 
 pub mod cache;
+pub mod features;
 pub mod inspect;
 pub mod native;
 

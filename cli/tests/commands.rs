@@ -817,3 +817,79 @@ fn fuel_and_timeout_stop_endless_programs() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// wamrc's proposal switches: on by default (`--enable-*` accepted), `--disable-*`
+/// refuses a module that uses the proposal, naming it, in both tools and both modes.
+#[test]
+fn proposal_switches_refuse_modules_that_use_them() {
+    let d = dir("features");
+    let wasm = wat::parse_str(
+        r#"(module
+          (func $id (param i32) (result i32) (local.get 0))
+          (func (export "tail") (param i32) (result i32) (return_call $id (local.get 0))))"#,
+    )
+    .unwrap();
+    let tail = d.join("tail.wasm");
+    std::fs::write(&tail, wasm).unwrap();
+    let tail = tail.to_str().unwrap();
+    let aot = d.join("tail.aot");
+    let aot = aot.to_str().unwrap();
+    let run_bin = env!("CARGO_BIN_EXE_wamr-run");
+    let compile_bin = env!("CARGO_BIN_EXE_wamr-compile");
+
+    let c = run(compile_bin, &["--enable-tail-call", "-o", aot, tail]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    for mode in ["interp", "aot"] {
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--no-cache", "-f", "tail", tail, "7"],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(stdout(&o), "0x7:i32");
+    }
+
+    let refused = |o: Output| {
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("uses tail calls (proposal `tail-call`), which is disabled"),
+            "{err}"
+        );
+    };
+    refused(run(compile_bin, &["--disable-tail-call", "-o", aot, tail]));
+    for mode in ["interp", "aot"] {
+        refused(run(
+            run_bin,
+            &[
+                "--mode",
+                mode,
+                "--disable-tail-call",
+                "-f",
+                "tail",
+                tail,
+                "7",
+            ],
+        ));
+    }
+    // A module that does not use the proposal is unaffected.
+    let plain = wasm_file(&d);
+    let o = run(
+        run_bin,
+        &[
+            "--disable-tail-call",
+            "--disable-extended-const",
+            "-f",
+            "add",
+            plain.to_str().unwrap(),
+            "2",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let both = run(
+        compile_bin,
+        &["--enable-tail-call", "--disable-tail-call", "-o", aot, tail],
+    );
+    assert!(!both.status.success());
+    let _ = std::fs::remove_dir_all(&d);
+}

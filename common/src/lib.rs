@@ -2,6 +2,7 @@
 //! the AOT engine. Start at [`Module::new`] (bytes to model) and [`Instance::with_engine`]
 //! (model to running state); [`vmctx`] documents the layout both engines read.
 
+pub mod features;
 pub mod global;
 pub mod instance;
 pub mod libcalls;
@@ -19,6 +20,7 @@ pub mod trap;
 pub mod types;
 pub mod vmctx;
 
+pub use features::{Features, Proposal};
 pub use global::Global;
 pub use instance::{Instance, InstanceData, InstanceLimits, InstantiationError};
 pub use linker::{Extern, Linker};

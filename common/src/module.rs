@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+use wasmparser::{Parser, Payload, Validator};
+
+use crate::features::{Features, Proposal};
 
 use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
 
@@ -18,6 +20,9 @@ pub enum LoadError {
     /// The module is valid but uses something this runtime does not support yet.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The module uses a proposal that was turned off ([`Features`]).
+    #[error("the module uses {} (proposal `{}`), which is disabled", .0.description(), .0.name())]
+    Disabled(Proposal),
 }
 
 impl From<wasmparser::BinaryReaderError> for LoadError {
@@ -33,15 +38,7 @@ impl From<wasmparser::BinaryReaderError> for LoadError {
     }
 }
 
-/// The WebAssembly features this runtime accepts: Wasm 2.0 without SIMD (for now), plus
-/// the small, cheap extensions both engines implement.
-pub fn supported_features() -> WasmFeatures {
-    let mut f = WasmFeatures::WASM2;
-    f.remove(WasmFeatures::SIMD);
-    f.insert(WasmFeatures::EXTENDED_CONST);
-    f.insert(WasmFeatures::TAIL_CALL);
-    f
-}
+pub use crate::features::supported_features;
 
 /// One operation of a constant expression (global initialisers, segment offsets).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -302,15 +299,36 @@ fn convert_global(g: &wasmparser::GlobalType) -> Result<GlobalType, LoadError> {
 impl Module {
     /// Validates `bytes` and builds the module model. Never panics on any input.
     pub fn new(bytes: &[u8]) -> Result<Module, LoadError> {
+        Module::with_features(bytes, Features::all())
+    }
+
+    /// [`Module::new`], accepting only the proposals `features` enables; a module that
+    /// uses one turned off is refused with [`LoadError::Disabled`].
+    pub fn with_features(bytes: &[u8], features: Features) -> Result<Module, LoadError> {
         let _span = tracing::debug_span!("load", size = bytes.len()).entered();
         {
             let _v = tracing::debug_span!("validate").entered();
-            Validator::new_with_features(supported_features()).validate_all(bytes)?;
+            if let Err(e) =
+                Validator::new_with_features(features.wasm_features()).validate_all(bytes)
+            {
+                return Err(disabled_proposal_used(bytes, features).unwrap_or(e.into()));
+            }
         }
         Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
             bytes,
         ))?)))
     }
+}
+
+/// For a module refused under `features`: the disabled proposal that would make it valid,
+/// if one does.
+fn disabled_proposal_used(bytes: &[u8], features: Features) -> Option<LoadError> {
+    features.disabled().find_map(|p| {
+        Validator::new_with_features(features.with(p).wasm_features())
+            .validate_all(bytes)
+            .is_ok()
+            .then_some(LoadError::Disabled(p))
+    })
 }
 
 impl From<ModuleData> for Module {

@@ -66,6 +66,8 @@ struct Cli {
     /// List the intrinsic names and groups, then exit.
     #[arg(long = "print-intrinsics")]
     print_intrinsics: bool,
+    #[command(flatten)]
+    features: wamr_cli::features::FeatureArgs,
     /// Log level 0..5.
     #[arg(short = 'v', default_value_t = 1)]
     verbosity: u8,
@@ -129,6 +131,7 @@ fn run(cli: Cli) -> Result<()> {
             cpu_features: cli.cpu_features,
         },
         threads: None,
+        features: cli.features.features(),
     };
     // Progress on a terminal, for modules big enough to take a while.
     use std::io::IsTerminal;

@@ -94,6 +94,8 @@ struct Cli {
     #[arg(long = "cache-max-size", value_name = "BYTES", value_parser = parse_size,
           default_value_t = wamr_cli::cache::DEFAULT_MAX_BYTES)]
     cache_max_size: u64,
+    #[command(flatten)]
+    features: wamr_cli::features::FeatureArgs,
     /// Log level 0 (errors) .. 5 (trace); `RUST_LOG` overrides it.
     #[arg(short = 'v', default_value_t = 1, value_name = "LEVEL")]
     verbosity: u8,
@@ -266,6 +268,7 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
                 },
                 target: Default::default(),
                 threads: None,
+                features: cli.features.features(),
             };
             use wamr_cli::cache;
             let dir = match (&cli.cache_dir, cli.no_cache) {
@@ -285,7 +288,8 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
             .with_context(|| format!("cannot run {} in AOT mode", cli.file.display()))?
         } else {
             let _span = tracing::info_span!("validate").entered();
-            Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?
+            Module::with_features(&bytes, cli.features.features())
+                .with_context(|| format!("cannot load {}", cli.file.display()))?
         }
     };
     let linker = if aot {
@@ -380,8 +384,8 @@ fn diff(cli: &Cli) -> Result<Outcome> {
         .as_deref()
         .context("--mode diff compares one export: pass -f NAME [ARGS]")?;
     let bytes = read_wasm(&cli.file)?;
-    let module =
-        Module::new(&bytes).with_context(|| format!("cannot load {}", cli.file.display()))?;
+    let module = Module::with_features(&bytes, cli.features.features())
+        .with_context(|| format!("cannot load {}", cli.file.display()))?;
     let export = module
         .export(name)
         .filter(|e| e.kind == wamr_common::module::ExportKind::Func)

@@ -1,0 +1,40 @@
+//! wamrc's proposal switches (`--enable-NAME`, `--disable-NAME`), shared by both tools.
+//! Every proposal the runtime implements is on by default: `--enable-*` is accepted so
+//! that wamrc command lines work unchanged, `--disable-*` refuses modules that use it.
+
+use wamr_common::{Features, Proposal};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct FeatureArgs {
+    /// Accept tail calls (on by default; wamrc's switch).
+    #[arg(long = "enable-tail-call")]
+    enable_tail_call: bool,
+    /// Refuse modules that use tail calls (`return_call`, `return_call_indirect`).
+    #[arg(long = "disable-tail-call", conflicts_with = "enable_tail_call")]
+    disable_tail_call: bool,
+    /// Accept extended constant expressions (on by default; wamrc's switch).
+    #[arg(long = "enable-extended-const")]
+    enable_extended_const: bool,
+    /// Refuse modules whose constant expressions use `add`, `sub` or `mul`.
+    #[arg(
+        long = "disable-extended-const",
+        conflicts_with = "enable_extended_const"
+    )]
+    disable_extended_const: bool,
+}
+
+impl FeatureArgs {
+    /// The proposals a module may use.
+    pub fn features(&self) -> Features {
+        let mut f = Features::all();
+        for (p, off) in [
+            (Proposal::TailCall, self.disable_tail_call),
+            (Proposal::ExtendedConst, self.disable_extended_const),
+        ] {
+            if off {
+                f = f.without(p);
+            }
+        }
+        f
+    }
+}

@@ -1,0 +1,145 @@
+//! Which WebAssembly proposals a module may use. Everything both engines implement is on
+//! by default; an embedder (or wamrc's `--disable-NAME` switches on the command line) can
+//! turn a proposal off, and a module that uses it is then refused with an error naming
+//! the proposal and how it was turned off.
+
+use wasmparser::WasmFeatures;
+
+/// A proposal beyond WebAssembly 2.0 that both engines implement and that can be turned
+/// off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proposal {
+    TailCall,
+    ExtendedConst,
+}
+
+impl Proposal {
+    pub const ALL: [Proposal; 2] = [Proposal::TailCall, Proposal::ExtendedConst];
+
+    /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Proposal::TailCall => "tail-call",
+            Proposal::ExtendedConst => "extended-const",
+        }
+    }
+
+    /// What it is, for messages.
+    pub fn description(self) -> &'static str {
+        match self {
+            Proposal::TailCall => "tail calls",
+            Proposal::ExtendedConst => "extended constant expressions",
+        }
+    }
+
+    /// The proposal named `name` (wamrc's spelling).
+    pub fn from_name(name: &str) -> Option<Proposal> {
+        Proposal::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    fn flags(self) -> WasmFeatures {
+        match self {
+            Proposal::TailCall => WasmFeatures::TAIL_CALL,
+            Proposal::ExtendedConst => WasmFeatures::EXTENDED_CONST,
+        }
+    }
+}
+
+/// The proposals a module may use: all that the runtime implements unless turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Features {
+    /// Bit `i` set: `Proposal::ALL[i]` is off.
+    disabled: u32,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features::all()
+    }
+}
+
+impl Features {
+    /// Everything the runtime implements.
+    pub fn all() -> Features {
+        Features { disabled: 0 }
+    }
+
+    fn bit(p: Proposal) -> u32 {
+        let i = Proposal::ALL
+            .iter()
+            .position(|q| *q == p)
+            .expect("every proposal is in ALL");
+        1 << i
+    }
+
+    /// These features with `p` turned off.
+    pub fn without(self, p: Proposal) -> Features {
+        Features {
+            disabled: self.disabled | Self::bit(p),
+        }
+    }
+
+    /// These features with `p` turned on.
+    pub fn with(self, p: Proposal) -> Features {
+        Features {
+            disabled: self.disabled & !Self::bit(p),
+        }
+    }
+
+    pub fn enabled(self, p: Proposal) -> bool {
+        self.disabled & Self::bit(p) == 0
+    }
+
+    /// The proposals turned off.
+    pub fn disabled(self) -> impl Iterator<Item = Proposal> {
+        Proposal::ALL.into_iter().filter(move |p| !self.enabled(*p))
+    }
+
+    /// What the validator accepts.
+    pub fn wasm_features(self) -> WasmFeatures {
+        let mut f = supported_features();
+        for p in self.disabled() {
+            f.remove(p.flags());
+        }
+        f
+    }
+}
+
+/// The WebAssembly features this runtime accepts: Wasm 2.0 without SIMD (for now), plus
+/// the proposals of [`Proposal`].
+pub fn supported_features() -> WasmFeatures {
+    let mut f = WasmFeatures::WASM2;
+    f.remove(WasmFeatures::SIMD);
+    for p in Proposal::ALL {
+        f.insert(p.flags());
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proposals_turn_off_one_at_a_time() {
+        let all = Features::all();
+        assert!(Proposal::ALL.into_iter().all(|p| all.enabled(p)));
+        assert_eq!(all.wasm_features(), supported_features());
+        let no_tail = all.without(Proposal::TailCall);
+        assert!(!no_tail.enabled(Proposal::TailCall));
+        assert!(no_tail.enabled(Proposal::ExtendedConst));
+        assert!(!no_tail.wasm_features().contains(WasmFeatures::TAIL_CALL));
+        assert!(no_tail
+            .wasm_features()
+            .contains(WasmFeatures::EXTENDED_CONST));
+        assert_eq!(no_tail.disabled().collect::<Vec<_>>(), [Proposal::TailCall]);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for p in Proposal::ALL {
+            assert_eq!(Proposal::from_name(p.name()), Some(p));
+        }
+        assert_eq!(Proposal::from_name("gc"), None);
+    }
+}
