@@ -273,7 +273,7 @@ fn expect_rejected(loader: &ModuleLoader, mut module: QuoteWat<'_>, message: &st
     };
     match loader(&bytes) {
         Err(LoadError::Invalid { .. }) => Ok(()),
-        Err(e @ LoadError::Unsupported(_)) => {
+        Err(e @ (LoadError::Unsupported(_) | LoadError::Disabled(_))) => {
             bail!("expected \"{message}\", but the module is valid (rejected as {e})")
         }
         Ok(_) => bail!("expected \"{message}\", but the module loaded"),
