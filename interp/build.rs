@@ -700,6 +700,18 @@ fn control_ops(isa: &mut Isa) {
          if let Some(e) = tail_enter(st, ip, sp, base, n, callee) { return e; } ip = callee.code.get();", Flow::Custom);
     isa.push("return_call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
         "let e = slow::return_call_indirect(st, ip, sp, table, ty, get(sp, i), base); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    // Typed function references: a null reference traps, anything else is a function of
+    // the right type (validation), entered as through a table.
+    isa.push("call_ref", &[("f", Src), ("base", Base)],
+        "let e = slow::call_ref(st, ip, sp, get(sp, f), base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push("return_call_ref", &[("f", Src), ("base", Base)],
+        "let e = slow::return_call_ref(st, ip, sp, get(sp, f), base); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push(
+        "ref_as_non_null",
+        &[("s", Src)],
+        "if get::<u64>(sp, s) == 0 { return raise(st, ip, TrapKind::NullReference); }",
+        Flow::Next,
+    );
     isa.push("call_imported", &[("func", Func)],
         "let e = slow::call_imported(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("lazy_compile", &[("func", Func)],

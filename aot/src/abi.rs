@@ -99,7 +99,7 @@ pub fn trap_kind(code: i32) -> TrapKind {
         .unwrap_or(TrapKind::Unreachable)
 }
 
-const TRAP_KINDS: [TrapKind; 12] = [
+const TRAP_KINDS: [TrapKind; 14] = [
     TrapKind::Unreachable,
     TrapKind::MemoryOutOfBounds,
     TrapKind::TableOutOfBounds,
@@ -112,6 +112,8 @@ const TRAP_KINDS: [TrapKind; 12] = [
     TrapKind::CallStackExhausted,
     TrapKind::OutOfFuel,
     TrapKind::Interrupted,
+    TrapKind::NullFunctionReference,
+    TrapKind::NullReference,
 ];
 
 /// Options that change the generated code (recorded in the image).

@@ -173,6 +173,7 @@ unsafe fn call_foreign_inner(
         match &fd.host {
             Some(h) => wamr_common::store::call_host(
                 h,
+                ty,
                 &mut Caller::from_instance((*vmctx).instance),
                 &args,
                 &mut results,

@@ -53,7 +53,7 @@ pub enum TranslateError {
 fn ir_type(t: ValType) -> Type {
     match t {
         ValType::I32 => I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => I64,
         ValType::F32 => F32,
         ValType::F64 => F64,
         // Rejected at validation for now; spelled out so the mapping is total.
@@ -790,6 +790,18 @@ impl<'a, 'f> Tr<'a, 'f> {
         r
     }
 
+    /// `call_ref`, or with `tail` `return_call_ref`: the reference is a function of type
+    /// `type_index` (validation) or null.
+    fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let fd = self.pop();
+        let nparams = self.m.types[type_index as usize].params().len();
+        let args = self.pop_n(nparams);
+        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        self.trap_if(null, TrapKind::NullFunctionReference);
+        let results = self.call_func_data(fd, type_index, &args, tail);
+        self.stack.extend(results);
+    }
+
     /// `call_indirect`, or with `tail` `return_call_indirect`.
     fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
@@ -1124,6 +1136,37 @@ impl<'a, 'f> Tr<'a, 'f> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index, false),
+            // A null reference goes to the label without it; anything else stays.
+            O::BrOnNull { relative_depth } => {
+                let r = self.pop();
+                let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let (block, arity) = self.branch_target(relative_depth);
+                let args = Self::args(&self.top_n(arity));
+                let cont = self.b.create_block();
+                self.b.ins().brif(is_null, block, &args, cont, &[]);
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+                self.push(r);
+            }
+            // A non-null reference goes to the label with it; null is dropped.
+            O::BrOnNonNull { relative_depth } => {
+                let r = self.top_n(1)[0];
+                let non_null = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                let (block, arity) = self.branch_target(relative_depth);
+                let args = Self::args(&self.top_n(arity));
+                let cont = self.b.create_block();
+                self.b.ins().brif(non_null, block, &args, cont, &[]);
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+                self.pop();
+            }
+            O::RefAsNonNull => {
+                let r = self.top_n(1)[0];
+                let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                self.trap_if(is_null, TrapKind::NullReference);
+            }
+            O::CallRef { type_index } => self.call_ref(type_index, false),
+            O::ReturnCallRef { type_index } => self.call_ref(type_index, true),
             O::ReturnCall { function_index } => self.call(function_index, true),
             O::ReturnCallIndirect {
                 type_index,

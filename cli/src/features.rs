@@ -21,6 +21,9 @@ pub struct FeatureArgs {
         conflicts_with = "enable_extended_const"
     )]
     disable_extended_const: bool,
+    /// Refuse modules that use typed function references (`call_ref`, `(ref $t)`, ...).
+    #[arg(long = "disable-function-references")]
+    disable_function_references: bool,
 }
 
 impl FeatureArgs {
@@ -30,6 +33,10 @@ impl FeatureArgs {
         for (p, off) in [
             (Proposal::TailCall, self.disable_tail_call),
             (Proposal::ExtendedConst, self.disable_extended_const),
+            (
+                Proposal::FunctionReferences,
+                self.disable_function_references,
+            ),
         ] {
             if off {
                 f = f.without(p);

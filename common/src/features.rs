@@ -11,16 +11,22 @@ use wasmparser::WasmFeatures;
 pub enum Proposal {
     TailCall,
     ExtendedConst,
+    FunctionReferences,
 }
 
 impl Proposal {
-    pub const ALL: [Proposal; 2] = [Proposal::TailCall, Proposal::ExtendedConst];
+    pub const ALL: [Proposal; 3] = [
+        Proposal::TailCall,
+        Proposal::ExtendedConst,
+        Proposal::FunctionReferences,
+    ];
 
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
     pub fn name(self) -> &'static str {
         match self {
             Proposal::TailCall => "tail-call",
             Proposal::ExtendedConst => "extended-const",
+            Proposal::FunctionReferences => "function-references",
         }
     }
 
@@ -29,6 +35,7 @@ impl Proposal {
         match self {
             Proposal::TailCall => "tail calls",
             Proposal::ExtendedConst => "extended constant expressions",
+            Proposal::FunctionReferences => "typed function references",
         }
     }
 
@@ -41,6 +48,7 @@ impl Proposal {
         match self {
             Proposal::TailCall => WasmFeatures::TAIL_CALL,
             Proposal::ExtendedConst => WasmFeatures::EXTENDED_CONST,
+            Proposal::FunctionReferences => WasmFeatures::FUNCTION_REFERENCES,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::linker::{Extern, Linker};
 use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::store::{Engine, FuncData, Store};
-use crate::types::{ExternRef, RawRef, Val, ValType};
+use crate::types::{ExternRef, FuncType, GlobalType, RawRef, TableType, Val, ValType};
 use crate::vmctx::VMContext;
 use crate::{Func, Global, Memory, Table, Trap, TrapKind};
 
@@ -174,7 +174,10 @@ impl Instance {
         let unlinkable = InstantiationError::Unlinkable;
         let resource = InstantiationError::Resource;
 
-        // 1. Resolve imports.
+        // 1. The module's types in store terms (a concrete type index becomes the store's
+        //    id of that type), then imports resolved against them.
+        let (type_ids, store_types) = store_types(&store, &m.types);
+        let canon = |t: ValType| t.map_concrete(|i| type_ids[i as usize]);
         let mut funcs: Vec<*const FuncData> = Vec::with_capacity(m.funcs.len());
         let mut memories = Vec::new();
         let mut tables = Vec::new();
@@ -191,7 +194,7 @@ impl Instance {
             };
             match (&imp.kind, &ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
-                    if f.ty() != &m.types[*t as usize] {
+                    if f.data().type_id != type_ids[*t as usize] {
                         return Err(incompatible());
                     }
                     funcs.push(f.to_raw() as *const FuncData);
@@ -205,13 +208,20 @@ impl Instance {
                 }
                 (ImportKind::Table(t), Extern::Table(tab)) => {
                     let have = tab.ty();
-                    if have.elem != t.elem || !have.limits.matches(&t.limits) {
+                    if have.elem != canon(t.elem) || !have.limits.matches(&t.limits) {
                         return Err(incompatible());
                     }
                     tables.push(tab.clone());
                 }
                 (ImportKind::Global(t), Extern::Global(g)) => {
-                    if g.ty() != *t {
+                    // Mutable globals must match exactly, immutable ones by subtyping.
+                    let (have, want) = (g.ty(), canon(t.ty));
+                    let fits = if t.mutable {
+                        have.mutable && have.ty == want
+                    } else {
+                        !have.mutable && have.ty.matches(want)
+                    };
+                    if !fits {
                         return Err(incompatible());
                     }
                     globals.push(g.clone());
@@ -245,14 +255,21 @@ impl Instance {
             memories.push(mem.map_err(resource)?);
         }
         for ty in defined_tables {
-            let table = Table::with_limit(*ty, 0, limits.max_table_elements);
+            let ty = TableType {
+                elem: canon(ty.elem),
+                ..*ty
+            };
+            let table = Table::with_limit(ty, 0, limits.max_table_elements);
             tables.push(table.map_err(resource)?);
         }
         for g in &m.globals {
-            globals.push(Global::new(g.ty, 0));
+            let ty = GlobalType {
+                ty: canon(g.ty.ty),
+                ..g.ty
+            };
+            globals.push(Global::new(ty, 0));
         }
 
-        let type_ids: Vec<u32> = m.types.iter().map(|t| store.type_id(t)).collect();
         let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
         let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
         let vmctx = Box::new(VMContext {
@@ -295,7 +312,7 @@ impl Instance {
         for (i, entry) in entries.into_iter().enumerate() {
             let index = m.num_imported_funcs + i as u32;
             let type_index = m.funcs[index as usize] as usize;
-            let ty = m.types[type_index].clone();
+            let ty = store_types[type_index].clone();
             let f = store.alloc_func(FuncData {
                 // Looked up once per module type above, not once per function.
                 type_id: inst.type_ids[type_index],
@@ -319,10 +336,18 @@ impl Instance {
         let instance = Instance { data, store };
         let inst = instance.data();
 
-        // 4. Globals, then element and data segments in order, then start.
+        // 4. Globals, table initialisers, then element and data segments in order, then
+        //    start.
         for (i, g) in m.globals.iter().enumerate() {
             let v = inst.eval_const(&g.init);
             inst.globals[m.num_imported_globals as usize + i].set_bits(v);
+        }
+        for (i, init) in m.table_inits.iter().enumerate() {
+            let v = inst.eval_const(init);
+            if v != 0 {
+                let table = &inst.tables[m.num_imported_tables as usize + i];
+                table.fill(0, v, table.size())?;
+            }
         }
         {
             let mut segs = Vec::with_capacity(m.elems.len());
@@ -434,6 +459,22 @@ impl Instance {
         // SAFETY: a funcref global holds 0 or a live FuncData of this store.
         Some(unsafe { Val::from_bits(g.ty().ty, g.get_bits()) })
     }
+}
+
+/// The store's ids of a module's types, and the types in store terms (concrete type
+/// indices replaced by store ids). A type names only earlier ones (the module model
+/// refuses anything else), so one pass in order finds every id it needs.
+fn store_types(store: &Store, types: &[FuncType]) -> (Vec<u32>, Vec<FuncType>) {
+    let mut ids = Vec::with_capacity(types.len());
+    let mut canonical = Vec::with_capacity(types.len());
+    for ty in types {
+        let map =
+            |t: &ValType| t.map_concrete(|i| ids.get(i as usize).copied().unwrap_or(u32::MAX));
+        let c = FuncType::new(ty.params().iter().map(map), ty.results().iter().map(map));
+        ids.push(store.type_id(&c));
+        canonical.push(c);
+    }
+    (ids, canonical)
 }
 
 /// Raw ref for a host value (used by tables and globals set from the host).

@@ -30,5 +30,8 @@ pub use module::{LoadError, Module, ModuleData};
 pub use store::{Caller, Engine, EngineKind, Func, FuncData, Store, StoreLimits};
 pub use table::Table;
 pub use trap::{Trap, TrapKind};
-pub use types::{ExternRef, FuncType, GlobalType, Limits, MemoryType, TableType, Val, ValType};
+pub use types::{
+    ExternRef, FuncType, GlobalType, HeapType, Limits, MemoryType, RefKind, RefType, TableType,
+    Val, ValType,
+};
 pub use vmctx::{VMContext, VMOffsets};

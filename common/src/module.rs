@@ -9,7 +9,9 @@ use wasmparser::{Parser, Payload, Validator};
 
 use crate::features::{Features, Proposal};
 
-use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
+use crate::types::{
+    FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType,
+};
 
 /// Why a module could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +75,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::I64(value),
                 O::F32Const { value } => ConstOp::F32(value.bits()),
                 O::F64Const { value } => ConstOp::F64(value.bits()),
-                O::RefNull { hty } => ConstOp::RefNull(heap_to_valtype(hty)?),
+                O::RefNull { hty } => ConstOp::RefNull(null_type(hty)?),
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
                 O::I32Add => ConstOp::I32Add,
@@ -192,6 +194,9 @@ pub struct ModuleData {
     /// Every table, imported ones first.
     pub tables: Vec<TableType>,
     pub num_imported_tables: u32,
+    /// The value every element of a defined table starts as (index = table index -
+    /// imported count): `ref.null` unless the table declares an initialiser.
+    pub table_inits: Vec<ConstExpr>,
     /// Every memory, imported ones first.
     pub memories: Vec<MemoryType>,
     pub num_imported_memories: u32,
@@ -217,23 +222,41 @@ pub struct ModuleData {
     pub code_validated: bool,
 }
 
-fn heap_to_valtype(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
-    use wasmparser::{AbstractHeapType, HeapType};
-    match h {
-        HeapType::Abstract {
-            ty: AbstractHeapType::Func,
-            ..
-        } => Ok(ValType::FuncRef),
-        HeapType::Abstract {
-            ty: AbstractHeapType::Extern,
-            ..
-        } => Ok(ValType::ExternRef),
-        other => Err(LoadError::Unsupported(format!("heap type {other:?}"))),
-    }
+fn convert_heap_type(h: wasmparser::HeapType) -> Result<HeapType, LoadError> {
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
+    Ok(match h {
+        H::Abstract { shared: false, ty } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            other => {
+                return Err(LoadError::Unsupported(format!(
+                    "heap type {other:?} (GC or exceptions)"
+                )))
+            }
+        },
+        H::Concrete(idx) | H::Exact(idx) => match idx.as_module_index() {
+            Some(i) => HeapType::Concrete(i),
+            None => return Err(LoadError::Unsupported("recursive types (GC)".into())),
+        },
+        other => return Err(LoadError::Unsupported(format!("heap type {other:?}"))),
+    })
+}
+
+/// The null reference of heap type `h` (`ref.null`), as the value type it has.
+fn null_type(h: wasmparser::HeapType) -> Result<ValType, LoadError> {
+    Ok(ValType::from_ref_type(RefType {
+        nullable: true,
+        heap: convert_heap_type(h)?,
+    }))
 }
 
 pub(crate) fn ref_to_valtype(r: wasmparser::RefType) -> Result<ValType, LoadError> {
-    heap_to_valtype(r.heap_type())
+    Ok(ValType::from_ref_type(RefType {
+        nullable: r.is_nullable(),
+        heap: convert_heap_type(r.heap_type())?,
+    }))
 }
 
 pub fn convert_valtype(t: wasmparser::ValType) -> Result<ValType, LoadError> {
@@ -373,6 +396,7 @@ impl ModuleData {
             num_imported_globals: 0,
             globals: Vec::new(),
             exports: Vec::new(),
+            table_inits: Vec::new(),
             elems: Vec::new(),
             datas: Vec::new(),
             start: None,
@@ -389,7 +413,19 @@ impl ModuleData {
                         for sub in group?.types() {
                             match &sub.composite_type.inner {
                                 wasmparser::CompositeInnerType::Func(f) => {
-                                    m.types.push(convert_functype(f)?)
+                                    let ty = convert_functype(f)?;
+                                    // Without rec groups (GC) a type names only earlier
+                                    // ones; the store canonicalises types in that order.
+                                    let own = m.types.len() as u32;
+                                    let later = ty.params().iter().chain(ty.results()).any(|t| {
+                                        matches!(t.ref_type(), Some(RefType { heap: HeapType::Concrete(i), .. }) if i >= own)
+                                    });
+                                    if later {
+                                        return Err(LoadError::Unsupported(
+                                            "recursive types (GC)".into(),
+                                        ));
+                                    }
+                                    m.types.push(ty)
                                 }
                                 _ => return Err(LoadError::Unsupported("GC types".into())),
                             }
@@ -442,10 +478,14 @@ impl ModuleData {
                 Payload::TableSection(r) => {
                     for t in r {
                         let t = t?;
-                        if !matches!(t.init, wasmparser::TableInit::RefNull) {
-                            return Err(LoadError::Unsupported("table initialisers".into()));
-                        }
-                        m.tables.push(convert_table(&t.ty)?);
+                        let ty = convert_table(&t.ty)?;
+                        m.table_inits.push(match t.init {
+                            wasmparser::TableInit::RefNull => {
+                                ConstExpr(Box::new([ConstOp::RefNull(ty.elem)]))
+                            }
+                            wasmparser::TableInit::Expr(e) => ConstExpr::parse(&e)?,
+                        });
+                        m.tables.push(ty);
                     }
                 }
                 Payload::MemorySection(r) => {

@@ -31,9 +31,12 @@ pub type HostFunc = Rc<dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(),
 /// Runs host function `host`, as every engine does: a panic in it becomes a trap
 /// ("host function panicked: ..."), so it neither unwinds through compiled code (which
 /// would abort the process at the `extern "C"` boundary) nor leaves an engine's state
-/// half-updated; the instance stays usable, as after any trap.
+/// half-updated; the instance stays usable, as after any trap. A result that does not
+/// match its type `ty` (a function of another type for a typed reference) is a trap too:
+/// wasm code relies on the types of the values it receives.
 pub fn call_host(
     host: &HostFunc,
+    ty: &FuncType,
     caller: &mut Caller<'_>,
     args: &[Val],
     results: &mut [Val],
@@ -48,7 +51,17 @@ pub fn call_host(
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a non-string panic payload".into());
         Err(Trap::host(format!("host function panicked: {why}")))
-    })
+    })?;
+    match results
+        .iter()
+        .zip(ty.results())
+        .find(|(v, t)| !v.matches(**t))
+    {
+        Some((v, t)) => Err(Trap::host(format!(
+            "host function returned {v:?} for a result of type {t}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// What a host function sees of its caller.
@@ -368,7 +381,7 @@ impl Func {
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
         let ty = self.ty();
         if args.len() != ty.params().len()
-            || args.iter().zip(ty.params()).any(|(a, t)| a.ty() != *t)
+            || args.iter().zip(ty.params()).any(|(a, t)| !a.matches(*t))
         {
             return Err(Trap::host(format!(
                 "argument mismatch: expected {}, got {:?}",
@@ -384,7 +397,7 @@ impl Func {
 /// Calls any function object: host closure or the owning engine.
 pub fn call_func_data(data: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
     match &data.host {
-        Some(h) => call_host(h, &mut Caller::none(), args, results),
+        Some(h) => call_host(h, &data.ty, &mut Caller::none(), args, results),
         None => {
             // SAFETY: a wasm FuncData's vmctx points into its live instance.
             let inst = unsafe { &*(*data.vmctx).instance };

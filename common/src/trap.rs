@@ -13,6 +13,10 @@ pub enum TrapKind {
     /// `call_indirect` to a null table entry.
     UninitializedElement,
     IndirectCallTypeMismatch,
+    /// `call_ref` or `return_call_ref` of a null reference.
+    NullFunctionReference,
+    /// `ref.as_non_null` of a null reference.
+    NullReference,
     IntegerOverflow,
     IntegerDivideByZero,
     InvalidConversionToInteger,
@@ -36,6 +40,8 @@ impl TrapKind {
             TrapKind::UndefinedElement => "undefined element",
             TrapKind::UninitializedElement => "uninitialized element",
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::NullReference => "null reference",
             TrapKind::IntegerOverflow => "integer overflow",
             TrapKind::IntegerDivideByZero => "integer divide by zero",
             TrapKind::InvalidConversionToInteger => "invalid conversion to integer",

@@ -8,6 +8,12 @@ use std::sync::Arc;
 /// `V128` is reserved for the SIMD issue: the engines reject it at validation for now,
 /// but everything that sizes storage asks [`ValType::slots`] so a 128-bit value can take
 /// two 8-byte slots without changing the frame layout.
+///
+/// Reference types have one spelling each: `funcref` (`ref null func`) and `externref`
+/// (`ref null extern`) are [`ValType::FuncRef`] and [`ValType::ExternRef`], every other
+/// reference type (typed function references) is [`ValType::Ref`]. At run time a
+/// reference is a function reference or an extern reference ([`ValType::ref_kind`]),
+/// whatever its static type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
     I32,
@@ -17,6 +23,69 @@ pub enum ValType {
     V128,
     FuncRef,
     ExternRef,
+    Ref(RefType),
+}
+
+/// A reference type other than `funcref` and `externref`.
+///
+/// [`HeapType::Concrete`] names a function type: in a module's types (everything in
+/// [`crate::ModuleData`]) by the module's type index; in the types of runtime objects
+/// (a `FuncData`'s signature, an instance's tables and globals) by the store's type id
+/// ([`crate::Store::type_id`]), so that types of different modules compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType {
+    pub nullable: bool,
+    pub heap: HeapType,
+}
+
+/// What a reference points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function.
+    Func,
+    /// Any extern reference.
+    Extern,
+    /// No function (the bottom of the function types: only null).
+    NoFunc,
+    /// No extern reference (only null).
+    NoExtern,
+    /// A function of one type (see [`RefType`] for what the index means).
+    Concrete(u32),
+}
+
+/// What a reference is at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Func,
+    Extern,
+}
+
+impl HeapType {
+    fn kind(self) -> RefKind {
+        match self {
+            HeapType::Extern | HeapType::NoExtern => RefKind::Extern,
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => RefKind::Func,
+        }
+    }
+
+    /// Subtyping of heap types (function types are final: a concrete type matches only
+    /// itself, `func` and what `nofunc` matches).
+    pub fn matches(self, required: HeapType) -> bool {
+        self == required
+            || matches!(
+                (self, required),
+                (HeapType::NoFunc, HeapType::Func | HeapType::Concrete(_))
+                    | (HeapType::Concrete(_), HeapType::Func)
+                    | (HeapType::NoExtern, HeapType::Extern)
+            )
+    }
+}
+
+impl RefType {
+    /// Subtyping: a value of type `self` may be used where `required` is expected.
+    pub fn matches(self, required: RefType) -> bool {
+        (!self.nullable || required.nullable) && self.heap.matches(required.heap)
+    }
 }
 
 impl ValType {
@@ -29,7 +98,73 @@ impl ValType {
     }
 
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        self.ref_type().is_some()
+    }
+
+    /// A reference type in its general form (`funcref` is `ref null func`).
+    pub fn ref_type(self) -> Option<RefType> {
+        let r = |heap| RefType {
+            nullable: true,
+            heap,
+        };
+        match self {
+            ValType::FuncRef => Some(r(HeapType::Func)),
+            ValType::ExternRef => Some(r(HeapType::Extern)),
+            ValType::Ref(rt) => Some(rt),
+            _ => None,
+        }
+    }
+
+    /// The one spelling of a reference type.
+    pub fn from_ref_type(rt: RefType) -> ValType {
+        match (rt.nullable, rt.heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(rt),
+        }
+    }
+
+    /// What a value of this type is at run time, for a reference type.
+    pub fn ref_kind(self) -> Option<RefKind> {
+        self.ref_type().map(|rt| rt.heap.kind())
+    }
+
+    /// The representation of this type's values: `funcref` or `externref` for reference
+    /// types, the type itself otherwise.
+    pub fn representation(self) -> ValType {
+        match self.ref_kind() {
+            Some(RefKind::Func) => ValType::FuncRef,
+            Some(RefKind::Extern) => ValType::ExternRef,
+            None => self,
+        }
+    }
+
+    /// Subtyping: a value of type `self` may be used where `required` is expected (both
+    /// in the same terms: module type indices or store type ids).
+    pub fn matches(self, required: ValType) -> bool {
+        match (self.ref_type(), required.ref_type()) {
+            (Some(a), Some(b)) => a.matches(b),
+            _ => self == required,
+        }
+    }
+
+    /// Whether the type has a default value (non-nullable references have none).
+    pub fn defaultable(self) -> bool {
+        self.ref_type().is_none_or(|rt| rt.nullable)
+    }
+
+    /// This type with its concrete type index mapped by `f` (module index to store id).
+    pub fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> ValType {
+        match self {
+            ValType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(i),
+            }) => ValType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(f(i)),
+            }),
+            other => other,
+        }
     }
 }
 
@@ -43,7 +178,21 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::Ref(rt) => return write!(f, "{rt}"),
         })
+    }
+}
+
+impl fmt::Display for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let null = if self.nullable { "null " } else { "" };
+        match self.heap {
+            HeapType::Func => write!(f, "(ref {null}func)"),
+            HeapType::Extern => write!(f, "(ref {null}extern)"),
+            HeapType::NoFunc => write!(f, "(ref {null}nofunc)"),
+            HeapType::NoExtern => write!(f, "(ref {null}noextern)"),
+            HeapType::Concrete(i) => write!(f, "(ref {null}{i})"),
+        }
     }
 }
 
@@ -165,16 +314,35 @@ impl Val {
         }
     }
 
-    /// The zero / null value of a type (what locals and new table slots start as).
+    /// Whether the value may be used where `ty` (in store terms) is expected: the type
+    /// for numbers; for references their kind, non-nullness where required, and a
+    /// concrete function type's store id.
+    pub fn matches(&self, ty: ValType) -> bool {
+        let Some(rt) = ty.ref_type() else {
+            return self.ty() == ty;
+        };
+        match (self, rt.heap) {
+            (Val::FuncRef(None), h) | (Val::ExternRef(None), h) => {
+                rt.nullable && h.kind() == self.ty().ref_kind().expect("a reference")
+            }
+            (Val::FuncRef(Some(_)), HeapType::Func) => true,
+            (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => f.data().type_id == id,
+            (Val::ExternRef(Some(_)), HeapType::Extern) => true,
+            _ => false,
+        }
+    }
+
+    /// The zero / null value of a type (what locals and new table slots start as; the
+    /// null of a non-nullable reference type is only a placeholder).
     pub fn default_of(ty: ValType) -> Val {
-        match ty {
+        match ty.representation() {
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
-            ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            _ => Val::FuncRef(None),
         }
     }
 
@@ -197,15 +365,15 @@ impl Val {
     /// For `FuncRef`, `bits` must be 0 or a raw funcref produced by this runtime whose
     /// store is still alive.
     pub unsafe fn from_bits(ty: ValType, bits: u64) -> Val {
-        match ty {
+        match ty.representation() {
             ValType::I32 => Val::I32(bits as u32 as i32),
             ValType::I64 => Val::I64(bits as i64),
             ValType::F32 => Val::F32(bits as u32),
             ValType::F64 => Val::F64(bits),
             ValType::V128 => Val::V128(u128::from(bits)),
-            // SAFETY: forwarded from the caller.
-            ValType::FuncRef => Val::FuncRef(unsafe { crate::Func::from_raw(bits) }),
             ValType::ExternRef => Val::ExternRef(ExternRef::from_raw(bits)),
+            // SAFETY: a function reference's bits are 0 or a live raw funcref (caller).
+            _ => Val::FuncRef(unsafe { crate::Func::from_raw(bits) }),
         }
     }
 }

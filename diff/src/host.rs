@@ -177,14 +177,14 @@ pub struct WasmiHost {
 }
 
 fn wasmi_ty(t: ValType) -> wasmi::ValType {
-    match t {
+    match t.representation() {
         I32 => wasmi::ValType::I32,
         I64 => wasmi::ValType::I64,
         F32 => wasmi::ValType::F32,
         F64 => wasmi::ValType::F64,
         ValType::V128 => wasmi::ValType::V128,
-        ValType::FuncRef => wasmi::ValType::FuncRef,
         ValType::ExternRef => wasmi::ValType::ExternRef,
+        _ => wasmi::ValType::FuncRef,
     }
 }
 

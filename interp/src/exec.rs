@@ -669,6 +669,40 @@ pub mod slow {
         }
     }
 
+    /// `call_ref f base`: calls the function `f` refers to (its type is the one
+    /// validation proved), with the callee's frame at slot `base`.
+    ///
+    /// # Safety
+    /// `ip` points at a `call_ref` instruction of the running function; `f` is 0 or a
+    /// live funcref.
+    #[inline(never)]
+    pub unsafe fn call_ref(st: St, ip: Ip, sp: Sp, f: u64, base: u32, size: usize) -> Exit {
+        // SAFETY: `st` is live; a non-null funcref is a live FuncData; the base slot lies
+        // in the frame (caller).
+        unsafe {
+            if f == 0 {
+                return raise(st, ip, TrapKind::NullFunctionReference);
+            }
+            let fd = &*(f as *const FuncData);
+            enter(st, fd, ip, ip.add(size), sp, sp.add(base as usize))
+        }
+    }
+
+    /// `return_call_ref f base`: [`call_ref`] as a tail call (see [`tail_enter`]).
+    ///
+    /// # Safety
+    /// As for [`call_ref`].
+    #[inline(never)]
+    pub unsafe fn return_call_ref(st: St, ip: Ip, sp: Sp, f: u64, base: u32) -> Exit {
+        // SAFETY: as for `call_ref`.
+        unsafe {
+            if f == 0 {
+                return raise(st, ip, TrapKind::NullFunctionReference);
+            }
+            tail_call(st, ip, sp, &*(f as *const FuncData), base)
+        }
+    }
+
     /// `return_call_indirect table type idx base`: tail-calls entry `i` of `table` if its
     /// type is `ty`, its arguments at slot `base` moved to the start of the running
     /// frame (see [`tail_enter`]).
@@ -687,10 +721,21 @@ pub mod slow {
     ) -> Exit {
         // SAFETY: as for `call_indirect`; the arguments lie in the frame at `base`.
         unsafe {
-            let fd = match checked_table_entry(st, table, ty, i) {
-                Ok(fd) => fd,
-                Err(kind) => return raise(st, ip, kind),
-            };
+            match checked_table_entry(st, table, ty, i) {
+                Ok(fd) => tail_call(st, ip, sp, fd, base),
+                Err(kind) => raise(st, ip, kind),
+            }
+        }
+    }
+
+    /// Tail-calls any function object, its arguments at slot `base`.
+    ///
+    /// # Safety
+    /// `fd` is live; `ip` is the running tail call; the arguments lie in the frame.
+    unsafe fn tail_call(st: St, ip: Ip, sp: Sp, fd: &FuncData, base: u32) -> Exit {
+        // SAFETY: forwarded from the caller; an interpreter FuncData's entry is a
+        // FuncEntry of its live instance.
+        unsafe {
             let n = fd.ty.params().len() as u32;
             if fd.engine == EngineKind::Interp {
                 let callee = &*(fd.entry as *const FuncEntry);
@@ -815,6 +860,7 @@ pub mod slow {
             let r = match &fd.host {
                 Some(h) => wamr_common::store::call_host(
                     h,
+                    ty,
                     &mut Caller::from_instance((*(*st).vmctx).instance),
                     &params,
                     &mut results,

@@ -373,6 +373,16 @@ impl Cond {
     }
 }
 
+/// The test of a reference in slot `r` against null (`Cmp::Eq`: is null).
+fn null_test(r: u32, cmp: Cmp) -> Cond {
+    Cond::Cmp(CmpRecord {
+        cmp,
+        wide: true,
+        lhs: In::Slot(r),
+        rhs: In::Imm(0),
+    })
+}
+
 /// A constant folder for a non-trapping integer operator of `wamr_common::semantics`,
 /// over raw slot bits.
 macro_rules! fold {
@@ -1010,6 +1020,32 @@ impl Translator<'_> {
         self.bind_or_defer(idx, f);
     }
 
+    /// `br_if`: jumps to label `relative_depth` when `cond` holds.
+    fn branch_if(&mut self, cond: Cond, relative_depth: u32) {
+        let idx = self.ctrl.len() - 1 - relative_depth as usize;
+        if !self.branch_needs_moves(relative_depth) {
+            let f = self.cond_jump(cond);
+            self.bind_or_defer(idx, f);
+        } else {
+            let skip = self.cond_jump(cond.negate());
+            self.jump_to(relative_depth);
+            let here = self.code.len();
+            self.patch(skip, here);
+        }
+        self.begin();
+    }
+
+    /// The slot of the top of the stack, which stays on the stack: a local's own slot
+    /// (nothing here writes it), else its temporary (a constant is materialised).
+    fn top_in_slot(&mut self) -> u32 {
+        let top = self.stack.len() - 1;
+        if let Opnd::Local(l) = self.stack[top] {
+            return l;
+        }
+        self.materialize(top);
+        self.temp(top as u32)
+    }
+
     fn bind_or_defer(&mut self, idx: usize, f: Fixup) {
         if self.ctrl[idx].kind == Kind::Loop {
             let start = self.ctrl[idx].start;
@@ -1209,17 +1245,43 @@ impl Translator<'_> {
             }
             O::BrIf { relative_depth } => {
                 let cond = self.pop_cond();
-                let idx = self.ctrl.len() - 1 - relative_depth as usize;
-                if !self.branch_needs_moves(relative_depth) {
-                    let f = self.cond_jump(cond);
-                    self.bind_or_defer(idx, f);
-                } else {
-                    let skip = self.cond_jump(cond.negate());
-                    self.jump_to(relative_depth);
-                    let here = self.code.len();
-                    self.patch(skip, here);
-                }
+                self.branch_if(cond, relative_depth);
+            }
+            // The reference stays in its slot: the branch reads it, the path that keeps it
+            // finds it there (the label's moves write only slots below it).
+            O::BrOnNull { relative_depth } => {
+                let r = self.top_in_slot();
+                let kept = self.pop();
+                self.branch_if(null_test(r, Cmp::Eq), relative_depth);
+                self.push(kept);
+            }
+            O::BrOnNonNull { relative_depth } => {
+                let r = self.top_in_slot();
+                self.branch_if(null_test(r, Cmp::Ne), relative_depth);
+                self.stack.pop();
+            }
+            O::RefAsNonNull => {
+                let r = self.top_in_slot();
                 self.begin();
+                enc::ref_as_non_null(&mut self.code, r);
+                self.begin();
+            }
+            O::CallRef { type_index } => {
+                let ty = &self.module.types[type_index as usize];
+                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
+                let f = self.pop_slot();
+                // The reference's slot may be right above the arguments; it is read
+                // before the callee's frame is entered.
+                self.call_common(np, nr, |tr, base| {
+                    enc::call_ref(&mut tr.code, f, base);
+                });
+            }
+            O::ReturnCallRef { type_index } => {
+                let np = self.module.types[type_index as usize].params().len() as u32;
+                let f = self.pop_slot();
+                self.tail_call(np, |tr, base| {
+                    enc::return_call_ref(&mut tr.code, f, base);
+                });
             }
             O::BrTable { targets } => {
                 let idx = self.pop_slot();

@@ -1,6 +1,6 @@
 //! The whole wasm-v2 spec suite in AOT mode: every module compiled to an image file and
 //! run from its read-only mapping, in both call modes and both bounds-check modes; the
-//! extended-const set once and the tail-call set in both call modes.
+//! Wasm 3.0 proposal sets that pass in both call modes.
 
 use spec_tests::{run_suite, EngineSpec, Options, TestSet};
 use wamr_aot::abi::CodegenOptions;
@@ -24,26 +24,24 @@ fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
     assert!(summary.passed > 0, "no directive ran");
 }
 
-/// Extended constants live in constant expressions, which the shared runtime evaluates
-/// at instantiation: no code-generation option changes them, so one configuration runs
-/// the set.
+/// The Wasm 3.0 proposal sets both engines pass. Tail calls and function references
+/// compile differently with direct and indirect calls; bounds checks do not touch them.
 #[test]
-fn extended_const_set() {
-    assert_set_passes(CodegenOptions::default(), TestSet::ExtendedConst);
-}
-
-/// Tail calls compile differently with direct and indirect calls and through XIP's
-/// function table; bounds checks do not touch them.
-#[test]
-fn tail_call_set() {
-    for indirect_calls in [false, true] {
-        assert_set_passes(
-            CodegenOptions {
-                indirect_calls,
-                ..Default::default()
-            },
-            TestSet::TailCall,
-        );
+fn proposal_sets() {
+    for set in [
+        TestSet::ExtendedConst,
+        TestSet::TailCall,
+        TestSet::FunctionReferences,
+    ] {
+        for indirect_calls in [false, true] {
+            assert_set_passes(
+                CodegenOptions {
+                    indirect_calls,
+                    ..Default::default()
+                },
+                set,
+            );
+        }
     }
 }
 

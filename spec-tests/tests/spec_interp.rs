@@ -23,25 +23,22 @@ fn assert_passes(opts: &Options) {
     assert!(summary.passed > 0, "no directive ran");
 }
 
-/// Extended constants live in constant expressions, evaluated by the shared runtime at
-/// instantiation, not by handlers: the default configuration runs the set.
+/// The Wasm 3.0 proposal sets both engines pass. Extended constants live in the shared
+/// runtime; tail calls and typed function references are handlers of their own (no
+/// handler set specialises them), so the sets run under both dispatchers.
 #[test]
-fn extended_const_set() {
-    assert_passes(&Options {
-        set: TestSet::ExtendedConst,
-        ..Options::new(EngineSpec::Interp(InterpConfig::default()))
-    });
-}
-
-/// Tail calls are handlers of their own (`return_call`, `return_call_indirect`): the set
-/// runs under both dispatchers (no handler set specialises them).
-#[test]
-fn tail_call_set() {
-    for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
-        assert_passes(&Options {
-            set: TestSet::TailCall,
-            ..Options::new(interp(dispatch, HandlerSet::Generic))
-        });
+fn proposal_sets() {
+    for set in [
+        TestSet::ExtendedConst,
+        TestSet::TailCall,
+        TestSet::FunctionReferences,
+    ] {
+        for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
+            assert_passes(&Options {
+                set,
+                ..Options::new(interp(dispatch, HandlerSet::Generic))
+            });
+        }
     }
 }
 

@@ -1,0 +1,30 @@
+;; Tail calls and typed function references: arguments move into temporaries before a
+;; tail call; br_on_null / br_on_non_null test the reference in its slot; call_ref reads
+;; the reference before the callee's frame is entered.
+(module
+  (type $unop (func (param i32) (result i32)))
+  (table 1 funcref)
+  (func $inc (type $unop) (i32.add (local.get 0) (i32.const 1)))
+  (elem declare func $inc)
+  (func $swap_tail (param i32 i32) (result i32)
+    (return_call $sub (local.get 1) (local.get 0)))
+  (func $sub (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+  (func $tail_indirect (param i32) (result i32)
+    (return_call_indirect (type $unop) (local.get 0) (i32.const 0)))
+  (func $call_typed (param (ref null $unop)) (param i32) (result i32)
+    (call_ref $unop (local.get 1) (local.get 0)))
+  (func $tail_typed (param (ref $unop)) (result i32)
+    (return_call_ref $unop (i32.const 7) (local.get 0)))
+  (func $or_zero (param (ref null $unop)) (result i32)
+    (local $f (ref $unop))
+    (block $null
+      (local.set $f (br_on_null $null (local.get 0)))
+      (return (call_ref $unop (i32.const 1) (local.get $f))))
+    (i32.const 0))
+  (func $non_null (param (ref null $unop)) (result (ref $unop))
+    (block $found (result (ref $unop))
+      (br_on_non_null $found (local.get 0))
+      (ref.func $inc)))
+  (func $must (param (ref null $unop)) (result (ref $unop))
+    (ref.as_non_null (local.get 0)))
+)
