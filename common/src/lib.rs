@@ -3,6 +3,7 @@
 //! (model to running state); [`vmctx`] documents the layout both engines read.
 
 pub mod features;
+mod gc;
 pub mod global;
 pub mod instance;
 pub mod libcalls;

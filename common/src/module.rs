@@ -25,6 +25,10 @@ pub enum LoadError {
     /// The module uses a proposal that was turned off ([`Features`]).
     #[error("the module uses {} (proposal `{}`), which is disabled", .0.description(), .0.name())]
     Disabled(Proposal),
+    /// The module uses the GC proposal (struct and array types, rec groups, GC heap
+    /// types or operators), which this runtime does not implement.
+    #[error("unsupported: the module uses {0}, which needs the GC proposal")]
+    NeedsGc(String),
 }
 
 impl From<wasmparser::BinaryReaderError> for LoadError {
@@ -230,17 +234,14 @@ fn convert_heap_type(h: wasmparser::HeapType) -> Result<HeapType, LoadError> {
             A::Extern => HeapType::Extern,
             A::NoFunc => HeapType::NoFunc,
             A::NoExtern => HeapType::NoExtern,
-            other => {
-                return Err(LoadError::Unsupported(format!(
-                    "heap type {other:?} (GC or exceptions)"
-                )))
-            }
+            A::Exn | A::NoExn => return Err(LoadError::Unsupported("exception references".into())),
+            other => return Err(LoadError::NeedsGc(format!("the heap type {other:?}"))),
         },
         H::Concrete(idx) | H::Exact(idx) => match idx.as_module_index() {
             Some(i) => HeapType::Concrete(i),
-            None => return Err(LoadError::Unsupported("recursive types (GC)".into())),
+            None => return Err(LoadError::NeedsGc("a recursive type".into())),
         },
-        other => return Err(LoadError::Unsupported(format!("heap type {other:?}"))),
+        other => return Err(LoadError::NeedsGc(format!("the heap type {other:?}"))),
     })
 }
 
@@ -334,7 +335,22 @@ impl Module {
             if let Err(e) =
                 Validator::new_with_features(features.wasm_features()).validate_all(bytes)
             {
-                return Err(disabled_proposal_used(bytes, features).unwrap_or(e.into()));
+                if let Some(disabled) = disabled_proposal_used(bytes, features) {
+                    return Err(disabled);
+                }
+                // Valid only with the relaxations wasmparser files under GC: accepted if
+                // nothing of GC is used (see `gc`).
+                let mut with_gc = features.wasm_features();
+                with_gc.insert(wasmparser::WasmFeatures::GC);
+                if Validator::new_with_features(with_gc)
+                    .validate_all(bytes)
+                    .is_err()
+                {
+                    return Err(e.into());
+                }
+                if let Some(what) = crate::gc::gc_in_code(bytes)? {
+                    return Err(LoadError::NeedsGc(what));
+                }
             }
         }
         Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
@@ -370,10 +386,24 @@ impl ModuleData {
     /// execute the bodies themselves (the interpreter) refuse it. Never panics.
     pub fn precompiled(bytes: &[u8]) -> Result<ModuleData, LoadError> {
         let _span = tracing::debug_span!("load_precompiled", size = bytes.len()).entered();
-        let mut validator = Validator::new_with_features(supported_features());
-        for payload in Parser::new(0).parse_all(bytes) {
-            // `payload` hands back each function body to validate; it is dropped unread.
-            validator.payload(&payload?)?;
+        let outside_code = |features| -> Result<(), wasmparser::BinaryReaderError> {
+            let mut validator = Validator::new_with_features(features);
+            for payload in Parser::new(0).parse_all(bytes) {
+                // `payload` hands back each function body to validate; it is dropped unread.
+                validator.payload(&payload?)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = outside_code(supported_features()) {
+            // As in `Module::with_features`: GC's relaxations without GC are accepted.
+            let mut with_gc = supported_features();
+            with_gc.insert(wasmparser::WasmFeatures::GC);
+            if outside_code(with_gc).is_err() {
+                return Err(e.into());
+            }
+            if let Some(what) = crate::gc::gc_in_code(bytes)? {
+                return Err(LoadError::NeedsGc(what));
+            }
         }
         let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
         data.code_validated = false;
@@ -410,7 +440,14 @@ impl ModuleData {
             match payload? {
                 Payload::TypeSection(r) => {
                     for group in r {
-                        for sub in group?.types() {
+                        let group = group?;
+                        if group.is_explicit_rec_group() {
+                            return Err(LoadError::NeedsGc("a rec group".into()));
+                        }
+                        for sub in group.types() {
+                            if !sub.is_final || !sub.supertype_idxs.is_empty() {
+                                return Err(LoadError::NeedsGc("a subtype declaration".into()));
+                            }
                             match &sub.composite_type.inner {
                                 wasmparser::CompositeInnerType::Func(f) => {
                                     let ty = convert_functype(f)?;
@@ -421,13 +458,13 @@ impl ModuleData {
                                         matches!(t.ref_type(), Some(RefType { heap: HeapType::Concrete(i), .. }) if i >= own)
                                     });
                                     if later {
-                                        return Err(LoadError::Unsupported(
-                                            "recursive types (GC)".into(),
-                                        ));
+                                        return Err(LoadError::NeedsGc("a recursive type".into()));
                                     }
                                     m.types.push(ty)
                                 }
-                                _ => return Err(LoadError::Unsupported("GC types".into())),
+                                _ => {
+                                    return Err(LoadError::NeedsGc("struct or array types".into()))
+                                }
                             }
                         }
                     }

@@ -276,7 +276,7 @@ fn run_file(engine: &EngineSpec, src: &str) -> FileReport {
 
 /// Marks a directive this runner cannot check; it counts as skipped, not failed.
 #[derive(Debug)]
-struct Unsupported(&'static str);
+struct Unsupported(pub(crate) &'static str);
 
 impl fmt::Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

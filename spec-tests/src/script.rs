@@ -1,6 +1,6 @@
 //! One `.wast` script: its directives, run in order against one linker.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -85,6 +85,10 @@ struct Script {
     last_definition: Option<Module>,
     /// Turns a binary into a module the engine can run (the AOT engine compiles it).
     loader: ModuleLoader,
+    /// Modules (by `$id`, and whether the last one) skipped because they need GC: what
+    /// refers to them is skipped too, not failed.
+    gc_modules: HashSet<String>,
+    current_needs_gc: bool,
 }
 
 impl Script {
@@ -98,6 +102,8 @@ impl Script {
             current: None,
             definitions: HashMap::new(),
             last_definition: None,
+            gc_modules: HashSet::new(),
+            current_needs_gc: false,
         })
     }
 
@@ -107,11 +113,20 @@ impl Script {
             WastDirective::Module(mut module) => {
                 // A module that fails must not leave later directives hitting the one before.
                 self.current = None;
-                let instance = self.instantiate(&load(&self.loader, &mut module)?)?;
+                let loaded = load(&self.loader, &mut module);
+                self.current_needs_gc = loaded.as_ref().is_err_and(needs_gc);
+                if let (true, Some(id)) = (self.current_needs_gc, module.name()) {
+                    self.gc_modules.insert(id.name().to_string());
+                }
+                let instance = self.instantiate(&loaded?)?;
                 self.bind(module.name(), instance);
             }
             WastDirective::ModuleDefinition(mut module) => {
-                let loaded = load(&self.loader, &mut module)?;
+                let loaded = load(&self.loader, &mut module);
+                if let (true, Some(id)) = (loaded.as_ref().is_err_and(needs_gc), module.name()) {
+                    self.gc_modules.insert(id.name().to_string());
+                }
+                let loaded = loaded?;
                 if let Some(id) = module.name() {
                     self.definitions
                         .insert(id.name().to_string(), loaded.clone());
@@ -126,6 +141,9 @@ impl Script {
                     Some(id) => self.definitions.get(id.name()),
                     None => self.last_definition.as_ref(),
                 };
+                if module.is_some_and(|id| self.gc_modules.contains(id.name())) {
+                    bail!(NEEDS_GC);
+                }
                 let definition = definition.context("no such module definition")?;
                 let inst = self.instantiate(definition)?;
                 self.bind(instance, inst);
@@ -210,10 +228,12 @@ impl Script {
 
     fn instance(&self, id: Option<Id<'_>>) -> Result<&Instance> {
         match id {
+            Some(id) if self.gc_modules.contains(id.name()) => bail!(NEEDS_GC),
             Some(id) => self
                 .instances
                 .get(id.name())
                 .with_context(|| format!("no module named ${}", id.name())),
+            None if self.current.is_none() && self.current_needs_gc => bail!(NEEDS_GC),
             None => self.current.as_ref().context("no module instantiated"),
         }
     }
@@ -259,9 +279,23 @@ fn encode(module: &mut QuoteWat<'_>) -> Result<Result<Vec<u8>, wast::Error>> {
     Ok(module.encode())
 }
 
+/// The reason a directive that needs the GC proposal is skipped.
+const NEEDS_GC: Unsupported = Unsupported("needs GC types (the GC proposal is not supported)");
+
+/// Loads a module; one that needs GC is skipped ([`NEEDS_GC`]).
 fn load(loader: &ModuleLoader, module: &mut QuoteWat<'_>) -> Result<Module> {
     let bytes = encode(module)?.map_err(|e| anyhow!("encoding the module: {}", e.message()))?;
-    Ok(loader(&bytes)?)
+    match loader(&bytes) {
+        Ok(m) => Ok(m),
+        Err(LoadError::NeedsGc(_)) => bail!(NEEDS_GC),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `e` is the skip of a module that needs GC.
+fn needs_gc(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<Unsupported>()
+        .is_some_and(|u| u.0 == NEEDS_GC.0)
 }
 
 /// `assert_invalid` and `assert_malformed`: the module must not load. Text the `wast`
@@ -273,7 +307,7 @@ fn expect_rejected(loader: &ModuleLoader, mut module: QuoteWat<'_>, message: &st
     };
     match loader(&bytes) {
         Err(LoadError::Invalid { .. }) => Ok(()),
-        Err(e @ (LoadError::Unsupported(_) | LoadError::Disabled(_))) => {
+        Err(e @ (LoadError::Unsupported(_) | LoadError::Disabled(_) | LoadError::NeedsGc(_))) => {
             bail!("expected \"{message}\", but the module is valid (rejected as {e})")
         }
         Ok(_) => bail!("expected \"{message}\", but the module loaded"),
