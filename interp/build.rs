@@ -61,6 +61,8 @@ enum Kind {
     Targets,
     /// How many argument slots a tail call moves from its base to the frame's start.
     Args,
+    /// A memory index (memory 0 has ops of its own, which use the cached base and size).
+    Memory,
 }
 
 impl Kind {
@@ -546,9 +548,27 @@ fn memory_ops(isa: &mut Isa) {
                 isa.push(op, &fields, body, Flow::Next);
             }
         }
+        // Any other memory: its base and size come from the vmctx at every access.
+        let other = format!("{n}_m");
+        let body = format!(
+            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+             let ea = match sem::access_start(get::<u32>(sp, addr), end, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+             let v: {raw} = def.base.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; set(sp, d, r);"
+        );
+        isa.push(
+            other.clone(),
+            &[
+                ("d", Kind::Dst),
+                ("addr", Kind::Src),
+                ("end", Kind::AccessEnd),
+                ("memory", Kind::Memory),
+            ],
+            body,
+            Flow::Next,
+        );
         writeln!(
             isa.families,
-            "    pub const {n}: Load = Load {{ bytes: {size}, ops: [[{}, {}], [{}, {}]] }};",
+            "    pub const {n}: Load = Load {{ bytes: {size}, ops: [[{}, {}], [{}, {}]], other_memory: Op::{other} }};",
             table[0][0], table[0][1], table[1][0], table[1][1]
         )
         .unwrap();
@@ -583,9 +603,26 @@ fn memory_ops(isa: &mut Isa) {
             table[addr.index()][val.index()] = Some(op.clone());
             isa.push(op, &fields, body, Flow::Next);
         }
+        let other = format!("{n}_m");
+        let body = format!(
+            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+             let ea = match sem::access_start(get::<u32>(sp, addr), end, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+             let v: {src} = get(sp, val); def.base.add(ea).cast::<{raw}>().write_unaligned(v as {raw});"
+        );
+        isa.push(
+            other.clone(),
+            &[
+                ("addr", Kind::Src),
+                ("val", Kind::Src),
+                ("end", Kind::AccessEnd),
+                ("memory", Kind::Memory),
+            ],
+            body,
+            Flow::Next,
+        );
         writeln!(
             isa.families,
-            "    pub const {n}: Store = Store {{ bytes: {size}, ops: {} }};",
+            "    pub const {n}: Store = Store {{ bytes: {size}, ops: {}, other_memory: Op::{other} }};",
             opt_table2(&table)
         )
         .unwrap();
@@ -594,22 +631,22 @@ fn memory_ops(isa: &mut Isa) {
     // Bulk and growth operations run in the shared runtime (wamr_common::libcalls).
     isa.push(
         "memory_size",
-        &[("d", Dst)],
-        "set(sp, d, ((*st).mem_size / 65536) as u32);",
+        &[("d", Dst), ("memory", Memory)],
+        "set(sp, d, ((**(*(*st).vmctx).memories.add(memory as usize)).size / 65536) as u32);",
         Flow::Next,
     );
     isa.push(
         "memory_grow",
-        &[("d", Dst), ("n", Src)],
-        "let r = slow::memory_grow(st, get(sp, n)); mem = (*st).mem; set(sp, d, r);",
+        &[("d", Dst), ("n", Src), ("memory", Memory)],
+        "let r = slow::memory_grow(st, memory, get(sp, n)); mem = (*st).mem; set(sp, d, r);",
         Flow::Next,
     );
-    isa.push("memory_fill", &[("dst", Src), ("val", Src), ("n", Src)],
-        "if let Err(t) = libcalls::memory_fill(instance(st), 0, get(sp, dst), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("memory_copy", &[("dst", Src), ("src", Src), ("n", Src)],
-        "if let Err(t) = libcalls::memory_copy(instance(st), 0, 0, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("memory_init", &[("data", Data), ("dst", Src), ("src", Src), ("n", Src)],
-        "if let Err(t) = libcalls::memory_init(instance(st), 0, data, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_fill", &[("dst", Src), ("val", Src), ("n", Src), ("memory", Memory)],
+        "if let Err(t) = libcalls::memory_fill(instance(st), memory, get(sp, dst), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_copy", &[("dst", Src), ("src", Src), ("n", Src), ("dst_mem", Memory), ("src_mem", Memory)],
+        "if let Err(t) = libcalls::memory_copy(instance(st), dst_mem, src_mem, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_init", &[("data", Data), ("dst", Src), ("src", Src), ("n", Src), ("memory", Memory)],
+        "if let Err(t) = libcalls::memory_init(instance(st), memory, data, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
     isa.push(
         "data_drop",
         &[("data", Data)],

@@ -43,13 +43,13 @@ pub const ENGINE_AOT: u8 = wamr_common::EngineKind::Aot as u8;
 pub enum Builtin {
     /// `(vmctx, code: i32) -> !` raise a trap; never returns.
     Trap,
-    /// `(vmctx, delta) -> old_pages or -1`
+    /// `(vmctx, mem, delta) -> old_pages or -1`
     MemoryGrow,
-    /// `(vmctx, dst, val, len)`
+    /// `(vmctx, mem, dst, val, len)`
     MemoryFill,
-    /// `(vmctx, dst, src, len)`
+    /// `(vmctx, dst_mem, src_mem, dst, src, len)`
     MemoryCopy,
-    /// `(vmctx, seg, dst, src, len)`
+    /// `(vmctx, mem, seg, dst, src, len)`
     MemoryInit,
     /// `(vmctx, seg)`
     DataDrop,

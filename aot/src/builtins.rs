@@ -25,39 +25,53 @@ fn check<T>(r: Result<T, Trap>) -> T {
     }
 }
 
-unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, delta: u32) -> u32 {
+unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u32) -> u32 {
     // SAFETY: compiled code passes its own vmctx.
-    libcalls::memory_grow(unsafe { inst(vmctx) }, 0, delta)
+    libcalls::memory_grow(unsafe { inst(vmctx) }, mem, delta)
 }
 
-unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, dst: u32, val: u32, len: u32) {
+unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u32, val: u32, len: u32) {
     // SAFETY: as above.
     check(libcalls::memory_fill(
         unsafe { inst(vmctx) },
-        0,
+        mem,
         dst,
         val,
         len,
     ))
 }
 
-unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst: u32, src: u32, len: u32) {
+unsafe extern "C" fn memory_copy(
+    vmctx: *mut VMContext,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
     // SAFETY: as above.
     check(libcalls::memory_copy(
         unsafe { inst(vmctx) },
-        0,
-        0,
+        dst_mem,
+        src_mem,
         dst,
         src,
         len,
     ))
 }
 
-unsafe extern "C" fn memory_init(vmctx: *mut VMContext, seg: u32, dst: u32, src: u32, len: u32) {
+unsafe extern "C" fn memory_init(
+    vmctx: *mut VMContext,
+    mem: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
     // SAFETY: as above.
     check(libcalls::memory_init(
         unsafe { inst(vmctx) },
-        0,
+        mem,
         seg,
         dst,
         src,

@@ -91,9 +91,9 @@ pub fn wasm_signature(ty: &FuncType, _isa: &dyn TargetIsa) -> Signature {
 fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
     match b {
         Builtin::Trap => (&[I32], &[]),
-        Builtin::MemoryGrow => (&[I32], &[I32]),
-        Builtin::MemoryFill | Builtin::MemoryCopy => (&[I32, I32, I32], &[]),
-        Builtin::MemoryInit => (&[I32, I32, I32, I32], &[]),
+        Builtin::MemoryGrow => (&[I32, I32], &[I32]),
+        Builtin::MemoryFill => (&[I32, I32, I32, I32], &[]),
+        Builtin::MemoryCopy | Builtin::MemoryInit => (&[I32, I32, I32, I32, I32], &[]),
         Builtin::DataDrop | Builtin::ElemDrop => (&[I32], &[]),
         Builtin::TableGet => (&[I32, I32], &[I64]),
         Builtin::TableSet => (&[I32, I32, I64], &[]),
@@ -585,8 +585,12 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// The `MemoryDef` of memory 0.
-    fn memory_def(&mut self) -> Value {
-        self.vmctx_field(VMOffsets::MEMORY)
+    /// The `MemoryDef` of a memory (memory 0 straight from the vmctx).
+    fn memory_def(&mut self, memory: u32) -> Value {
+        match memory {
+            0 => self.vmctx_field(VMOffsets::MEMORY),
+            _ => self.vmctx_array_entry(VMOffsets::MEMORIES, memory),
+        }
     }
 
     fn sig_of_type(&mut self, type_index: u32) -> SigRef {
@@ -855,7 +859,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// The native address and immediate offset of an access of `size` bytes at wasm
     /// address `addr` (i32) plus `memarg.offset`, bounds-checked in explicit mode.
     fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
-        let def = self.memory_def();
+        let def = self.memory_def(wamr_common::module::memory_index(memarg));
         let base = self.b.ins().load(
             I64,
             invariant_flags(),
@@ -1233,8 +1237,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             O::I64Store { memarg } | O::F64Store { memarg } => self.store(&memarg, 8),
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2),
-            O::MemorySize { .. } => {
-                let def = self.memory_def();
+            O::MemorySize { mem } => {
+                let def = self.memory_def(mem);
                 let size = self.b.ins().load(
                     I64,
                     MemFlagsData::trusted(),
@@ -1245,21 +1249,24 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let pages = self.b.ins().ireduce(I32, pages);
                 self.push(pages);
             }
-            O::MemoryGrow { .. } => {
+            O::MemoryGrow { mem } => {
                 let delta = self.pop();
-                let r = self.call_builtin(Builtin::MemoryGrow, &[delta]);
+                let mem = self.iconst32(mem as i32);
+                let r = self.call_builtin(Builtin::MemoryGrow, &[mem, delta]);
                 self.push(r.expect("memory.grow returns a value"));
             }
-            O::MemoryFill { .. } => {
-                let args = self.pop_n(3);
+            O::MemoryFill { mem } => {
+                let mut args = vec![self.iconst32(mem as i32)];
+                args.extend(self.pop_n(3));
                 self.call_builtin(Builtin::MemoryFill, &args);
             }
-            O::MemoryCopy { .. } => {
-                let args = self.pop_n(3);
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let mut args = vec![self.iconst32(dst_mem as i32), self.iconst32(src_mem as i32)];
+                args.extend(self.pop_n(3));
                 self.call_builtin(Builtin::MemoryCopy, &args);
             }
-            O::MemoryInit { data_index, .. } => {
-                let mut args = vec![self.iconst32(data_index as i32)];
+            O::MemoryInit { data_index, mem } => {
+                let mut args = vec![self.iconst32(mem as i32), self.iconst32(data_index as i32)];
                 args.extend(self.pop_n(3));
                 self.call_builtin(Builtin::MemoryInit, &args);
             }

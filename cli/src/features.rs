@@ -24,6 +24,12 @@ pub struct FeatureArgs {
     /// Refuse modules that use typed function references (`call_ref`, `(ref $t)`, ...).
     #[arg(long = "disable-function-references")]
     disable_function_references: bool,
+    /// Accept several memories (on by default; wamrc's switch).
+    #[arg(long = "enable-multi-memory")]
+    enable_multi_memory: bool,
+    /// Refuse modules with more than one memory.
+    #[arg(long = "disable-multi-memory", conflicts_with = "enable_multi_memory")]
+    disable_multi_memory: bool,
 }
 
 impl FeatureArgs {
@@ -37,6 +43,7 @@ impl FeatureArgs {
                 Proposal::FunctionReferences,
                 self.disable_function_references,
             ),
+            (Proposal::MultiMemory, self.disable_multi_memory),
         ] {
             if off {
                 f = f.without(p);

@@ -12,13 +12,15 @@ pub enum Proposal {
     TailCall,
     ExtendedConst,
     FunctionReferences,
+    MultiMemory,
 }
 
 impl Proposal {
-    pub const ALL: [Proposal; 3] = [
+    pub const ALL: [Proposal; 4] = [
         Proposal::TailCall,
         Proposal::ExtendedConst,
         Proposal::FunctionReferences,
+        Proposal::MultiMemory,
     ];
 
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
@@ -27,6 +29,7 @@ impl Proposal {
             Proposal::TailCall => "tail-call",
             Proposal::ExtendedConst => "extended-const",
             Proposal::FunctionReferences => "function-references",
+            Proposal::MultiMemory => "multi-memory",
         }
     }
 
@@ -36,6 +39,7 @@ impl Proposal {
             Proposal::TailCall => "tail calls",
             Proposal::ExtendedConst => "extended constant expressions",
             Proposal::FunctionReferences => "typed function references",
+            Proposal::MultiMemory => "several memories",
         }
     }
 
@@ -49,6 +53,7 @@ impl Proposal {
             Proposal::TailCall => WasmFeatures::TAIL_CALL,
             Proposal::ExtendedConst => WasmFeatures::EXTENDED_CONST,
             Proposal::FunctionReferences => WasmFeatures::FUNCTION_REFERENCES,
+            Proposal::MultiMemory => WasmFeatures::MULTI_MEMORY,
         }
     }
 }
@@ -58,6 +63,9 @@ impl Proposal {
 pub struct Features {
     /// Bit `i` set: `Proposal::ALL[i]` is off.
     disabled: u32,
+    /// WebAssembly 3.0's other relaxations, which no proposal switch names (constant
+    /// expressions may read earlier defined globals); off only in [`Features::wasm2`].
+    wasm3: bool,
 }
 
 impl Default for Features {
@@ -69,7 +77,24 @@ impl Default for Features {
 impl Features {
     /// Everything the runtime implements.
     pub fn all() -> Features {
-        Features { disabled: 0 }
+        Features {
+            disabled: 0,
+            wasm3: true,
+        }
+    }
+
+    /// WebAssembly 2.0 alone: no proposal, no 3.0 relaxation (what the 2.0 spec suite
+    /// expects of a validator).
+    pub fn wasm2() -> Features {
+        Features {
+            disabled: (1 << Proposal::ALL.len()) - 1,
+            wasm3: false,
+        }
+    }
+
+    /// Whether WebAssembly 3.0's relaxations that no proposal names apply.
+    pub fn wasm3_relaxations(self) -> bool {
+        self.wasm3
     }
 
     fn bit(p: Proposal) -> u32 {
@@ -84,6 +109,7 @@ impl Features {
     pub fn without(self, p: Proposal) -> Features {
         Features {
             disabled: self.disabled | Self::bit(p),
+            ..self
         }
     }
 
@@ -91,6 +117,7 @@ impl Features {
     pub fn with(self, p: Proposal) -> Features {
         Features {
             disabled: self.disabled & !Self::bit(p),
+            ..self
         }
     }
 
@@ -141,6 +168,17 @@ mod tests {
             .wasm_features()
             .contains(WasmFeatures::EXTENDED_CONST));
         assert_eq!(no_tail.disabled().collect::<Vec<_>>(), [Proposal::TailCall]);
+    }
+
+    #[test]
+    fn wasm2_turns_everything_off() {
+        let v2 = Features::wasm2();
+        assert_eq!(v2.disabled().count(), Proposal::ALL.len());
+        assert!(!v2.wasm3_relaxations());
+        assert!(v2.with(Proposal::TailCall).enabled(Proposal::TailCall));
+        assert!(Features::all()
+            .without(Proposal::TailCall)
+            .wasm3_relaxations());
     }
 
     #[test]

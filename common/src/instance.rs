@@ -58,6 +58,7 @@ pub struct InstanceData {
     pub tables: Vec<Table>,
     pub globals: Vec<Global>,
     table_defs: Vec<*mut crate::table::TableDef>,
+    memory_defs: Vec<*mut crate::memory::MemoryDef>,
     global_cells: Vec<*mut u64>,
     pub type_ids: Vec<u32>,
     /// Element segments' evaluated items; emptied by `elem.drop`.
@@ -194,6 +195,13 @@ impl Instance {
             };
             match (&imp.kind, &ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
+                    // Signature ids, and so type checks, hold within one store.
+                    if !Rc::ptr_eq(&f.store().0, &store.0) {
+                        return Err(unlinkable(format!(
+                            "import {}.{}: the function belongs to another store",
+                            imp.module, imp.name
+                        )));
+                    }
                     if f.data().type_id != type_ids[*t as usize] {
                         return Err(incompatible());
                     }
@@ -271,6 +279,7 @@ impl Instance {
         }
 
         let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
+        let memory_defs: Vec<_> = memories.iter().map(|mem| mem.def_ptr()).collect();
         let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
         let vmctx = Box::new(VMContext {
             memory: memories
@@ -287,6 +296,7 @@ impl Instance {
             intrinsics: std::ptr::null(),
             consts: std::ptr::null(),
             run_state: store.run_state_ptr(),
+            memories: std::ptr::null(),
         });
         let mut inst = Box::new(InstanceData {
             module: m.clone(),
@@ -298,6 +308,7 @@ impl Instance {
             tables,
             globals,
             table_defs,
+            memory_defs,
             global_cells,
             type_ids,
             elem_segments: RefCell::new(Vec::new()),
@@ -329,6 +340,7 @@ impl Instance {
         let inst_ptr: *const InstanceData = &*inst;
         inst.vmctx.globals = inst.global_cells.as_ptr();
         inst.vmctx.tables = inst.table_defs.as_ptr();
+        inst.vmctx.memories = inst.memory_defs.as_ptr();
         inst.vmctx.funcs = inst.funcs.as_ptr();
         inst.vmctx.type_ids = inst.type_ids.as_ptr();
         inst.vmctx.instance = inst_ptr;

@@ -338,6 +338,9 @@ impl Module {
                 if let Some(disabled) = disabled_proposal_used(bytes, features) {
                     return Err(disabled);
                 }
+                if !features.wasm3_relaxations() {
+                    return Err(e.into());
+                }
                 // Valid only with the relaxations wasmparser files under GC: accepted if
                 // nothing of GC is used (see `gc`).
                 let mut with_gc = features.wasm_features();
@@ -356,6 +359,15 @@ impl Module {
         Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
             bytes,
         ))?)))
+    }
+}
+
+/// The memory a load or store accesses. (An array target belongs to a GC proposal that
+/// validation refuses here; it never reaches an engine.)
+pub fn memory_index(memarg: &wasmparser::MemArg) -> u32 {
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(i) => i,
+        wasmparser::MemArgTarget::Array(_) => 0,
     }
 }
 

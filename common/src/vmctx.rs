@@ -19,6 +19,8 @@
 //!  +72  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
 //!  +80  consts      *const u64           AOT: the image's constant table (XIP images)
 //!  +88  run_state   *const RunState      the store's fuel and interrupt flag
+//!  +96  memories    *const *mut MemoryDef per memory index (imports first); memory 0
+//!                                        also sits in `memory`, the fast path
 //! ```
 
 use crate::instance::InstanceData;
@@ -42,6 +44,7 @@ pub struct VMContext {
     pub intrinsics: *const *const u8,
     pub consts: *const u64,
     pub run_state: *const RunState,
+    pub memories: *const *mut MemoryDef,
 }
 
 /// Field offsets of [`VMContext`], for code generators.
@@ -60,6 +63,7 @@ impl VMOffsets {
     pub const INTRINSICS: usize = std::mem::offset_of!(VMContext, intrinsics);
     pub const CONSTS: usize = std::mem::offset_of!(VMContext, consts);
     pub const RUN_STATE: usize = std::mem::offset_of!(VMContext, run_state);
+    pub const MEMORIES: usize = std::mem::offset_of!(VMContext, memories);
     pub const RUN_STATE_FUEL_LEFT: usize = std::mem::offset_of!(RunState, fuel_left);
     pub const RUN_STATE_INTERRUPT: usize = std::mem::offset_of!(RunState, interrupt);
     pub const MEMORY_DEF_BASE: usize = std::mem::offset_of!(MemoryDef, base);
@@ -94,6 +98,7 @@ mod tests {
             VMOffsets::INTRINSICS,
             VMOffsets::CONSTS,
             VMOffsets::RUN_STATE,
+            VMOffsets::MEMORIES,
         ];
         for (i, off) in offsets.iter().enumerate() {
             assert_eq!(*off, i * p, "field {i}");

@@ -64,8 +64,9 @@ pub fn clamp_minimums(c: &mut wasm_smith::Config) {
     c.min_tags = c.min_tags.min(c.max_tags);
 }
 
-/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const and tail calls:
-/// what `wamr_common::module::supported_features` accepts.
+/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const, tail calls and
+/// several memories: what `wamr_common::module::supported_features` accepts that
+/// wasm-smith can generate (its typed function references come only with GC).
 pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.simd_enabled = false;
     c.relaxed_simd_enabled = false;
@@ -82,8 +83,9 @@ pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.acquire_release_atomics_enabled = false;
     c.multibyte_array_access_enabled = false;
     c.allow_invalid_funcs = false;
-    c.max_memories = c.max_memories.min(1);
-    c.min_memories = c.min_memories.min(1);
+    // Each memory reserves its address space: a few are enough to exercise indices.
+    c.max_memories = c.max_memories.min(3);
+    c.min_memories = c.min_memories.min(c.max_memories as u32);
     c.min_tables = c.min_tables.min(c.max_tables as u32);
 }
 

@@ -104,10 +104,9 @@ fn check(
     std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(move || {
-            let other_linker = linker();
-            let other =
-                Instance::new(&load(&wat::parse_str(OTHER).unwrap()), &other_linker).unwrap();
+            // One linker, so one store: functions link only within their store.
             let mut linker = linker();
+            let other = Instance::new(&load(&wat::parse_str(OTHER).unwrap()), &linker).unwrap();
             linker.func(
                 "host",
                 "add",

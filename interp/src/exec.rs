@@ -631,10 +631,10 @@ pub mod slow {
     /// # Safety
     /// `st` is live.
     #[inline(never)]
-    pub unsafe fn memory_grow(st: St, delta: u32) -> u32 {
-        // SAFETY: `st` is live and its instance has memory 0 (validated).
+    pub unsafe fn memory_grow(st: St, memory: u32, delta: u32) -> u32 {
+        // SAFETY: `st` is live and its instance has the memory (validated).
         unsafe {
-            let r = libcalls::memory_grow(instance(st), 0, delta);
+            let r = libcalls::memory_grow(instance(st), memory, delta);
             reload_memory(&mut *st);
             r
         }

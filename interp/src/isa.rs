@@ -35,6 +35,7 @@ pub enum FieldKind {
     Base,
     Targets,
     Args,
+    Memory,
 }
 
 impl FieldKind {
@@ -176,6 +177,8 @@ pub struct Load {
     /// Bytes the access reads.
     pub bytes: u32,
     pub ops: [[Op; 2]; 2],
+    /// The op for a memory other than memory 0 (slots only).
+    pub other_memory: Op,
 }
 
 /// The `AccessEnd` word of an access of `bytes` at static `offset`, or `None` where the
@@ -196,6 +199,22 @@ impl Load {
         code.push(end);
         Some(at)
     }
+
+    /// Appends the load from memory `memory` (not 0), slots only; `None` as for
+    /// [`Load::emit`].
+    pub fn emit_other(
+        &self,
+        code: &mut Vec<u32>,
+        memory: u32,
+        d: u32,
+        addr: u32,
+        offset: u64,
+    ) -> Option<usize> {
+        let end = access_end(offset, self.bytes)?;
+        let at = code.len();
+        code.extend([self.other_memory as u32, d, addr, end, memory]);
+        Some(at)
+    }
 }
 
 /// A store's shapes, `[address][value]`.
@@ -204,6 +223,8 @@ pub struct Store {
     /// Bytes the access writes.
     pub bytes: u32,
     pub ops: [[Option<Op>; 3]; 3],
+    /// The op for a memory other than memory 0 (slots only).
+    pub other_memory: Op,
 }
 
 impl Store {
@@ -223,6 +244,22 @@ impl Store {
         addr.encode(code, false);
         val.encode(code, self.bytes == 8);
         code.push(end);
+        Some(at)
+    }
+
+    /// Appends the store to memory `memory` (not 0), slots only; `None` where the
+    /// offset does not [`fit`](Self::fits).
+    pub fn emit_other(
+        &self,
+        code: &mut Vec<u32>,
+        memory: u32,
+        addr: u32,
+        val: u32,
+        offset: u64,
+    ) -> Option<usize> {
+        let end = access_end(offset, self.bytes)?;
+        let at = code.len();
+        code.extend([self.other_memory as u32, addr, val, end, memory]);
         Some(at)
     }
 }

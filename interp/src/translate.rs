@@ -37,7 +37,7 @@ use std::collections::HashMap;
 use wamr_common::metering::{FuelPlan, Metering};
 use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
-use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
+use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
 use crate::isa::{access_end, enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
 
@@ -1401,57 +1401,53 @@ impl Translator<'_> {
                     _ => enc::global_set_a(&mut self.code, global_index),
                 };
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => self.load(&fam::load32, memarg.offset),
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(&fam::load64, memarg.offset),
-            O::I32Load8S { memarg } => self.load(&fam::i32_load8_s, memarg.offset),
-            O::I32Load8U { memarg } => self.load(&fam::i32_load8_u, memarg.offset),
-            O::I32Load16S { memarg } => self.load(&fam::i32_load16_s, memarg.offset),
-            O::I32Load16U { memarg } => self.load(&fam::i32_load16_u, memarg.offset),
-            O::I64Load8S { memarg } => self.load(&fam::i64_load8_s, memarg.offset),
-            O::I64Load8U { memarg } => self.load(&fam::i64_load8_u, memarg.offset),
-            O::I64Load16S { memarg } => self.load(&fam::i64_load16_s, memarg.offset),
-            O::I64Load16U { memarg } => self.load(&fam::i64_load16_u, memarg.offset),
-            O::I64Load32S { memarg } => self.load(&fam::i64_load32_s, memarg.offset),
-            O::I64Load32U { memarg } => self.load(&fam::i64_load32_u, memarg.offset),
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load(&fam::load32, &memarg),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(&fam::load64, &memarg),
+            O::I32Load8S { memarg } => self.load(&fam::i32_load8_s, &memarg),
+            O::I32Load8U { memarg } => self.load(&fam::i32_load8_u, &memarg),
+            O::I32Load16S { memarg } => self.load(&fam::i32_load16_s, &memarg),
+            O::I32Load16U { memarg } => self.load(&fam::i32_load16_u, &memarg),
+            O::I64Load8S { memarg } => self.load(&fam::i64_load8_s, &memarg),
+            O::I64Load8U { memarg } => self.load(&fam::i64_load8_u, &memarg),
+            O::I64Load16S { memarg } => self.load(&fam::i64_load16_s, &memarg),
+            O::I64Load16U { memarg } => self.load(&fam::i64_load16_u, &memarg),
+            O::I64Load32S { memarg } => self.load(&fam::i64_load32_s, &memarg),
+            O::I64Load32U { memarg } => self.load(&fam::i64_load32_u, &memarg),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(&fam::store32, memarg.offset)
+                self.store(&fam::store32, &memarg)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(&fam::store64, memarg.offset)
-            }
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(&fam::store8, memarg.offset)
-            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(&fam::store64, &memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&fam::store8, &memarg),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(&fam::store16, memarg.offset)
+                self.store(&fam::store16, &memarg)
             }
-            O::MemorySize { .. } => {
+            O::MemorySize { mem } => {
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::memory_size(&mut self.code, d);
+                let at = enc::memory_size(&mut self.code, d, mem);
                 self.pushed_result(at);
             }
-            O::MemoryGrow { .. } => {
+            O::MemoryGrow { mem } => {
                 let n = self.pop_slot();
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::memory_grow(&mut self.code, d, n);
+                let at = enc::memory_grow(&mut self.code, d, n, mem);
                 self.pushed_result(at);
             }
-            O::MemoryFill { .. } => {
+            O::MemoryFill { mem } => {
                 let [d, v, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_fill(&mut self.code, d, v, n);
+                enc::memory_fill(&mut self.code, d, v, n, mem);
             }
-            O::MemoryCopy { .. } => {
+            O::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_copy(&mut self.code, d, s, n);
+                enc::memory_copy(&mut self.code, d, s, n, dst_mem, src_mem);
             }
-            O::MemoryInit { data_index, .. } => {
+            O::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_init(&mut self.code, data_index, d, s, n);
+                enc::memory_init(&mut self.code, data_index, d, s, n, mem);
             }
             O::DataDrop { data_index } => {
                 self.begin();
@@ -1707,9 +1703,21 @@ impl Translator<'_> {
         self.set_unreachable();
     }
 
-    fn load(&mut self, family: &Load, offset: u64) {
+    fn load(&mut self, family: &Load, memarg: &MemArg) {
+        let offset = memarg.offset;
         if access_end(offset, family.bytes).is_none() {
             self.always_out_of_bounds();
+            return;
+        }
+        let memory = wamr_common::module::memory_index(memarg);
+        if memory != 0 {
+            let addr = self.pop_slot();
+            self.begin();
+            let d = self.result_slot();
+            let at = family
+                .emit_other(&mut self.code, memory, d, addr, offset)
+                .expect("the offset fits (checked above)");
+            self.pushed_result(at);
             return;
         }
         let addr = self.pop_input();
@@ -1721,9 +1729,20 @@ impl Translator<'_> {
         self.pushed_result(at);
     }
 
-    fn store(&mut self, family: &Store, offset: u64) {
+    fn store(&mut self, family: &Store, memarg: &MemArg) {
+        let offset = memarg.offset;
         if !family.fits(offset) {
             self.always_out_of_bounds();
+            return;
+        }
+        let memory = wamr_common::module::memory_index(memarg);
+        if memory != 0 {
+            let val = self.pop_slot();
+            let addr = self.pop_slot();
+            self.begin();
+            family
+                .emit_other(&mut self.code, memory, addr, val, offset)
+                .expect("the offset fits (checked above)");
             return;
         }
         let len = self.stack.len();

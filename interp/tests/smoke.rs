@@ -182,3 +182,22 @@ fn stores_of_constants_write_their_width() {
         }
     }
 }
+
+/// A store's signature ids mean nothing in another store, so a function links only
+/// within its own: importing one from another store is refused, saying why.
+#[test]
+fn functions_link_only_within_their_store() {
+    let engine = || Interp::new(InterpConfig::default());
+    let other = Linker::new(engine());
+    let f = other
+        .store()
+        .host_func(FuncType::new([], []), |_, _, _| Ok(()));
+    let mut linker = Linker::new(engine());
+    linker.define("env", "f", wamr_common::Extern::Func(f));
+    let module =
+        Module::new(&wat::parse_str(r#"(module (import "env" "f" (func)))"#).unwrap()).unwrap();
+    match Instance::new(&module, &linker) {
+        Err(e) => assert!(e.to_string().contains("belongs to another store"), "{e}"),
+        Ok(_) => panic!("linked a function of another store"),
+    }
+}

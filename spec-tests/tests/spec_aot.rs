@@ -24,19 +24,22 @@ fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
     assert!(summary.passed > 0, "no directive ran");
 }
 
-/// The Wasm 3.0 proposal sets both engines pass. Tail calls and function references
-/// compile differently with direct and indirect calls; bounds checks do not touch them.
+/// The Wasm 3.0 proposal sets both engines pass, in two configurations that between
+/// them cover both call modes (tail calls and function references compile differently)
+/// and both bounds-check modes (accesses to every memory).
 #[test]
 fn proposal_sets() {
     for set in [
         TestSet::ExtendedConst,
         TestSet::TailCall,
         TestSet::FunctionReferences,
+        TestSet::MultiMemory,
     ] {
-        for indirect_calls in [false, true] {
+        for (indirect_calls, bounds_checks) in [(false, false), (true, true)] {
             assert_set_passes(
                 CodegenOptions {
                     indirect_calls,
+                    bounds_checks,
                     ..Default::default()
                 },
                 set,

@@ -24,14 +24,16 @@ fn assert_passes(opts: &Options) {
 }
 
 /// The Wasm 3.0 proposal sets both engines pass. Extended constants live in the shared
-/// runtime; tail calls and typed function references are handlers of their own (no
-/// handler set specialises them), so the sets run under both dispatchers.
+/// runtime; tail calls, typed function references and accesses to memories other than
+/// memory 0 are handlers of their own (no handler set specialises them), so the sets run
+/// under both dispatchers.
 #[test]
 fn proposal_sets() {
     for set in [
         TestSet::ExtendedConst,
         TestSet::TailCall,
         TestSet::FunctionReferences,
+        TestSet::MultiMemory,
     ] {
         for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
             assert_passes(&Options {

@@ -774,6 +774,7 @@ mod exec {
                 intrinsics: std::ptr::null(),
                 consts: std::ptr::null(),
                 run_state: std::ptr::null(),
+                memories: std::ptr::null(),
             }),
         };
         inst.vmctx.memory = &mut *inst.memdef;
