@@ -566,9 +566,27 @@ fn memory_ops(isa: &mut Isa) {
             body,
             Flow::Next,
         );
+        // A 64-bit memory (any index): a 64-bit address and offset, checked in 64 bits.
+        let wide = format!("{n}_m64");
+        let body = format!(
+            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+             let ea = match sem::access_start64(get::<u64>(sp, addr), offset, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+             let v: {raw} = def.base.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; set(sp, d, r);"
+        );
+        isa.push(
+            wide.clone(),
+            &[
+                ("d", Kind::Dst),
+                ("addr", Kind::Src),
+                ("offset", Kind::Imm64),
+                ("memory", Kind::Memory),
+            ],
+            body,
+            Flow::Next,
+        );
         writeln!(
             isa.families,
-            "    pub const {n}: Load = Load {{ bytes: {size}, ops: [[{}, {}], [{}, {}]], other_memory: Op::{other} }};",
+            "    pub const {n}: Load = Load {{ bytes: {size}, ops: [[{}, {}], [{}, {}]], other_memory: Op::{other}, memory64: Op::{wide} }};",
             table[0][0], table[0][1], table[1][0], table[1][1]
         )
         .unwrap();
@@ -620,33 +638,53 @@ fn memory_ops(isa: &mut Isa) {
             body,
             Flow::Next,
         );
+        let wide = format!("{n}_m64");
+        let body = format!(
+            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+             let ea = match sem::access_start64(get::<u64>(sp, addr), offset, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
+             let v: {src} = get(sp, val); def.base.add(ea).cast::<{raw}>().write_unaligned(v as {raw});"
+        );
+        isa.push(
+            wide.clone(),
+            &[
+                ("addr", Kind::Src),
+                ("val", Kind::Src),
+                ("offset", Kind::Imm64),
+                ("memory", Kind::Memory),
+            ],
+            body,
+            Flow::Next,
+        );
         writeln!(
             isa.families,
-            "    pub const {n}: Store = Store {{ bytes: {size}, ops: {}, other_memory: Op::{other} }};",
+            "    pub const {n}: Store = Store {{ bytes: {size}, ops: {}, other_memory: Op::{other}, memory64: Op::{wide} }};",
             opt_table2(&table)
         )
         .unwrap();
     }
     use Kind::*;
     // Bulk and growth operations run in the shared runtime (wamr_common::libcalls).
+    // The page count fits 32 bits, so one op serves both index types. The other bulk
+    // operations read each address or length operand as its memory's index type says
+    // (`wide`: bit 0 the destination, bit 1 the source, bit 2 the length is 64-bit).
     isa.push(
         "memory_size",
         &[("d", Dst), ("memory", Memory)],
-        "set(sp, d, ((**(*(*st).vmctx).memories.add(memory as usize)).size / 65536) as u32);",
+        "set(sp, d, (**(*(*st).vmctx).memories.add(memory as usize)).size / 65536);",
         Flow::Next,
     );
     isa.push(
         "memory_grow",
-        &[("d", Dst), ("n", Src), ("memory", Memory)],
-        "let r = slow::memory_grow(st, memory, get(sp, n)); mem = (*st).mem; set(sp, d, r);",
+        &[("d", Dst), ("n", Src), ("memory", Memory), ("wide", Imm32)],
+        "let r = slow::memory_grow(st, memory, operand(sp, n, wide & 4 != 0)); mem = (*st).mem; set(sp, d, r);",
         Flow::Next,
     );
-    isa.push("memory_fill", &[("dst", Src), ("val", Src), ("n", Src), ("memory", Memory)],
-        "if let Err(t) = libcalls::memory_fill(instance(st), memory, get(sp, dst), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("memory_copy", &[("dst", Src), ("src", Src), ("n", Src), ("dst_mem", Memory), ("src_mem", Memory)],
-        "if let Err(t) = libcalls::memory_copy(instance(st), dst_mem, src_mem, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("memory_init", &[("data", Data), ("dst", Src), ("src", Src), ("n", Src), ("memory", Memory)],
-        "if let Err(t) = libcalls::memory_init(instance(st), memory, data, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_fill", &[("dst", Src), ("val", Src), ("n", Src), ("memory", Memory), ("wide", Imm32)],
+        "if let Err(t) = libcalls::memory_fill(instance(st), memory, operand(sp, dst, wide & 1 != 0), get(sp, val), operand(sp, n, wide & 4 != 0)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_copy", &[("dst", Src), ("src", Src), ("n", Src), ("dst_mem", Memory), ("src_mem", Memory), ("wide", Imm32)],
+        "if let Err(t) = libcalls::memory_copy(instance(st), dst_mem, src_mem, operand(sp, dst, wide & 1 != 0), operand(sp, src, wide & 2 != 0), operand(sp, n, wide & 4 != 0)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("memory_init", &[("data", Data), ("dst", Src), ("src", Src), ("n", Src), ("memory", Memory), ("wide", Imm32)],
+        "if let Err(t) = libcalls::memory_init(instance(st), memory, data, operand(sp, dst, wide & 1 != 0), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
     isa.push(
         "data_drop",
         &[("data", Data)],

@@ -43,13 +43,14 @@ pub const ENGINE_AOT: u8 = wamr_common::EngineKind::Aot as u8;
 pub enum Builtin {
     /// `(vmctx, code: i32) -> !` raise a trap; never returns.
     Trap,
-    /// `(vmctx, mem, delta) -> old_pages or -1`
+    /// `(vmctx, mem, delta: i64) -> old pages or -1: i64` (addresses, lengths and page
+    /// counts are i64 for every memory, zero-extended from a 32-bit memory's i32)
     MemoryGrow,
-    /// `(vmctx, mem, dst, val, len)`
+    /// `(vmctx, mem, dst: i64, val, len: i64)`
     MemoryFill,
-    /// `(vmctx, dst_mem, src_mem, dst, src, len)`
+    /// `(vmctx, dst_mem, src_mem, dst: i64, src: i64, len: i64)`
     MemoryCopy,
-    /// `(vmctx, mem, seg, dst, src, len)`
+    /// `(vmctx, mem, seg, dst: i64, src, len)`
     MemoryInit,
     /// `(vmctx, seg)`
     DataDrop,

@@ -25,12 +25,12 @@ fn check<T>(r: Result<T, Trap>) -> T {
     }
 }
 
-unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u32) -> u32 {
+unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u64) -> u64 {
     // SAFETY: compiled code passes its own vmctx.
     libcalls::memory_grow(unsafe { inst(vmctx) }, mem, delta)
 }
 
-unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u32, val: u32, len: u32) {
+unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val: u32, len: u64) {
     // SAFETY: as above.
     check(libcalls::memory_fill(
         unsafe { inst(vmctx) },
@@ -45,9 +45,9 @@ unsafe extern "C" fn memory_copy(
     vmctx: *mut VMContext,
     dst_mem: u32,
     src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     // SAFETY: as above.
     check(libcalls::memory_copy(
@@ -64,7 +64,7 @@ unsafe extern "C" fn memory_init(
     vmctx: *mut VMContext,
     mem: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) {

@@ -91,9 +91,10 @@ pub fn wasm_signature(ty: &FuncType, _isa: &dyn TargetIsa) -> Signature {
 fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
     match b {
         Builtin::Trap => (&[I32], &[]),
-        Builtin::MemoryGrow => (&[I32, I32], &[I32]),
-        Builtin::MemoryFill => (&[I32, I32, I32, I32], &[]),
-        Builtin::MemoryCopy | Builtin::MemoryInit => (&[I32, I32, I32, I32, I32], &[]),
+        Builtin::MemoryGrow => (&[I32, I64], &[I64]),
+        Builtin::MemoryFill => (&[I32, I64, I32, I64], &[]),
+        Builtin::MemoryCopy => (&[I32, I32, I64, I64, I64], &[]),
+        Builtin::MemoryInit => (&[I32, I32, I64, I32, I32], &[]),
         Builtin::DataDrop | Builtin::ElemDrop => (&[I32], &[]),
         Builtin::TableGet => (&[I32, I32], &[I64]),
         Builtin::TableSet => (&[I32, I32, I64], &[]),
@@ -859,7 +860,11 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// The native address and immediate offset of an access of `size` bytes at wasm
     /// address `addr` (i32) plus `memarg.offset`, bounds-checked in explicit mode.
     fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
-        let def = self.memory_def(wamr_common::module::memory_index(memarg));
+        let memory = wamr_common::module::memory_index(memarg);
+        if self.m.memories[memory as usize].memory64 {
+            return (self.heap_addr64(addr, memory, memarg.offset, size), 0);
+        }
+        let def = self.memory_def(memory);
         let base = self.b.ins().load(
             I64,
             invariant_flags(),
@@ -888,6 +893,44 @@ impl<'a, 'f> Tr<'a, 'f> {
                 Ok(off) => (at, off),
                 Err(_) => (self.b.ins().iadd_imm_u(at, memarg.offset as i64), 0),
             }
+        }
+    }
+
+    /// [`Self::heap_addr`] for a 64-bit memory: an i64 address plus a 64-bit offset can
+    /// leave any reservation, so every access is checked, overflow included.
+    fn heap_addr64(&mut self, addr: Value, memory: u32, offset: u64, size: u32) -> Value {
+        let def = self.memory_def(memory);
+        let base = self.b.ins().load(
+            I64,
+            invariant_flags(),
+            def,
+            VMOffsets::MEMORY_DEF_BASE as i32,
+        );
+        let bound = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::MEMORY_DEF_SIZE as i32,
+        );
+        // ea = addr + offset and end = ea + size, each add checked for overflow.
+        let offset = self.b.ins().iconst(I64, offset as i64);
+        let (ea, over1) = self.b.ins().uadd_overflow(addr, offset);
+        let size = self.b.ins().iconst(I64, i64::from(size));
+        let (end, over2) = self.b.ins().uadd_overflow(ea, size);
+        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
+        let over = self.b.ins().bor(over1, over2);
+        let oob = self.b.ins().bor(over, past);
+        self.trap_if(oob, TrapKind::MemoryOutOfBounds);
+        self.b.ins().iadd(base, ea)
+    }
+
+    /// An address or length operand of memory `memory`'s index type, as the 64-bit value
+    /// the runtime helpers take.
+    fn address_operand(&mut self, v: Value, memory64: bool) -> Value {
+        if memory64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
         }
     }
 
@@ -1237,6 +1280,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             O::I64Store { memarg } | O::F64Store { memarg } => self.store(&memarg, 8),
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2),
+            // Addresses and lengths go to the runtime as i64 (zero-extended from a 32-bit
+            // memory's i32); results come back in the memory's index type.
             O::MemorySize { mem } => {
                 let def = self.memory_def(mem);
                 let size = self.b.ins().load(
@@ -1246,28 +1291,57 @@ impl<'a, 'f> Tr<'a, 'f> {
                     VMOffsets::MEMORY_DEF_SIZE as i32,
                 );
                 let pages = self.b.ins().ushr_imm_u(size, 16);
-                let pages = self.b.ins().ireduce(I32, pages);
+                let pages = if self.m.memories[mem as usize].memory64 {
+                    pages
+                } else {
+                    self.b.ins().ireduce(I32, pages)
+                };
                 self.push(pages);
             }
             O::MemoryGrow { mem } => {
+                let m64 = self.m.memories[mem as usize].memory64;
                 let delta = self.pop();
-                let mem = self.iconst32(mem as i32);
-                let r = self.call_builtin(Builtin::MemoryGrow, &[mem, delta]);
-                self.push(r.expect("memory.grow returns a value"));
+                let delta = self.address_operand(delta, m64);
+                let index = self.iconst32(mem as i32);
+                let r = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
+                let r = r.expect("memory.grow returns a value");
+                let r = if m64 { r } else { self.b.ins().ireduce(I32, r) };
+                self.push(r);
             }
             O::MemoryFill { mem } => {
-                let mut args = vec![self.iconst32(mem as i32)];
-                args.extend(self.pop_n(3));
+                let m64 = self.m.memories[mem as usize].memory64;
+                let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
+                    self.iconst32(mem as i32),
+                    self.address_operand(dst, m64),
+                    val,
+                    self.address_operand(len, m64),
+                ];
                 self.call_builtin(Builtin::MemoryFill, &args);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
-                let mut args = vec![self.iconst32(dst_mem as i32), self.iconst32(src_mem as i32)];
-                args.extend(self.pop_n(3));
+                let dst64 = self.m.memories[dst_mem as usize].memory64;
+                let src64 = self.m.memories[src_mem as usize].memory64;
+                let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
+                    self.iconst32(dst_mem as i32),
+                    self.iconst32(src_mem as i32),
+                    self.address_operand(dst, dst64),
+                    self.address_operand(src, src64),
+                    self.address_operand(len, dst64 && src64),
+                ];
                 self.call_builtin(Builtin::MemoryCopy, &args);
             }
             O::MemoryInit { data_index, mem } => {
-                let mut args = vec![self.iconst32(mem as i32), self.iconst32(data_index as i32)];
-                args.extend(self.pop_n(3));
+                let m64 = self.m.memories[mem as usize].memory64;
+                let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
+                    self.iconst32(mem as i32),
+                    self.iconst32(data_index as i32),
+                    self.address_operand(dst, m64),
+                    src,
+                    len,
+                ];
                 self.call_builtin(Builtin::MemoryInit, &args);
             }
             O::DataDrop { data_index } => {

@@ -30,6 +30,12 @@ pub struct FeatureArgs {
     /// Refuse modules with more than one memory.
     #[arg(long = "disable-multi-memory", conflicts_with = "enable_multi_memory")]
     disable_multi_memory: bool,
+    /// Accept 64-bit memories (on by default; wamrc's switch).
+    #[arg(long = "enable-memory64")]
+    enable_memory64: bool,
+    /// Refuse modules with a 64-bit memory.
+    #[arg(long = "disable-memory64", conflicts_with = "enable_memory64")]
+    disable_memory64: bool,
 }
 
 impl FeatureArgs {
@@ -44,6 +50,7 @@ impl FeatureArgs {
                 self.disable_function_references,
             ),
             (Proposal::MultiMemory, self.disable_multi_memory),
+            (Proposal::Memory64, self.disable_memory64),
         ] {
             if off {
                 f = f.without(p);

@@ -13,14 +13,16 @@ pub enum Proposal {
     ExtendedConst,
     FunctionReferences,
     MultiMemory,
+    Memory64,
 }
 
 impl Proposal {
-    pub const ALL: [Proposal; 4] = [
+    pub const ALL: [Proposal; 5] = [
         Proposal::TailCall,
         Proposal::ExtendedConst,
         Proposal::FunctionReferences,
         Proposal::MultiMemory,
+        Proposal::Memory64,
     ];
 
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
@@ -30,6 +32,7 @@ impl Proposal {
             Proposal::ExtendedConst => "extended-const",
             Proposal::FunctionReferences => "function-references",
             Proposal::MultiMemory => "multi-memory",
+            Proposal::Memory64 => "memory64",
         }
     }
 
@@ -40,6 +43,7 @@ impl Proposal {
             Proposal::ExtendedConst => "extended constant expressions",
             Proposal::FunctionReferences => "typed function references",
             Proposal::MultiMemory => "several memories",
+            Proposal::Memory64 => "64-bit memories",
         }
     }
 
@@ -54,6 +58,7 @@ impl Proposal {
             Proposal::ExtendedConst => WasmFeatures::EXTENDED_CONST,
             Proposal::FunctionReferences => WasmFeatures::FUNCTION_REFERENCES,
             Proposal::MultiMemory => WasmFeatures::MULTI_MEMORY,
+            Proposal::Memory64 => WasmFeatures::MEMORY64,
         }
     }
 }

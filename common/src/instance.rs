@@ -209,7 +209,10 @@ impl Instance {
                 }
                 (ImportKind::Memory(t), Extern::Memory(mem)) => {
                     let have = mem.ty();
-                    if !have.limits.matches(&t.limits) || have.shared != t.shared {
+                    if !have.limits.matches(&t.limits)
+                        || have.shared != t.shared
+                        || have.memory64 != t.memory64
+                    {
                         return Err(incompatible());
                     }
                     memories.push(mem.clone());
@@ -383,9 +386,10 @@ impl Instance {
         }
         for (i, d) in m.datas.iter().enumerate() {
             if let DataMode::Active { memory, offset } = &d.mode {
-                let dst = inst.eval_const(offset) as u32;
+                let mem = &inst.memories[*memory as usize];
+                let dst = address(mem.ty().memory64, inst.eval_const(offset));
                 let bytes = &m.bytes[d.range.clone()];
-                inst.memories[*memory as usize].write(u64::from(dst), bytes)?;
+                mem.write(dst, bytes)?;
                 inst.data_dropped.borrow_mut()[i] = true;
             }
         }
@@ -470,6 +474,16 @@ impl Instance {
         let g = self.get_global(name)?;
         // SAFETY: a funcref global holds 0 or a live FuncData of this store.
         Some(unsafe { Val::from_bits(g.ty().ty, g.get_bits()) })
+    }
+}
+
+/// An address operand as a memory of that index type reads it (a 32-bit memory's is the
+/// low half of the slot).
+pub fn address(memory64: bool, bits: u64) -> u64 {
+    if memory64 {
+        bits
+    } else {
+        u64::from(bits as u32)
     }
 }
 

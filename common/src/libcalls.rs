@@ -6,41 +6,48 @@ use crate::instance::InstanceData;
 use crate::types::RawRef;
 use crate::{Trap, TrapKind};
 
-pub fn memory_grow(inst: &InstanceData, mem: u32, delta: u32) -> u32 {
-    match inst.memories[mem as usize].grow(u64::from(delta)) {
-        Some(old) => old as u32,
-        None => u32::MAX,
-    }
+/// `memory.grow`: the old size in pages, or all ones (-1 of the memory's index type).
+pub fn memory_grow(inst: &InstanceData, mem: u32, delta: u64) -> u64 {
+    let memory = &inst.memories[mem as usize];
+    let failed = if memory.ty().memory64 {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
+    memory.grow(delta).unwrap_or(failed)
 }
+
+// Addresses and lengths are u64 for every memory: a 32-bit memory's come zero-extended
+// (`instance::address`), and every bound is checked in 64 bits.
 
 pub fn memory_fill(
     inst: &InstanceData,
     mem: u32,
-    dst: u32,
+    dst: u64,
     val: u32,
-    len: u32,
+    len: u64,
 ) -> Result<(), Trap> {
-    inst.memories[mem as usize].fill(u64::from(dst), val as u8, u64::from(len))
+    inst.memories[mem as usize].fill(dst, val as u8, len)
 }
 
 pub fn memory_copy(
     inst: &InstanceData,
     dst_mem: u32,
     src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> Result<(), Trap> {
     let d = &inst.memories[dst_mem as usize];
     let s = &inst.memories[src_mem as usize];
-    d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
+    d.copy_from(s, dst, src, len)
 }
 
 pub fn memory_init(
     inst: &InstanceData,
     mem: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> Result<(), Trap> {
@@ -49,7 +56,7 @@ pub fn memory_init(
         .checked_add(len as usize)
         .filter(|&e| e <= data.len());
     let end = end.ok_or(Trap::from(TrapKind::MemoryOutOfBounds))?;
-    inst.memories[mem as usize].write(u64::from(dst), &data[src as usize..end])
+    inst.memories[mem as usize].write(dst, &data[src as usize..end])
 }
 
 pub fn data_drop(inst: &InstanceData, seg: u32) {

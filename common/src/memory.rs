@@ -189,6 +189,7 @@ impl Memory {
                 max: self.0.ty.limits.max,
             },
             shared: self.0.ty.shared,
+            memory64: self.0.ty.memory64,
         }
     }
 

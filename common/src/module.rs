@@ -299,10 +299,8 @@ fn convert_table(t: &wasmparser::TableType) -> Result<TableType, LoadError> {
 }
 
 fn convert_memory(m: &wasmparser::MemoryType) -> Result<MemoryType, LoadError> {
-    if m.memory64 || m.page_size_log2.is_some() {
-        return Err(LoadError::Unsupported(
-            "64-bit memories or custom page sizes".into(),
-        ));
+    if m.page_size_log2.is_some() {
+        return Err(LoadError::Unsupported("custom page sizes".into()));
     }
     Ok(MemoryType {
         limits: Limits {
@@ -310,6 +308,7 @@ fn convert_memory(m: &wasmparser::MemoryType) -> Result<MemoryType, LoadError> {
             max: m.maximum,
         },
         shared: m.shared,
+        memory64: m.memory64,
     })
 }
 

@@ -179,6 +179,7 @@ mod reuse_tests {
         let ty = MemoryType {
             limits: Limits { min, max: None },
             shared: false,
+            memory64: false,
         };
         Memory::new(ty, None).expect("memory")
     }
@@ -246,6 +247,7 @@ mod reuse_tests {
         let ty = MemoryType {
             limits: Limits { min: 2, max: None },
             shared: false,
+            memory64: false,
         };
         let mem = Memory::with_budget(ty, None, Some(budget.clone())).unwrap();
         assert_eq!(budget.get(), 8);

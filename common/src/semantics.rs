@@ -402,6 +402,17 @@ pub fn access_start(
     Ok((end - size) as usize)
 }
 
+/// The byte offset of an access of `size` bytes at a 64-bit address plus a 64-bit static
+/// `offset` (memory64), inside a memory of `mem_size` bytes: any overflow is out of
+/// bounds.
+#[inline(always)]
+pub fn access_start64(addr: u64, offset: u64, size: u64, mem_size: u64) -> Result<usize, TrapKind> {
+    match addr.checked_add(offset) {
+        Some(ea) if ea.checked_add(size).is_some_and(|end| end <= mem_size) => Ok(ea as usize),
+        _ => Err(TrapKind::MemoryOutOfBounds),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

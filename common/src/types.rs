@@ -256,6 +256,8 @@ impl Limits {
 pub struct MemoryType {
     pub limits: Limits,
     pub shared: bool,
+    /// Addressed with i64 (memory64); its size is capped by the runtime like any other.
+    pub memory64: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -327,6 +327,18 @@ unsafe fn move_args(sp: Sp, base: u32, n: u32) {
     }
 }
 
+/// An address or length operand of a bulk memory operation: 64 bits for a 64-bit memory,
+/// the low half of the slot otherwise.
+///
+/// # Safety
+/// Slot `s` lies in the frame.
+#[inline(always)]
+pub unsafe fn operand(sp: Sp, s: u32, wide: bool) -> u64 {
+    // SAFETY: in the frame (caller).
+    let bits: u64 = unsafe { get(sp, s) };
+    wamr_common::instance::address(wide, bits)
+}
+
 /// Zeroes `n` value slots with plain stores (the `zero_slots` prologue op). A call to
 /// `memset` would make the handler save and restore callee-saved registers around it.
 ///
@@ -631,7 +643,7 @@ pub mod slow {
     /// # Safety
     /// `st` is live.
     #[inline(never)]
-    pub unsafe fn memory_grow(st: St, memory: u32, delta: u32) -> u32 {
+    pub unsafe fn memory_grow(st: St, memory: u32, delta: u64) -> u64 {
         // SAFETY: `st` is live and its instance has the memory (validated).
         unsafe {
             let r = libcalls::memory_grow(instance(st), memory, delta);

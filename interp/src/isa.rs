@@ -10,9 +10,9 @@
 use wamr_common::{libcalls, semantics as sem, TrapKind};
 
 use crate::exec::{
-    frame_pop, frame_push, get, imm64, instance, raise, raise_trap, run_get, run_set, set, slow,
-    switch_instance, tail_enter, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp, St,
-    Tbl, ThreadedHandler,
+    frame_pop, frame_push, get, imm64, instance, operand, raise, raise_trap, run_get, run_set, set,
+    slow, switch_instance, tail_enter, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp,
+    St, Tbl, ThreadedHandler,
 };
 
 /// What an operand field holds (see `build.rs`).
@@ -179,6 +179,8 @@ pub struct Load {
     pub ops: [[Op; 2]; 2],
     /// The op for a memory other than memory 0 (slots only).
     pub other_memory: Op,
+    /// The op for a 64-bit memory (slots only).
+    pub memory64: Op,
 }
 
 /// The `AccessEnd` word of an access of `bytes` at static `offset`, or `None` where the
@@ -215,6 +217,27 @@ impl Load {
         code.extend([self.other_memory as u32, d, addr, end, memory]);
         Some(at)
     }
+
+    /// Appends the load from 64-bit memory `memory` (slots only).
+    pub fn emit_memory64(
+        &self,
+        code: &mut Vec<u32>,
+        memory: u32,
+        d: u32,
+        addr: u32,
+        offset: u64,
+    ) -> usize {
+        let at = code.len();
+        code.extend([
+            self.memory64 as u32,
+            d,
+            addr,
+            offset as u32,
+            (offset >> 32) as u32,
+            memory,
+        ]);
+        at
+    }
 }
 
 /// A store's shapes, `[address][value]`.
@@ -225,6 +248,8 @@ pub struct Store {
     pub ops: [[Option<Op>; 3]; 3],
     /// The op for a memory other than memory 0 (slots only).
     pub other_memory: Op,
+    /// The op for a 64-bit memory (slots only).
+    pub memory64: Op,
 }
 
 impl Store {
@@ -261,6 +286,25 @@ impl Store {
         let at = code.len();
         code.extend([self.other_memory as u32, addr, val, end, memory]);
         Some(at)
+    }
+
+    /// Appends the store to 64-bit memory `memory` (slots only).
+    pub fn emit_memory64(
+        &self,
+        code: &mut Vec<u32>,
+        memory: u32,
+        addr: u32,
+        val: u32,
+        offset: u64,
+    ) {
+        code.extend([
+            self.memory64 as u32,
+            addr,
+            val,
+            offset as u32,
+            (offset >> 32) as u32,
+            memory,
+        ]);
     }
 }
 

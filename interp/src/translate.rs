@@ -1431,23 +1431,30 @@ impl Translator<'_> {
                 let n = self.pop_slot();
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::memory_grow(&mut self.code, d, n, mem);
+                let wide = Self::wide_bits(false, false, self.memory64(mem));
+                let at = enc::memory_grow(&mut self.code, d, n, mem, wide);
                 self.pushed_result(at);
             }
             O::MemoryFill { mem } => {
                 let [d, v, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_fill(&mut self.code, d, v, n, mem);
+                let m64 = self.memory64(mem);
+                let wide = Self::wide_bits(m64, false, m64);
+                enc::memory_fill(&mut self.code, d, v, n, mem, wide);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_copy(&mut self.code, d, s, n, dst_mem, src_mem);
+                let (dst64, src64) = (self.memory64(dst_mem), self.memory64(src_mem));
+                // The length has the narrower of the two index types.
+                let wide = Self::wide_bits(dst64, src64, dst64 && src64);
+                enc::memory_copy(&mut self.code, d, s, n, dst_mem, src_mem, wide);
             }
             O::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::memory_init(&mut self.code, data_index, d, s, n, mem);
+                let wide = Self::wide_bits(self.memory64(mem), false, false);
+                enc::memory_init(&mut self.code, data_index, d, s, n, mem, wide);
             }
             O::DataDrop { data_index } => {
                 self.begin();
@@ -1705,11 +1712,19 @@ impl Translator<'_> {
 
     fn load(&mut self, family: &Load, memarg: &MemArg) {
         let offset = memarg.offset;
+        let memory = wamr_common::module::memory_index(memarg);
+        if self.memory64(memory) {
+            let addr = self.pop_slot();
+            self.begin();
+            let d = self.result_slot();
+            let at = family.emit_memory64(&mut self.code, memory, d, addr, offset);
+            self.pushed_result(at);
+            return;
+        }
         if access_end(offset, family.bytes).is_none() {
             self.always_out_of_bounds();
             return;
         }
-        let memory = wamr_common::module::memory_index(memarg);
         if memory != 0 {
             let addr = self.pop_slot();
             self.begin();
@@ -1731,11 +1746,18 @@ impl Translator<'_> {
 
     fn store(&mut self, family: &Store, memarg: &MemArg) {
         let offset = memarg.offset;
+        let memory = wamr_common::module::memory_index(memarg);
+        if self.memory64(memory) {
+            let val = self.pop_slot();
+            let addr = self.pop_slot();
+            self.begin();
+            family.emit_memory64(&mut self.code, memory, addr, val, offset);
+            return;
+        }
         if !family.fits(offset) {
             self.always_out_of_bounds();
             return;
         }
-        let memory = wamr_common::module::memory_index(memarg);
         if memory != 0 {
             let val = self.pop_slot();
             let addr = self.pop_slot();
@@ -1762,6 +1784,17 @@ impl Translator<'_> {
         family.emit(&mut self.code, addr, val, offset).expect(
             "store shapes: a slot or the accumulator, then any value but the accumulator twice",
         );
+    }
+
+    /// Whether memory `memory` is addressed with i64.
+    fn memory64(&self, memory: u32) -> bool {
+        self.module.memories[memory as usize].memory64
+    }
+
+    /// The `wide` bits of a bulk memory op: which of destination (1), source (2) and
+    /// length (4) are 64-bit.
+    fn wide_bits(dst: bool, src: bool, len: bool) -> u32 {
+        u32::from(dst) | u32::from(src) << 1 | u32::from(len) << 2
     }
 
     fn local_set(&mut self, l: u32, tee: bool) {

@@ -154,7 +154,8 @@ impl TestSet {
         let v2 = Features::wasm2();
         match self {
             TestSet::V2 => v2,
-            TestSet::V3 | TestSet::Memory64 | TestSet::Exceptions => Features::all(),
+            TestSet::V3 | TestSet::Exceptions => Features::all(),
+            TestSet::Memory64 => v2.with(P::Memory64),
             TestSet::ExtendedConst => v2.with(P::ExtendedConst),
             TestSet::TailCall => v2.with(P::TailCall),
             TestSet::FunctionReferences => v2.with(P::FunctionReferences).with(P::TailCall),
@@ -184,6 +185,8 @@ pub struct Options {
     pub set: TestSet,
     /// Run only the files whose name contains one of these; every file when empty.
     pub filters: Vec<String>,
+    /// Leave out the files whose name contains one of these (after `filters`).
+    pub exclude: Vec<String>,
     /// Native stack of the thread that runs the scripts, in KiB.
     pub native_stack_kib: usize,
     /// List every failure and skip instead of the first few per file.
@@ -197,13 +200,15 @@ impl Options {
             engine,
             set: TestSet::V2,
             filters: Vec::new(),
+            exclude: Vec::new(),
             native_stack_kib: DEFAULT_NATIVE_STACK_KIB,
             verbose: false,
         }
     }
 
     fn selects(&self, file: &str) -> bool {
-        self.filters.is_empty() || self.filters.iter().any(|f| file.contains(f.as_str()))
+        (self.filters.is_empty() || self.filters.iter().any(|f| file.contains(f.as_str())))
+            && !self.exclude.iter().any(|x| file.contains(x.as_str()))
     }
 }
 

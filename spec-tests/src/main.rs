@@ -50,6 +50,9 @@ struct Cli {
     verbose: bool,
     /// Run only the files whose name contains one of these (`call`, `i32.wast`).
     filters: Vec<String>,
+    /// Leave out the files whose name contains this (repeatable), e.g. `--exclude simd_`.
+    #[arg(long, value_name = "NAME")]
+    exclude: Vec<String>,
 }
 
 /// `--engine` values. A new engine is a variant here mapped to its [`EngineSpec`] in
@@ -93,6 +96,7 @@ fn main() -> Result<ExitCode> {
         engine: cli.engine_spec(),
         set: cli.set,
         filters: cli.filters,
+        exclude: cli.exclude,
         native_stack_kib: cli.native_stack_kib,
         verbose: cli.verbose,
     };

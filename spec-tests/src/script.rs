@@ -397,6 +397,7 @@ fn spectest(linker: &mut Linker) -> Result<()> {
         MemoryType {
             limits: memory_limits,
             shared: false,
+            memory64: false,
         },
         None,
     );

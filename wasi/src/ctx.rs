@@ -88,6 +88,7 @@ impl WasiCtx {
                 max: Some(0),
             },
             shared: false,
+            memory64: false,
         };
         let mem = wamr_common::Memory::new(ty, Some(0))
             .map_err(|e| Trap::host(format!("WASI: no memory to work on: {e}")))?;
