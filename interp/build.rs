@@ -695,24 +695,27 @@ fn memory_ops(isa: &mut Isa) {
 
 fn table_ops(isa: &mut Isa) {
     use Kind::*;
-    isa.push("table_get", &[("d", Dst), ("table", Table), ("i", Src)],
-        "match libcalls::table_get(instance(st), table, get(sp, i)) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("table_set", &[("table", Table), ("i", Src), ("val", Src)],
-        "if let Err(t) = libcalls::table_set(instance(st), table, get(sp, i), get(sp, val)) { return raise_trap(st, ip, t) }", Flow::Next);
+    // Index operands are read as their table's index type says (`wide`: bit 0 the index
+    // or destination, bit 1 the source, bit 2 the length is 64-bit), as for memories.
+    isa.push("table_get", &[("d", Dst), ("table", Table), ("i", Src), ("wide", Imm32)],
+        "match libcalls::table_get(instance(st), table, operand(sp, i, wide & 1 != 0)) { Ok(v) => set(sp, d, v), Err(t) => return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_set", &[("table", Table), ("i", Src), ("val", Src), ("wide", Imm32)],
+        "if let Err(t) = libcalls::table_set(instance(st), table, operand(sp, i, wide & 1 != 0), get(sp, val)) { return raise_trap(st, ip, t) }", Flow::Next);
+    // The size fits 32 bits (tables are capped), so one op serves both index types.
     isa.push(
         "table_size",
         &[("d", Dst), ("table", Table)],
         "set(sp, d, libcalls::table_size(instance(st), table));",
         Flow::Next,
     );
-    isa.push("table_grow", &[("d", Dst), ("table", Table), ("init", Src), ("n", Src)],
-        "let r = libcalls::table_grow(instance(st), table, get(sp, init), get(sp, n)); set(sp, d, r);", Flow::Next);
-    isa.push("table_fill", &[("table", Table), ("i", Src), ("val", Src), ("n", Src)],
-        "if let Err(t) = libcalls::table_fill(instance(st), table, get(sp, i), get(sp, val), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("table_copy", &[("dst_table", Table), ("src_table", Table), ("dst", Src), ("src", Src), ("n", Src)],
-        "if let Err(t) = libcalls::table_copy(instance(st), dst_table, src_table, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
-    isa.push("table_init", &[("table", Table), ("elem", Elem), ("dst", Src), ("src", Src), ("n", Src)],
-        "if let Err(t) = libcalls::table_init(instance(st), table, elem, get(sp, dst), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_grow", &[("d", Dst), ("table", Table), ("init", Src), ("n", Src), ("wide", Imm32)],
+        "let r = libcalls::table_grow(instance(st), table, get(sp, init), operand(sp, n, wide & 4 != 0)); set(sp, d, r);", Flow::Next);
+    isa.push("table_fill", &[("table", Table), ("i", Src), ("val", Src), ("n", Src), ("wide", Imm32)],
+        "if let Err(t) = libcalls::table_fill(instance(st), table, operand(sp, i, wide & 1 != 0), get(sp, val), operand(sp, n, wide & 4 != 0)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_copy", &[("dst_table", Table), ("src_table", Table), ("dst", Src), ("src", Src), ("n", Src), ("wide", Imm32)],
+        "if let Err(t) = libcalls::table_copy(instance(st), dst_table, src_table, operand(sp, dst, wide & 1 != 0), operand(sp, src, wide & 2 != 0), operand(sp, n, wide & 4 != 0)) { return raise_trap(st, ip, t) }", Flow::Next);
+    isa.push("table_init", &[("table", Table), ("elem", Elem), ("dst", Src), ("src", Src), ("n", Src), ("wide", Imm32)],
+        "if let Err(t) = libcalls::table_init(instance(st), table, elem, operand(sp, dst, wide & 1 != 0), get(sp, src), get(sp, n)) { return raise_trap(st, ip, t) }", Flow::Next);
     isa.push(
         "elem_drop",
         &[("elem", Elem)],
@@ -773,6 +776,12 @@ fn control_ops(isa: &mut Isa) {
     isa.push("return_call", &[("func", Func), ("base", Base), ("n", Args)],
         "acc = 0; let callee = &*(*st).funcs.add(func as usize); \
          if let Some(e) = tail_enter(st, ip, sp, base, n, callee) { return e; } ip = callee.code.get();", Flow::Custom);
+    // A 64-bit table's index: past 2^32 it is past any table's end (tables are capped),
+    // so it saturates to an index that traps as undefined.
+    isa.push("call_indirect64", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
+        "let i = u32::try_from(get::<u64>(sp, i)).unwrap_or(u32::MAX); let e = slow::call_indirect(st, ip, sp, table, ty, i, base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push("return_call_indirect64", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
+        "let i = u32::try_from(get::<u64>(sp, i)).unwrap_or(u32::MAX); let e = slow::return_call_indirect(st, ip, sp, table, ty, i, base); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("return_call_indirect", &[("table", Table), ("ty", Type), ("i", Src), ("base", Base)],
         "let e = slow::return_call_indirect(st, ip, sp, table, ty, get(sp, i), base); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     // Typed function references: a null reference traps, anything else is a function of

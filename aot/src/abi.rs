@@ -54,19 +54,20 @@ pub enum Builtin {
     MemoryInit,
     /// `(vmctx, seg)`
     DataDrop,
-    /// `(vmctx, table, index) -> ref: i64`
+    /// `(vmctx, table, index: i64) -> ref: i64` (table indices and lengths are i64 for
+    /// every table, zero-extended from a 32-bit table's i32, as for memories)
     TableGet,
-    /// `(vmctx, table, index, ref: i64)`
+    /// `(vmctx, table, index: i64, ref: i64)`
     TableSet,
-    /// `(vmctx, table) -> size`
+    /// `(vmctx, table) -> size: i64`
     TableSize,
-    /// `(vmctx, table, init: i64, delta) -> old size or -1`
+    /// `(vmctx, table, init: i64, delta: i64) -> old size or -1: i64`
     TableGrow,
-    /// `(vmctx, table, dst, ref: i64, len)`
+    /// `(vmctx, table, dst: i64, ref: i64, len: i64)`
     TableFill,
-    /// `(vmctx, dst_table, src_table, dst, src, len)`
+    /// `(vmctx, dst_table, src_table, dst: i64, src: i64, len: i64)`
     TableCopy,
-    /// `(vmctx, table, seg, dst, src, len)`
+    /// `(vmctx, table, seg, dst: i64, src, len)`
     TableInit,
     /// `(vmctx, seg)`
     ElemDrop,
@@ -82,6 +83,74 @@ pub enum Builtin {
 
 impl Builtin {
     pub const COUNT: usize = Builtin::Interrupt as usize + 1;
+    pub const ALL: [Builtin; Builtin::COUNT] = [
+        Builtin::Trap,
+        Builtin::MemoryGrow,
+        Builtin::MemoryFill,
+        Builtin::MemoryCopy,
+        Builtin::MemoryInit,
+        Builtin::DataDrop,
+        Builtin::TableGet,
+        Builtin::TableSet,
+        Builtin::TableSize,
+        Builtin::TableGrow,
+        Builtin::TableFill,
+        Builtin::TableCopy,
+        Builtin::TableInit,
+        Builtin::ElemDrop,
+        Builtin::CallForeign,
+        Builtin::Refuel,
+        Builtin::Interrupt,
+    ];
+}
+
+/// A fingerprint of everything compiled code assumes of the runtime beyond the image
+/// format: the builtins' order and signatures, the vmctx and runtime-structure offsets,
+/// trap codes and the calling convention. Images carry the fingerprint of the compiler
+/// that wrote them and the loader refuses any other, so an image from a build of the
+/// same format version with a different interface (a stale cache entry in development,
+/// say) is rebuilt rather than run against the wrong layout.
+pub fn fingerprint() -> u64 {
+    static FINGERPRINT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *FINGERPRINT.get_or_init(|| {
+        use std::fmt::Write as _;
+        use wamr_common::vmctx::VMOffsets as O;
+        let mut d = String::new();
+        for b in Builtin::ALL {
+            let _ = write!(d, "{b:?}{:?};", crate::translate::builtin_types(b));
+        }
+        let offsets = [
+            O::MEMORY,
+            O::GLOBALS,
+            O::TABLES,
+            O::FUNCS,
+            O::TYPE_IDS,
+            O::INSTANCE,
+            O::STACK_LIMIT,
+            O::FUNC_PTRS,
+            O::BUILTINS,
+            O::INTRINSICS,
+            O::CONSTS,
+            O::RUN_STATE,
+            O::MEMORIES,
+            O::RUN_STATE_FUEL_LEFT,
+            O::RUN_STATE_INTERRUPT,
+            O::MEMORY_DEF_BASE,
+            O::MEMORY_DEF_SIZE,
+            O::TABLE_DEF_BASE,
+            O::TABLE_DEF_LEN,
+            O::FUNC_DATA_TYPE_ID,
+            O::FUNC_DATA_ENGINE,
+            O::FUNC_DATA_VMCTX,
+            O::FUNC_DATA_ENTRY,
+        ];
+        let _ = write!(
+            d,
+            "{offsets:?};{TRAP_KINDS:?};{:?};{ENGINE_AOT}",
+            crate::translate::WASM_CALL_CONV
+        );
+        crate::image::hash64(d.as_bytes())
+    })
 }
 
 /// Trap codes passed to [`Builtin::Trap`].

@@ -84,27 +84,27 @@ unsafe extern "C" fn data_drop(vmctx: *mut VMContext, seg: u32) {
     libcalls::data_drop(unsafe { inst(vmctx) }, seg)
 }
 
-unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, i: u32) -> u64 {
+unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, i: u64) -> u64 {
     // SAFETY: as above.
     check(libcalls::table_get(unsafe { inst(vmctx) }, table, i))
 }
 
-unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, i: u32, v: u64) {
+unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, i: u64, v: u64) {
     // SAFETY: as above.
     check(libcalls::table_set(unsafe { inst(vmctx) }, table, i, v))
 }
 
-unsafe extern "C" fn table_size(vmctx: *mut VMContext, table: u32) -> u32 {
+unsafe extern "C" fn table_size(vmctx: *mut VMContext, table: u32) -> u64 {
     // SAFETY: as above.
     libcalls::table_size(unsafe { inst(vmctx) }, table)
 }
 
-unsafe extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, init: u64, delta: u32) -> u32 {
+unsafe extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, init: u64, delta: u64) -> u64 {
     // SAFETY: as above.
     libcalls::table_grow(unsafe { inst(vmctx) }, table, init, delta)
 }
 
-unsafe extern "C" fn table_fill(vmctx: *mut VMContext, table: u32, dst: u32, v: u64, len: u32) {
+unsafe extern "C" fn table_fill(vmctx: *mut VMContext, table: u32, dst: u64, v: u64, len: u64) {
     // SAFETY: as above.
     check(libcalls::table_fill(
         unsafe { inst(vmctx) },
@@ -119,9 +119,9 @@ unsafe extern "C" fn table_copy(
     vmctx: *mut VMContext,
     dt: u32,
     st: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     // SAFETY: as above.
     check(libcalls::table_copy(
@@ -138,7 +138,7 @@ unsafe extern "C" fn table_init(
     vmctx: *mut VMContext,
     table: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) {

@@ -127,6 +127,11 @@ pub enum ImageError {
     Corrupt(String),
     #[error("AOT image checksum mismatch (the file is damaged)")]
     Checksum,
+    #[error(
+        "AOT image compiled against another runtime interface (a build of the same format \
+         version whose builtins or vmctx layout differ): compile it again"
+    )]
+    Abi,
 }
 
 /// The image's checksum and the wasm hash: XXH3-64 (the `xxhash-rust` crate), which
@@ -215,6 +220,7 @@ impl Writer {
         put_u32(&mut out, 28, count as u32);
         put_u64(&mut out, 32, h.cpu_features);
         put_u64(&mut out, 40, h.wasm_hash);
+        put_u64(&mut out, 48, crate::abi::fingerprint());
         for (i, (kind, off, len)) in entries.into_iter().enumerate() {
             let at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
             put_u32(&mut out, at, kind as u32);
@@ -312,7 +318,10 @@ pub fn parse(file: &[u8], page_size: usize) -> Result<Layout, ImageError> {
         cpu_features: get_u64(body, 32).ok_or(Truncated("header"))?,
         wasm_hash: get_u64(body, 40).ok_or(Truncated("header"))?,
     };
-    if body[48..HEADER_SIZE].iter().any(|&b| b != 0) {
+    if get_u64(body, 48) != Some(crate::abi::fingerprint()) {
+        return Err(ImageError::Abi);
+    }
+    if body[56..HEADER_SIZE].iter().any(|&b| b != 0) {
         return Err(corrupt("reserved header bytes are not zero"));
     }
     let count = get_u32(body, 28).ok_or(Truncated("header"))? as usize;
@@ -588,7 +597,8 @@ pub(crate) mod tests {
                 "reserved entry field",
                 Box::new(move |b| put_u32(b, entry(3) + 4, 1)),
             ),
-            ("reserved header bytes", Box::new(|b| b[50] = 1)),
+            ("reserved header bytes", Box::new(|b| b[58] = 1)),
+            ("runtime interface fingerprint", Box::new(|b| b[50] ^= 1)),
             ("one section fewer", Box::new(|b| put_u32(b, 28, 6))),
             (
                 "nonzero padding",

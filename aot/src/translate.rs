@@ -88,7 +88,7 @@ pub fn wasm_signature(ty: &FuncType, _isa: &dyn TargetIsa) -> Signature {
 }
 
 /// Parameters (after the vmctx) and results of a builtin, as documented on [`Builtin`].
-fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
+pub(crate) fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
     match b {
         Builtin::Trap => (&[I32], &[]),
         Builtin::MemoryGrow => (&[I32, I64], &[I64]),
@@ -96,12 +96,13 @@ fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
         Builtin::MemoryCopy => (&[I32, I32, I64, I64, I64], &[]),
         Builtin::MemoryInit => (&[I32, I32, I64, I32, I32], &[]),
         Builtin::DataDrop | Builtin::ElemDrop => (&[I32], &[]),
-        Builtin::TableGet => (&[I32, I32], &[I64]),
-        Builtin::TableSet => (&[I32, I32, I64], &[]),
-        Builtin::TableSize => (&[I32], &[I32]),
-        Builtin::TableGrow => (&[I32, I64, I32], &[I32]),
-        Builtin::TableFill => (&[I32, I32, I64, I32], &[]),
-        Builtin::TableCopy | Builtin::TableInit => (&[I32, I32, I32, I32, I32], &[]),
+        Builtin::TableGet => (&[I32, I64], &[I64]),
+        Builtin::TableSet => (&[I32, I64, I64], &[]),
+        Builtin::TableSize => (&[I32], &[I64]),
+        Builtin::TableGrow => (&[I32, I64, I64], &[I64]),
+        Builtin::TableFill => (&[I32, I64, I64, I64], &[]),
+        Builtin::TableCopy => (&[I32, I32, I64, I64, I64], &[]),
+        Builtin::TableInit => (&[I32, I32, I64, I32, I32], &[]),
         Builtin::CallForeign => (&[I64, I64], &[]),
         Builtin::Refuel => (&[I32], &[]),
         Builtin::Interrupt => (&[], &[]),
@@ -819,7 +820,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             def,
             VMOffsets::TABLE_DEF_LEN as i32,
         );
-        let index = self.b.ins().uextend(I64, index);
+        let index = self.address_operand(index, self.m.tables[table as usize].table64);
         let oob = self
             .b
             .ins()
@@ -1351,15 +1352,19 @@ impl<'a, 'f> Tr<'a, 'f> {
 
             // Tables and references.
             O::TableGet { table } => {
+                let t64 = self.m.tables[table as usize].table64;
                 let index = self.pop();
+                let index = self.address_operand(index, t64);
                 let t = self.iconst32(table as i32);
                 let r = self.call_builtin(Builtin::TableGet, &[t, index]);
                 self.push(r.expect("table.get returns a value"));
             }
             O::TableSet { table } => {
+                let t64 = self.m.tables[table as usize].table64;
                 let args = self.pop_n(2);
+                let index = self.address_operand(args[0], t64);
                 let t = self.iconst32(table as i32);
-                self.call_builtin(Builtin::TableSet, &[t, args[0], args[1]]);
+                self.call_builtin(Builtin::TableSet, &[t, index, args[1]]);
             }
             O::TableSize { table } => {
                 // The length is what call_indirect checks against; read it inline.
@@ -1370,37 +1375,60 @@ impl<'a, 'f> Tr<'a, 'f> {
                     def,
                     VMOffsets::TABLE_DEF_LEN as i32,
                 );
-                let len = self.b.ins().ireduce(I32, len);
+                let len = if self.m.tables[table as usize].table64 {
+                    len
+                } else {
+                    self.b.ins().ireduce(I32, len)
+                };
                 self.push(len);
             }
             O::TableGrow { table } => {
+                let t64 = self.m.tables[table as usize].table64;
                 let args = self.pop_n(2);
+                let delta = self.address_operand(args[1], t64);
                 let t = self.iconst32(table as i32);
-                let r = self.call_builtin(Builtin::TableGrow, &[t, args[0], args[1]]);
-                self.push(r.expect("table.grow returns a value"));
+                let r = self.call_builtin(Builtin::TableGrow, &[t, args[0], delta]);
+                let r = r.expect("table.grow returns a value");
+                let r = if t64 { r } else { self.b.ins().ireduce(I32, r) };
+                self.push(r);
             }
             O::TableFill { table } => {
-                let args = self.pop_n(3);
-                let t = self.iconst32(table as i32);
-                self.call_builtin(Builtin::TableFill, &[t, args[0], args[1], args[2]]);
+                let t64 = self.m.tables[table as usize].table64;
+                let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
+                    self.iconst32(table as i32),
+                    self.address_operand(dst, t64),
+                    val,
+                    self.address_operand(len, t64),
+                ];
+                self.call_builtin(Builtin::TableFill, &args);
             }
             O::TableCopy {
                 dst_table,
                 src_table,
             } => {
-                let mut args = vec![
+                let dst64 = self.m.tables[dst_table as usize].table64;
+                let src64 = self.m.tables[src_table as usize].table64;
+                let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
                     self.iconst32(dst_table as i32),
                     self.iconst32(src_table as i32),
+                    self.address_operand(dst, dst64),
+                    self.address_operand(src, src64),
+                    self.address_operand(len, dst64 && src64),
                 ];
-                args.extend(self.pop_n(3));
                 self.call_builtin(Builtin::TableCopy, &args);
             }
             O::TableInit { elem_index, table } => {
-                let mut args = vec![
+                let t64 = self.m.tables[table as usize].table64;
+                let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+                let args = [
                     self.iconst32(table as i32),
                     self.iconst32(elem_index as i32),
+                    self.address_operand(dst, t64),
+                    src,
+                    len,
                 ];
-                args.extend(self.pop_n(3));
                 self.call_builtin(Builtin::TableInit, &args);
             }
             O::ElemDrop { elem_index } => {

@@ -219,7 +219,10 @@ impl Instance {
                 }
                 (ImportKind::Table(t), Extern::Table(tab)) => {
                     let have = tab.ty();
-                    if have.elem != canon(t.elem) || !have.limits.matches(&t.limits) {
+                    if have.elem != canon(t.elem)
+                        || have.table64 != t.table64
+                        || !have.limits.matches(&t.limits)
+                    {
                         return Err(incompatible());
                     }
                     tables.push(tab.clone());
@@ -375,9 +378,10 @@ impl Instance {
         for (i, e) in m.elems.iter().enumerate() {
             match &e.mode {
                 ElemMode::Active { table, offset } => {
-                    let dst = inst.eval_const(offset) as u32;
+                    let t = &inst.tables[*table as usize];
+                    let dst = address(t.ty().table64, inst.eval_const(offset));
                     let items = inst.elem_segments.borrow()[i].clone();
-                    inst.tables[*table as usize].init(u64::from(dst), &items)?;
+                    t.init(dst, &items)?;
                     inst.elem_segments.borrow_mut()[i] = Rc::from([]);
                 }
                 ElemMode::Declared => inst.elem_segments.borrow_mut()[i] = Rc::from([]),
@@ -477,8 +481,8 @@ impl Instance {
     }
 }
 
-/// An address operand as a memory of that index type reads it (a 32-bit memory's is the
-/// low half of the slot).
+/// An address (or table index) operand as a memory (table) of that index type reads it:
+/// a 32-bit one's is the low half of the slot.
 pub fn address(memory64: bool, bits: u64) -> u64 {
     if memory64 {
         bits

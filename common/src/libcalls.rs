@@ -63,11 +63,13 @@ pub fn data_drop(inst: &InstanceData, seg: u32) {
     inst.data_dropped.borrow_mut()[seg as usize] = true;
 }
 
+// Table indices and lengths are u64 for every table, as for memories.
+
 pub fn table_init(
     inst: &InstanceData,
     table: u32,
     seg: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> Result<(), Trap> {
@@ -76,7 +78,7 @@ pub fn table_init(
         .checked_add(len as usize)
         .filter(|&e| e <= items.len());
     let end = end.ok_or(Trap::from(TrapKind::TableOutOfBounds))?;
-    inst.tables[table as usize].init(u64::from(dst), &items[src as usize..end])
+    inst.tables[table as usize].init(dst, &items[src as usize..end])
 }
 
 pub fn elem_drop(inst: &InstanceData, seg: u32) {
@@ -87,42 +89,46 @@ pub fn table_copy(
     inst: &InstanceData,
     dst_t: u32,
     src_t: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> Result<(), Trap> {
     let d = &inst.tables[dst_t as usize];
     let s = &inst.tables[src_t as usize];
-    d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len))
+    d.copy_from(s, dst, src, len)
 }
 
 pub fn table_fill(
     inst: &InstanceData,
     table: u32,
-    dst: u32,
+    dst: u64,
     val: RawRef,
-    len: u32,
+    len: u64,
 ) -> Result<(), Trap> {
-    inst.tables[table as usize].fill(u64::from(dst), val, u64::from(len))
+    inst.tables[table as usize].fill(dst, val, len)
 }
 
-pub fn table_grow(inst: &InstanceData, table: u32, init: RawRef, delta: u32) -> u32 {
-    match inst.tables[table as usize].grow(u64::from(delta), init) {
-        Some(old) => old as u32,
-        None => u32::MAX,
-    }
+/// `table.grow`: the old size, or all ones (-1 of the table's index type).
+pub fn table_grow(inst: &InstanceData, table: u32, init: RawRef, delta: u64) -> u64 {
+    let t = &inst.tables[table as usize];
+    let failed = if t.ty().table64 {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
+    t.grow(delta, init).unwrap_or(failed)
 }
 
-pub fn table_size(inst: &InstanceData, table: u32) -> u32 {
-    inst.tables[table as usize].size() as u32
+pub fn table_size(inst: &InstanceData, table: u32) -> u64 {
+    inst.tables[table as usize].size()
 }
 
-pub fn table_get(inst: &InstanceData, table: u32, i: u32) -> Result<RawRef, Trap> {
-    inst.tables[table as usize].get(u64::from(i))
+pub fn table_get(inst: &InstanceData, table: u32, i: u64) -> Result<RawRef, Trap> {
+    inst.tables[table as usize].get(i)
 }
 
-pub fn table_set(inst: &InstanceData, table: u32, i: u32, v: RawRef) -> Result<(), Trap> {
-    inst.tables[table as usize].set(u64::from(i), v)
+pub fn table_set(inst: &InstanceData, table: u32, i: u64, v: RawRef) -> Result<(), Trap> {
+    inst.tables[table as usize].set(i, v)
 }
 
 /// The slow path of a fuel charge of `cost` that went below zero (the fast path,

@@ -286,8 +286,8 @@ fn convert_functype(t: &wasmparser::FuncType) -> Result<FuncType, LoadError> {
 }
 
 fn convert_table(t: &wasmparser::TableType) -> Result<TableType, LoadError> {
-    if t.table64 || t.shared {
-        return Err(LoadError::Unsupported("64-bit or shared tables".into()));
+    if t.shared {
+        return Err(LoadError::Unsupported("shared tables".into()));
     }
     Ok(TableType {
         elem: ref_to_valtype(t.element_type)?,
@@ -295,6 +295,7 @@ fn convert_table(t: &wasmparser::TableType) -> Result<TableType, LoadError> {
             min: t.initial,
             max: t.maximum,
         },
+        table64: t.table64,
     })
 }
 

@@ -97,6 +97,7 @@ impl Table {
                 min: self.size(),
                 max: self.0.ty.limits.max,
             },
+            table64: self.0.ty.table64,
         }
     }
 

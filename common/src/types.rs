@@ -264,6 +264,8 @@ pub struct MemoryType {
 pub struct TableType {
     pub elem: ValType,
     pub limits: Limits,
+    /// Indexed with i64 (memory64's 64-bit tables); capped like any other table.
+    pub table64: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

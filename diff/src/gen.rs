@@ -64,9 +64,10 @@ pub fn clamp_minimums(c: &mut wasm_smith::Config) {
     c.min_tags = c.min_tags.min(c.max_tags);
 }
 
-/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const, tail calls and
-/// several memories: what `wamr_common::module::supported_features` accepts that
-/// wasm-smith can generate (its typed function references come only with GC).
+/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const, tail calls,
+/// several memories and 64-bit memories and tables: what
+/// `wamr_common::module::supported_features` accepts that wasm-smith can generate (its
+/// typed function references come only with GC).
 pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.simd_enabled = false;
     c.relaxed_simd_enabled = false;
@@ -75,7 +76,7 @@ pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.gc_enabled = false;
     c.exceptions_enabled = false;
     c.tail_call_enabled = true;
-    c.memory64_enabled = false;
+    c.memory64_enabled = true;
     c.custom_page_sizes_enabled = false;
     c.custom_descriptors_enabled = false;
     c.compact_imports_enabled = false;

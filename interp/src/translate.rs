@@ -1345,10 +1345,16 @@ impl Translator<'_> {
                 let ty = &self.module.types[type_index as usize];
                 let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
                 let i = self.pop_slot();
+                let table64 = self.table64(table_index);
                 // The index slot may be the temporary right above the arguments; it is
                 // read before the callee's frame is entered.
                 self.call_common(np, nr, |tr, base| {
-                    enc::call_indirect(&mut tr.code, table_index, type_index, i, base);
+                    let call = if table64 {
+                        enc::call_indirect64
+                    } else {
+                        enc::call_indirect
+                    };
+                    call(&mut tr.code, table_index, type_index, i, base);
                 });
             }
             O::ReturnCall { function_index } => {
@@ -1363,8 +1369,14 @@ impl Translator<'_> {
             } => {
                 let np = self.module.types[type_index as usize].params().len() as u32;
                 let i = self.pop_slot();
+                let table64 = self.table64(table_index);
                 self.tail_call(np, |tr, base| {
-                    enc::return_call_indirect(&mut tr.code, table_index, type_index, i, base);
+                    let call = if table64 {
+                        enc::return_call_indirect64
+                    } else {
+                        enc::return_call_indirect
+                    };
+                    call(&mut tr.code, table_index, type_index, i, base);
                 });
             }
             O::Drop => {
@@ -1464,14 +1476,16 @@ impl Translator<'_> {
                 let i = self.pop_slot();
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::table_get(&mut self.code, d, table, i);
+                let wide = Self::wide_bits(self.table64(table), false, false);
+                let at = enc::table_get(&mut self.code, d, table, i, wide);
                 self.pushed_result(at);
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
                 let i = self.pop_slot();
                 self.begin();
-                enc::table_set(&mut self.code, table, i, v);
+                let wide = Self::wide_bits(self.table64(table), false, false);
+                enc::table_set(&mut self.code, table, i, v, wide);
             }
             O::TableSize { table } => {
                 self.begin();
@@ -1486,13 +1500,16 @@ impl Translator<'_> {
                 self.stack.truncate(len - 2);
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::table_grow(&mut self.code, d, table, init, delta);
+                let wide = Self::wide_bits(false, false, self.table64(table));
+                let at = enc::table_grow(&mut self.code, d, table, init, delta, wide);
                 self.pushed_result(at);
             }
             O::TableFill { table } => {
                 let [i, v, n] = self.pop_slots3();
                 self.begin();
-                enc::table_fill(&mut self.code, table, i, v, n);
+                let t64 = self.table64(table);
+                let wide = Self::wide_bits(t64, false, t64);
+                enc::table_fill(&mut self.code, table, i, v, n, wide);
             }
             O::TableCopy {
                 dst_table,
@@ -1500,12 +1517,15 @@ impl Translator<'_> {
             } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::table_copy(&mut self.code, dst_table, src_table, d, s, n);
+                let (dst64, src64) = (self.table64(dst_table), self.table64(src_table));
+                let wide = Self::wide_bits(dst64, src64, dst64 && src64);
+                enc::table_copy(&mut self.code, dst_table, src_table, d, s, n, wide);
             }
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop_slots3();
                 self.begin();
-                enc::table_init(&mut self.code, table, elem_index, d, s, n);
+                let wide = Self::wide_bits(self.table64(table), false, false);
+                enc::table_init(&mut self.code, table, elem_index, d, s, n, wide);
             }
             O::ElemDrop { elem_index } => {
                 self.begin();
@@ -1791,7 +1811,12 @@ impl Translator<'_> {
         self.module.memories[memory as usize].memory64
     }
 
-    /// The `wide` bits of a bulk memory op: which of destination (1), source (2) and
+    /// Whether table `table` is indexed with i64.
+    fn table64(&self, table: u32) -> bool {
+        self.module.tables[table as usize].table64
+    }
+
+    /// The `wide` bits of a bulk memory or table op: which of destination (1), source (2) and
     /// length (4) are 64-bit.
     fn wide_bits(dst: bool, src: bool, len: bool) -> u32 {
         u32::from(dst) | u32::from(src) << 1 | u32::from(len) << 2

@@ -381,6 +381,7 @@ fn spectest(linker: &mut Linker) -> Result<()> {
         TableType {
             elem: ValType::FuncRef,
             limits: table_limits,
+            table64: false,
         },
         0,
     );
