@@ -1,0 +1,623 @@
+//! The translator's environment: what the runtime decides rather than wasm semantics
+//! (wasmtime's `FuncEnvironment` is the model). Where vmctx fields and runtime structures
+//! are, how heap addresses are formed and checked, how calls reach functions, tables and
+//! host code, and which builtins carry the slow paths. The wasm operators in
+//! `translate.rs` call these; a new feature's runtime side lands here.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{
+    AbiParam, Endianness, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef,
+    Signature, StackSlotData, StackSlotKind, Type, UserExternalName, Value,
+};
+use wamr_common::vmctx::VMOffsets;
+use wamr_common::TrapKind;
+use wasmparser::MemArg;
+
+use super::{builtin_types, invariant_flags, ir_type, load_slot, store_slot, wasm_signature, Tr};
+use crate::abi::{Builtin, ENGINE_AOT};
+
+impl Tr<'_, '_> {
+    // ----- runtime structures -----
+
+    /// Flags of linear-memory accesses: little-endian, possibly unaligned, may fault
+    /// (guard pages).
+    pub(super) fn heap_flags(&self) -> MemFlagsData {
+        MemFlagsData::new()
+            .with_endianness(Endianness::Little)
+            .with_alias_region(Some(self.heap_region))
+    }
+
+    /// A fuel charge (see `wamr_common::metering`): subtract inline, refuel out of line
+    /// when the result is negative.
+    pub(super) fn charge_fuel(&mut self, cost: u32) {
+        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
+        let at = VMOffsets::RUN_STATE_FUEL_LEFT as i32;
+        let left = self.b.ins().load(I64, MemFlagsData::trusted(), rs, at);
+        let left = self.b.ins().iadd_imm_s(left, -i64::from(cost));
+        self.b.ins().store(MemFlagsData::trusted(), left, rs, at);
+        let short = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+        let cost = self.iconst32(cost as i32);
+        self.out_of_line(short, Builtin::Refuel, &[cost]);
+    }
+
+    /// An interruption check: one load and branch inline, the trap out of line.
+    pub(super) fn check_interrupt(&mut self) {
+        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
+        let at = VMOffsets::RUN_STATE_INTERRUPT as i32;
+        let flag = self.b.ins().load(I32, MemFlagsData::trusted(), rs, at);
+        self.out_of_line(flag, Builtin::Interrupt, &[]);
+    }
+
+    /// Calls `builtin` from a cold block when `cond` is nonzero, then goes on.
+    pub(super) fn out_of_line(&mut self, cond: Value, builtin: Builtin, args: &[Value]) {
+        let slow = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(cond, slow, &[], cont, &[]);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        self.call_builtin(builtin, args);
+        self.b.ins().jump(cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    /// `vmctx.<field>`, an invariant pointer.
+    pub(super) fn vmctx_field(&mut self, offset: usize) -> Value {
+        self.b
+            .ins()
+            .load(I64, invariant_flags(), self.vmctx, offset as i32)
+    }
+
+    /// `vmctx.<field>[index]` of a pointer array that does not change while the instance
+    /// lives.
+    pub(super) fn vmctx_array_entry(&mut self, field: usize, index: u32) -> Value {
+        let array = self.vmctx_field(field);
+        let offset = i32::try_from(u64::from(index) * 8).expect("index space below 2^28");
+        self.b.ins().load(I64, invariant_flags(), array, offset)
+    }
+
+    /// The `TableDef` of a table.
+    pub(super) fn table_def(&mut self, table: u32) -> Value {
+        self.vmctx_array_entry(VMOffsets::TABLES, table)
+    }
+
+    /// The `MemoryDef` of memory 0.
+    /// The `MemoryDef` of a memory (memory 0 straight from the vmctx).
+    pub(super) fn memory_def(&mut self, memory: u32) -> Value {
+        match memory {
+            0 => self.vmctx_field(VMOffsets::MEMORY),
+            _ => self.vmctx_array_entry(VMOffsets::MEMORIES, memory),
+        }
+    }
+
+    pub(super) fn sig_of_type(&mut self, type_index: u32) -> SigRef {
+        if let Some(s) = self.sigs.get(&type_index) {
+            return *s;
+        }
+        let sig = wasm_signature(&self.m.types[type_index as usize], self.isa);
+        let s = self.b.import_signature(sig);
+        self.sigs.insert(type_index, s);
+        s
+    }
+
+    /// Calls a runtime builtin with the vmctx prepended; returns its result if any.
+    pub(super) fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Option<Value> {
+        let sig = match self.builtin_sigs[builtin as usize] {
+            Some(s) => s,
+            None => {
+                let (params, results) = builtin_types(builtin);
+                let mut sig = Signature::new(self.isa.default_call_conv());
+                sig.params.push(AbiParam::new(I64));
+                sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+                sig.returns
+                    .extend(results.iter().map(|t| AbiParam::new(*t)));
+                let s = self.b.import_signature(sig);
+                self.builtin_sigs[builtin as usize] = Some(s);
+                s
+            }
+        };
+        let callee = self.vmctx_array_entry(VMOffsets::BUILTINS, builtin as u32);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// A pointer to `slots` 8-byte value slots in this frame.
+    pub(super) fn foreign_slots(&mut self, slots: u32) -> Value {
+        let bytes = slots.max(1) * 8;
+        let slot = match self.foreign_slot {
+            Some((slot, size)) => {
+                if bytes > size {
+                    self.b.func.sized_stack_slots[slot].size = bytes;
+                    self.foreign_slot = Some((slot, bytes));
+                }
+                slot
+            }
+            None => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    bytes,
+                    3,
+                ));
+                self.foreign_slot = Some((slot, bytes));
+                slot
+            }
+        };
+        self.b.ins().stack_addr(I64, slot, 0)
+    }
+
+    /// Calls the function described by `FuncData` `fd`, of module type `type_index`:
+    /// directly if it is compiled code, otherwise through [`Builtin::CallForeign`].
+    /// With `tail`, the call is the function's last act: compiled code is entered by a
+    /// tail call, anything else is called and its results returned; nothing is left on
+    /// the stack (the result is empty).
+    pub(super) fn call_func_data(
+        &mut self,
+        fd: Value,
+        type_index: u32,
+        args: &[Value],
+        tail: bool,
+    ) -> Vec<Value> {
+        let ty = self.m.types[type_index as usize].clone();
+        let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
+        let engine = self.b.ins().uload8(
+            I32,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_ENGINE as i32,
+        );
+        let is_aot = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, engine, i64::from(ENGINE_AOT));
+        let aot = self.b.create_block();
+        let foreign = self.b.create_block();
+        // A tail call leaves from both paths; nothing merges.
+        let merge = (!tail).then(|| self.block_with_params(&results));
+        self.b.ins().brif(is_aot, aot, &[], foreign, &[]);
+        self.b.seal_block(aot);
+        self.b.seal_block(foreign);
+
+        // Compiled code: call its entry with its own vmctx.
+        self.b.switch_to_block(aot);
+        let callee_vmctx = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_VMCTX as i32,
+        );
+        let entry = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_ENTRY as i32,
+        );
+        let sig = self.sig_of_type(type_index);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(callee_vmctx);
+        all.extend_from_slice(args);
+        match merge {
+            None => {
+                self.b.ins().return_call_indirect(sig, entry, &all);
+            }
+            Some(merge) => {
+                let call = self.b.ins().call_indirect(sig, entry, &all);
+                let rets = self.b.inst_results(call).to_vec();
+                self.jump(merge, &rets);
+            }
+        }
+
+        // Anything else: arguments and results through value slots.
+        self.b.switch_to_block(foreign);
+        let n = ty.params().len().max(ty.results().len()) as u32;
+        let values = self.foreign_slots(n);
+        for (i, a) in args.iter().enumerate() {
+            store_slot(&mut self.b, *a, values, 8 * i as i32);
+        }
+        self.call_builtin(Builtin::CallForeign, &[fd, values]);
+        let rets: Vec<Value> = results
+            .iter()
+            .enumerate()
+            .map(|(i, t)| load_slot(&mut self.b, *t, values, 8 * i as i32))
+            .collect();
+        let Some(merge) = merge else {
+            self.b.ins().return_(&rets);
+            self.set_unreachable();
+            return Vec::new();
+        };
+        self.jump(merge, &rets);
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        self.b.block_params(merge).to_vec()
+    }
+
+    /// `call f`, or with `tail` `return_call f`.
+    pub(super) fn call(&mut self, f: u32, tail: bool) {
+        let type_index = self.m.funcs[f as usize];
+        let ty = &self.m.types[type_index as usize];
+        let args = self.pop_n(ty.params().len());
+        if f < self.m.num_imported_funcs {
+            let fd = self.vmctx_array_entry(VMOffsets::FUNCS, f);
+            let results = self.call_func_data(fd, type_index, &args, tail);
+            self.stack.extend(results);
+            return;
+        }
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(&args);
+        if self.opts.indirect_calls {
+            let sig = self.sig_of_type(type_index);
+            let ptr = self.vmctx_array_entry(VMOffsets::FUNC_PTRS, f);
+            if tail {
+                self.b.ins().return_call_indirect(sig, ptr, &all);
+            } else {
+                let call = self.b.ins().call_indirect(sig, ptr, &all);
+                self.stack.extend(self.b.inst_results(call).to_vec());
+            }
+        } else {
+            let callee = self.direct_callee(f, type_index);
+            if tail {
+                self.b.ins().return_call(callee, &all);
+            } else {
+                let call = self.b.ins().call(callee, &all);
+                self.stack.extend(self.b.inst_results(call).to_vec());
+            }
+        }
+        if tail {
+            self.set_unreachable();
+        }
+    }
+
+    pub(super) fn direct_callee(&mut self, f: u32, type_index: u32) -> FuncRef {
+        if let Some(r) = self.callees.get(&f) {
+            return *r;
+        }
+        let signature = self.sig_of_type(type_index);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(0, f));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        self.callees.insert(f, r);
+        r
+    }
+
+    /// `call_ref`, or with `tail` `return_call_ref`: the reference is a function of type
+    /// `type_index` (validation) or null.
+    pub(super) fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let fd = self.pop();
+        let nparams = self.m.types[type_index as usize].params().len();
+        let args = self.pop_n(nparams);
+        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        self.trap_if(null, TrapKind::NullFunctionReference);
+        let results = self.call_func_data(fd, type_index, &args, tail);
+        self.stack.extend(results);
+    }
+
+    /// `call_indirect`, or with `tail` `return_call_indirect`.
+    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+        let index = self.pop();
+        let nparams = self.m.types[type_index as usize].params().len();
+        let args = self.pop_n(nparams);
+        let def = self.table_def(table);
+        let len = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::TABLE_DEF_LEN as i32,
+        );
+        let index = self.address_operand(index, self.m.tables[table as usize].table64);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trap_if(oob, TrapKind::UndefinedElement);
+        let base = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::TABLE_DEF_BASE as i32,
+        );
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        let at = self.b.ins().iadd(base, offset);
+        let fd = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        self.trap_if(null, TrapKind::UninitializedElement);
+        let actual = self.b.ins().load(
+            I32,
+            MemFlagsData::trusted(),
+            fd,
+            VMOffsets::FUNC_DATA_TYPE_ID as i32,
+        );
+        let type_ids = self.vmctx_field(VMOffsets::TYPE_IDS);
+        let expected = self.b.ins().load(
+            I32,
+            invariant_flags(),
+            type_ids,
+            i32::try_from(u64::from(type_index) * 4).expect("type index below 2^29"),
+        );
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
+        let results = self.call_func_data(fd, type_index, &args, tail);
+        self.stack.extend(results);
+    }
+
+    /// The native address and immediate offset of an access of `size` bytes at wasm
+    /// address `addr` (i32) plus `memarg.offset`, bounds-checked in explicit mode.
+    pub(super) fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
+        let memory = wamr_common::module::memory_index(memarg);
+        if self.m.memories[memory as usize].memory64 {
+            return (self.heap_addr64(addr, memory, memarg.offset, size), 0);
+        }
+        let def = self.memory_def(memory);
+        let base = self.b.ins().load(
+            I64,
+            invariant_flags(),
+            def,
+            VMOffsets::MEMORY_DEF_BASE as i32,
+        );
+        let index = self.b.ins().uextend(I64, addr);
+        if self.opts.bounds_checks {
+            // index + offset + size < 2^34: no overflow in 64 bits.
+            let ea = self.b.ins().iadd_imm_u(index, memarg.offset as i64);
+            let end = self.b.ins().iadd_imm_u(ea, i64::from(size));
+            // The size changes on memory.grow: load it at every access.
+            let bound = self.b.ins().load(
+                I64,
+                MemFlagsData::trusted(),
+                def,
+                VMOffsets::MEMORY_DEF_SIZE as i32,
+            );
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
+            self.trap_if(oob, TrapKind::MemoryOutOfBounds);
+            (self.b.ins().iadd(base, ea), 0)
+        } else {
+            // Guard pages: base + index + offset stays inside the 8 GiB reservation.
+            let at = self.b.ins().iadd(base, index);
+            match i32::try_from(memarg.offset) {
+                Ok(off) => (at, off),
+                Err(_) => (self.b.ins().iadd_imm_u(at, memarg.offset as i64), 0),
+            }
+        }
+    }
+
+    /// [`Self::heap_addr`] for a 64-bit memory: an i64 address plus a 64-bit offset can
+    /// leave any reservation, so every access is checked, overflow included.
+    pub(super) fn heap_addr64(
+        &mut self,
+        addr: Value,
+        memory: u32,
+        offset: u64,
+        size: u32,
+    ) -> Value {
+        let def = self.memory_def(memory);
+        let base = self.b.ins().load(
+            I64,
+            invariant_flags(),
+            def,
+            VMOffsets::MEMORY_DEF_BASE as i32,
+        );
+        let bound = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::MEMORY_DEF_SIZE as i32,
+        );
+        // ea = addr + offset and end = ea + size, each add checked for overflow.
+        let offset = self.b.ins().iconst(I64, offset as i64);
+        let (ea, over1) = self.b.ins().uadd_overflow(addr, offset);
+        let size = self.b.ins().iconst(I64, i64::from(size));
+        let (end, over2) = self.b.ins().uadd_overflow(ea, size);
+        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
+        let over = self.b.ins().bor(over1, over2);
+        let oob = self.b.ins().bor(over, past);
+        self.trap_if(oob, TrapKind::MemoryOutOfBounds);
+        self.b.ins().iadd(base, ea)
+    }
+
+    /// An address or length operand of memory `memory`'s index type, as the 64-bit value
+    /// the runtime helpers take.
+    pub(super) fn address_operand(&mut self, v: Value, memory64: bool) -> Value {
+        if memory64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
+    }
+
+    // ----- globals, memories and tables -----
+
+    pub(super) fn global_get(&mut self, global_index: u32) {
+        let gt = self.m.global_types[global_index as usize];
+        let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+        // An immutable global's value never changes after instantiation.
+        let flags = if gt.mutable {
+            MemFlagsData::trusted()
+        } else {
+            invariant_flags()
+        };
+        let v = self.b.ins().load(ir_type(gt.ty), flags, cell, 0);
+        self.push(v);
+    }
+
+    pub(super) fn global_set(&mut self, global_index: u32) {
+        let v = self.pop();
+        let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+        self.b.ins().store(MemFlagsData::trusted(), v, cell, 0);
+    }
+
+    pub(super) fn memory_size(&mut self, mem: u32) {
+        let def = self.memory_def(mem);
+        let size = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::MEMORY_DEF_SIZE as i32,
+        );
+        let pages = self.b.ins().ushr_imm_u(size, 16);
+        let pages = if self.m.memories[mem as usize].memory64 {
+            pages
+        } else {
+            self.b.ins().ireduce(I32, pages)
+        };
+        self.push(pages);
+    }
+
+    pub(super) fn memory_grow(&mut self, mem: u32) {
+        let m64 = self.m.memories[mem as usize].memory64;
+        let delta = self.pop();
+        let delta = self.address_operand(delta, m64);
+        let index = self.iconst32(mem as i32);
+        let r = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
+        let r = r.expect("memory.grow returns a value");
+        let r = if m64 { r } else { self.b.ins().ireduce(I32, r) };
+        self.push(r);
+    }
+
+    pub(super) fn memory_fill(&mut self, mem: u32) {
+        let m64 = self.m.memories[mem as usize].memory64;
+        let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(mem as i32),
+            self.address_operand(dst, m64),
+            val,
+            self.address_operand(len, m64),
+        ];
+        self.call_builtin(Builtin::MemoryFill, &args);
+    }
+
+    pub(super) fn memory_copy(&mut self, dst_mem: u32, src_mem: u32) {
+        let dst64 = self.m.memories[dst_mem as usize].memory64;
+        let src64 = self.m.memories[src_mem as usize].memory64;
+        let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(dst_mem as i32),
+            self.iconst32(src_mem as i32),
+            self.address_operand(dst, dst64),
+            self.address_operand(src, src64),
+            self.address_operand(len, dst64 && src64),
+        ];
+        self.call_builtin(Builtin::MemoryCopy, &args);
+    }
+
+    pub(super) fn memory_init(&mut self, data_index: u32, mem: u32) {
+        let m64 = self.m.memories[mem as usize].memory64;
+        let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(mem as i32),
+            self.iconst32(data_index as i32),
+            self.address_operand(dst, m64),
+            src,
+            len,
+        ];
+        self.call_builtin(Builtin::MemoryInit, &args);
+    }
+
+    pub(super) fn data_drop(&mut self, data_index: u32) {
+        let seg = self.iconst32(data_index as i32);
+        self.call_builtin(Builtin::DataDrop, &[seg]);
+    }
+
+    pub(super) fn table_get(&mut self, table: u32) {
+        let t64 = self.m.tables[table as usize].table64;
+        let index = self.pop();
+        let index = self.address_operand(index, t64);
+        let t = self.iconst32(table as i32);
+        let r = self.call_builtin(Builtin::TableGet, &[t, index]);
+        self.push(r.expect("table.get returns a value"));
+    }
+
+    pub(super) fn table_set(&mut self, table: u32) {
+        let t64 = self.m.tables[table as usize].table64;
+        let args = self.pop_n(2);
+        let index = self.address_operand(args[0], t64);
+        let t = self.iconst32(table as i32);
+        self.call_builtin(Builtin::TableSet, &[t, index, args[1]]);
+    }
+
+    pub(super) fn table_size(&mut self, table: u32) {
+        // The length is what call_indirect checks against; read it inline.
+        let def = self.table_def(table);
+        let len = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            VMOffsets::TABLE_DEF_LEN as i32,
+        );
+        let len = if self.m.tables[table as usize].table64 {
+            len
+        } else {
+            self.b.ins().ireduce(I32, len)
+        };
+        self.push(len);
+    }
+
+    pub(super) fn table_grow(&mut self, table: u32) {
+        let t64 = self.m.tables[table as usize].table64;
+        let args = self.pop_n(2);
+        let delta = self.address_operand(args[1], t64);
+        let t = self.iconst32(table as i32);
+        let r = self.call_builtin(Builtin::TableGrow, &[t, args[0], delta]);
+        let r = r.expect("table.grow returns a value");
+        let r = if t64 { r } else { self.b.ins().ireduce(I32, r) };
+        self.push(r);
+    }
+
+    pub(super) fn table_fill(&mut self, table: u32) {
+        let t64 = self.m.tables[table as usize].table64;
+        let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(table as i32),
+            self.address_operand(dst, t64),
+            val,
+            self.address_operand(len, t64),
+        ];
+        self.call_builtin(Builtin::TableFill, &args);
+    }
+
+    pub(super) fn table_init(&mut self, elem_index: u32, table: u32) {
+        let t64 = self.m.tables[table as usize].table64;
+        let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(table as i32),
+            self.iconst32(elem_index as i32),
+            self.address_operand(dst, t64),
+            src,
+            len,
+        ];
+        self.call_builtin(Builtin::TableInit, &args);
+    }
+
+    pub(super) fn elem_drop(&mut self, elem_index: u32) {
+        let seg = self.iconst32(elem_index as i32);
+        self.call_builtin(Builtin::ElemDrop, &[seg]);
+    }
+
+    pub(super) fn ref_func(&mut self, function_index: u32) {
+        let v = self.vmctx_array_entry(VMOffsets::FUNCS, function_index);
+        self.push(v);
+    }
+
+    pub(super) fn table_copy(&mut self, dst_table: u32, src_table: u32) {
+        let dst64 = self.m.tables[dst_table as usize].table64;
+        let src64 = self.m.tables[src_table as usize].table64;
+        let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
+        let args = [
+            self.iconst32(dst_table as i32),
+            self.iconst32(src_table as i32),
+            self.address_operand(dst, dst64),
+            self.address_operand(src, src64),
+            self.address_operand(len, dst64 && src64),
+        ];
+        self.call_builtin(Builtin::TableCopy, &args);
+    }
+}
