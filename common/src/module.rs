@@ -332,29 +332,11 @@ impl Module {
         let _span = tracing::debug_span!("load", size = bytes.len()).entered();
         {
             let _v = tracing::debug_span!("validate").entered();
-            if let Err(e) =
-                Validator::new_with_features(features.wasm_features()).validate_all(bytes)
-            {
-                if let Some(disabled) = disabled_proposal_used(bytes, features) {
-                    return Err(disabled);
-                }
-                if !features.wasm3_relaxations() {
-                    return Err(e.into());
-                }
-                // Valid only with the relaxations wasmparser files under GC: accepted if
-                // nothing of GC is used (see `gc`).
-                let mut with_gc = features.wasm_features();
-                with_gc.insert(wasmparser::WasmFeatures::GC);
-                if Validator::new_with_features(with_gc)
+            validate(bytes, features, |f| {
+                Validator::new_with_features(f)
                     .validate_all(bytes)
-                    .is_err()
-                {
-                    return Err(e.into());
-                }
-                if let Some(what) = crate::gc::gc_in_code(bytes)? {
-                    return Err(LoadError::NeedsGc(what));
-                }
-            }
+                    .map(drop)
+            })?;
         }
         Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
             bytes,
@@ -371,15 +353,34 @@ pub fn memory_index(memarg: &wasmparser::MemArg) -> u32 {
     }
 }
 
-/// For a module refused under `features`: the disabled proposal that would make it valid,
-/// if one does.
-fn disabled_proposal_used(bytes: &[u8], features: Features) -> Option<LoadError> {
-    features.disabled().find_map(|p| {
-        Validator::new_with_features(features.with(p).wasm_features())
-            .validate_all(bytes)
-            .is_ok()
-            .then_some(LoadError::Disabled(p))
-    })
+/// Validates `bytes` under `features` with `check` (the whole module, or all but the
+/// code of an image's module). A module refused there is refused naming a disabled
+/// proposal that would make it valid, if one does; one valid only with the constant
+/// expressions wasmparser files under GC (Wasm 3.0's, unless `features` is 2.0) is
+/// accepted when it uses nothing else of GC (see `gc`).
+fn validate(
+    bytes: &[u8],
+    features: Features,
+    check: impl Fn(wasmparser::WasmFeatures) -> Result<(), wasmparser::BinaryReaderError>,
+) -> Result<(), LoadError> {
+    let Err(e) = check(features.wasm_features()) else {
+        return Ok(());
+    };
+    if let Some(p) = features
+        .disabled()
+        .find(|p| check(features.with(*p).wasm_features()).is_ok())
+    {
+        return Err(LoadError::Disabled(p));
+    }
+    let mut with_gc = features.wasm_features();
+    with_gc.insert(wasmparser::WasmFeatures::GC);
+    if !features.wasm3_relaxations() || check(with_gc).is_err() {
+        return Err(e.into());
+    }
+    match crate::gc::gc_in_code(bytes)? {
+        Some(what) => Err(LoadError::NeedsGc(what)),
+        None => Ok(()),
+    }
 }
 
 impl From<ModuleData> for Module {
@@ -398,25 +399,14 @@ impl ModuleData {
     /// execute the bodies themselves (the interpreter) refuse it. Never panics.
     pub fn precompiled(bytes: &[u8]) -> Result<ModuleData, LoadError> {
         let _span = tracing::debug_span!("load_precompiled", size = bytes.len()).entered();
-        let outside_code = |features| -> Result<(), wasmparser::BinaryReaderError> {
+        validate(bytes, Features::all(), |features| {
             let mut validator = Validator::new_with_features(features);
             for payload in Parser::new(0).parse_all(bytes) {
                 // `payload` hands back each function body to validate; it is dropped unread.
                 validator.payload(&payload?)?;
             }
             Ok(())
-        };
-        if let Err(e) = outside_code(supported_features()) {
-            // As in `Module::with_features`: GC's relaxations without GC are accepted.
-            let mut with_gc = supported_features();
-            with_gc.insert(wasmparser::WasmFeatures::GC);
-            if outside_code(with_gc).is_err() {
-                return Err(e.into());
-            }
-            if let Some(what) = crate::gc::gc_in_code(bytes)? {
-                return Err(LoadError::NeedsGc(what));
-            }
-        }
+        })?;
         let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
         data.code_validated = false;
         Ok(data)
