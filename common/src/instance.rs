@@ -326,23 +326,31 @@ impl Instance {
         let (state, entries) = engine.prepare(&mut inst).map_err(resource)?;
         inst.engine_state = Some(state);
         let vmctx_ptr: *mut VMContext = &mut *inst.vmctx;
-        for (i, entry) in entries.into_iter().enumerate() {
-            let index = m.num_imported_funcs + i as u32;
-            let type_index = m.funcs[index as usize] as usize;
-            let ty = store_types[type_index].clone();
-            let f = store.alloc_func(FuncData {
-                // Looked up once per module type above, not once per function.
-                type_id: inst.type_ids[type_index],
-                engine: engine.kind(),
-                vmctx: vmctx_ptr,
-                entry,
-                index,
-                ty,
-                host: None,
-                store: std::ptr::null(),
-            });
-            inst.funcs.push(f.to_raw() as *const FuncData);
-        }
+        let defined: Vec<FuncData> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let index = m.num_imported_funcs + i as u32;
+                let type_index = m.funcs[index as usize] as usize;
+                FuncData {
+                    // Looked up once per module type above, not once per function.
+                    type_id: inst.type_ids[type_index],
+                    engine: engine.kind(),
+                    vmctx: vmctx_ptr,
+                    entry,
+                    index,
+                    ty: store_types[type_index].clone(),
+                    host: None,
+                    store: std::ptr::null(),
+                }
+            })
+            .collect();
+        let count = defined.len();
+        let first = store.alloc_funcs(defined).as_ptr();
+        // SAFETY: `first` starts a block of `count` FuncData that the store keeps alive
+        // and never moves.
+        inst.funcs
+            .extend((0..count).map(|i| unsafe { first.add(i) } as *const FuncData));
         let inst_ptr: *const InstanceData = &*inst;
         inst.vmctx.globals = inst.global_cells.as_ptr();
         inst.vmctx.tables = inst.table_defs.as_ptr();

@@ -133,7 +133,9 @@ pub trait Engine: 'static {
 /// stay fixed as the vectors grow.
 #[allow(clippy::vec_box)]
 pub(crate) struct StoreInner {
-    funcs: RefCell<Vec<Box<FuncData>>>,
+    /// Function objects, in blocks that never move (a funcref is an address): one per
+    /// host function, one per instance for all its defined functions.
+    funcs: RefCell<Vec<Box<[FuncData]>>>,
     instances: RefCell<Vec<Box<InstanceData>>>,
     type_ids: RefCell<HashMap<FuncType, u32>>,
     /// Fuel and the interrupt flag; compiled code reaches it through `vmctx.run_state`.
@@ -181,7 +183,8 @@ pub struct Store(pub(crate) Rc<StoreInner>);
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Store({} funcs)", self.0.funcs.borrow().len())
+        let funcs: usize = self.0.funcs.borrow().iter().map(|b| b.len()).sum();
+        write!(f, "Store({funcs} funcs)")
     }
 }
 
@@ -294,15 +297,24 @@ impl Store {
         next
     }
 
-    pub(crate) fn alloc_func(&self, mut data: FuncData) -> Func {
-        data.store = Rc::as_ptr(&self.0);
-        let mut boxed = Box::new(data);
-        let ptr = NonNull::from(&mut *boxed);
-        self.0.funcs.borrow_mut().push(boxed);
+    pub(crate) fn alloc_func(&self, data: FuncData) -> Func {
+        let ptr = self.alloc_funcs(vec![data]);
         Func {
             data: ptr,
             store: self.clone(),
         }
+    }
+
+    /// Gives `funcs` their store and one allocation that lives as long as the store (an
+    /// instance's functions: one allocation, not one each); returns the first's address.
+    pub(crate) fn alloc_funcs(&self, funcs: Vec<FuncData>) -> NonNull<FuncData> {
+        let mut block = funcs.into_boxed_slice();
+        for f in block.iter_mut() {
+            f.store = Rc::as_ptr(&self.0);
+        }
+        let ptr = NonNull::from(&mut block[..]).cast::<FuncData>();
+        self.0.funcs.borrow_mut().push(block);
+        ptr
     }
 
     /// Keeps an instance alive as long as the store, and gives its stable address.
