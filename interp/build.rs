@@ -63,6 +63,8 @@ enum Kind {
     Args,
     /// A memory index (memory 0 has ops of its own, which use the cached base and size).
     Memory,
+    /// A tag index (exception handling).
+    Tag,
 }
 
 impl Kind {
@@ -796,6 +798,27 @@ fn control_ops(isa: &mut Isa) {
         "if get::<u64>(sp, s) == 0 { return raise(st, ip, TrapKind::NullReference); }",
         Flow::Next,
     );
+    // Exception handling. A raising instruction (a call, `throw`, `throw_ref`) covered by
+    // a handler of its own function is followed by a `landing_pad` naming the handler's
+    // dispatch code and the slot that receives the exception; the unwinder
+    // (`slow::unwind`) looks for one at each return point it leaves to. In normal flow
+    // the pad is skipped.
+    isa.push(
+        "landing_pad",
+        &[("exn", Dst), ("target", Branch)],
+        "",
+        Flow::Next,
+    );
+    isa.push("throw", &[("tag", Tag), ("base", Base)],
+        "acc = 0; let e = slow::throw(st, ip, sp, tag, base, {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    isa.push("throw_ref", &[("exn", Src)],
+        "acc = 0; let e = slow::throw_ref(st, ip, sp, get(sp, exn), {size}); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
+    // Dispatch: an exception of `tag` writes its payload from slot `d` (`catch_ref`: then
+    // the exception itself) and branches; any other falls through to the next clause.
+    isa.push("catch", &[("tag", Tag), ("exn", Src), ("d", Base), ("target", Branch)],
+        "if slow::catch_tag(st, sp, get(sp, exn), tag, d, false) { ip = ip.offset(target); } else { ip = ip.add({size}); }", Flow::Custom);
+    isa.push("catch_ref", &[("tag", Tag), ("exn", Src), ("d", Base), ("target", Branch)],
+        "if slow::catch_tag(st, sp, get(sp, exn), tag, d, true) { ip = ip.offset(target); } else { ip = ip.add({size}); }", Flow::Custom);
     isa.push("call_imported", &[("func", Func)],
         "let e = slow::call_imported(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("lazy_compile", &[("func", Func)],

@@ -53,7 +53,11 @@ pub enum TranslateError {
 fn ir_type(t: ValType) -> Type {
     match t {
         ValType::I32 => I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => I64,
+        ValType::I64
+        | ValType::FuncRef
+        | ValType::ExternRef
+        | ValType::ExnRef
+        | ValType::Ref(_) => I64,
         ValType::F32 => F32,
         ValType::F64 => F64,
         // Rejected at validation for now; spelled out so the mapping is total.

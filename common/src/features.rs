@@ -14,15 +14,17 @@ pub enum Proposal {
     FunctionReferences,
     MultiMemory,
     Memory64,
+    Exceptions,
 }
 
 impl Proposal {
-    pub const ALL: [Proposal; 5] = [
+    pub const ALL: [Proposal; 6] = [
         Proposal::TailCall,
         Proposal::ExtendedConst,
         Proposal::FunctionReferences,
         Proposal::MultiMemory,
         Proposal::Memory64,
+        Proposal::Exceptions,
     ];
 
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
@@ -33,6 +35,7 @@ impl Proposal {
             Proposal::FunctionReferences => "function-references",
             Proposal::MultiMemory => "multi-memory",
             Proposal::Memory64 => "memory64",
+            Proposal::Exceptions => "exception-handling",
         }
     }
 
@@ -44,6 +47,7 @@ impl Proposal {
             Proposal::FunctionReferences => "typed function references",
             Proposal::MultiMemory => "several memories",
             Proposal::Memory64 => "64-bit memories",
+            Proposal::Exceptions => "exception handling",
         }
     }
 
@@ -59,6 +63,9 @@ impl Proposal {
             Proposal::FunctionReferences => WasmFeatures::FUNCTION_REFERENCES,
             Proposal::MultiMemory => WasmFeatures::MULTI_MEMORY,
             Proposal::Memory64 => WasmFeatures::MEMORY64,
+            // Both forms: `try_table` and exnref, and the legacy `try`/`catch`/`rethrow`/
+            // `delegate` that toolchains still emit.
+            Proposal::Exceptions => WasmFeatures::EXCEPTIONS.union(WasmFeatures::LEGACY_EXCEPTIONS),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKi
 use crate::store::{Engine, FuncData, Store};
 use crate::types::{ExternRef, FuncType, GlobalType, RawRef, TableType, Val, ValType};
 use crate::vmctx::VMContext;
-use crate::{Func, Global, Memory, Table, Trap, TrapKind};
+use crate::{Func, Global, Memory, Table, Tag, Trap, TrapKind};
 
 /// Why instantiation failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,9 @@ pub struct InstanceData {
     pub memories: Vec<Memory>,
     pub tables: Vec<Table>,
     pub globals: Vec<Global>,
+    /// Every tag, imported ones first.
+    pub tags: Vec<Tag>,
+    tag_ptrs: Vec<*const crate::exception::TagData>,
     table_defs: Vec<*mut crate::table::TableDef>,
     memory_defs: Vec<*mut crate::memory::MemoryDef>,
     global_cells: Vec<*mut u64>,
@@ -183,6 +186,7 @@ impl Instance {
         let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
+        let mut tags: Vec<Tag> = Vec::with_capacity(m.tags.len());
         for imp in &m.imports {
             let ext = linker.get(&imp.module, &imp.name).ok_or_else(|| {
                 unlinkable(format!("unknown import: {}.{}", imp.module, imp.name))
@@ -240,6 +244,19 @@ impl Instance {
                     }
                     globals.push(g.clone());
                 }
+                (ImportKind::Tag(t), Extern::Tag(tag)) => {
+                    if !Rc::ptr_eq(&tag.store().0, &store.0) {
+                        return Err(unlinkable(format!(
+                            "import {}.{}: the tag belongs to another store",
+                            imp.module, imp.name
+                        )));
+                    }
+                    // Tag types match exactly (they are function types without results).
+                    if store.type_id(tag.ty()) != type_ids[*t as usize] {
+                        return Err(incompatible());
+                    }
+                    tags.push(tag.clone());
+                }
                 _ => return Err(incompatible()),
             }
         }
@@ -284,6 +301,11 @@ impl Instance {
             globals.push(Global::new(ty, 0));
         }
 
+        for &t in &m.tags[m.num_imported_tags as usize..] {
+            let data = store.alloc_tag(store_types[t as usize].clone());
+            tags.push(Tag::from_data(data, store.clone()));
+        }
+        let tag_ptrs: Vec<_> = tags.iter().map(Tag::as_ptr).collect();
         let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
         let memory_defs: Vec<_> = memories.iter().map(|mem| mem.def_ptr()).collect();
         let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
@@ -303,6 +325,7 @@ impl Instance {
             consts: std::ptr::null(),
             run_state: store.run_state_ptr(),
             memories: std::ptr::null(),
+            tags: std::ptr::null(),
         });
         let mut inst = Box::new(InstanceData {
             module: m.clone(),
@@ -313,6 +336,8 @@ impl Instance {
             memories,
             tables,
             globals,
+            tags,
+            tag_ptrs,
             table_defs,
             memory_defs,
             global_cells,
@@ -355,6 +380,7 @@ impl Instance {
         inst.vmctx.globals = inst.global_cells.as_ptr();
         inst.vmctx.tables = inst.table_defs.as_ptr();
         inst.vmctx.memories = inst.memory_defs.as_ptr();
+        inst.vmctx.tags = inst.tag_ptrs.as_ptr();
         inst.vmctx.funcs = inst.funcs.as_ptr();
         inst.vmctx.type_ids = inst.type_ids.as_ptr();
         inst.vmctx.instance = inst_ptr;
@@ -433,6 +459,7 @@ impl Instance {
             ExportKind::Memory => Extern::Memory(inst.memories[e.index as usize].clone()),
             ExportKind::Table => Extern::Table(inst.tables[e.index as usize].clone()),
             ExportKind::Global => Extern::Global(inst.globals[e.index as usize].clone()),
+            ExportKind::Tag => Extern::Tag(inst.tags[e.index as usize].clone()),
         })
     }
 
@@ -520,6 +547,7 @@ pub fn val_to_raw(v: &Val) -> RawRef {
     match v {
         Val::FuncRef(f) => f.as_ref().map_or(0, |f| f.to_raw()),
         Val::ExternRef(r) => ExternRef::to_raw(*r),
+        Val::ExnRef(e) => e.as_ref().map_or(0, |e| e.to_raw()),
         other => other.to_bits(),
     }
 }

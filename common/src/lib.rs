@@ -2,6 +2,7 @@
 //! the AOT engine. Start at [`Module::new`] (bytes to model) and [`Instance::with_engine`]
 //! (model to running state); [`vmctx`] documents the layout both engines read.
 
+pub mod exception;
 pub mod features;
 mod gc;
 pub mod global;
@@ -21,6 +22,7 @@ pub mod trap;
 pub mod types;
 pub mod vmctx;
 
+pub use exception::{Exception, Tag, Thrown};
 pub use features::{Features, Proposal};
 pub use global::Global;
 pub use instance::{Instance, InstanceData, InstanceLimits, InstantiationError};

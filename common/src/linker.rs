@@ -18,6 +18,7 @@ pub enum Extern {
     Memory(Memory),
     Table(Table),
     Global(Global),
+    Tag(crate::Tag),
 }
 
 /// Defines a name of a lazily defined module on first use (see [`Linker::define_lazy`]).

@@ -107,6 +107,8 @@ pub enum ImportKind {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// A tag of this type index (exception handling).
+    Tag(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +124,7 @@ pub enum ExportKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +212,9 @@ pub struct ModuleData {
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub globals: Vec<Global>,
+    /// The type index of every tag, imported ones first (a tag's type has no results).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<Export>,
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
@@ -234,7 +240,8 @@ fn convert_heap_type(h: wasmparser::HeapType) -> Result<HeapType, LoadError> {
             A::Extern => HeapType::Extern,
             A::NoFunc => HeapType::NoFunc,
             A::NoExtern => HeapType::NoExtern,
-            A::Exn | A::NoExn => return Err(LoadError::Unsupported("exception references".into())),
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
             other => return Err(LoadError::NeedsGc(format!("the heap type {other:?}"))),
         },
         H::Concrete(idx) | H::Exact(idx) => match idx.as_module_index() {
@@ -427,6 +434,8 @@ impl ModuleData {
             global_types: Vec::new(),
             num_imported_globals: 0,
             globals: Vec::new(),
+            tags: Vec::new(),
+            num_imported_tags: 0,
             exports: Vec::new(),
             table_inits: Vec::new(),
             elems: Vec::new(),
@@ -498,6 +507,11 @@ impl ModuleData {
                                 m.num_imported_globals += 1;
                                 ImportKind::Global(g)
                             }
+                            wasmparser::TypeRef::Tag(t) => {
+                                m.tags.push(t.func_type_idx);
+                                m.num_imported_tags += 1;
+                                ImportKind::Tag(t.func_type_idx)
+                            }
                             other => {
                                 return Err(LoadError::Unsupported(format!("import {other:?}")))
                             }
@@ -552,9 +566,7 @@ impl ModuleData {
                             wasmparser::ExternalKind::Table => ExportKind::Table,
                             wasmparser::ExternalKind::Memory => ExportKind::Memory,
                             wasmparser::ExternalKind::Global => ExportKind::Global,
-                            wasmparser::ExternalKind::Tag => {
-                                return Err(LoadError::Unsupported("tags".into()))
-                            }
+                            wasmparser::ExternalKind::Tag => ExportKind::Tag,
                         };
                         m.exports.push(Export {
                             name: e.name.to_string(),
@@ -564,6 +576,11 @@ impl ModuleData {
                     }
                 }
                 Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::TagSection(r) => {
+                    for t in r {
+                        m.tags.push(t?.func_type_idx);
+                    }
+                }
                 Payload::ElementSection(r) => {
                     for e in r {
                         let e = e?;

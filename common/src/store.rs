@@ -138,6 +138,12 @@ pub(crate) struct StoreInner {
     funcs: RefCell<Vec<Box<[FuncData]>>>,
     instances: RefCell<Vec<Box<InstanceData>>>,
     type_ids: RefCell<HashMap<FuncType, u32>>,
+    /// Unique among all stores of the process (never reused).
+    id: u64,
+    /// Tags (host-made and instances' own), boxed: a tag's identity is its address.
+    pub(crate) tags: RefCell<Vec<Box<crate::exception::TagData>>>,
+    /// Every exception thrown in the store (see `exception` for why they live so long).
+    pub(crate) exceptions: RefCell<Vec<Box<crate::exception::ExnData>>>,
     /// Fuel and the interrupt flag; compiled code reaches it through `vmctx.run_state`.
     run_state: Arc<RunState>,
     /// All fuel ever given (set plus added): consumed = given - left.
@@ -157,6 +163,10 @@ pub struct StoreLimits {
     /// Most linear-memory pages all memories created from now on may hold together
     /// (instantiation past it is refused; growth past it fails as wasm's `-1`).
     pub max_memory_pages: Option<u64>,
+    /// Most exception objects the store may hold; a throw past it traps. Exceptions live
+    /// as long as their store (no collector), so this bounds a program that throws
+    /// forever.
+    pub max_exceptions: Option<u64>,
 }
 
 /// Asked when a fuel charge fails: the fuel to add (and go on), or `None` to trap.
@@ -164,10 +174,14 @@ pub type OutOfFuelHandler = Box<dyn FnMut() -> Option<u64>>;
 
 impl Default for StoreInner {
     fn default() -> Self {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         StoreInner {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             funcs: RefCell::default(),
             instances: RefCell::default(),
             type_ids: RefCell::default(),
+            tags: RefCell::default(),
+            exceptions: RefCell::default(),
             run_state: Arc::new(RunState::default()),
             fuel_given: Cell::new(UNLIMITED_FUEL),
             out_of_fuel: RefCell::new(None),
@@ -197,6 +211,11 @@ impl Store {
     pub fn set_limits(&self, limits: StoreLimits) {
         self.0.limits.set(limits);
         *self.0.memory_budget.borrow_mut() = limits.max_memory_pages.map(|p| Rc::new(Cell::new(p)));
+    }
+
+    /// This store's identity, unique in the process.
+    pub fn id(&self) -> u64 {
+        self.0.id
     }
 
     pub fn limits(&self) -> StoreLimits {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::exception::Thrown;
+
 /// What went wrong. `message()` is the text the spec's test suite expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrapKind {
@@ -17,6 +19,10 @@ pub enum TrapKind {
     NullFunctionReference,
     /// `ref.as_non_null` of a null reference.
     NullReference,
+    /// `throw_ref` of a null reference.
+    NullExceptionReference,
+    /// A wasm exception no handler caught ([`Trap::exception`] has it).
+    Exception,
     IntegerOverflow,
     IntegerDivideByZero,
     InvalidConversionToInteger,
@@ -42,6 +48,8 @@ impl TrapKind {
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::NullReference => "null reference",
+            TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::Exception => "uncaught exception",
             TrapKind::IntegerOverflow => "integer overflow",
             TrapKind::IntegerDivideByZero => "integer divide by zero",
             TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
@@ -61,6 +69,7 @@ pub struct Trap {
     detail: Option<String>,
     exit_code: i32,
     backtrace: Vec<String>,
+    exception: Option<Thrown>,
 }
 
 impl Trap {
@@ -70,6 +79,7 @@ impl Trap {
             detail: None,
             exit_code: 0,
             backtrace: Vec::new(),
+            exception: None,
         }
     }
     /// A trap raised by a host function, with its message.
@@ -79,6 +89,7 @@ impl Trap {
             detail: Some(msg.into()),
             exit_code: 0,
             backtrace: Vec::new(),
+            exception: None,
         }
     }
     /// A request to end the program with `code` (WASI `proc_exit`).
@@ -88,6 +99,7 @@ impl Trap {
             detail: None,
             exit_code: code,
             backtrace: Vec::new(),
+            exception: None,
         }
     }
     pub fn kind(&self) -> TrapKind {
@@ -103,6 +115,15 @@ impl Trap {
     /// Wasm function names, innermost first, when the engine recorded them.
     pub fn backtrace(&self) -> &[String] {
         &self.backtrace
+    }
+    /// The exception in flight, for a trap of kind [`TrapKind::Exception`]
+    /// ([`crate::Store::exception`] gives its handle).
+    pub fn thrown(&self) -> Option<Thrown> {
+        self.exception
+    }
+    pub(crate) fn with_exception(mut self, exn: Thrown) -> Self {
+        self.exception = Some(exn);
+        self
     }
     pub fn with_backtrace(mut self, frames: Vec<String>) -> Self {
         self.backtrace = frames;

@@ -23,6 +23,8 @@ pub enum ValType {
     V128,
     FuncRef,
     ExternRef,
+    /// `(ref null exn)`: an exception (exception handling).
+    ExnRef,
     Ref(RefType),
 }
 
@@ -51,6 +53,10 @@ pub enum HeapType {
     NoExtern,
     /// A function of one type (see [`RefType`] for what the index means).
     Concrete(u32),
+    /// Any exception.
+    Exn,
+    /// No exception (only null).
+    NoExn,
 }
 
 /// What a reference is at run time.
@@ -58,12 +64,14 @@ pub enum HeapType {
 pub enum RefKind {
     Func,
     Extern,
+    Exn,
 }
 
 impl HeapType {
     fn kind(self) -> RefKind {
         match self {
             HeapType::Extern | HeapType::NoExtern => RefKind::Extern,
+            HeapType::Exn | HeapType::NoExn => RefKind::Exn,
             HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => RefKind::Func,
         }
     }
@@ -77,6 +85,7 @@ impl HeapType {
                 (HeapType::NoFunc, HeapType::Func | HeapType::Concrete(_))
                     | (HeapType::Concrete(_), HeapType::Func)
                     | (HeapType::NoExtern, HeapType::Extern)
+                    | (HeapType::NoExn, HeapType::Exn)
             )
     }
 }
@@ -110,6 +119,7 @@ impl ValType {
         match self {
             ValType::FuncRef => Some(r(HeapType::Func)),
             ValType::ExternRef => Some(r(HeapType::Extern)),
+            ValType::ExnRef => Some(r(HeapType::Exn)),
             ValType::Ref(rt) => Some(rt),
             _ => None,
         }
@@ -120,6 +130,7 @@ impl ValType {
         match (rt.nullable, rt.heap) {
             (true, HeapType::Func) => ValType::FuncRef,
             (true, HeapType::Extern) => ValType::ExternRef,
+            (true, HeapType::Exn) => ValType::ExnRef,
             _ => ValType::Ref(rt),
         }
     }
@@ -135,6 +146,7 @@ impl ValType {
         match self.ref_kind() {
             Some(RefKind::Func) => ValType::FuncRef,
             Some(RefKind::Extern) => ValType::ExternRef,
+            Some(RefKind::Exn) => ValType::ExnRef,
             None => self,
         }
     }
@@ -178,6 +190,7 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::ExnRef => "exnref",
             ValType::Ref(rt) => return write!(f, "{rt}"),
         })
     }
@@ -192,6 +205,8 @@ impl fmt::Display for RefType {
             HeapType::NoFunc => write!(f, "(ref {null}nofunc)"),
             HeapType::NoExtern => write!(f, "(ref {null}noextern)"),
             HeapType::Concrete(i) => write!(f, "(ref {null}{i})"),
+            HeapType::Exn => write!(f, "(ref {null}exn)"),
+            HeapType::NoExn => write!(f, "(ref {null}noexn)"),
         }
     }
 }
@@ -303,6 +318,7 @@ pub enum Val {
     V128(u128),
     FuncRef(Option<crate::Func>),
     ExternRef(Option<ExternRef>),
+    ExnRef(Option<crate::Exception>),
 }
 
 impl Val {
@@ -315,6 +331,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
 
@@ -326,12 +343,13 @@ impl Val {
             return self.ty() == ty;
         };
         match (self, rt.heap) {
-            (Val::FuncRef(None), h) | (Val::ExternRef(None), h) => {
+            (Val::FuncRef(None), h) | (Val::ExternRef(None), h) | (Val::ExnRef(None), h) => {
                 rt.nullable && h.kind() == self.ty().ref_kind().expect("a reference")
             }
             (Val::FuncRef(Some(_)), HeapType::Func) => true,
             (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => f.data().type_id == id,
             (Val::ExternRef(Some(_)), HeapType::Extern) => true,
+            (Val::ExnRef(Some(_)), HeapType::Exn) => true,
             _ => false,
         }
     }
@@ -346,6 +364,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::ExnRef => Val::ExnRef(None),
             _ => Val::FuncRef(None),
         }
     }
@@ -360,14 +379,15 @@ impl Val {
             Val::V128(v) => *v as u64,
             Val::FuncRef(f) => f.as_ref().map_or(0, |f| f.to_raw()),
             Val::ExternRef(r) => ExternRef::to_raw(*r),
+            Val::ExnRef(e) => e.as_ref().map_or(0, |e| e.to_raw()),
         }
     }
 
     /// Decodes a slot of the given type.
     ///
     /// # Safety
-    /// For `FuncRef`, `bits` must be 0 or a raw funcref produced by this runtime whose
-    /// store is still alive.
+    /// For `FuncRef` and `ExnRef`, `bits` must be 0 or a raw reference produced by this
+    /// runtime whose store is still alive.
     pub unsafe fn from_bits(ty: ValType, bits: u64) -> Val {
         match ty.representation() {
             ValType::I32 => Val::I32(bits as u32 as i32),
@@ -376,6 +396,8 @@ impl Val {
             ValType::F64 => Val::F64(bits),
             ValType::V128 => Val::V128(u128::from(bits)),
             ValType::ExternRef => Val::ExternRef(ExternRef::from_raw(bits)),
+            // SAFETY: an exception reference's bits are 0 or a live exnref (caller).
+            ValType::ExnRef => Val::ExnRef(unsafe { crate::Exception::from_raw(bits) }),
             // SAFETY: a function reference's bits are 0 or a live raw funcref (caller).
             _ => Val::FuncRef(unsafe { crate::Func::from_raw(bits) }),
         }
@@ -394,6 +416,8 @@ impl fmt::Debug for Val {
             Val::FuncRef(Some(func)) => write!(f, "{:?}", func),
             Val::ExternRef(None) => write!(f, "null:externref"),
             Val::ExternRef(Some(r)) => write!(f, "{}:externref", r.0),
+            Val::ExnRef(None) => write!(f, "null:exnref"),
+            Val::ExnRef(Some(e)) => write!(f, "{e:?}"),
         }
     }
 }

@@ -21,8 +21,10 @@
 //!  +88  run_state   *const RunState      the store's fuel and interrupt flag
 //!  +96  memories    *const *mut MemoryDef per memory index (imports first); memory 0
 //!                                        also sits in `memory`, the fast path
+//! +104 tags        *const *const TagData per tag index (imports first): its identity
 //! ```
 
+use crate::exception::{ExnData, TagData};
 use crate::instance::InstanceData;
 use crate::memory::MemoryDef;
 use crate::metering::RunState;
@@ -45,6 +47,7 @@ pub struct VMContext {
     pub consts: *const u64,
     pub run_state: *const RunState,
     pub memories: *const *mut MemoryDef,
+    pub tags: *const *const TagData,
 }
 
 /// Field offsets of [`VMContext`], for code generators.
@@ -64,6 +67,10 @@ impl VMOffsets {
     pub const CONSTS: usize = std::mem::offset_of!(VMContext, consts);
     pub const RUN_STATE: usize = std::mem::offset_of!(VMContext, run_state);
     pub const MEMORIES: usize = std::mem::offset_of!(VMContext, memories);
+    pub const TAGS: usize = std::mem::offset_of!(VMContext, tags);
+    /// An exception object's tag (its identity) and payload slots.
+    pub const EXN_TAG: usize = std::mem::offset_of!(ExnData, tag);
+    pub const EXN_VALUES: usize = std::mem::offset_of!(ExnData, values);
     pub const RUN_STATE_FUEL_LEFT: usize = std::mem::offset_of!(RunState, fuel_left);
     pub const RUN_STATE_INTERRUPT: usize = std::mem::offset_of!(RunState, interrupt);
     pub const MEMORY_DEF_BASE: usize = std::mem::offset_of!(MemoryDef, base);
@@ -99,6 +106,7 @@ mod tests {
             VMOffsets::CONSTS,
             VMOffsets::RUN_STATE,
             VMOffsets::MEMORIES,
+            VMOffsets::TAGS,
         ];
         for (i, off) in offsets.iter().enumerate() {
             assert_eq!(*off, i * p, "field {i}");

@@ -23,6 +23,8 @@ pub enum Value {
     F64(u64),
     FuncRef(Option<FuncId>),
     ExternRef(Option<u32>),
+    /// An exception reference: whether it is not null.
+    ExnRef(bool),
 }
 
 impl fmt::Display for Value {
@@ -37,6 +39,8 @@ impl fmt::Display for Value {
             Value::FuncRef(Some(FuncId::Opaque)) => f.write_str("func:funcref"),
             Value::ExternRef(None) => f.write_str("null:externref"),
             Value::ExternRef(Some(v)) => write!(f, "{v}:externref"),
+            Value::ExnRef(false) => f.write_str("null:exnref"),
+            Value::ExnRef(true) => f.write_str("exn:exnref"),
         }
     }
 }

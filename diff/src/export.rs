@@ -192,5 +192,6 @@ fn value_of(v: &Val) -> Value {
         Val::V128(x) => Value::I64(*x as i64),
         Val::FuncRef(_) => Value::FuncRef(None),
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.0)),
+        Val::ExnRef(e) => Value::ExnRef(e.is_some()),
     }
 }

@@ -310,6 +310,7 @@ fn to_wamr(v: &Value) -> Val {
         Value::F64(x) => Val::F64(x),
         Value::FuncRef(_) => Val::FuncRef(None),
         Value::ExternRef(r) => Val::ExternRef(r.map(ExternRef)),
+        Value::ExnRef(_) => Val::ExnRef(None),
     }
 }
 
@@ -322,6 +323,7 @@ fn from_wamr(v: &Val, funcs: &HashMap<u64, u32>) -> Value {
         Val::V128(x) => Value::I64(*x as i64),
         Val::FuncRef(f) => Value::FuncRef(f.as_ref().map(|f| func_id(f.to_raw(), funcs))),
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.0)),
+        Val::ExnRef(e) => Value::ExnRef(e.is_some()),
     }
 }
 
@@ -461,7 +463,7 @@ fn to_wasmi(v: &Value) -> wasmi::Val {
         Value::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
         Value::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
         Value::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
-        Value::ExternRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        Value::ExternRef(_) | Value::ExnRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
     }
 }
 

@@ -18,6 +18,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 
+use wamr_common::exception::ExnData;
 use wamr_common::libcalls;
 use wamr_common::store::call_func_data;
 use wamr_common::{Caller, EngineKind, FuncData, InstanceData, Trap, TrapKind, VMContext, Val};
@@ -765,8 +766,8 @@ pub mod slow {
             // A host function (or another engine's) returns here: run it in this frame,
             // then return its results to the caller as `ret` would.
             move_args(sp, base, n);
-            let e = call_foreign(st, ip, fd, sp);
-            if e != Exit::Continue {
+            let e = call_foreign(st, ip, fd, sp, std::ptr::null(), sp);
+            if e != Exit::Continue || !(*st).ip.is_null() {
                 return e;
             }
             return_to_caller(st);
@@ -843,19 +844,25 @@ pub mod slow {
                 s.sp = nsp;
                 return Exit::Continue;
             }
-            let e = call_foreign(st, ip, fd, nsp);
-            s.ip = ret_ip;
-            s.sp = sp;
+            // An exception from the callee lands at this call's return point.
+            let e = call_foreign(st, ip, fd, nsp, ret_ip, sp);
+            if e == Exit::Continue && (*st).ip.is_null() {
+                s.ip = ret_ip;
+                s.sp = sp;
+            }
             e
         }
     }
 
     /// Calls a host function (or another engine's) with arguments at `args`, writing the
-    /// results there.
+    /// results there. A wasm exception it throws is unwound from `resume` (a return point
+    /// in the frame at `frame`; null: the running frame is left first), leaving the
+    /// handler in `st.ip`/`st.sp`; on a normal return `st.ip` is null.
     ///
     /// # Safety
-    /// `fd` is live; `args` has room for max(params, results) slots.
-    unsafe fn call_foreign(st: St, ip: Ip, fd: &FuncData, args: Sp) -> Exit {
+    /// `fd` is live; `args` has room for max(params, results) slots; `resume`, if not
+    /// null, is a return point of the function whose frame is `frame`.
+    unsafe fn call_foreign(st: St, ip: Ip, fd: &FuncData, args: Sp, resume: Ip, frame: Sp) -> Exit {
         // SAFETY: `fd` is live and `args` has room for its params and results (caller);
         // `st` is the live state.
         unsafe {
@@ -887,9 +894,16 @@ pub mod slow {
                     for (i, v) in results.iter().enumerate() {
                         *args.add(i) = v.to_bits();
                     }
+                    (*st).ip = std::ptr::null();
                     Exit::Continue
                 }
-                Err(t) => raise_trap(st, ip, t),
+                Err(t) => {
+                    let store = instance(st).store();
+                    match t.thrown().and_then(|e| e.raw_in(&store)) {
+                        Some(exn) => unwind(st, exn, resume, frame),
+                        None => raise_trap(st, ip, t),
+                    }
+                }
             }
         }
     }
@@ -915,8 +929,8 @@ pub mod slow {
                 s.sp = sp;
                 return Exit::Continue;
             }
-            let e = call_foreign(st, ip, fd, sp);
-            if e != Exit::Continue {
+            let e = call_foreign(st, ip, fd, sp, std::ptr::null(), sp);
+            if e != Exit::Continue || !(*st).ip.is_null() {
                 return e;
             }
             return_to_caller(st);
@@ -950,6 +964,107 @@ pub mod slow {
             }
             s.ip = entry.code.get();
             Exit::Continue
+        }
+    }
+
+    /// `throw tag base`: a new exception of `tag` with the payload in the slots from
+    /// `base`, raised after the instruction (of `size` words).
+    ///
+    /// # Safety
+    /// `ip` is a `throw` of the running function; the payload slots lie in its frame.
+    #[inline(never)]
+    pub unsafe fn throw(st: St, ip: Ip, sp: Sp, tag: u32, base: u32, size: usize) -> Exit {
+        // SAFETY: the tag index was validated and the payload lies in the frame (caller).
+        unsafe {
+            let inst = instance(st);
+            let tag = &inst.tags[tag as usize];
+            let n = tag.ty().params().len();
+            let values = std::slice::from_raw_parts(sp.add(base as usize), n).to_vec();
+            match inst.store().alloc_exception(tag.as_ptr(), values) {
+                Ok(exn) => unwind(st, exn, ip.add(size), sp),
+                Err(t) => raise_trap(st, ip, t),
+            }
+        }
+    }
+
+    /// `throw_ref exn`: raises `exn` again after the instruction; null traps.
+    ///
+    /// # Safety
+    /// `ip` is a `throw_ref` of the running function; `exn` is 0 or a live exnref.
+    #[inline(never)]
+    pub unsafe fn throw_ref(st: St, ip: Ip, sp: Sp, exn: u64, size: usize) -> Exit {
+        if exn == 0 {
+            // SAFETY: `st` is live (caller).
+            return unsafe { raise(st, ip, TrapKind::NullExceptionReference) };
+        }
+        // SAFETY: forwarded.
+        unsafe { unwind(st, exn, ip.add(size), sp) }
+    }
+
+    /// A `catch` clause: whether `exn` was thrown with the instance's tag `tag`; if so its
+    /// payload is written to the slots from `d`, then (`with_ref`) `exn` itself.
+    ///
+    /// # Safety
+    /// `exn` is a live exnref; the tag index was validated; the slots lie in the frame
+    /// (the translator sized it for the payload).
+    #[inline(never)]
+    pub unsafe fn catch_tag(st: St, sp: Sp, exn: u64, tag: u32, d: u32, with_ref: bool) -> bool {
+        // SAFETY: see above; the exception's payload is read before any slot is written.
+        unsafe {
+            let data = &*(exn as *const ExnData);
+            if data.tag != *(*(*st).vmctx).tags.add(tag as usize) {
+                return false;
+            }
+            let payload = std::slice::from_raw_parts(data.values, data.len as usize);
+            for (i, v) in payload.iter().enumerate() {
+                set(sp, d + i as u32, *v);
+            }
+            if with_ref {
+                set(sp, d + payload.len() as u32, exn);
+            }
+            true
+        }
+    }
+
+    /// Raises exception `exn`: from return point `at` of the frame at `sp` (null: leave
+    /// that frame first), each frame's return point is checked for a `landing_pad`; the
+    /// first with a handler gets the exception in its slot and runs its dispatch code
+    /// (left in `st.ip`/`st.sp`). Past the entry frame the exception leaves this
+    /// host-to-wasm call as a trap carrying it.
+    ///
+    /// # Safety
+    /// `at` is null or a return point of the running function, whose frame is `sp`; the
+    /// frames pushed by this call are intact.
+    pub unsafe fn unwind(st: St, exn: u64, at: Ip, sp: Sp) -> Exit {
+        let (mut at, mut sp) = (at, sp);
+        // SAFETY: every return point is an instruction boundary of translated code (pads
+        // are two words after their opcode); frames are popped only down to the entry
+        // frame, whose return point is HALT.
+        unsafe {
+            loop {
+                if !at.is_null() && *at == Op::landing_pad as u32 {
+                    let target = w(at, 2) as i32 as isize;
+                    if target != 0 {
+                        set(sp, w(at, 1), exn);
+                        (*st).ip = at.offset(target);
+                        (*st).sp = sp;
+                        return Exit::Continue;
+                    }
+                }
+                let f = frame_pop(st);
+                if f.ret_ip == HALT.as_ptr() {
+                    let trap = match wamr_common::Exception::from_raw(exn) {
+                        Some(e) => Trap::throw(&e),
+                        None => Trap::new(TrapKind::NullExceptionReference),
+                    };
+                    return raise_trap(st, at, trap);
+                }
+                if f.vmctx != (*st).vmctx {
+                    switch_instance(st, f.vmctx, f.funcs);
+                }
+                at = f.ret_ip;
+                sp = f.sp;
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ pub enum FieldKind {
     Targets,
     Args,
     Memory,
+    Tag,
 }
 
 impl FieldKind {

@@ -41,6 +41,8 @@ use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
 use crate::isa::{access_end, enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
 
+mod exceptions;
+
 /// The result of translating one function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Translated {
@@ -217,6 +219,12 @@ enum Kind {
     Loop,
     If,
     Else,
+    /// A `try_table` block (its handler covers the body).
+    TryTable,
+    /// A legacy `try` block's body (its handler covers it).
+    Try,
+    /// A legacy `try` block in a `catch` or `catch_all` clause (no longer a handler).
+    Catch,
 }
 
 /// A branch whose offset word is patched when its label is bound.
@@ -239,6 +247,10 @@ struct Ctrl {
     start: usize,
     fixups: Vec<Fixup>,
     else_fixup: Option<Fixup>,
+    /// The handler of a `try_table` or legacy `try` (index into `Translator::handlers`).
+    handler: Option<usize>,
+    /// A legacy `catch` clause's jump to the next clause when the tag differs.
+    next_catch: Option<Fixup>,
 }
 
 impl Ctrl {
@@ -437,6 +449,11 @@ struct Translator<'m> {
     skipped: u32,
     /// Emit an interruption check at every loop header (and the entry).
     interruptible: bool,
+    /// Exception handlers of the function (`exceptions`), indexed by `Ctrl::handler`.
+    handlers: Vec<exceptions::Handler>,
+    /// Frame slots past the temporaries that hold the exception a legacy `catch` caught
+    /// (for `rethrow`), one per nesting level; patched in at the end (`exceptions`).
+    caught: exceptions::CaughtSlots,
 }
 
 /// Why translation failed (only on limits: the module was validated).
@@ -506,6 +523,8 @@ pub fn translate_with(
             start: 0,
             fixups: Vec::new(),
             else_fixup: None,
+            handler: None,
+            next_catch: None,
         }],
         nlocals,
         nresults,
@@ -514,6 +533,8 @@ pub fn translate_with(
         reachable: true,
         skipped: 0,
         interruptible: metering.interruptible,
+        handlers: Vec::new(),
+        caught: exceptions::CaughtSlots::default(),
     };
     if tr.interruptible {
         enc::check_interrupt(&mut tr.code);
@@ -548,10 +569,13 @@ pub fn translate_with(
             break;
         }
     }
+    // The caught-exception slots sit above every temporary.
+    let caught_base = nlocals + tr.max_height;
+    tr.caught.patch(&mut tr.code, caught_base);
     if !crate::profile::unfused() {
         crate::isa::fuse_runs(&mut tr.code);
     }
-    let frame_slots = (u64::from(nlocals) + u64::from(tr.max_height))
+    let frame_slots = (u64::from(caught_base) + u64::from(tr.caught.count()))
         .max(u64::from(nresults))
         .max(1);
     let frame_slots =
@@ -1117,6 +1141,8 @@ impl Translator<'_> {
             start: self.code.len(),
             fixups: Vec::new(),
             else_fixup: None,
+            handler: None,
+            next_catch: None,
         });
     }
 
@@ -1148,13 +1174,17 @@ impl Translator<'_> {
     fn op(&mut self, op: O<'_>) -> Result<bool, TranslateError> {
         if !self.reachable {
             match op {
-                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                O::Block { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::TryTable { .. }
+                | O::Try { .. } => {
                     self.skipped += 1;
                     return Ok(false);
                 }
-                O::Else if self.skipped == 0 => {}
-                O::End if self.skipped == 0 => {}
-                O::End => {
+                O::Else | O::Catch { .. } | O::CatchAll if self.skipped == 0 => {}
+                O::End | O::Delegate { .. } if self.skipped == 0 => {}
+                O::End | O::Delegate { .. } => {
                     self.skipped -= 1;
                     return Ok(false);
                 }
@@ -1211,6 +1241,14 @@ impl Translator<'_> {
                 if self.ctrl.last().expect("else").nparams > 0 {
                     self.copy_if_params();
                 }
+            }
+            O::End
+                if self
+                    .ctrl
+                    .last()
+                    .is_some_and(|c| matches!(c.kind, Kind::Try | Kind::Catch)) =>
+            {
+                return self.end_try(None)
             }
             O::End => {
                 if self.ctrl.len() == 1 {
@@ -1680,6 +1718,14 @@ impl Translator<'_> {
             O::I64TruncSatF32U => self.unary(&fam::i64_trunc_sat_f32_u),
             O::I64TruncSatF64S => self.unary(&fam::i64_trunc_sat_f64_s),
             O::I64TruncSatF64U => self.unary(&fam::i64_trunc_sat_f64_u),
+            O::TryTable { try_table } => self.try_table(&try_table)?,
+            O::Throw { tag_index } => self.throw(tag_index),
+            O::ThrowRef => self.throw_ref(),
+            O::Try { blockty } => self.legacy_try(blockty),
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::Delegate { relative_depth } => return self.end_try(Some(relative_depth)),
+            O::Rethrow { relative_depth } => self.rethrow(relative_depth),
             other => return Err(TranslateError(format!("unsupported operator {other:?}"))),
         }
         Ok(false)
@@ -1700,6 +1746,7 @@ impl Translator<'_> {
         let base = self.temp(h);
         self.begin();
         emit(self, base);
+        self.landing_pad();
         self.stack.truncate(h as usize);
         for _ in 0..nr {
             self.push(Opnd::Temp);

@@ -88,6 +88,7 @@ fn store_limits_cap_instances_and_memory_across_instances() {
     linker.store().set_limits(StoreLimits {
         max_instances: Some(2),
         max_memory_pages: Some(5),
+        ..Default::default()
     });
     let first = Instance::new(&grows, &linker).unwrap();
     let second = Instance::new(&grows, &linker).unwrap();

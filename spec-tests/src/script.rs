@@ -6,7 +6,7 @@ use std::rc::Rc;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use wamr_common::{
     Engine, Extern, FuncType, Global, GlobalType, Instance, InstantiationError, Limits, Linker,
-    LoadError, Memory, MemoryType, Module, Table, TableType, Trap, Val, ValType,
+    LoadError, Memory, MemoryType, Module, Table, TableType, Trap, TrapKind, Val, ValType,
 };
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -205,7 +205,16 @@ impl Script {
             | WastDirective::AssertMalformedCustom { .. } => {
                 bail!(Unsupported("custom-section assertions"))
             }
-            WastDirective::AssertException { .. } => bail!(Unsupported("exception handling")),
+            WastDirective::AssertException { exec, .. } => {
+                let WastExecute::Invoke(call) = exec else {
+                    bail!("only an invocation can throw");
+                };
+                match self.invoke(&call)? {
+                    Err(trap) if trap.kind() == TrapKind::Exception => {}
+                    Err(trap) => bail!("expected an exception, got the trap {trap:?}"),
+                    Ok(values) => bail!("expected an exception, got {values:?}"),
+                }
+            }
             WastDirective::AssertSuspension { .. } => bail!(Unsupported("stack switching")),
             WastDirective::Thread(_) | WastDirective::Wait { .. } => {
                 bail!(Unsupported("threads"))

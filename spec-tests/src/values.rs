@@ -51,6 +51,10 @@ fn null(ty: &HeapType<'_>) -> Result<Val> {
             shared: false,
             ty: AbstractHeapType::Extern,
         } => Ok(Val::ExternRef(None)),
+        HeapType::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Exn,
+        } => Ok(Val::ExnRef(None)),
         _ => bail!(Unsupported("reference types beyond funcref and externref")),
     }
 }
@@ -87,7 +91,10 @@ fn matches_core(pattern: &WastRetCore<'_>, got: &Val) -> Result<bool> {
             float_matches(bits(e, |f| f.bits.into()), (*g).into(), &F32_NAN)
         }
         (WastRetCore::F64(e), Val::F64(g)) => float_matches(bits(e, |f| f.bits), *g, &F64_NAN),
-        (WastRetCore::RefNull(None), Val::FuncRef(None) | Val::ExternRef(None)) => true,
+        (
+            WastRetCore::RefNull(None),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None),
+        ) => true,
         (WastRetCore::RefNull(Some(ty)), _) => null(ty)? == *got,
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == Some(ExternRef(*n)),

@@ -1,0 +1,256 @@
+//! Exception handling's runtime objects: tags and exceptions, shared by both engines.
+//!
+//! A tag's identity is its address ([`TagData`], allocated once in the store and never
+//! moved); an instance reaches its tags through `vmctx.tags`. An exception
+//! ([`ExnData`]) is a tag and its payload, one 8-byte slot per value (the slot encoding
+//! of [`Val::to_bits`]); an `exnref` is its address. Compiled code reads both layouts
+//! directly (offsets in [`crate::VMOffsets`]).
+//!
+//! Exceptions live as long as their store: without a collector the runtime cannot know
+//! when wasm code drops the last `exnref` (a table, a global or a local may hold one),
+//! so a program that throws in a loop grows its store by one small object per throw
+//! (the payload plus 40 bytes) until the store is dropped. [`crate::StoreLimits`]'s
+//! `max_exceptions` bounds that with a trap.
+//!
+//! A thrown exception travels through host frames as a [`Trap`] of kind
+//! [`TrapKind::Exception`] carrying it ([`Thrown`]: which store, which exception; a
+//! trap stays `Send`): a host function throws by returning [`Trap::throw`], and an
+//! embedder catches one escaping a call with [`Store::exception`].
+
+use std::fmt;
+use std::ptr::NonNull;
+use std::rc::Rc;
+
+use crate::store::{Store, StoreInner};
+use crate::types::{FuncType, Val};
+use crate::{Trap, TrapKind};
+
+/// A tag's runtime object. `ty` is in store terms (concrete types are store ids).
+#[repr(C)]
+pub struct TagData {
+    pub ty: FuncType,
+    pub(crate) store: *const StoreInner,
+}
+
+/// An exception object. `values` points at `len` payload slots owned by `payload`.
+#[repr(C)]
+pub struct ExnData {
+    pub tag: *const TagData,
+    pub values: *const u64,
+    pub len: u64,
+    payload: Box<[u64]>,
+    store: *const StoreInner,
+}
+
+/// A tag handle; equal handles are the same tag.
+#[derive(Clone)]
+pub struct Tag {
+    data: NonNull<TagData>,
+    store: Store,
+}
+
+impl PartialEq for Tag {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+    }
+}
+
+impl Eq for Tag {}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({:p} {})", self.data, self.ty())
+    }
+}
+
+impl Tag {
+    /// A new tag of type `ty` (its results must be empty, as wasm requires), distinct from
+    /// every other tag.
+    pub fn new(store: &Store, ty: FuncType) -> Result<Tag, Trap> {
+        if !ty.results().is_empty() {
+            return Err(Trap::host(format!("a tag's type has no results, not {ty}")));
+        }
+        Ok(Tag {
+            data: store.alloc_tag(ty),
+            store: store.clone(),
+        })
+    }
+
+    /// The handle of a tag this store allocated (instantiation).
+    pub(crate) fn from_data(data: NonNull<TagData>, store: Store) -> Tag {
+        Tag { data, store }
+    }
+
+    pub fn ty(&self) -> &FuncType {
+        // SAFETY: the tag lives in the store, which this handle keeps alive.
+        unsafe { &self.data.as_ref().ty }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Its identity, as `vmctx.tags` and [`ExnData::tag`] hold it.
+    pub fn as_ptr(&self) -> *const TagData {
+        self.data.as_ptr()
+    }
+}
+
+/// An exception handle (an `exnref` that is not null).
+#[derive(Clone)]
+pub struct Exception {
+    data: NonNull<ExnData>,
+    store: Store,
+}
+
+impl PartialEq for Exception {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+    }
+}
+
+impl Eq for Exception {}
+
+impl fmt::Debug for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exception {:?} {:?}", self.tag(), self.payload())
+    }
+}
+
+impl Exception {
+    /// A new exception of `tag` with `payload`, which must match the tag's parameters.
+    pub fn new(tag: &Tag, payload: &[Val]) -> Result<Exception, Trap> {
+        let params = tag.ty().params();
+        if payload.len() != params.len() || payload.iter().zip(params).any(|(v, t)| !v.matches(*t))
+        {
+            return Err(Trap::host(format!(
+                "exception payload {payload:?} does not match the tag's type {}",
+                tag.ty()
+            )));
+        }
+        let bits: Vec<u64> = payload.iter().map(Val::to_bits).collect();
+        let raw = tag.store.alloc_exception(tag.as_ptr(), bits)?;
+        // SAFETY: just allocated in this store.
+        Ok(unsafe { Exception::from_raw(raw) }.expect("non-null"))
+    }
+
+    fn data(&self) -> &ExnData {
+        // SAFETY: the exception lives in the store, which this handle keeps alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    /// The tag it was thrown with.
+    pub fn tag(&self) -> Tag {
+        let tag = NonNull::new(self.data().tag as *mut TagData).expect("every exception has a tag");
+        Tag::from_data(tag, self.store.clone())
+    }
+
+    /// Its payload values.
+    pub fn payload(&self) -> Vec<Val> {
+        let tag = self.tag();
+        let data = self.data();
+        tag.ty()
+            .params()
+            .iter()
+            .zip(data.payload.iter())
+            // SAFETY: the payload was written from values of these types, and references in
+            // it belong to this store, which is alive.
+            .map(|(t, bits)| unsafe { Val::from_bits(*t, *bits) })
+            .collect()
+    }
+
+    pub fn to_raw(&self) -> u64 {
+        self.data.as_ptr() as u64
+    }
+
+    /// Rebuilds a handle from a raw `exnref`.
+    ///
+    /// # Safety
+    /// `raw` must be 0 or a value from [`Exception::to_raw`] (or an engine's `exnref`)
+    /// whose store is alive.
+    pub unsafe fn from_raw(raw: u64) -> Option<Exception> {
+        let data = NonNull::new(raw as *mut ExnData)?;
+        // SAFETY: by the contract the exception and its store are alive; the store
+        // pointer was set from a live `Rc<StoreInner>` and the store outlives it.
+        let store = unsafe {
+            let inner = data.as_ref().store;
+            Rc::increment_strong_count(inner);
+            Store(Rc::from_raw(inner))
+        };
+        Some(Exception { data, store })
+    }
+}
+
+impl Store {
+    pub(crate) fn alloc_tag(&self, ty: FuncType) -> NonNull<TagData> {
+        let tag = Box::new(TagData {
+            ty,
+            store: Rc::as_ptr(&self.0),
+        });
+        let ptr = NonNull::from(&*tag);
+        self.0.tags.borrow_mut().push(tag);
+        ptr
+    }
+
+    /// Allocates an exception of `tag` (a tag of this store) with payload slots `values`;
+    /// returns its raw `exnref`. Past the store's `max_exceptions`, a trap.
+    pub fn alloc_exception(&self, tag: *const TagData, values: Vec<u64>) -> Result<u64, Trap> {
+        let mut all = self.0.exceptions.borrow_mut();
+        if let Some(max) = self.limits().max_exceptions {
+            if all.len() as u64 >= max {
+                return Err(Trap::host(format!(
+                    "the store already holds {max} exceptions, its limit (exceptions live \
+                     as long as their store)"
+                )));
+            }
+        }
+        let payload = values.into_boxed_slice();
+        let exn = Box::new(ExnData {
+            tag,
+            values: payload.as_ptr(),
+            len: payload.len() as u64,
+            payload,
+            store: Rc::as_ptr(&self.0),
+        });
+        let raw = &*exn as *const ExnData as u64;
+        all.push(exn);
+        Ok(raw)
+    }
+}
+
+/// An exception in flight, as a [`Trap`] carries it: the store it belongs to and its
+/// raw `exnref`. Only that store turns it back into a handle, so a trap that outlives
+/// its store, or reaches another store's code, never yields a dangling reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thrown {
+    store: u64,
+    raw: u64,
+}
+
+impl Thrown {
+    /// The raw `exnref`, if the exception belongs to `store`.
+    pub fn raw_in(self, store: &Store) -> Option<u64> {
+        (self.store == store.id()).then_some(self.raw)
+    }
+}
+
+impl Trap {
+    /// A wasm exception in flight: what a host function returns to throw `exn` into its
+    /// caller, and what a call returns when one escapes it.
+    pub fn throw(exn: &Exception) -> Trap {
+        Trap::new(TrapKind::Exception).with_exception(Thrown {
+            store: exn.store.id(),
+            raw: exn.to_raw(),
+        })
+    }
+}
+
+impl Store {
+    /// The exception a trap carries, if it is one of this store's.
+    pub fn exception(&self, trap: &Trap) -> Option<Exception> {
+        let raw = trap.thrown()?.raw_in(self)?;
+        // SAFETY: the exception belongs to this store (its id is unique and never
+        // reused), and a store frees no exception before it is dropped.
+        unsafe { Exception::from_raw(raw) }
+    }
+}
