@@ -113,11 +113,14 @@ pub enum TestSet {
     Memory64,
     MultiMemory,
     Exceptions,
+    /// The legacy exception instructions, from this repository's `wast/` (the pinned
+    /// suite has none).
+    LegacyExceptions,
 }
 
 impl TestSet {
     /// Every set, by the name [`TestSet::parse`] takes.
-    pub const ALL: [(&'static str, TestSet); 8] = [
+    pub const ALL: [(&'static str, TestSet); 9] = [
         ("wasm-v2", TestSet::V2),
         ("wasm-v3", TestSet::V3),
         ("extended-const", TestSet::ExtendedConst),
@@ -126,6 +129,7 @@ impl TestSet {
         ("memory64", TestSet::Memory64),
         ("multi-memory", TestSet::MultiMemory),
         ("exceptions", TestSet::Exceptions),
+        ("legacy-exceptions", TestSet::LegacyExceptions),
     ];
 
     pub fn parse(name: &str) -> Result<TestSet, String> {
@@ -154,7 +158,7 @@ impl TestSet {
         let v2 = Features::wasm2();
         match self {
             TestSet::V2 => v2,
-            TestSet::V3 | TestSet::Exceptions => Features::all(),
+            TestSet::V3 | TestSet::Exceptions | TestSet::LegacyExceptions => Features::all(),
             TestSet::Memory64 => v2.with(P::Memory64),
             TestSet::ExtendedConst => v2.with(P::ExtendedConst),
             TestSet::TailCall => v2.with(P::TailCall),
@@ -173,6 +177,11 @@ impl TestSet {
             TestSet::Memory64 => proposal(Proposal::Memory64).collect(),
             TestSet::MultiMemory => proposal(Proposal::MultiMemory).collect(),
             TestSet::Exceptions => proposal(Proposal::ExceptionHandling).collect(),
+            TestSet::LegacyExceptions => vec![TestFile {
+                parent: "legacy-exceptions".into(),
+                name: "try_catch.wast".into(),
+                contents: include_str!("../wast/legacy-exceptions/try_catch.wast"),
+            }],
         }
     }
 }
