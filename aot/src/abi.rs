@@ -79,10 +79,13 @@ pub enum Builtin {
     Refuel,
     /// `(vmctx)` an interruption is pending: clears it and traps.
     Interrupt,
+    /// `(vmctx, tag, values: i64) -> exnref: i64` a new exception of the instance's tag
+    /// `tag` with its payload in the 8-byte slots at `values`.
+    Throw,
 }
 
 impl Builtin {
-    pub const COUNT: usize = Builtin::Interrupt as usize + 1;
+    pub const COUNT: usize = Builtin::Throw as usize + 1;
     pub const ALL: [Builtin; Builtin::COUNT] = [
         Builtin::Trap,
         Builtin::MemoryGrow,
@@ -101,6 +104,7 @@ impl Builtin {
         Builtin::CallForeign,
         Builtin::Refuel,
         Builtin::Interrupt,
+        Builtin::Throw,
     ];
 }
 
@@ -133,8 +137,12 @@ pub fn fingerprint() -> u64 {
             O::CONSTS,
             O::RUN_STATE,
             O::MEMORIES,
+            O::TAGS,
+            O::EXN_TAG,
+            O::EXN_VALUES,
             O::RUN_STATE_FUEL_LEFT,
             O::RUN_STATE_INTERRUPT,
+            O::RUN_STATE_EXCEPTION,
             O::MEMORY_DEF_BASE,
             O::MEMORY_DEF_SIZE,
             O::TABLE_DEF_BASE,

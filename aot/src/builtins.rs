@@ -159,11 +159,39 @@ unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, seg: u32) {
 }
 
 /// Calls a host function or another engine's function for compiled code.
+/// A wasm exception the callee throws (one of this store's) is left in
+/// `RunState::exception` for the compiled caller, which checks it after the call; any
+/// other error is a trap.
 unsafe extern "C" fn call_foreign(vmctx: *mut VMContext, func: *const FuncData, values: *mut u64) {
     // SAFETY: `func` came from a table or the funcs array (a live FuncData); `values`
     // has max(params, results) slots (the compiler sized them).
     let r = unsafe { call_foreign_inner(vmctx, &*func, values) };
+    if let Err(t) = &r {
+        // SAFETY: compiled code passes its own vmctx.
+        let inst = unsafe { inst(vmctx) };
+        if let Some(raw) = t.thrown().and_then(|e| e.raw_in(&inst.store())) {
+            // SAFETY: the run state lives as long as the store.
+            let rs = unsafe { &*(*vmctx).run_state };
+            rs.exception
+                .store(raw, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+    }
     // Everything `call_foreign_inner` owned is dropped by now.
+    check(r)
+}
+
+/// `throw`: a new exception of tag `tag` with its payload in the slots at `values`.
+unsafe extern "C" fn throw(vmctx: *mut VMContext, tag: u32, values: *const u64) -> u64 {
+    let r = {
+        // SAFETY: compiled code passes its own vmctx, a validated tag index and as many
+        // slots as the tag has parameters.
+        let inst = unsafe { inst(vmctx) };
+        let tag = &inst.tags[tag as usize];
+        let n = tag.ty().params().len();
+        let payload = unsafe { std::slice::from_raw_parts(values, n) }.to_vec();
+        inst.store().alloc_exception(tag.as_ptr(), payload)
+    };
     check(r)
 }
 
@@ -239,4 +267,5 @@ pub static BUILTINS: BuiltinTable = BuiltinTable([
     call_foreign as *const u8,
     refuel as *const u8,
     interrupt as *const u8,
+    throw as *const u8,
 ]);

@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
+use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, TrapKind, Val};
 
 use crate::builtins::BUILTINS;
 use crate::loader::{image_of, AotImage};
@@ -118,8 +118,18 @@ impl Engine for Aot {
                 values.as_mut_ptr(),
             )
         };
+        // An exception no compiled frame caught left the callee through its return (a trap
+        // leaves none behind either).
+        // SAFETY: the run state lives as long as the store.
+        let rs = unsafe { &*(*func.vmctx).run_state };
+        let pending = rs.exception.swap(0, std::sync::atomic::Ordering::Relaxed);
         if let Err((trap, pc)) = r {
             return Err(with_backtrace(trap, pc, inst, &image));
+        }
+        if pending != 0 {
+            // SAFETY: compiled code stores only exnrefs of this store here.
+            let exn = unsafe { wamr_common::Exception::from_raw(pending) };
+            return Err(exn.map_or_else(|| Trap::new(TrapKind::Exception), |e| Trap::throw(&e)));
         }
         for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
             // SAFETY: compiled code only produces funcrefs that are live FuncData.

@@ -14,6 +14,7 @@
 //! branches to one cold block per trap kind that calls [`Builtin::Trap`].
 
 mod env;
+mod exceptions;
 mod intrinsic;
 mod numeric;
 
@@ -110,6 +111,7 @@ pub(crate) fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
         Builtin::CallForeign => (&[I64, I64], &[]),
         Builtin::Refuel => (&[I32], &[]),
         Builtin::Interrupt => (&[], &[]),
+        Builtin::Throw => (&[I32, I64], &[I64]),
     }
 }
 
@@ -180,6 +182,8 @@ pub fn trampoline(ty: &FuncType, isa: &dyn TargetIsa) -> Function {
 /// Translates function bodies; keeps the builder's allocations between functions.
 pub struct FuncTranslator {
     ctx: FunctionBuilderContext,
+    /// `exceptions::may_throw` of the module translated last, with its bytes' address.
+    may_throw: Option<(usize, std::rc::Rc<[bool]>)>,
 }
 
 impl Default for FuncTranslator {
@@ -192,6 +196,7 @@ impl FuncTranslator {
     pub fn new() -> Self {
         FuncTranslator {
             ctx: FunctionBuilderContext::new(),
+            may_throw: None,
         }
     }
 
@@ -230,8 +235,17 @@ impl FuncTranslator {
         let fbody = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
         let mut reader = fbody.get_operators_reader()?;
 
+        let key = module.bytes.as_ptr() as usize;
+        let may_throw = match &self.may_throw {
+            Some((k, m)) if *k == key => m.clone(),
+            _ => {
+                let m: std::rc::Rc<[bool]> = exceptions::may_throw(module)?.into();
+                self.may_throw = Some((key, m.clone()));
+                m
+            }
+        };
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
-        let mut tr = Tr::new(module, opts, isa, b, consts);
+        let mut tr = Tr::new(module, opts, isa, b, consts, may_throw);
         tr.prologue(ty, &body.locals);
         let mut fuel = match opts.metering.fuel {
             true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
@@ -275,6 +289,24 @@ enum Kind {
         else_block: Block,
         params: Vec<Value>,
         has_else: bool,
+    },
+    /// A `try_table`: raising inside jumps to `dispatch` (which takes the exception).
+    TryTable {
+        dispatch: Block,
+        catches: Vec<wasmparser::Catch>,
+        used: bool,
+    },
+    /// A legacy `try`'s body; `delegate` once its body ended in one.
+    Try {
+        dispatch: Block,
+        used: bool,
+        delegate: Option<u32>,
+    },
+    /// A legacy `try` in a clause: the exception it caught, and the block the next clause
+    /// starts in (the tag differed), if this clause has a tag.
+    Catch {
+        exn: Value,
+        next_clause: Option<Block>,
     },
 }
 
@@ -321,6 +353,8 @@ struct Tr<'a, 'f> {
     /// Linear memory never overlaps runtime structures: telling Cranelift lets it keep
     /// loaded globals, sizes and table bounds across stores to memory.
     heap_region: AliasRegion,
+    /// Which functions may let an exception out (`exceptions::may_throw`).
+    may_throw: std::rc::Rc<[bool]>,
 }
 
 impl<'a, 'f> Tr<'a, 'f> {
@@ -330,6 +364,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         isa: &'a dyn TargetIsa,
         mut b: FunctionBuilder<'f>,
         consts: &'a ConstPool,
+        may_throw: std::rc::Rc<[bool]>,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -359,6 +394,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             trap_blocks: Vec::new(),
             foreign_slot: None,
             heap_region,
+            may_throw,
         }
     }
 
@@ -661,12 +697,17 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn op(&mut self, op: O<'_>) -> Result<bool, TranslateError> {
         if !self.reachable {
             match op {
-                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                O::Block { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::TryTable { .. }
+                | O::Try { .. } => {
                     self.skipped += 1;
                     return Ok(false);
                 }
-                O::Else | O::End if self.skipped == 0 => {}
-                O::End => {
+                O::Else | O::End | O::Catch { .. } | O::CatchAll | O::Delegate { .. }
+                    if self.skipped == 0 => {}
+                O::End | O::Delegate { .. } => {
                     self.skipped -= 1;
                     return Ok(false);
                 }
@@ -746,6 +787,14 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.reachable = true;
             }
             O::End => return Ok(self.end()),
+            O::TryTable { try_table } => self.try_table(&try_table),
+            O::Throw { tag_index } => self.throw(tag_index),
+            O::ThrowRef => self.throw_ref(),
+            O::Try { blockty } => self.legacy_try(blockty),
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::Delegate { relative_depth } => return Ok(self.delegate(relative_depth)),
+            O::Rethrow { relative_depth } => self.rethrow(relative_depth),
             O::Br { relative_depth } => {
                 let (block, arity) = self.branch_target(relative_depth);
                 let args = self.top_n(arity);
@@ -935,6 +984,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 c.next_reached = true;
             }
             Kind::If { .. } | Kind::Block => {}
+            kind @ (Kind::TryTable { .. } | Kind::Try { .. } | Kind::Catch { .. }) => {
+                self.end_exception_construct(kind)
+            }
         }
         self.stack.truncate(c.height);
         self.reachable = c.next_reached;

@@ -16,7 +16,7 @@
 //! for it checks at every function entry and loop header; the check that sees it
 //! clears it and traps `interrupted`.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use wasmparser::{BinaryReaderError, Operator, OperatorsReader};
@@ -34,6 +34,10 @@ pub struct RunState {
     pub fuel_left: AtomicI64,
     /// Non-zero when an interruption was requested.
     pub interrupt: AtomicU32,
+    /// AOT code: the raw `exnref` of an exception on its way out of compiled frames (0:
+    /// none). A function that raises and has no handler of its own stores it here and
+    /// returns; callers check it after calls that may throw, and the host entry takes it.
+    pub exception: AtomicU64,
 }
 
 /// Fuel when nobody set an amount: no real run can consume it.
@@ -44,6 +48,7 @@ impl Default for RunState {
         RunState {
             fuel_left: AtomicI64::new(UNLIMITED_FUEL),
             interrupt: AtomicU32::new(0),
+            exception: AtomicU64::new(0),
         }
     }
 }

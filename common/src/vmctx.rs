@@ -73,6 +73,7 @@ impl VMOffsets {
     pub const EXN_VALUES: usize = std::mem::offset_of!(ExnData, values);
     pub const RUN_STATE_FUEL_LEFT: usize = std::mem::offset_of!(RunState, fuel_left);
     pub const RUN_STATE_INTERRUPT: usize = std::mem::offset_of!(RunState, interrupt);
+    pub const RUN_STATE_EXCEPTION: usize = std::mem::offset_of!(RunState, exception);
     pub const MEMORY_DEF_BASE: usize = std::mem::offset_of!(MemoryDef, base);
     pub const MEMORY_DEF_SIZE: usize = std::mem::offset_of!(MemoryDef, size);
     pub const TABLE_DEF_BASE: usize = std::mem::offset_of!(TableDef, base);

@@ -243,6 +243,9 @@ impl Tr<'_, '_> {
         if f < self.m.num_imported_funcs {
             let fd = self.vmctx_array_entry(VMOffsets::FUNCS, f);
             let results = self.call_func_data(fd, type_index, &args, tail);
+            if !tail {
+                self.check_exception(true);
+            }
             self.stack.extend(results);
             return;
         }
@@ -269,6 +272,9 @@ impl Tr<'_, '_> {
         }
         if tail {
             self.set_unreachable();
+        } else {
+            let may_throw = self.may_throw[f as usize];
+            self.check_exception(may_throw);
         }
     }
 
@@ -300,6 +306,9 @@ impl Tr<'_, '_> {
         let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
         self.trap_if(null, TrapKind::NullFunctionReference);
         let results = self.call_func_data(fd, type_index, &args, tail);
+        if !tail {
+            self.check_exception(true);
+        }
         self.stack.extend(results);
     }
 
@@ -348,6 +357,9 @@ impl Tr<'_, '_> {
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
         let results = self.call_func_data(fd, type_index, &args, tail);
+        if !tail {
+            self.check_exception(true);
+        }
         self.stack.extend(results);
     }
 
