@@ -37,6 +37,10 @@ fn proposal_sets() {
         TestSet::FunctionReferences,
         TestSet::MultiMemory,
         TestSet::Memory64,
+        TestSet::Exceptions,
+        TestSet::LegacyExceptions,
+        // All of WebAssembly 3.0 but GC (what needs GC types is skipped, with the reason).
+        TestSet::V3,
     ] {
         for (indirect_calls, bounds_checks) in [(false, false), (true, true)] {
             assert_set_passes(

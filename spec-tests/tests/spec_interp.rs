@@ -23,10 +23,10 @@ fn assert_passes(opts: &Options) {
     assert!(summary.passed > 0, "no directive ran");
 }
 
-/// The Wasm 3.0 proposal sets both engines pass. Extended constants live in the shared
-/// runtime; tail calls, typed function references and accesses to memories other than
-/// memory 0 are handlers of their own (no handler set specialises them), so the sets run
-/// under both dispatchers.
+/// The Wasm 3.0 proposal sets both engines pass, and wasm-v3. Extended constants live in
+/// the shared runtime; tail calls, typed function references, exceptions and accesses to
+/// memories other than memory 0 are handlers of their own (no handler set specialises
+/// them), so the sets run under both dispatchers.
 #[test]
 fn proposal_sets() {
     for set in [
@@ -35,6 +35,10 @@ fn proposal_sets() {
         TestSet::FunctionReferences,
         TestSet::MultiMemory,
         TestSet::Memory64,
+        TestSet::Exceptions,
+        TestSet::LegacyExceptions,
+        // All of WebAssembly 3.0 but GC (what needs GC types is skipped, with the reason).
+        TestSet::V3,
     ] {
         for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
             assert_passes(&Options {
