@@ -177,7 +177,7 @@ pub fn trap_kind(code: i32) -> TrapKind {
         .unwrap_or(TrapKind::Unreachable)
 }
 
-const TRAP_KINDS: [TrapKind; 14] = [
+const TRAP_KINDS: [TrapKind; 15] = [
     TrapKind::Unreachable,
     TrapKind::MemoryOutOfBounds,
     TrapKind::TableOutOfBounds,
@@ -192,6 +192,7 @@ const TRAP_KINDS: [TrapKind; 14] = [
     TrapKind::Interrupted,
     TrapKind::NullFunctionReference,
     TrapKind::NullReference,
+    TrapKind::NullExceptionReference,
 ];
 
 /// Options that change the generated code (recorded in the image).

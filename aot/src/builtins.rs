@@ -187,10 +187,10 @@ unsafe extern "C" fn throw(vmctx: *mut VMContext, tag: u32, values: *const u64) 
         // SAFETY: compiled code passes its own vmctx, a validated tag index and as many
         // slots as the tag has parameters.
         let inst = unsafe { inst(vmctx) };
-        let tag = &inst.tags[tag as usize];
-        let n = tag.ty().params().len();
+        let tag = inst.tag_data(tag);
+        let n = tag.ty.params().len();
         let payload = unsafe { std::slice::from_raw_parts(values, n) }.to_vec();
-        inst.store().alloc_exception(tag.as_ptr(), payload)
+        inst.store().alloc_exception(tag, payload)
     };
     check(r)
 }

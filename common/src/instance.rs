@@ -57,8 +57,8 @@ pub struct InstanceData {
     pub memories: Vec<Memory>,
     pub tables: Vec<Table>,
     pub globals: Vec<Global>,
-    /// Every tag, imported ones first.
-    pub tags: Vec<Tag>,
+    /// Every tag's identity, imported ones first (raw: the store owns its tags, and a
+    /// counted handle here would keep the store, and so this instance, alive forever).
     tag_ptrs: Vec<*const crate::exception::TagData>,
     table_defs: Vec<*mut crate::table::TableDef>,
     memory_defs: Vec<*mut crate::memory::MemoryDef>,
@@ -82,6 +82,19 @@ impl InstanceData {
     pub fn func(&self, index: u32) -> Func {
         // SAFETY: every entry of `funcs` is a live FuncData of this store.
         unsafe { Func::from_raw(self.funcs[index as usize] as u64) }.expect("non-null")
+    }
+
+    /// Tag `index` (imports first).
+    pub fn tag(&self, index: u32) -> Tag {
+        let data = std::ptr::NonNull::new(self.tag_ptrs[index as usize] as *mut _)
+            .expect("tags are never null");
+        Tag::from_data(data, self.store())
+    }
+
+    /// Tag `index`'s runtime object.
+    pub fn tag_data(&self, index: u32) -> &crate::exception::TagData {
+        // SAFETY: tags live in the store, which owns this instance and outlives it.
+        unsafe { &*self.tag_ptrs[index as usize] }
     }
 
     /// Bytes of data segment `seg`, or empty once dropped.
@@ -186,7 +199,7 @@ impl Instance {
         let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
-        let mut tags: Vec<Tag> = Vec::with_capacity(m.tags.len());
+        let mut tag_ptrs: Vec<*const crate::exception::TagData> = Vec::with_capacity(m.tags.len());
         for imp in &m.imports {
             let ext = linker.get(&imp.module, &imp.name).ok_or_else(|| {
                 unlinkable(format!("unknown import: {}.{}", imp.module, imp.name))
@@ -255,7 +268,7 @@ impl Instance {
                     if store.type_id(tag.ty()) != type_ids[*t as usize] {
                         return Err(incompatible());
                     }
-                    tags.push(tag.clone());
+                    tag_ptrs.push(tag.as_ptr());
                 }
                 _ => return Err(incompatible()),
             }
@@ -302,10 +315,8 @@ impl Instance {
         }
 
         for &t in &m.tags[m.num_imported_tags as usize..] {
-            let data = store.alloc_tag(store_types[t as usize].clone());
-            tags.push(Tag::from_data(data, store.clone()));
+            tag_ptrs.push(store.alloc_tag(store_types[t as usize].clone()).as_ptr());
         }
-        let tag_ptrs: Vec<_> = tags.iter().map(Tag::as_ptr).collect();
         let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
         let memory_defs: Vec<_> = memories.iter().map(|mem| mem.def_ptr()).collect();
         let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
@@ -336,7 +347,6 @@ impl Instance {
             memories,
             tables,
             globals,
-            tags,
             tag_ptrs,
             table_defs,
             memory_defs,
@@ -459,7 +469,7 @@ impl Instance {
             ExportKind::Memory => Extern::Memory(inst.memories[e.index as usize].clone()),
             ExportKind::Table => Extern::Table(inst.tables[e.index as usize].clone()),
             ExportKind::Global => Extern::Global(inst.globals[e.index as usize].clone()),
-            ExportKind::Tag => Extern::Tag(inst.tags[e.index as usize].clone()),
+            ExportKind::Tag => Extern::Tag(inst.tag(e.index)),
         })
     }
 

@@ -25,10 +25,13 @@ pub const MAX_CALLS: usize = 24;
 /// The wasm-smith configuration for differential cases: the features both engines (and
 /// wasmi) implement, our host imports, small memories and tables, everything exported and
 /// NaNs canonicalised so float results are bit-for-bit deterministic. Sizes and shapes
-/// come from `u` (wasm-smith's own `Arbitrary` config), features never do.
+/// come from `u` (wasm-smith's own `Arbitrary` config), features never do, except that
+/// one case in three uses exception handling: wasmi, the third opinion, has none, so the
+/// rest stay comparable with it.
 pub fn differential_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
     let mut c: wasm_smith::Config = u.arbitrary()?;
     restrict_features(&mut c);
+    c.exceptions_enabled = u.ratio(1u8, 3u8)?;
     c.available_imports = Some(crate::host::available_imports());
     c.max_imports = c.max_imports.min(16);
     c.export_everything = true;
@@ -65,7 +68,7 @@ pub fn clamp_minimums(c: &mut wasm_smith::Config) {
 }
 
 /// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const, tail calls,
-/// several memories and 64-bit memories and tables: what
+/// several memories, 64-bit memories and tables, and exceptions: what
 /// `wamr_common::module::supported_features` accepts that wasm-smith can generate (its
 /// typed function references come only with GC).
 pub fn restrict_features(c: &mut wasm_smith::Config) {
@@ -74,7 +77,7 @@ pub fn restrict_features(c: &mut wasm_smith::Config) {
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;
     c.gc_enabled = false;
-    c.exceptions_enabled = false;
+    c.exceptions_enabled = true;
     c.tail_call_enabled = true;
     c.memory64_enabled = true;
     c.custom_page_sizes_enabled = false;
@@ -215,6 +218,17 @@ pub fn arbitrary_arg(u: &mut Unstructured<'_>, t: wasmparser::ValType) -> Result
             u.arbitrary()?
         }),
         T::Ref(r) if r.is_func_ref() => Value::FuncRef(None),
+        T::Ref(r)
+            if matches!(
+                r.heap_type(),
+                wasmparser::HeapType::Abstract {
+                    ty: wasmparser::AbstractHeapType::Exn | wasmparser::AbstractHeapType::NoExn,
+                    ..
+                }
+            ) =>
+        {
+            Value::ExnRef(false)
+        }
         T::Ref(_) => Value::ExternRef(None),
         T::V128 => Value::I32(0),
     })

@@ -502,10 +502,21 @@ const WASMI_MAX_RECURSION: usize = 20_000;
 /// function corrupts its stacks and crashes the process (found by the differential
 /// test, seed 1291; `tests/regressions.rs` keeps the smallest such module). So modules
 /// that `return_call` an imported function, or make indirect tail calls while importing
-/// functions, are left to our two engines.
+/// functions, are left to our two engines, as are modules using exception handling,
+/// which wasmi 2.0.0 does not implement.
 pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
     use wasmparser::{Operator, Parser, Payload, TypeRef};
     const WHY: &str = "wasmi 2.0.0 crashes on tail calls into host functions";
+    const NO_EXCEPTIONS: &str = "wasmi 2.0.0 does not implement exception handling";
+    // Anything of exception handling (tags, exnref types, the instructions) makes a
+    // module invalid without it.
+    let without = wamr_common::Features::all().without(wamr_common::Proposal::Exceptions);
+    if wasmparser::Validator::new_with_features(without.wasm_features())
+        .validate_all(wasm)
+        .is_err()
+    {
+        return Some(NO_EXCEPTIONS);
+    }
     let mut imported_funcs = 0u32;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload {
@@ -516,7 +527,7 @@ pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
                     }
                 }
             }
-            Ok(Payload::CodeSectionEntry(body)) if imported_funcs > 0 => {
+            Ok(Payload::CodeSectionEntry(body)) => {
                 let Ok(mut ops) = body.get_operators_reader() else {
                     continue;
                 };
@@ -529,7 +540,7 @@ pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
                         }
                         Ok(
                             Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. },
-                        ) => return Some(WHY),
+                        ) if imported_funcs > 0 => return Some(WHY),
                         Ok(_) => {}
                         Err(_) => break,
                     }

@@ -43,7 +43,7 @@ fn run_seeds(range: std::ops::Range<u64>) {
         .unwrap();
     let (cases, calls, trapped, excused, skipped) = stats;
     println!(
-        "seeds {start}..{end}: {cases} modules agreed in {} engine configurations, {calls} calls ({trapped} trapped); wasmi's dissent excused on {excused} (known wasmi 2.0 issue), wasmi not run on {skipped} (tail calls into host functions crash it)",
+        "seeds {start}..{end}: {cases} modules agreed in {} engine configurations, {calls} calls ({trapped} trapped); wasmi's dissent excused on {excused} (known wasmi 2.0 issue), wasmi not run on {skipped} (tail calls into host functions crash it; no exception handling)",
         EngineId::all().len()
     );
     let wanted = (end - start) as usize * 95 / 100;

@@ -977,10 +977,10 @@ pub mod slow {
         // SAFETY: the tag index was validated and the payload lies in the frame (caller).
         unsafe {
             let inst = instance(st);
-            let tag = &inst.tags[tag as usize];
-            let n = tag.ty().params().len();
+            let tag = inst.tag_data(tag);
+            let n = tag.ty.params().len();
             let values = std::slice::from_raw_parts(sp.add(base as usize), n).to_vec();
-            match inst.store().alloc_exception(tag.as_ptr(), values) {
+            match inst.store().alloc_exception(tag, values) {
                 Ok(exn) => unwind(st, exn, ip.add(size), sp),
                 Err(t) => raise_trap(st, ip, t),
             }
