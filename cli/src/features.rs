@@ -24,6 +24,16 @@ pub struct FeatureArgs {
     /// Refuse modules that use typed function references (`call_ref`, `(ref $t)`, ...).
     #[arg(long = "disable-function-references")]
     disable_function_references: bool,
+    /// Accept exception handling (on by default; wamrc's switch).
+    #[arg(long = "enable-exception-handling")]
+    enable_exception_handling: bool,
+    /// Refuse modules that use exception handling (tags, `throw`, `try_table`, the legacy
+    /// `try`).
+    #[arg(
+        long = "disable-exception-handling",
+        conflicts_with = "enable_exception_handling"
+    )]
+    disable_exception_handling: bool,
     /// Accept several memories (on by default; wamrc's switch).
     #[arg(long = "enable-multi-memory")]
     enable_multi_memory: bool,
@@ -49,6 +59,7 @@ impl FeatureArgs {
                 Proposal::FunctionReferences,
                 self.disable_function_references,
             ),
+            (Proposal::Exceptions, self.disable_exception_handling),
             (Proposal::MultiMemory, self.disable_multi_memory),
             (Proposal::Memory64, self.disable_memory64),
         ] {

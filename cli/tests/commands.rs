@@ -886,6 +886,53 @@ fn proposal_switches_refuse_modules_that_use_them() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Exception handling: caught in both modes; refused when turned off; an uncaught one
+    // ends the run with a message.
+    let exn = wat::parse_str(
+        r#"(module
+          (tag $e (param i32))
+          (func (export "caught") (result i32)
+            (block $h (result i32)
+              (try_table (catch $e $h) (throw $e (i32.const 7)))
+              (i32.const 0)))
+          (func (export "uncaught") (throw $e (i32.const 1))))"#,
+    )
+    .unwrap();
+    let exn_path = d.join("exn.wasm");
+    std::fs::write(&exn_path, exn).unwrap();
+    let exn_path = exn_path.to_str().unwrap();
+    for mode in ["interp", "aot"] {
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--no-cache", "-f", "caught", exn_path],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(stdout(&o), "0x7:i32");
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--no-cache", "-f", "uncaught", exn_path],
+        );
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("uncaught exception"), "{err}");
+        let o = run(
+            run_bin,
+            &[
+                "--mode",
+                mode,
+                "--disable-exception-handling",
+                "-f",
+                "caught",
+                exn_path,
+            ],
+        );
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("(proposal `exception-handling`), which is disabled"),
+            "{err}"
+        );
+    }
     let both = run(
         compile_bin,
         &["--enable-tail-call", "--disable-tail-call", "-o", aot, tail],

@@ -775,6 +775,7 @@ mod exec {
                 consts: std::ptr::null(),
                 run_state: std::ptr::null(),
                 memories: std::ptr::null(),
+                tags: std::ptr::null(),
             }),
         };
         inst.vmctx.memory = &mut *inst.memdef;
