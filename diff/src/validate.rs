@@ -77,10 +77,12 @@ pub fn check_validate(bytes: &[u8]) -> Result<Verdict, Box<ValidateMismatch>> {
             )
         }
     };
-    // wasmi 2.0 runs no typed function references: it is asked only about modules
-    // without them.
+    // wasmi 2.0 runs no typed function references and no exception handling: it is asked
+    // only about modules without them.
     let mut wasmi_features = features;
     wasmi_features.remove(wasmparser::WasmFeatures::FUNCTION_REFERENCES);
+    wasmi_features.remove(wasmparser::WasmFeatures::EXCEPTIONS);
+    wasmi_features.remove(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
     if verdict == Verdict::Valid && validate(wasmi_features).is_ok() {
         let engine = wasmi::Engine::default();
         if let Err(e) = wasmi::Module::new(&engine, bytes) {
