@@ -402,8 +402,12 @@ impl Tr<'_, '_> {
         }
     }
 
-    /// [`Self::heap_addr`] for a 64-bit memory: an i64 address plus a 64-bit offset can
-    /// leave any reservation, so every access is checked, overflow included.
+    /// [`Self::heap_addr`] for a 64-bit memory. With guard pages and an offset below
+    /// 4 GiB, only the address's high half is checked: a memory holds at most 4 GiB
+    /// (`Memory` caps 64-bit ones like 32-bit ones) inside its 8 GiB reservation, so an
+    /// address at or past 2^32 is never in bounds and any other access faults in the
+    /// reservation when it is out of bounds. Otherwise an i64 address plus a 64-bit
+    /// offset can leave any reservation: the access is checked, overflow included.
     pub(super) fn heap_addr64(
         &mut self,
         addr: Value,
@@ -418,6 +422,15 @@ impl Tr<'_, '_> {
             def,
             VMOffsets::MEMORY_DEF_BASE as i32,
         );
+        if !self.opts.bounds_checks && offset <= u64::from(u32::MAX) {
+            let high =
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, addr, i64::from(u32::MAX));
+            self.trap_if(high, TrapKind::MemoryOutOfBounds);
+            let at = self.b.ins().iadd(base, addr);
+            return self.b.ins().iadd_imm_u(at, offset as i64);
+        }
         let bound = self.b.ins().load(
             I64,
             MemFlagsData::trusted(),
