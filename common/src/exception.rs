@@ -121,7 +121,11 @@ impl Exception {
     /// A new exception of `tag` with `payload`, which must match the tag's parameters.
     pub fn new(tag: &Tag, payload: &[Val]) -> Result<Exception, Trap> {
         let params = tag.ty().params();
-        if payload.len() != params.len() || payload.iter().zip(params).any(|(v, t)| !v.matches(*t))
+        if payload.len() != params.len()
+            || payload
+                .iter()
+                .zip(params)
+                .any(|(v, t)| !v.matches(*t) || !v.belongs_to(&tag.store))
         {
             return Err(Trap::host(format!(
                 "exception payload {payload:?} does not match the tag's type {}",
@@ -161,6 +165,10 @@ impl Exception {
 
     pub fn to_raw(&self) -> u64 {
         self.data.as_ptr() as u64
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Rebuilds a handle from a raw `exnref`.

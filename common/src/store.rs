@@ -52,16 +52,23 @@ pub fn call_host(
             .unwrap_or_else(|| "a non-string panic payload".into());
         Err(Trap::host(format!("host function panicked: {why}")))
     })?;
-    match results
+    if let Some((v, t)) = results
         .iter()
         .zip(ty.results())
         .find(|(v, t)| !v.matches(**t))
     {
-        Some((v, t)) => Err(Trap::host(format!(
+        return Err(Trap::host(format!(
             "host function returned {v:?} for a result of type {t}"
-        ))),
-        None => Ok(()),
+        )));
     }
+    if let Some(store) = caller.instance().map(|i| i.store()) {
+        if let Some(v) = results.iter().find(|v| !v.belongs_to(&store)) {
+            return Err(Trap::host(format!(
+                "host function returned {v:?}, a reference of another store"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What a host function sees of its caller.
@@ -417,6 +424,11 @@ impl Func {
             return Err(Trap::host(format!(
                 "argument mismatch: expected {}, got {:?}",
                 ty, args
+            )));
+        }
+        if let Some(a) = args.iter().find(|a| !a.belongs_to(&self.store)) {
+            return Err(Trap::host(format!(
+                "argument {a:?} is a reference of another store"
             )));
         }
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();

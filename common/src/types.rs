@@ -335,6 +335,17 @@ impl Val {
         }
     }
 
+    /// Whether a reference in the value belongs to `store` (numbers and nulls always do).
+    /// A function or exception of another store must never reach wasm code: signature
+    /// ids are per store, and that store may be dropped while wasm holds the reference.
+    pub fn belongs_to(&self, store: &crate::Store) -> bool {
+        match self {
+            Val::FuncRef(Some(f)) => f.store().id() == store.id(),
+            Val::ExnRef(Some(e)) => e.store().id() == store.id(),
+            _ => true,
+        }
+    }
+
     /// Whether the value may be used where `ty` (in store terms) is expected: the type
     /// for numbers; for references their kind, non-nullness where required, and a
     /// concrete function type's store id.

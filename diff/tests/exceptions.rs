@@ -3,7 +3,7 @@
 //! embedder with its tag and payload, one thrown by wasm passes out through a host
 //! function that called back into wasm and is caught on the other side, and traps stay
 //! traps (no clause catches them). Also: the store's exception limit, and an exception
-//! of another store, which no handler may catch.
+//! of another store, which no handler may catch and no call may take as an argument.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -200,6 +200,13 @@ fn foreign_exception(what: &str, linker: impl Fn() -> Linker, load: impl Fn(&[u8
     assert_eq!(trap.kind(), TrapKind::Exception, "{what}");
     assert!(store.exception(&trap).is_none(), "{what}");
     assert!(elsewhere.store().exception(&trap).is_some(), "{what}");
+    // Nor may the embedder pass one in as a value.
+    let other_tag = Tag::new(elsewhere.store(), FuncType::new([ValType::I32], [])).unwrap();
+    let stranger = Exception::new(&other_tag, &[Val::I32(1)]).unwrap();
+    let err = inst
+        .invoke("rethrow_ref", &[Val::ExnRef(Some(stranger))])
+        .unwrap_err();
+    assert!(err.message().contains("another store"), "{what}: {err}");
 }
 
 fn interp(dispatch: Dispatch) -> impl Fn() -> Linker {
