@@ -213,6 +213,18 @@ impl Tr<'_, '_> {
         self.b.ins().icmp(IntCC::Equal, have, want)
     }
 
+    /// Continues in a new block when `exn` has the instance's tag `tag`; returns the
+    /// (unsealed) block where it has another.
+    fn branch_on_tag(&mut self, exn: Value, tag: u32) -> Block {
+        let matched = self.b.create_block();
+        let other = self.b.create_block();
+        let m = self.tag_matches(exn, tag);
+        self.b.ins().brif(m, matched, &[], other, &[]);
+        self.b.seal_block(matched);
+        self.b.switch_to_block(matched);
+        other
+    }
+
     /// The payload of `exn`, a tag `tag` exception.
     fn payload(&mut self, exn: Value, tag: u32) -> Vec<Value> {
         let ty = self.m.tags[tag as usize];
@@ -256,13 +268,8 @@ impl Tr<'_, '_> {
             match *c {
                 Catch::One { tag, label } | Catch::OneRef { tag, label } => {
                     let with_ref = matches!(c, Catch::OneRef { .. });
-                    let matched = self.b.create_block();
-                    let other = self.b.create_block();
-                    let m = self.tag_matches(exn, tag);
-                    self.b.ins().brif(m, matched, &[], other, &[]);
-                    self.b.seal_block(matched);
+                    let other = self.branch_on_tag(exn, tag);
                     self.b.seal_block(other);
-                    self.b.switch_to_block(matched);
                     let mut values = self.payload(exn, tag);
                     if with_ref {
                         values.push(exn);
@@ -331,12 +338,7 @@ impl Tr<'_, '_> {
         self.stack.truncate(height);
         self.reachable = true;
         let next_clause = tag.map(|tag| {
-            let body = self.b.create_block();
-            let other = self.b.create_block();
-            let m = self.tag_matches(exn, tag);
-            self.b.ins().brif(m, body, &[], other, &[]);
-            self.b.seal_block(body);
-            self.b.switch_to_block(body);
+            let other = self.branch_on_tag(exn, tag);
             let values = self.payload(exn, tag);
             self.stack.extend(values);
             other

@@ -265,10 +265,9 @@ impl Translator<'_> {
         self.ctrl.last_mut().expect("try").handler = Some(index);
     }
 
-    /// `catch tag` (`Some`) or `catch_all`: ends the body or the previous clause and
-    /// starts a clause.
-    pub(super) fn legacy_catch(&mut self, tag: Option<u32>) {
-        let idx = self.ctrl.len() - 1;
+    /// Ends a legacy `try`'s body or clause (frame `idx`): its results go to the block's
+    /// end, if it is reachable.
+    fn leave_clause(&mut self, idx: usize) {
         if self.reachable {
             self.end_moves();
             self.begin();
@@ -278,6 +277,13 @@ impl Translator<'_> {
                 word: instr + 1,
             });
         }
+    }
+
+    /// `catch tag` (`Some`) or `catch_all`: ends the body or the previous clause and
+    /// starts a clause.
+    pub(super) fn legacy_catch(&mut self, tag: Option<u32>) {
+        let idx = self.ctrl.len() - 1;
+        self.leave_clause(idx);
         let here = self.code.len();
         let h = self.ctrl[idx].height;
         let hi = self.ctrl[idx].handler.expect("a try's handler");
@@ -341,15 +347,7 @@ impl Translator<'_> {
             Kind::Catch => {
                 if let Some(f) = self.ctrl[idx].next_catch.take() {
                     // After the last clause's body, the no-match path throws on.
-                    if self.reachable {
-                        self.end_moves();
-                        self.begin();
-                        let instr = enc::br(&mut self.code, 0);
-                        self.ctrl[idx].fixups.push(Fixup {
-                            instr,
-                            word: instr + 1,
-                        });
-                    }
+                    self.leave_clause(idx);
                     let here = self.code.len();
                     self.patch(f, here);
                     let exn = self.handlers[hi].exn_slot;
