@@ -550,10 +550,11 @@ fn memory_ops(isa: &mut Isa) {
                 isa.push(op, &fields, body, Flow::Next);
             }
         }
-        // Any other memory: its base and size come from the vmctx at every access.
+        // Any other memory: its base and size come from the instance's memory array at
+        // every access.
         let other = format!("{n}_m");
         let body = format!(
-            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+            "let def = &**(*st).arrays.memories.add(memory as usize); \
              let ea = match sem::access_start(get::<u32>(sp, addr), end, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
              let v: {raw} = def.base.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; set(sp, d, r);"
         );
@@ -571,7 +572,7 @@ fn memory_ops(isa: &mut Isa) {
         // A 64-bit memory (any index): a 64-bit address and offset, checked in 64 bits.
         let wide = format!("{n}_m64");
         let body = format!(
-            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+            "let def = &**(*st).arrays.memories.add(memory as usize); \
              let ea = match sem::access_start64(get::<u64>(sp, addr), offset, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
              let v: {raw} = def.base.add(ea).cast::<{raw}>().read_unaligned(); let r: {out} = {ext}; set(sp, d, r);"
         );
@@ -625,7 +626,7 @@ fn memory_ops(isa: &mut Isa) {
         }
         let other = format!("{n}_m");
         let body = format!(
-            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+            "let def = &**(*st).arrays.memories.add(memory as usize); \
              let ea = match sem::access_start(get::<u32>(sp, addr), end, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
              let v: {src} = get(sp, val); def.base.add(ea).cast::<{raw}>().write_unaligned(v as {raw});"
         );
@@ -642,7 +643,7 @@ fn memory_ops(isa: &mut Isa) {
         );
         let wide = format!("{n}_m64");
         let body = format!(
-            "let def = &**(*(*st).vmctx).memories.add(memory as usize); \
+            "let def = &**(*st).arrays.memories.add(memory as usize); \
              let ea = match sem::access_start64(get::<u64>(sp, addr), offset, {size}, def.size) {{ Ok(ea) => ea, Err(k) => return raise(st, ip, k) }}; \
              let v: {src} = get(sp, val); def.base.add(ea).cast::<{raw}>().write_unaligned(v as {raw});"
         );
@@ -672,7 +673,7 @@ fn memory_ops(isa: &mut Isa) {
     isa.push(
         "memory_size",
         &[("d", Dst), ("memory", Memory)],
-        "set(sp, d, (**(*(*st).vmctx).memories.add(memory as usize)).size / 65536);",
+        "set(sp, d, (**(*st).arrays.memories.add(memory as usize)).size / 65536);",
         Flow::Next,
     );
     isa.push(
@@ -727,7 +728,7 @@ fn table_ops(isa: &mut Isa) {
     isa.push(
         "ref_func",
         &[("d", Dst), ("func", Func)],
-        "set(sp, d, *(*(*st).vmctx).funcs.add(func as usize) as u64);",
+        "set(sp, d, *(*st).arrays.funcs.add(func as usize) as u64);",
         Flow::Next,
     );
 }
@@ -868,25 +869,25 @@ fn control_ops(isa: &mut Isa) {
     isa.push(
         "global_get_s",
         &[("d", Dst), ("g", Global)],
-        "let g = *(*(*st).vmctx).globals.add(g as usize); set(sp, d, *g);",
+        "let g = *(*st).arrays.globals.add(g as usize); set(sp, d, *g);",
         Flow::Next,
     );
     isa.push(
         "global_get_a",
         &[("d", AccDst), ("g", Global)],
-        "let g = *(*(*st).vmctx).globals.add(g as usize); acc = *g;",
+        "let g = *(*st).arrays.globals.add(g as usize); acc = *g;",
         Flow::Next,
     );
     isa.push(
         "global_set_s",
         &[("g", Global), ("v", Src)],
-        "let g = *(*(*st).vmctx).globals.add(g as usize); *g = get(sp, v);",
+        "let g = *(*st).arrays.globals.add(g as usize); *g = get(sp, v);",
         Flow::Next,
     );
     isa.push(
         "global_set_a",
         &[("g", Global)],
-        "let g = *(*(*st).vmctx).globals.add(g as usize); *g = acc;",
+        "let g = *(*st).arrays.globals.add(g as usize); *g = acc;",
         Flow::Next,
     );
     writeln!(

@@ -118,39 +118,50 @@ pub fn fingerprint() -> u64 {
     static FINGERPRINT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *FINGERPRINT.get_or_init(|| {
         use std::fmt::Write as _;
-        use wamr_common::vmctx::VMOffsets as O;
+        use wamr_common::vmctx::{HostPtr, VMCounts, VMOffsets};
+        use wamr_common::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TagIndex, TypeIndex};
         let mut d = String::new();
         for b in Builtin::ALL {
             let _ = write!(d, "{b:?}{:?};", crate::translate::builtin_types(b));
         }
+        // The layout rule, sampled at counts that tell every array apart.
+        let counts = VMCounts {
+            memories: 2,
+            tables: 3,
+            globals: 5,
+            tags: 7,
+            funcs: 11,
+            types: 13,
+        };
+        let o = VMOffsets::new(HostPtr, counts).expect("a small layout fits");
         let offsets = [
-            O::MEMORY,
-            O::GLOBALS,
-            O::TABLES,
-            O::FUNCS,
-            O::TYPE_IDS,
-            O::INSTANCE,
-            O::STACK_LIMIT,
-            O::FUNC_PTRS,
-            O::BUILTINS,
-            O::INTRINSICS,
-            O::CONSTS,
-            O::RUN_STATE,
-            O::MEMORIES,
-            O::TAGS,
-            O::EXN_TAG,
-            O::EXN_VALUES,
-            O::RUN_STATE_FUEL_LEFT,
-            O::RUN_STATE_INTERRUPT,
-            O::RUN_STATE_EXCEPTION,
-            O::MEMORY_DEF_BASE,
-            O::MEMORY_DEF_SIZE,
-            O::TABLE_DEF_BASE,
-            O::TABLE_DEF_LEN,
-            O::FUNC_DATA_TYPE_ID,
-            O::FUNC_DATA_ENGINE,
-            O::FUNC_DATA_VMCTX,
-            O::FUNC_DATA_ENTRY,
+            o.instance(),
+            o.stack_limit(),
+            o.func_ptrs(),
+            o.builtins(),
+            o.intrinsics(),
+            o.consts(),
+            o.run_state(),
+            o.memory(MemoryIndex(1)),
+            o.table(TableIndex(2)),
+            o.global(GlobalIndex(4)),
+            o.tag(TagIndex(6)),
+            o.func(FuncIndex(10)),
+            o.type_id(TypeIndex(12)),
+            o.size(),
+            o.exn_tag(),
+            o.exn_values(),
+            o.run_state_fuel_left(),
+            o.run_state_interrupt(),
+            o.run_state_exception(),
+            o.memory_def_base(),
+            o.memory_def_size(),
+            o.table_def_base(),
+            o.table_def_len(),
+            o.func_data_type_id(),
+            o.func_data_engine(),
+            o.func_data_vmctx(),
+            o.func_data_entry(),
         ];
         let _ = write!(
             d,

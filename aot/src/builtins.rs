@@ -187,7 +187,7 @@ unsafe extern "C" fn throw(vmctx: *mut VMContext, tag: u32, values: *const u64) 
         // SAFETY: compiled code passes its own vmctx, a validated tag index and as many
         // slots as the tag has parameters.
         let inst = unsafe { inst(vmctx) };
-        let tag = inst.tag_data(tag);
+        let tag = inst.tag_data(wamr_common::TagIndex(tag));
         let n = tag.ty.params().len();
         let payload = unsafe { std::slice::from_raw_parts(values, n) }.to_vec();
         inst.store().alloc_exception(tag, payload)

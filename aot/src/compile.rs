@@ -12,7 +12,7 @@ use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use wamr_common::module::ModuleData;
-use wamr_common::{LoadError, Module};
+use wamr_common::{DefinedFuncIndex, FuncIndex, LoadError, Module};
 
 use crate::abi::CodegenOptions;
 use crate::cpu;
@@ -239,7 +239,6 @@ pub fn compile_with_progress(
     };
     let _span = tracing::info_span!("compile", funcs = module.bodies.len()).entered();
     let m: &ModuleData = &module;
-    let first = m.num_imported_funcs;
     let n = m.bodies.len();
     let threads = opts
         .threads
@@ -263,7 +262,7 @@ pub fn compile_with_progress(
                     if i >= n {
                         break;
                     }
-                    let index = first + i as u32;
+                    let index = m.func_index(DefinedFuncIndex(i as u32)).0;
                     let r = tr
                         .translate_with(m, index, &opts.codegen, &*isa, &consts)
                         .map_err(|e| CompileError::Function {
@@ -328,12 +327,13 @@ pub fn compile_with_progress(
     // Resolve calls between functions now: the text needs no patching at load time.
     for (i, f) in funcs.iter().enumerate() {
         let base = offsets[i].0 as i64;
+        let caller = m.func_index(DefinedFuncIndex(i as u32)).0;
         for &(off, kind, callee, addend) in &f.calls {
-            let target = callee
-                .checked_sub(first)
-                .and_then(|c| offsets.get(c as usize))
+            let target = m
+                .defined_func_index(FuncIndex(callee))
+                .and_then(|c| offsets.get(c.index()))
                 .ok_or_else(|| {
-                    CompileError::Relocation(format!("call to function {callee}"), first + i as u32)
+                    CompileError::Relocation(format!("call to function {callee}"), caller)
                 })?
                 .0 as i64;
             let site = base + i64::from(off);
@@ -341,7 +341,7 @@ pub fn compile_with_progress(
             match kind {
                 Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
                     let v = i32::try_from(target - site + addend).map_err(|_| {
-                        CompileError::Relocation("call out of range".into(), first + i as u32)
+                        CompileError::Relocation("call out of range".into(), caller)
                     })?;
                     text[at..at + 4].copy_from_slice(&v.to_le_bytes());
                 }
@@ -350,7 +350,7 @@ pub fn compile_with_progress(
                     if !(-(1 << 25)..(1 << 25)).contains(&delta) {
                         return Err(CompileError::Relocation(
                             "call out of range".into(),
-                            first + i as u32,
+                            caller,
                         ));
                     }
                     let insn = u32::from_le_bytes(text[at..at + 4].try_into().expect("4 bytes"));
@@ -360,7 +360,7 @@ pub fn compile_with_progress(
                 other => {
                     return Err(CompileError::Relocation(
                         format!("{other:?}"),
-                        first + i as u32,
+                        caller,
                     ))
                 }
             }

@@ -3,7 +3,9 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, TrapKind, Val};
+use wamr_common::{
+    DefinedFuncIndex, Engine, EngineKind, FuncData, InstanceData, Trap, TrapKind, Val,
+};
 
 use crate::builtins::BUILTINS;
 use crate::loader::{image_of, AotImage};
@@ -71,21 +73,21 @@ impl Engine for Aot {
             "module was not loaded from an AOT image (use wamr_aot::load)".to_string()
         })?;
         let m = &instance.module;
-        let n = m.bodies.len();
         let mut func_ptrs = vec![std::ptr::null::<u8>(); m.funcs.len()].into_boxed_slice();
-        let mut entries = Vec::with_capacity(n);
-        for i in 0..n {
+        let mut entries = Vec::with_capacity(m.bodies.len());
+        for (defined, index) in m.defined_funcs() {
             let code = image
-                .func_code(i)
+                .func_code(defined.index())
                 .ok_or("image has fewer functions than the module")?;
-            func_ptrs[m.num_imported_funcs as usize + i] = code;
+            func_ptrs[index.index()] = code;
             entries.push(code as *const ());
         }
-        instance.vmctx.func_ptrs = func_ptrs.as_ptr();
-        instance.vmctx.builtins = BUILTINS.0.as_ptr();
-        instance.vmctx.intrinsics = crate::intrinsics::INTRINSICS.0.as_ptr();
-        instance.vmctx.consts = image.consts();
-        instance.vmctx.stack_limit = stack_limit();
+        let header = instance.vmctx.header_mut();
+        header.func_ptrs = func_ptrs.as_ptr();
+        header.builtins = BUILTINS.0.as_ptr();
+        header.intrinsics = crate::intrinsics::INTRINSICS.0.as_ptr();
+        header.consts = image.consts();
+        header.stack_limit = stack_limit();
         Ok((
             Box::new(AotInstance {
                 _image: image,
@@ -152,8 +154,8 @@ impl Engine for Aot {
 fn with_backtrace(trap: Trap, pc: Option<usize>, inst: &InstanceData, image: &AotImage) -> Trap {
     match pc.and_then(|pc| image.func_at(pc)) {
         Some(i) if trap.backtrace().is_empty() => {
-            let index = inst.module.num_imported_funcs + i as u32;
-            trap.with_backtrace(vec![inst.func_display_name(index)])
+            let index = inst.module.func_index(DefinedFuncIndex(i as u32));
+            trap.with_backtrace(vec![inst.func_display_name(index.0)])
         }
         _ => trap,
     }

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 pub const MAGIC: [u8; 8] = *b"\0wamraot";
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 const HEADER_SIZE: usize = 64;
 const SECTION_ENTRY_SIZE: usize = 24;
 

@@ -32,7 +32,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wamr_common::metering::FuelPlan;
 use wamr_common::module::ModuleData;
 use wamr_common::types::{FuncType, ValType};
-use wamr_common::vmctx::VMOffsets;
+use wamr_common::vmctx::{LayoutError, VMOffsets};
+use wamr_common::FuncIndex;
 use wamr_common::TrapKind;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
@@ -48,6 +49,8 @@ pub enum TranslateError {
     Unsupported(String),
     #[error("malformed body: {0}")]
     Reader(#[from] wasmparser::BinaryReaderError),
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
 }
 
 /// The Cranelift type of a wasm value (refs are raw 64-bit refs, 0 = null).
@@ -222,10 +225,10 @@ impl FuncTranslator {
         isa: &dyn TargetIsa,
         consts: &ConstPool,
     ) -> Result<Function, TranslateError> {
-        let body = func_index
-            .checked_sub(module.num_imported_funcs)
-            .and_then(|i| module.bodies.get(i as usize))
+        let body = module
+            .body_of(FuncIndex(func_index))
             .ok_or(TranslateError::NoBody(func_index))?;
+        let offsets = VMOffsets::for_module(isa.pointer_bytes(), module)?;
         let ty = module.func_type(func_index);
         let mut func = Function::with_name_signature(
             UserFuncName::user(0, func_index),
@@ -245,7 +248,7 @@ impl FuncTranslator {
             }
         };
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
-        let mut tr = Tr::new(module, opts, isa, b, consts, may_throw);
+        let mut tr = Tr::new(module, opts, isa, b, consts, may_throw, offsets);
         tr.prologue(ty, &body.locals);
         let mut fuel = match opts.metering.fuel {
             true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
@@ -355,6 +358,8 @@ struct Tr<'a, 'f> {
     heap_region: AliasRegion,
     /// Which functions may let an exception out (`exceptions::may_throw`).
     may_throw: std::rc::Rc<[bool]>,
+    /// The vmctx layout of this module on the target.
+    offsets: VMOffsets<u8>,
 }
 
 impl<'a, 'f> Tr<'a, 'f> {
@@ -365,6 +370,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         mut b: FunctionBuilder<'f>,
         consts: &'a ConstPool,
         may_throw: std::rc::Rc<[bool]>,
+        offsets: VMOffsets<u8>,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -395,6 +401,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             foreign_slot: None,
             heap_region,
             may_throw,
+            offsets,
         }
     }
 
@@ -429,7 +436,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 I64,
                 MemFlagsData::trusted(),
                 self.vmctx,
-                VMOffsets::STACK_LIMIT as i32,
+                self.offsets.stack_limit() as i32,
             );
             let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
             self.trap_if(low, TrapKind::CallStackExhausted);

@@ -98,7 +98,7 @@ pub fn inspect(path: &Path) -> Result<String> {
         layout.trampolines.len()
     )?;
     for (i, (off, size)) in layout.funcs.iter().enumerate() {
-        let index = module.num_imported_funcs + i as u32;
+        let index = module.func_index(wamr_common::DefinedFuncIndex(i as u32)).0;
         let name = module
             .func_name(index)
             .map_or_else(|| format!("$func{index}"), String::from);

@@ -10,7 +10,8 @@ use crate::linker::{Extern, Linker};
 use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::store::{Engine, FuncData, Store};
 use crate::types::{ExternRef, FuncType, GlobalType, RawRef, TableType, Val, ValType};
-use crate::vmctx::VMContext;
+use crate::index::{DefinedFuncIndex, FuncIndex, TagIndex};
+use crate::vmctx::{HostPtr, OwnedVMContext, VMContext, VMOffsets};
 use crate::{Func, Global, Memory, Table, Tag, Trap, TrapKind};
 
 /// Why instantiation failed.
@@ -43,7 +44,8 @@ pub struct InstanceLimits {
     pub max_memories: Option<u32>,
 }
 
-/// The state of one instance. The `vmctx` points into it; it never moves (boxed in the
+/// The state of one instance. Its `vmctx` holds what compiled code reads (the memories,
+/// tables, globals, tags and functions of every index); it never moves (boxed in the
 /// store).
 pub struct InstanceData {
     pub module: Module,
@@ -51,19 +53,10 @@ pub struct InstanceData {
     /// counted one would keep both alive forever.
     store: *const crate::store::StoreInner,
     pub engine: Rc<dyn Engine>,
-    pub vmctx: Box<VMContext>,
-    /// Function objects of every function index (imports first).
-    pub funcs: Vec<*const FuncData>,
+    pub vmctx: OwnedVMContext,
     pub memories: Vec<Memory>,
     pub tables: Vec<Table>,
     pub globals: Vec<Global>,
-    /// Every tag's identity, imported ones first (raw: the store owns its tags, and a
-    /// counted handle here would keep the store, and so this instance, alive forever).
-    tag_ptrs: Vec<*const crate::exception::TagData>,
-    table_defs: Vec<*mut crate::table::TableDef>,
-    memory_defs: Vec<*mut crate::memory::MemoryDef>,
-    global_cells: Vec<*mut u64>,
-    pub type_ids: Vec<u32>,
     /// Element segments' evaluated items; emptied by `elem.drop`.
     pub elem_segments: RefCell<Vec<Rc<[RawRef]>>>,
     /// Whether each data segment was dropped.
@@ -80,21 +73,33 @@ impl std::fmt::Debug for InstanceData {
 
 impl InstanceData {
     pub fn func(&self, index: u32) -> Func {
-        // SAFETY: every entry of `funcs` is a live FuncData of this store.
-        unsafe { Func::from_raw(self.funcs[index as usize] as u64) }.expect("non-null")
+        // SAFETY: every entry of the vmctx's functions is a live FuncData of this store
+        // once instantiation filled them (before any handle to the instance exists).
+        unsafe { Func::from_raw(self.vmctx.funcs()[index as usize] as u64) }.expect("non-null")
+    }
+
+    /// The raw function object (funcref) of function `index`.
+    pub fn func_ptr(&self, index: FuncIndex) -> *const FuncData {
+        self.vmctx.funcs()[index.index()]
     }
 
     /// Tag `index` (imports first).
     pub fn tag(&self, index: u32) -> Tag {
-        let data = std::ptr::NonNull::new(self.tag_ptrs[index as usize] as *mut _)
+        let data = std::ptr::NonNull::new(self.vmctx.tags()[index as usize] as *mut _)
             .expect("tags are never null");
         Tag::from_data(data, self.store())
     }
 
     /// Tag `index`'s runtime object.
-    pub fn tag_data(&self, index: u32) -> &crate::exception::TagData {
-        // SAFETY: tags live in the store, which owns this instance and outlives it.
-        unsafe { &*self.tag_ptrs[index as usize] }
+    pub fn tag_data(&self, index: TagIndex) -> &crate::exception::TagData {
+        // SAFETY: tags live in the store (raw pointers: a counted handle here would keep
+        // the store, and so this instance, alive forever), which outlives this instance.
+        unsafe { &*self.vmctx.tags()[index.index()] }
+    }
+
+    /// The store-wide signature id of module type `index`.
+    pub fn type_id(&self, index: u32) -> u32 {
+        self.vmctx.type_ids()[index as usize]
     }
 
     /// Bytes of data segment `seg`, or empty once dropped.
@@ -132,7 +137,7 @@ impl InstanceData {
                 ConstOp::F32(v) => u64::from(v),
                 ConstOp::F64(v) => v,
                 ConstOp::RefNull(_) => 0,
-                ConstOp::RefFunc(f) => self.funcs[f as usize] as u64,
+                ConstOp::RefFunc(f) => self.func_ptr(FuncIndex(f)) as u64,
                 ConstOp::GlobalGet(g) => self.globals[g as usize].get_bits(),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or(0) as u32;
@@ -196,6 +201,7 @@ impl Instance {
         let (type_ids, store_types) = store_types(&store, &m.types);
         let canon = |t: ValType| t.map_concrete(|i| type_ids[i as usize]);
         let mut funcs: Vec<*const FuncData> = Vec::with_capacity(m.funcs.len());
+        let offsets = VMOffsets::for_module(HostPtr, m).map_err(|e| resource(e.to_string()))?;
         let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
@@ -275,8 +281,8 @@ impl Instance {
         }
 
         // 2. Allocate what the module defines, within the limits.
-        let defined_memories = &m.memories[m.num_imported_memories as usize..];
-        let defined_tables = &m.tables[m.num_imported_tables as usize..];
+        let defined_memories = m.defined_memory_types();
+        let defined_tables = m.defined_table_types();
         let over = |n: usize, cap: Option<u32>| cap.is_some_and(|c| n > c as usize);
         if over(defined_memories.len(), limits.max_memories) {
             return Err(resource(format!(
@@ -314,44 +320,32 @@ impl Instance {
             globals.push(Global::new(ty, 0));
         }
 
-        for &t in &m.tags[m.num_imported_tags as usize..] {
+        for &t in m.defined_tag_types() {
             tag_ptrs.push(store.alloc_tag(store_types[t as usize].clone()).as_ptr());
         }
-        let table_defs: Vec<_> = tables.iter().map(|t| t.def_ptr()).collect();
-        let memory_defs: Vec<_> = memories.iter().map(|mem| mem.def_ptr()).collect();
-        let global_cells: Vec<_> = globals.iter().map(|g| g.cell_ptr()).collect();
-        let vmctx = Box::new(VMContext {
-            memory: memories
-                .first()
-                .map_or(std::ptr::null_mut(), |mem| mem.def_ptr()),
-            globals: std::ptr::null(),
-            tables: std::ptr::null(),
-            funcs: std::ptr::null(),
-            type_ids: std::ptr::null(),
-            instance: std::ptr::null(),
-            stack_limit: 0,
-            func_ptrs: std::ptr::null(),
-            builtins: std::ptr::null(),
-            intrinsics: std::ptr::null(),
-            consts: std::ptr::null(),
-            run_state: store.run_state_ptr(),
-            memories: std::ptr::null(),
-            tags: std::ptr::null(),
-        });
+        let mut vmctx = OwnedVMContext::new(offsets);
+        vmctx.header_mut().run_state = store.run_state_ptr();
+        for (slot, mem) in vmctx.memories_mut().iter_mut().zip(&memories) {
+            *slot = mem.def_ptr();
+        }
+        for (slot, table) in vmctx.tables_mut().iter_mut().zip(&tables) {
+            *slot = table.def_ptr();
+        }
+        for (slot, global) in vmctx.globals_mut().iter_mut().zip(&globals) {
+            *slot = global.cell_ptr();
+        }
+        vmctx.tags_mut().copy_from_slice(&tag_ptrs);
+        vmctx.type_ids_mut().copy_from_slice(&type_ids);
+        // Imports now; the defined functions once their objects exist (below).
+        vmctx.funcs_mut()[..funcs.len()].copy_from_slice(&funcs);
         let mut inst = Box::new(InstanceData {
             module: m.clone(),
             store: Rc::as_ptr(&store.0),
             engine: engine.clone(),
             vmctx,
-            funcs,
             memories,
             tables,
             globals,
-            tag_ptrs,
-            table_defs,
-            memory_defs,
-            global_cells,
-            type_ids,
             elem_segments: RefCell::new(Vec::new()),
             data_dropped: RefCell::new(vec![false; m.datas.len()]),
             engine_state: None,
@@ -360,16 +354,23 @@ impl Instance {
         // 3. Engine state and function objects for the defined functions.
         let (state, entries) = engine.prepare(&mut inst).map_err(resource)?;
         inst.engine_state = Some(state);
-        let vmctx_ptr: *mut VMContext = &mut *inst.vmctx;
+        if entries.len() != m.bodies.len() {
+            return Err(resource(format!(
+                "the engine prepared {} of the module's {} functions",
+                entries.len(),
+                m.bodies.len()
+            )));
+        }
+        let vmctx_ptr: *mut VMContext = inst.vmctx.as_ptr();
         let defined: Vec<FuncData> = entries
             .into_iter()
             .enumerate()
             .map(|(i, entry)| {
-                let index = m.num_imported_funcs + i as u32;
+                let index = m.func_index(DefinedFuncIndex(i as u32)).0;
                 let type_index = m.funcs[index as usize] as usize;
                 FuncData {
                     // Looked up once per module type above, not once per function.
-                    type_id: inst.type_ids[type_index],
+                    type_id: type_ids[type_index],
                     engine: engine.kind(),
                     vmctx: vmctx_ptr,
                     entry,
@@ -382,32 +383,27 @@ impl Instance {
             .collect();
         let count = defined.len();
         let first = store.alloc_funcs(defined).as_ptr();
-        // SAFETY: `first` starts a block of `count` FuncData that the store keeps alive
-        // and never moves.
-        inst.funcs
-            .extend((0..count).map(|i| unsafe { first.add(i) } as *const FuncData));
+        for (defined, index) in m.defined_funcs().take(count) {
+            // SAFETY: `first` starts a block of `count` FuncData that the store keeps
+            // alive and never moves.
+            inst.vmctx.funcs_mut()[index.index()] = unsafe { first.add(defined.index()) };
+        }
         let inst_ptr: *const InstanceData = &*inst;
-        inst.vmctx.globals = inst.global_cells.as_ptr();
-        inst.vmctx.tables = inst.table_defs.as_ptr();
-        inst.vmctx.memories = inst.memory_defs.as_ptr();
-        inst.vmctx.tags = inst.tag_ptrs.as_ptr();
-        inst.vmctx.funcs = inst.funcs.as_ptr();
-        inst.vmctx.type_ids = inst.type_ids.as_ptr();
-        inst.vmctx.instance = inst_ptr;
+        inst.vmctx.header_mut().instance = inst_ptr;
         let data = store.adopt_instance(inst);
         let instance = Instance { data, store };
         let inst = instance.data();
 
         // 4. Globals, table initialisers, then element and data segments in order, then
         //    start.
-        for (i, g) in m.globals.iter().enumerate() {
+        for ((_, index), g) in m.defined_globals().zip(&m.globals) {
             let v = inst.eval_const(&g.init);
-            inst.globals[m.num_imported_globals as usize + i].set_bits(v);
+            inst.globals[index.index()].set_bits(v);
         }
-        for (i, init) in m.table_inits.iter().enumerate() {
+        for ((_, index), init) in m.defined_tables().zip(&m.table_inits) {
             let v = inst.eval_const(init);
             if v != 0 {
-                let table = &inst.tables[m.num_imported_tables as usize + i];
+                let table = &inst.tables[index.index()];
                 table.fill(0, v, table.size())?;
             }
         }

@@ -6,6 +6,7 @@ pub mod exception;
 pub mod features;
 mod gc;
 pub mod global;
+pub mod index;
 pub mod instance;
 pub mod libcalls;
 pub mod linker;
@@ -25,6 +26,10 @@ pub mod vmctx;
 pub use exception::{Exception, Tag, Thrown};
 pub use features::{Features, Proposal};
 pub use global::Global;
+pub use index::{
+    DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex, DefinedTagIndex,
+    FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TagIndex, TypeIndex,
+};
 pub use instance::{Instance, InstanceData, InstanceLimits, InstantiationError};
 pub use linker::{Extern, Linker};
 pub use memory::Memory;
@@ -37,4 +42,4 @@ pub use types::{
     ExternRef, FuncType, GlobalType, HeapType, Limits, MemoryType, RefKind, RefType, TableType,
     Val, ValType,
 };
-pub use vmctx::{VMContext, VMOffsets};
+pub use vmctx::{HostPtr, OwnedVMContext, VMContext, VMCounts, VMOffsets};

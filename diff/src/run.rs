@@ -375,7 +375,8 @@ pub fn observe_module(engine: EngineId, module: &Module, plan: &Plan) -> Observa
     obs.init_host_calls = log.take();
     let funcs: HashMap<u64, u32> = instance
         .data()
-        .funcs
+        .vmctx
+        .funcs()
         .iter()
         .enumerate()
         .map(|(i, p)| (*p as u64, i as u32))

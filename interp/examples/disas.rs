@@ -14,9 +14,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: disas FILE.wasm [NAME|INDEX ...]")?;
     let module = Module::new(&std::fs::read(&path)?)?;
     let wanted: Vec<String> = args.collect();
-    let first = module.num_imported_funcs;
     let mut histogram: BTreeMap<String, usize> = BTreeMap::new();
-    for index in first..module.funcs.len() as u32 {
+    for (_, index) in module.defined_funcs() {
+        let index = index.0;
         let name = module.func_names.get(&index).cloned().unwrap_or_default();
         if !wanted.is_empty() && !wanted.iter().any(|w| *w == name || *w == index.to_string()) {
             continue;

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use wamr_common::metering::Metering;
 use wamr_common::module::ModuleData;
-use wamr_common::{Engine, EngineKind, FuncData, InstanceData, Trap, Val};
+use wamr_common::{Engine, EngineKind, FuncData, FuncIndex, InstanceData, Trap, Val};
 
 use crate::exec::{self, FuncEntry, Handlers};
 use crate::isa::Op;
@@ -64,9 +64,9 @@ impl ModuleCode {
     /// Defined function `index` (in the whole function space), translating it on first
     /// use.
     pub fn get_or_translate(&self, m: &ModuleData, index: u32) -> Result<&TranslatedFunc, Trap> {
-        let cell = index
-            .checked_sub(m.num_imported_funcs)
-            .and_then(|i| self.funcs.get(i as usize))
+        let cell = m
+            .defined_func_index(FuncIndex(index))
+            .and_then(|i| self.funcs.get(i.index()))
             .ok_or_else(|| Trap::host(format!("function {index} has no body")))?;
         if let Some(t) = cell.get() {
             return Ok(t);
@@ -90,7 +90,7 @@ impl ModuleCode {
     /// Translated function `index`, if it has been.
     fn translated(&self, m: &ModuleData, index: u32) -> Option<&TranslatedFunc> {
         self.funcs
-            .get(index.checked_sub(m.num_imported_funcs)? as usize)?
+            .get(m.defined_func_index(FuncIndex(index))?.index())?
             .get()
     }
 }
@@ -116,9 +116,9 @@ impl InterpInstance {
             .map(|i| {
                 let ty = m.func_type(i);
                 let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
-                let (op, nl) = match i.checked_sub(m.num_imported_funcs) {
+                let (op, nl) = match m.body_of(FuncIndex(i)) {
                     None => (Op::call_imported, 0),
-                    Some(d) => (Op::lazy_compile, m.bodies[d as usize].locals.len() as u32),
+                    Some(body) => (Op::lazy_compile, body.locals.len() as u32),
                 };
                 FuncEntry {
                     code: Cell::new(std::ptr::null()),
@@ -311,13 +311,13 @@ impl Engine for Interp {
         }
         let state = InterpInstance::new(&instance.module, self.config.metering);
         if self.config.eager {
-            for i in m.num_imported_funcs..m.funcs.len() as u32 {
-                state.ensure_translated(i).map_err(|t| t.to_string())?;
+            for (_, index) in m.defined_funcs() {
+                state.ensure_translated(index.0).map_err(|t| t.to_string())?;
             }
         }
-        let entries = state.entries[m.num_imported_funcs as usize..]
-            .iter()
-            .map(|e| e as *const FuncEntry as *const ())
+        let entries = m
+            .defined_funcs()
+            .map(|(_, index)| &state.entries[index.index()] as *const FuncEntry as *const ())
             .collect();
         Ok((state, entries))
     }

@@ -21,6 +21,8 @@ use std::cell::{Cell, UnsafeCell};
 use wamr_common::exception::ExnData;
 use wamr_common::libcalls;
 use wamr_common::store::call_func_data;
+use wamr_common::vmctx::VMArrays;
+use wamr_common::TagIndex;
 use wamr_common::{Caller, EngineKind, FuncData, InstanceData, Trap, TrapKind, VMContext, Val};
 
 use crate::engine::InterpInstance;
@@ -85,6 +87,9 @@ pub struct Exec {
     pub mem: Mem,
     pub mem_size: u64,
     pub vmctx: *mut VMContext,
+    /// The running instance's vmctx arrays (globals, tables, ...), cached so an access
+    /// is one load from here rather than an offset lookup per instance.
+    pub arrays: VMArrays,
     pub funcs: *const FuncEntry,
     pub fp: *mut Frame,
     pub frames_begin: *mut Frame,
@@ -376,8 +381,19 @@ pub unsafe fn switch_instance(st: St, vmctx: *mut VMContext, funcs: *const FuncE
         let s = &mut *st;
         s.vmctx = vmctx;
         s.funcs = funcs;
-        reload_memory(s);
+        reload_instance(s);
     }
+}
+
+/// Refreshes everything cached of the current instance: its arrays and memory 0.
+///
+/// # Safety
+/// `s.vmctx` is live.
+pub unsafe fn reload_instance(s: &mut Exec) {
+    // SAFETY: `s.vmctx` is live (caller), so is its instance.
+    s.arrays = unsafe { (*(*s.vmctx).instance).vmctx.arrays() };
+    // SAFETY: as above.
+    unsafe { reload_memory(s) }
 }
 
 /// Refreshes the cached memory base and size from the current instance.
@@ -385,15 +401,17 @@ pub unsafe fn switch_instance(st: St, vmctx: *mut VMContext, funcs: *const FuncE
 /// # Safety
 /// `s.vmctx` is live.
 pub unsafe fn reload_memory(s: &mut Exec) {
-    // SAFETY: `s.vmctx` is live (caller); a non-null memory def is owned by a live memory.
+    // SAFETY: `s.vmctx` is live (caller); a memory def is owned by a live memory.
     unsafe {
-        let def = (*s.vmctx).memory;
-        if def.is_null() {
-            s.mem = std::ptr::null_mut();
-            s.mem_size = 0;
-        } else {
-            s.mem = (*def).base;
-            s.mem_size = (*def).size;
+        match (*(*s.vmctx).instance).vmctx.memories().first() {
+            None => {
+                s.mem = std::ptr::null_mut();
+                s.mem_size = 0;
+            }
+            Some(&def) => {
+                s.mem = (*def).base;
+                s.mem_size = (*def).size;
+            }
         }
     }
 }
@@ -488,7 +506,8 @@ pub fn call(
         if vtop + need > len || ftop + 1 >= stack.frames.len() {
             return Err(Trap::new(TrapKind::CallStackExhausted));
         }
-        // SAFETY: indices checked above; the stack outlives this call.
+        // SAFETY: indices checked above; the stack outlives this call; an interpreted
+        // FuncData's vmctx belongs to its live instance.
         unsafe {
             let values = stack.values.as_ptr() as *mut u64;
             let base = values.add(vtop);
@@ -500,6 +519,7 @@ pub fn call(
                 mem: std::ptr::null_mut(),
                 mem_size: 0,
                 vmctx: func.vmctx,
+                arrays: (*(*func.vmctx).instance).vmctx.arrays(),
                 funcs: entry.funcs_base.get(),
                 fp: frames_ptr.add(ftop),
                 frames_begin: frames_ptr.add(ftop),
@@ -789,8 +809,8 @@ pub mod slow {
         // live FuncData.
         unsafe {
             let s = &*st;
-            let table = &**(*s.vmctx).tables.add(table as usize);
-            let expected = *(*s.vmctx).type_ids.add(ty as usize);
+            let table = &**s.arrays.tables.add(table as usize);
+            let expected = *s.arrays.type_ids.add(ty as usize);
             if u64::from(i) >= table.len {
                 return Err(TrapKind::UndefinedElement);
             }
@@ -918,7 +938,7 @@ pub mod slow {
         // SAFETY: the import index is valid and its FuncData live.
         unsafe {
             let s = &mut *st;
-            let fd = &**(*s.vmctx).funcs.add(func as usize);
+            let fd = &**s.arrays.funcs.add(func as usize);
             if fd.engine == EngineKind::Interp {
                 let callee = &*(fd.entry as *const FuncEntry);
                 if sp.add(callee.frame_slots.get() as usize) > s.stack_end {
@@ -977,7 +997,7 @@ pub mod slow {
         // SAFETY: the tag index was validated and the payload lies in the frame (caller).
         unsafe {
             let inst = instance(st);
-            let tag = inst.tag_data(tag);
+            let tag = inst.tag_data(TagIndex(tag));
             let n = tag.ty.params().len();
             let values = std::slice::from_raw_parts(sp.add(base as usize), n).to_vec();
             match inst.store().alloc_exception(tag, values) {
@@ -1012,7 +1032,7 @@ pub mod slow {
         // SAFETY: see above; the exception's payload is read before any slot is written.
         unsafe {
             let data = &*(exn as *const ExnData);
-            if data.tag != *(*(*st).vmctx).tags.add(tag as usize) {
+            if data.tag != *(*st).arrays.tags.add(tag as usize) {
                 return false;
             }
             let payload = std::slice::from_raw_parts(data.values, data.len as usize);

@@ -37,6 +37,7 @@ use std::collections::HashMap;
 use wamr_common::metering::{FuelPlan, Metering};
 use wamr_common::module::ModuleData;
 use wamr_common::semantics as sem;
+use wamr_common::FuncIndex;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
 use crate::isa::{access_end, enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
@@ -494,9 +495,8 @@ pub fn translate_with(
     metering: Metering,
 ) -> Result<Translated, TranslateError> {
     let _span = tracing::trace_span!("translate", func = func_index).entered();
-    let def = func_index
-        .checked_sub(m.num_imported_funcs)
-        .and_then(|i| m.bodies.get(i as usize))
+    let def = m
+        .body_of(FuncIndex(func_index))
         .ok_or_else(|| TranslateError(format!("function {func_index} has no body")))?;
     let ty = m.func_type(func_index);
     let nparams = ty.params().len() as u32;

@@ -12,7 +12,8 @@ fn listing(wat: &Path) -> String {
     let bytes = wat::parse_file(wat).unwrap_or_else(|e| panic!("{}: {e}", wat.display()));
     let module = Module::new(&bytes).unwrap();
     let mut out = String::new();
-    for index in module.num_imported_funcs..module.funcs.len() as u32 {
+    for (_, index) in module.defined_funcs() {
+        let index = index.0;
         let name = module.func_names.get(&index).cloned().unwrap_or_default();
         let t = translate(&module, index).unwrap();
         out.push_str(&format!(

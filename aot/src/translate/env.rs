@@ -10,7 +10,7 @@ use cranelift_codegen::ir::{
     AbiParam, Endianness, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef,
     Signature, StackSlotData, StackSlotKind, Type, UserExternalName, Value,
 };
-use wamr_common::vmctx::VMOffsets;
+use wamr_common::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex};
 use wamr_common::TrapKind;
 use wasmparser::MemArg;
 
@@ -31,8 +31,8 @@ impl Tr<'_, '_> {
     /// A fuel charge (see `wamr_common::metering`): subtract inline, refuel out of line
     /// when the result is negative.
     pub(super) fn charge_fuel(&mut self, cost: u32) {
-        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
-        let at = VMOffsets::RUN_STATE_FUEL_LEFT as i32;
+        let rs = self.vmctx_field(self.offsets.run_state());
+        let at = self.offsets.run_state_fuel_left() as i32;
         let left = self.b.ins().load(I64, MemFlagsData::trusted(), rs, at);
         let left = self.b.ins().iadd_imm_s(left, -i64::from(cost));
         self.b.ins().store(MemFlagsData::trusted(), left, rs, at);
@@ -43,8 +43,8 @@ impl Tr<'_, '_> {
 
     /// An interruption check: one load and branch inline, the trap out of line.
     pub(super) fn check_interrupt(&mut self) {
-        let rs = self.vmctx_field(VMOffsets::RUN_STATE);
-        let at = VMOffsets::RUN_STATE_INTERRUPT as i32;
+        let rs = self.vmctx_field(self.offsets.run_state());
+        let at = self.offsets.run_state_interrupt() as i32;
         let flag = self.b.ins().load(I32, MemFlagsData::trusted(), rs, at);
         self.out_of_line(flag, Builtin::Interrupt, &[]);
     }
@@ -63,33 +63,31 @@ impl Tr<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
-    /// `vmctx.<field>`, an invariant pointer.
-    pub(super) fn vmctx_field(&mut self, offset: usize) -> Value {
+    /// The pointer at `offset` in the vmctx (a header field or an array entry; see
+    /// `VMOffsets`), invariant while the instance lives.
+    pub(super) fn vmctx_field(&mut self, offset: u32) -> Value {
+        let offset = i32::try_from(offset).expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE");
         self.b
             .ins()
-            .load(I64, invariant_flags(), self.vmctx, offset as i32)
+            .load(I64, invariant_flags(), self.vmctx, offset)
     }
 
-    /// `vmctx.<field>[index]` of a pointer array that does not change while the instance
-    /// lives.
-    pub(super) fn vmctx_array_entry(&mut self, field: usize, index: u32) -> Value {
-        let array = self.vmctx_field(field);
+    /// Entry `index` of a runtime table a vmctx header field points at (builtins,
+    /// intrinsics, function entries), invariant while the instance lives.
+    pub(super) fn header_table_entry(&mut self, field: u32, index: u32) -> Value {
+        let table = self.vmctx_field(field);
         let offset = i32::try_from(u64::from(index) * 8).expect("index space below 2^28");
-        self.b.ins().load(I64, invariant_flags(), array, offset)
+        self.b.ins().load(I64, invariant_flags(), table, offset)
     }
 
     /// The `TableDef` of a table.
     pub(super) fn table_def(&mut self, table: u32) -> Value {
-        self.vmctx_array_entry(VMOffsets::TABLES, table)
+        self.vmctx_field(self.offsets.table(TableIndex(table)))
     }
 
-    /// The `MemoryDef` of memory 0.
-    /// The `MemoryDef` of a memory (memory 0 straight from the vmctx).
+    /// The `MemoryDef` of a memory.
     pub(super) fn memory_def(&mut self, memory: u32) -> Value {
-        match memory {
-            0 => self.vmctx_field(VMOffsets::MEMORY),
-            _ => self.vmctx_array_entry(VMOffsets::MEMORIES, memory),
-        }
+        self.vmctx_field(self.offsets.memory(MemoryIndex(memory)))
     }
 
     pub(super) fn sig_of_type(&mut self, type_index: u32) -> SigRef {
@@ -118,7 +116,7 @@ impl Tr<'_, '_> {
                 s
             }
         };
-        let callee = self.vmctx_array_entry(VMOffsets::BUILTINS, builtin as u32);
+        let callee = self.header_table_entry(self.offsets.builtins(), builtin as u32);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);
@@ -168,7 +166,7 @@ impl Tr<'_, '_> {
             I32,
             MemFlagsData::trusted(),
             fd,
-            VMOffsets::FUNC_DATA_ENGINE as i32,
+            self.offsets.func_data_engine() as i32,
         );
         let is_aot = self
             .b
@@ -188,13 +186,13 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             fd,
-            VMOffsets::FUNC_DATA_VMCTX as i32,
+            self.offsets.func_data_vmctx() as i32,
         );
         let entry = self.b.ins().load(
             I64,
             MemFlagsData::trusted(),
             fd,
-            VMOffsets::FUNC_DATA_ENTRY as i32,
+            self.offsets.func_data_entry() as i32,
         );
         let sig = self.sig_of_type(type_index);
         let mut all = Vec::with_capacity(args.len() + 1);
@@ -240,8 +238,8 @@ impl Tr<'_, '_> {
         let type_index = self.m.funcs[f as usize];
         let ty = &self.m.types[type_index as usize];
         let args = self.pop_n(ty.params().len());
-        if f < self.m.num_imported_funcs {
-            let fd = self.vmctx_array_entry(VMOffsets::FUNCS, f);
+        if self.m.is_imported_func(FuncIndex(f)) {
+            let fd = self.vmctx_field(self.offsets.func(FuncIndex(f)));
             let results = self.call_func_data(fd, type_index, &args, tail);
             if !tail {
                 self.check_exception(true);
@@ -254,7 +252,7 @@ impl Tr<'_, '_> {
         all.extend_from_slice(&args);
         if self.opts.indirect_calls {
             let sig = self.sig_of_type(type_index);
-            let ptr = self.vmctx_array_entry(VMOffsets::FUNC_PTRS, f);
+            let ptr = self.header_table_entry(self.offsets.func_ptrs(), f);
             if tail {
                 self.b.ins().return_call_indirect(sig, ptr, &all);
             } else {
@@ -322,7 +320,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             def,
-            VMOffsets::TABLE_DEF_LEN as i32,
+            self.offsets.table_def_len() as i32,
         );
         let index = self.address_operand(index, self.m.tables[table as usize].table64);
         let oob = self
@@ -334,7 +332,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             def,
-            VMOffsets::TABLE_DEF_BASE as i32,
+            self.offsets.table_def_base() as i32,
         );
         let offset = self.b.ins().ishl_imm_u(index, 3);
         let at = self.b.ins().iadd(base, offset);
@@ -345,14 +343,14 @@ impl Tr<'_, '_> {
             I32,
             MemFlagsData::trusted(),
             fd,
-            VMOffsets::FUNC_DATA_TYPE_ID as i32,
+            self.offsets.func_data_type_id() as i32,
         );
-        let type_ids = self.vmctx_field(VMOffsets::TYPE_IDS);
+        let expected_at = self.offsets.type_id(TypeIndex(type_index));
         let expected = self.b.ins().load(
             I32,
             invariant_flags(),
-            type_ids,
-            i32::try_from(u64::from(type_index) * 4).expect("type index below 2^29"),
+            self.vmctx,
+            i32::try_from(expected_at).expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE"),
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
@@ -375,7 +373,7 @@ impl Tr<'_, '_> {
             I64,
             invariant_flags(),
             def,
-            VMOffsets::MEMORY_DEF_BASE as i32,
+            self.offsets.memory_def_base() as i32,
         );
         let index = self.b.ins().uextend(I64, addr);
         if self.opts.bounds_checks {
@@ -387,7 +385,7 @@ impl Tr<'_, '_> {
                 I64,
                 MemFlagsData::trusted(),
                 def,
-                VMOffsets::MEMORY_DEF_SIZE as i32,
+                self.offsets.memory_def_size() as i32,
             );
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
             self.trap_if(oob, TrapKind::MemoryOutOfBounds);
@@ -420,7 +418,7 @@ impl Tr<'_, '_> {
             I64,
             invariant_flags(),
             def,
-            VMOffsets::MEMORY_DEF_BASE as i32,
+            self.offsets.memory_def_base() as i32,
         );
         if !self.opts.bounds_checks && offset <= u64::from(u32::MAX) {
             let high =
@@ -435,7 +433,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             def,
-            VMOffsets::MEMORY_DEF_SIZE as i32,
+            self.offsets.memory_def_size() as i32,
         );
         // ea = addr + offset and end = ea + size, each add checked for overflow.
         let offset = self.b.ins().iconst(I64, offset as i64);
@@ -463,7 +461,7 @@ impl Tr<'_, '_> {
 
     pub(super) fn global_get(&mut self, global_index: u32) {
         let gt = self.m.global_types[global_index as usize];
-        let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+        let cell = self.vmctx_field(self.offsets.global(GlobalIndex(global_index)));
         // An immutable global's value never changes after instantiation.
         let flags = if gt.mutable {
             MemFlagsData::trusted()
@@ -476,7 +474,7 @@ impl Tr<'_, '_> {
 
     pub(super) fn global_set(&mut self, global_index: u32) {
         let v = self.pop();
-        let cell = self.vmctx_array_entry(VMOffsets::GLOBALS, global_index);
+        let cell = self.vmctx_field(self.offsets.global(GlobalIndex(global_index)));
         self.b.ins().store(MemFlagsData::trusted(), v, cell, 0);
     }
 
@@ -486,7 +484,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             def,
-            VMOffsets::MEMORY_DEF_SIZE as i32,
+            self.offsets.memory_def_size() as i32,
         );
         let pages = self.b.ins().ushr_imm_u(size, 16);
         let pages = if self.m.memories[mem as usize].memory64 {
@@ -576,7 +574,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             def,
-            VMOffsets::TABLE_DEF_LEN as i32,
+            self.offsets.table_def_len() as i32,
         );
         let len = if self.m.tables[table as usize].table64 {
             len
@@ -628,7 +626,7 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn ref_func(&mut self, function_index: u32) {
-        let v = self.vmctx_array_entry(VMOffsets::FUNCS, function_index);
+        let v = self.vmctx_field(self.offsets.func(FuncIndex(function_index)));
         self.push(v);
     }
 

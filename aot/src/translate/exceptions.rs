@@ -22,7 +22,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use wamr_common::module::ModuleData;
-use wamr_common::vmctx::VMOffsets;
+use wamr_common::{FuncIndex, TagIndex};
 use wamr_common::TrapKind;
 use wasmparser::{BinaryReader, BlockType, Catch, FunctionBody, Operator as O, TryTable};
 
@@ -35,11 +35,12 @@ use crate::abi::Builtin;
 /// (or tail-calls) a function that may.
 pub(crate) fn may_throw(m: &ModuleData) -> Result<Vec<bool>, TranslateError> {
     let n = m.funcs.len();
-    let imports = m.num_imported_funcs as usize;
-    let mut throws: Vec<bool> = (0..n).map(|f| f < imports).collect();
+    let mut throws: Vec<bool> = (0..n as u32)
+        .map(|f| m.is_imported_func(FuncIndex(f)))
+        .collect();
     let mut callers: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (i, body) in m.bodies.iter().enumerate() {
-        let f = imports + i;
+    for ((_, index), body) in m.defined_funcs().zip(&m.bodies) {
+        let f = index.index();
         let bytes = &m.bytes[body.range.clone()];
         let body = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
         let mut reader = body.get_operators_reader()?;
@@ -86,7 +87,7 @@ impl Tr<'_, '_> {
     }
 
     fn pending_exception_addr(&mut self) -> Value {
-        self.vmctx_field(VMOffsets::RUN_STATE)
+        self.vmctx_field(self.offsets.run_state())
     }
 
     /// Ends the current block by raising `exn`: into handler `handler` (a control frame
@@ -109,7 +110,7 @@ impl Tr<'_, '_> {
                     MemFlagsData::trusted(),
                     exn,
                     rs,
-                    VMOffsets::RUN_STATE_EXCEPTION as i32,
+                    self.offsets.run_state_exception() as i32,
                 );
                 self.return_zeros();
             }
@@ -141,7 +142,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             rs,
-            VMOffsets::RUN_STATE_EXCEPTION as i32,
+            self.offsets.run_state_exception() as i32,
         );
         let raised = self.b.create_block();
         let cont = self.b.create_block();
@@ -157,7 +158,7 @@ impl Tr<'_, '_> {
                     MemFlagsData::trusted(),
                     zero,
                     rs,
-                    VMOffsets::RUN_STATE_EXCEPTION as i32,
+                    self.offsets.run_state_exception() as i32,
                 );
                 self.raise(exn, Some(h));
             }
@@ -208,8 +209,8 @@ impl Tr<'_, '_> {
         let have = self
             .b
             .ins()
-            .load(I64, MemFlagsData::trusted(), exn, VMOffsets::EXN_TAG as i32);
-        let want = self.vmctx_array_entry(VMOffsets::TAGS, tag);
+            .load(I64, MemFlagsData::trusted(), exn, self.offsets.exn_tag() as i32);
+        let want = self.vmctx_field(self.offsets.tag(TagIndex(tag)));
         self.b.ins().icmp(IntCC::Equal, have, want)
     }
 
@@ -233,7 +234,7 @@ impl Tr<'_, '_> {
             I64,
             MemFlagsData::trusted(),
             exn,
-            VMOffsets::EXN_VALUES as i32,
+            self.offsets.exn_values() as i32,
         );
         params
             .iter()

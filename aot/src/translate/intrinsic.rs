@@ -4,7 +4,6 @@
 
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, Type, Value};
-use wamr_common::VMOffsets;
 use wasmparser::Operator as O;
 
 use super::{invariant_flags, Tr};
@@ -133,7 +132,7 @@ impl Tr<'_, '_> {
                 // The pre-scan saw every constant; a miss means it was not enabled then.
                 return false;
             };
-            let table = self.vmctx_field(VMOffsets::CONSTS);
+            let table = self.vmctx_field(self.offsets.consts());
             let offset = i32::try_from(u64::from(index) * 8).expect("constant table below 2^28");
             let v = self.b.ins().load(ty, invariant_flags(), table, offset);
             self.push(v);
@@ -163,7 +162,7 @@ impl Tr<'_, '_> {
                 s
             }
         };
-        let callee = self.vmctx_array_entry(VMOffsets::INTRINSICS, which as u32);
+        let callee = self.header_table_entry(self.offsets.intrinsics(), which as u32);
         let call = self.b.ins().call_indirect(sig, callee, &args);
         let r = self.b.inst_results(call)[0];
         self.push(r);

@@ -7,7 +7,7 @@ use cranelift_codegen::ir::ExternalName;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, FinalizedRelocTarget};
-use wamr_common::Module;
+use wamr_common::{FuncIndex, Module};
 
 use super::*;
 
@@ -96,15 +96,15 @@ fn check_bytes(wasm: &[u8]) -> Module {
 fn check_on(module: &Module, isa: &OwnedTargetIsa) {
     let mut tr = FuncTranslator::new();
     for opts in all_opts() {
-        for i in 0..module.num_defined_funcs() {
-            let index = module.num_imported_funcs + i;
+        for (_, index) in module.defined_funcs() {
+            let index = index.0;
             let func = tr
                 .translate(module, index, &opts, &**isa)
                 .unwrap_or_else(|e| panic!("function {index}: {e}"));
             let callees = compile(func, &**isa);
             for c in callees {
                 assert!(!opts.indirect_calls, "a direct call in indirect mode");
-                assert!(c >= module.num_imported_funcs && c < module.funcs.len() as u32);
+                assert!(module.defined_func_index(FuncIndex(c)).is_some());
             }
         }
     }
@@ -648,7 +648,8 @@ fn spec_suite_modules() {
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod exec {
     use wamr_common::memory::MemoryDef;
-    use wamr_common::VMContext;
+    use wamr_common::vmctx::{HostPtr, OwnedVMContext, VMOffsets};
+    use wamr_common::{DefinedFuncIndex, VMContext};
 
     use super::*;
 
@@ -691,8 +692,8 @@ mod exec {
             at
         };
         let mut offsets = Vec::new();
-        for i in 0..module.num_defined_funcs() {
-            let f = tr.translate(&module, i, &opts, &*isa).unwrap();
+        for (_, index) in module.defined_funcs() {
+            let f = tr.translate(&module, index.0, &opts, &*isa).unwrap();
             offsets.push(emit(f, &mut text));
         }
         let tramp_offsets: Vec<usize> = module
@@ -733,10 +734,9 @@ mod exec {
     /// Instance state for one run: memory, globals and the vmctx pointing at them.
     struct Inst {
         _mem: Vec<u8>,
-        memdef: Box<MemoryDef>,
+        _memdef: Box<MemoryDef>,
         _cells: Vec<[u64; 2]>,
-        cell_ptrs: Vec<*mut u64>,
-        vmctx: Box<VMContext>,
+        vmctx: OwnedVMContext,
     }
 
     unsafe extern "C" fn trap_builtin(_vmctx: *mut VMContext, code: i32) {
@@ -746,47 +746,38 @@ mod exec {
 
     fn instance(jit: &Jit, pages: usize, globals: usize) -> Inst {
         let mut mem = vec![0u8; pages * 65536];
-        let memdef = Box::new(MemoryDef {
+        let mut memdef = Box::new(MemoryDef {
             base: mem.as_mut_ptr(),
             size: mem.len() as u64,
         });
         let mut cells = vec![[0u64; 2]; globals];
-        let cell_ptrs: Vec<*mut u64> = cells.iter_mut().map(|c| c.as_mut_ptr()).collect();
         // Leaked: compiled code may hold the table for the rest of the test run.
         let builtins: &'static mut [*const u8; Builtin::COUNT] =
             Box::leak(Box::new([std::ptr::null(); Builtin::COUNT]));
         builtins[Builtin::Trap as usize] = trap_builtin as *const u8;
-        let mut inst = Inst {
+        let offsets = VMOffsets::for_module(HostPtr, &jit.module).unwrap();
+        let mut vmctx = OwnedVMContext::new(offsets);
+        let header = vmctx.header_mut();
+        header.func_ptrs = jit.funcs.as_ptr();
+        header.builtins = builtins.as_ptr();
+        if let Some(slot) = vmctx.memories_mut().first_mut() {
+            *slot = &mut *memdef;
+        }
+        for (slot, cell) in vmctx.globals_mut().iter_mut().zip(&mut cells) {
+            *slot = cell.as_mut_ptr();
+        }
+        Inst {
             _mem: mem,
-            memdef,
+            _memdef: memdef,
             _cells: cells,
-            cell_ptrs,
-            vmctx: Box::new(VMContext {
-                memory: std::ptr::null_mut(),
-                globals: std::ptr::null(),
-                tables: std::ptr::null(),
-                funcs: std::ptr::null(),
-                type_ids: std::ptr::null(),
-                instance: std::ptr::null(),
-                stack_limit: 0,
-                func_ptrs: jit.funcs.as_ptr(),
-                builtins: builtins.as_ptr(),
-                intrinsics: std::ptr::null(),
-                consts: std::ptr::null(),
-                run_state: std::ptr::null(),
-                memories: std::ptr::null(),
-                tags: std::ptr::null(),
-            }),
-        };
-        inst.vmctx.memory = &mut *inst.memdef;
-        inst.vmctx.globals = inst.cell_ptrs.as_ptr();
-        inst
+            vmctx,
+        }
     }
 
     /// Calls defined function `f` through its type's trampoline with raw slot values.
     fn call(jit: &Jit, inst: &mut Inst, f: u32, args: &[u64]) -> Vec<u64> {
-        let index = jit.module.num_imported_funcs + f;
-        let ty_index = jit.module.funcs[index as usize] as usize;
+        let index = jit.module.func_index(DefinedFuncIndex(f));
+        let ty_index = jit.module.funcs[index.index()] as usize;
         let ty = &jit.module.types[ty_index];
         let mut values = vec![0u64; ty.params().len().max(ty.results().len()).max(1)];
         values[..args.len()].copy_from_slice(args);
@@ -794,7 +785,7 @@ mod exec {
         unsafe {
             let tramp: extern "C" fn(*mut VMContext, *const u8, *mut u64) =
                 std::mem::transmute(jit.tramps[ty_index]);
-            tramp(&mut *inst.vmctx, jit.funcs[f as usize], values.as_mut_ptr());
+            tramp(inst.vmctx.as_ptr(), jit.funcs[f as usize], values.as_mut_ptr());
         }
         values.truncate(ty.results().len());
         values

@@ -689,8 +689,8 @@ impl Report {
             let mut words = 0usize;
             for wasm in &modules {
                 let module = Module::new(wasm)?;
-                for index in module.num_imported_funcs..module.funcs.len() as u32 {
-                    words += wamr_interp::translate::translate(&module, index)?
+                for (_, index) in module.defined_funcs() {
+                    words += wamr_interp::translate::translate(&module, index.0)?
                         .code
                         .len();
                 }
