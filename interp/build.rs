@@ -820,6 +820,20 @@ fn control_ops(isa: &mut Isa) {
         "if slow::catch_tag(st, sp, get(sp, exn), tag, d, false) { ip = ip.offset(target); } else { ip = ip.add({size}); }", Flow::Custom);
     isa.push("catch_ref", &[("tag", Tag), ("exn", Src), ("d", Base), ("target", Branch)],
         "if slow::catch_tag(st, sp, get(sp, exn), tag, d, true) { ip = ip.offset(target); } else { ip = ip.add({size}); }", Flow::Custom);
+    // `catch_all` frees the exception it caught (unless exposed); `catch_all_ref` and the
+    // legacy clauses expose it, since it may now be held anywhere.
+    isa.push(
+        "exn_release",
+        &[("exn", Src)],
+        "slow::release_caught(get(sp, exn));",
+        Flow::Next,
+    );
+    isa.push(
+        "exn_expose",
+        &[("exn", Src)],
+        "slow::expose(get(sp, exn));",
+        Flow::Next,
+    );
     isa.push("call_imported", &[("func", Func)],
         "let e = slow::call_imported(st, ip, sp, func); if e != Exit::Continue { return e; } ip = (*st).ip; sp = (*st).sp; mem = (*st).mem;", Flow::Custom);
     isa.push("lazy_compile", &[("func", Func)],

@@ -82,10 +82,13 @@ pub enum Builtin {
     /// `(vmctx, tag, values: i64) -> exnref: i64` a new exception of the instance's tag
     /// `tag` with its payload in the 8-byte slots at `values`.
     Throw,
+    /// `(vmctx, exnref: i64)` a `catch`/`catch_all` clause caught the exception and read
+    /// its payload: free it unless it is exposed (see `wamr_common::exception`).
+    ReleaseCaught,
 }
 
 impl Builtin {
-    pub const COUNT: usize = Builtin::Throw as usize + 1;
+    pub const COUNT: usize = Builtin::ReleaseCaught as usize + 1;
     pub const ALL: [Builtin; Builtin::COUNT] = [
         Builtin::Trap,
         Builtin::MemoryGrow,
@@ -105,6 +108,7 @@ impl Builtin {
         Builtin::Refuel,
         Builtin::Interrupt,
         Builtin::Throw,
+        Builtin::ReleaseCaught,
     ];
 }
 
@@ -151,6 +155,7 @@ pub fn fingerprint() -> u64 {
             o.size(),
             o.exn_tag(),
             o.exn_values(),
+            o.exn_exposed(),
             o.run_state_fuel_left(),
             o.run_state_interrupt(),
             o.run_state_exception(),

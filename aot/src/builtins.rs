@@ -14,7 +14,8 @@ use crate::trap;
 /// # Safety
 /// `vmctx` is the live vmctx of the calling instance.
 unsafe fn inst<'a>(vmctx: *mut VMContext) -> &'a InstanceData {
-    // SAFETY: forwarded.
+    // SAFETY: `vmctx` is live (the contract), and a live vmctx's `instance` points to
+    // its instance, which outlives every call into its code.
     unsafe { &*(*vmctx).instance }
 }
 
@@ -195,6 +196,13 @@ unsafe extern "C" fn throw(vmctx: *mut VMContext, tag: u32, values: *const u64) 
     check(r)
 }
 
+/// `catch`/`catch_all`: the exception `exn` was caught and its payload read.
+unsafe extern "C" fn release_caught(_vmctx: *mut VMContext, exn: u64) {
+    // SAFETY: compiled code calls this from a clause's matched path with the exception it
+    // was dispatching, which nothing else holds unless exposed, and uses it no more.
+    unsafe { wamr_common::exception::ExnData::release_caught(exn) }
+}
+
 /// # Safety
 /// As for `call_foreign`.
 unsafe fn call_foreign_inner(
@@ -202,7 +210,8 @@ unsafe fn call_foreign_inner(
     fd: &FuncData,
     values: *mut u64,
 ) -> Result<(), Trap> {
-    // SAFETY: forwarded.
+    // SAFETY: as `call_foreign` requires, `vmctx` is the caller's live vmctx, `fd` a live
+    // function object and `values` has a slot per parameter and result.
     unsafe {
         let ty = &fd.ty;
         let args: Vec<Val> = ty
@@ -268,4 +277,5 @@ pub static BUILTINS: BuiltinTable = BuiltinTable([
     refuel as *const u8,
     interrupt as *const u8,
     throw as *const u8,
+    release_caught as *const u8,
 ]);

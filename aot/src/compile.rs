@@ -348,21 +348,13 @@ pub fn compile_with_progress(
                 Reloc::Arm64Call => {
                     let delta = (target - site + addend) >> 2;
                     if !(-(1 << 25)..(1 << 25)).contains(&delta) {
-                        return Err(CompileError::Relocation(
-                            "call out of range".into(),
-                            caller,
-                        ));
+                        return Err(CompileError::Relocation("call out of range".into(), caller));
                     }
                     let insn = u32::from_le_bytes(text[at..at + 4].try_into().expect("4 bytes"));
                     let insn = (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff);
                     text[at..at + 4].copy_from_slice(&insn.to_le_bytes());
                 }
-                other => {
-                    return Err(CompileError::Relocation(
-                        format!("{other:?}"),
-                        caller,
-                    ))
-                }
+                other => return Err(CompileError::Relocation(format!("{other:?}"), caller)),
             }
         }
     }

@@ -115,6 +115,7 @@ pub(crate) fn builtin_types(b: Builtin) -> (&'static [Type], &'static [Type]) {
         Builtin::Refuel => (&[I32], &[]),
         Builtin::Interrupt => (&[], &[]),
         Builtin::Throw => (&[I32, I64], &[I64]),
+        Builtin::ReleaseCaught => (&[I64], &[]),
     }
 }
 

@@ -164,7 +164,9 @@ pub unsafe fn call_trampoline(
     install_signal_handlers();
     ensure_alt_stack();
     let slot = JMP.with(|j| j.as_ptr());
-    // SAFETY: forwarded; `slot` is this thread's jump-buffer cell.
+    // SAFETY: the trampoline, callee and values are valid for this call (the contract);
+    // `slot` is this thread's jump-buffer cell, and the signal handlers that jump to it
+    // are installed above.
     let trapped = unsafe { wamr_aot_call(trampoline, vmctx, callee, values, slot) };
     if trapped == 0 {
         return Ok(());
@@ -283,7 +285,8 @@ fn install_signal_handlers() {
 /// `ctx` is the `ucontext_t` the kernel passed to the handler.
 unsafe fn fault_pc(ctx: *mut c_void) -> usize {
     let uc = ctx as *const libc::ucontext_t;
-    // SAFETY: forwarded.
+    // SAFETY: `ctx` is the kernel's `ucontext_t` for this signal (the contract), so its
+    // machine context is readable.
     unsafe {
         #[cfg(target_arch = "x86_64")]
         {

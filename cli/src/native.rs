@@ -258,8 +258,9 @@ unsafe fn invoke(
     float_ret: bool,
 ) -> (u64, f64) {
     let i = ints;
-    // SAFETY: forwarded from the caller; see the module comment for why one prototype
-    // with every argument register serves any fitting signature.
+    // SAFETY: the caller guarantees `func`'s parameters fit these registers and its
+    // pointers are valid; see the module comment for why one prototype with every
+    // argument register serves any fitting signature.
     unsafe {
         if float_ret {
             let g: FloatRet = std::mem::transmute::<*mut c_void, FloatRet>(func);

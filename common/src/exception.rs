@@ -6,10 +6,16 @@
 //! of [`Val::to_bits`]); an `exnref` is its address. Compiled code reads both layouts
 //! directly (offsets in [`crate::VMOffsets`]).
 //!
-//! Exceptions live as long as their store: without a collector the runtime cannot know
-//! when wasm code drops the last `exnref` (a table, a global or a local may hold one),
-//! so a program that throws in a loop grows its store by one small object per throw
-//! (the payload plus 40 bytes) until the store is dropped. [`crate::StoreLimits`]'s
+//! Without a collector the runtime cannot know when wasm code drops the last `exnref` (a
+//! table, a global or a local may hold one), so an exception that ever became a value
+//! lives as long as its store. Most never do: one caught by `catch` or `catch_all` (not
+//! their `_ref` forms) is freed right there, since nothing but the unwinding that just
+//! ended held it. An exception is *exposed*, and kept, once it could be held anywhere
+//! else: caught by `catch_ref`/`catch_all_ref`, caught by a legacy clause (`rethrow`
+//! reads it), or seen by the host (any [`Exception`] handle, including an exception
+//! crossing a host frame). So a loop of throws caught by `catch` runs in constant memory,
+//! while one that keeps `exnref`s grows its store by one small object per throw (the
+//! payload plus about 70 bytes) until the store is dropped; [`crate::StoreLimits`]'s
 //! `max_exceptions` bounds that with a trap.
 //!
 //! A thrown exception travels through host frames as a [`Trap`] of kind
@@ -17,6 +23,7 @@
 //! trap stays `Send`): a host function throws by returning [`Trap::throw`], and an
 //! embedder catches one escaping a call with [`Store::exception`].
 
+use std::cell::Cell;
 use std::fmt;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -38,8 +45,56 @@ pub struct ExnData {
     pub tag: *const TagData,
     pub values: *const u64,
     pub len: u64,
+    /// Non-zero once the exception may be held beyond its unwinding (see the module
+    /// docs); compiled code sets it with a byte store.
+    pub(crate) exposed: Cell<u8>,
+    /// Its position in the store's list, for freeing it in constant time.
+    index: Cell<usize>,
     payload: Box<[u64]>,
     store: *const StoreInner,
+}
+
+impl ExnData {
+    /// Marks exception `raw` as held beyond its unwinding: it lives as long as its store.
+    ///
+    /// # Safety
+    /// `raw` is a live exception.
+    pub unsafe fn expose(raw: u64) {
+        // SAFETY: by the contract.
+        unsafe { (*(raw as *const ExnData)).exposed.set(1) }
+    }
+
+    /// Frees exception `raw`, just caught by a clause that does not keep it (`catch`,
+    /// `catch_all`), unless it is exposed. Its payload must have been read already.
+    ///
+    /// # Safety
+    /// `raw` is a live exception whose only holder is the caller (it was in flight until
+    /// now, and the caller does not use it after this call unless it is exposed).
+    pub unsafe fn release_caught(raw: u64) {
+        // SAFETY: live by the contract; its store outlives it.
+        let (data, store) = unsafe {
+            let data = &*(raw as *const ExnData);
+            (data, &*data.store)
+        };
+        if data.exposed.get() != 0 {
+            return;
+        }
+        let mut all = store.exceptions.borrow_mut();
+        let at = data.index.get();
+        if !all
+            .get(at)
+            .is_some_and(|e| std::ptr::eq(&**e, data as *const ExnData))
+        {
+            debug_assert!(false, "an exception's index names another");
+            return;
+        }
+        let freed = all.swap_remove(at);
+        if let Some(moved) = all.get(at) {
+            moved.index.set(at);
+        }
+        drop(all);
+        drop(freed);
+    }
 }
 
 /// A tag handle; equal handles are the same tag.
@@ -178,6 +233,9 @@ impl Exception {
     /// whose store is alive.
     pub unsafe fn from_raw(raw: u64) -> Option<Exception> {
         let data = NonNull::new(raw as *mut ExnData)?;
+        // A handle may be kept anywhere: the exception now lives as long as its store.
+        // SAFETY: live by the contract.
+        unsafe { data.as_ref().exposed.set(1) };
         // SAFETY: by the contract the exception and its store are alive; the store
         // pointer was set from a live `Rc<StoreInner>` and the store outlives it.
         let store = unsafe {
@@ -207,8 +265,8 @@ impl Store {
         if let Some(max) = self.limits().max_exceptions {
             if all.len() as u64 >= max {
                 return Err(Trap::host(format!(
-                    "the store already holds {max} exceptions, its limit (exceptions live \
-                     as long as their store)"
+                    "the store already holds {max} exceptions, its limit (an exception \
+                     that became a value lives as long as its store)"
                 )));
             }
         }
@@ -217,6 +275,8 @@ impl Store {
             tag,
             values: payload.as_ptr(),
             len: payload.len() as u64,
+            exposed: Cell::new(0),
+            index: Cell::new(all.len()),
             payload,
             store: Rc::as_ptr(&self.0),
         });

@@ -209,7 +209,10 @@ mod tests {
             module.defined_global_index(GlobalIndex(1)),
             Some(DefinedGlobalIndex(0))
         );
-        assert_eq!(module.defined_memory_index(MemoryIndex(0)), Some(DefinedMemoryIndex(0)));
+        assert_eq!(
+            module.defined_memory_index(MemoryIndex(0)),
+            Some(DefinedMemoryIndex(0))
+        );
         assert_eq!(module.defined_memory_types().len(), 1);
         assert_eq!(module.defined_global_types().len(), 1);
         assert!(module.defined_table_types().is_empty());

@@ -6,11 +6,11 @@ use std::cell::RefCell;
 use std::ptr::NonNull;
 use std::rc::Rc;
 
+use crate::index::{DefinedFuncIndex, FuncIndex, TagIndex};
 use crate::linker::{Extern, Linker};
 use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::store::{Engine, FuncData, Store};
 use crate::types::{ExternRef, FuncType, GlobalType, RawRef, TableType, Val, ValType};
-use crate::index::{DefinedFuncIndex, FuncIndex, TagIndex};
 use crate::vmctx::{HostPtr, OwnedVMContext, VMContext, VMOffsets};
 use crate::{Func, Global, Memory, Table, Tag, Trap, TrapKind};
 

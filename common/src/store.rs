@@ -84,7 +84,8 @@ impl<'a> Caller<'a> {
     /// # Safety
     /// `instance` must be null or point to a live instance.
     pub unsafe fn from_instance(instance: *const InstanceData) -> Caller<'a> {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: the caller guarantees `instance` is null (`as_ref` gives `None`) or
+        // live for `'a`.
         Caller {
             instance: unsafe { instance.as_ref() },
         }
@@ -454,7 +455,7 @@ pub fn call_func_data(data: &FuncData, args: &[Val], results: &mut [Val]) -> Res
 /// # Safety
 /// `data` must point to a live FuncData.
 unsafe fn store_of(data: NonNull<FuncData>) -> Store {
-    // SAFETY: forwarded; `store` was set from a live `Rc<StoreInner>` by `alloc_func`,
+    // SAFETY: `data` is live (the contract); `store` was set from a live `Rc<StoreInner>` by `alloc_func`,
     // and the store outlives its functions, so bumping its count is sound.
     unsafe {
         let raw = data.as_ref().store;

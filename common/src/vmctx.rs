@@ -312,6 +312,10 @@ impl<P: PtrSize> VMOffsets<P> {
     pub fn exn_values(&self) -> u32 {
         self.p()
     }
+    /// The exception's `exposed` byte (see `ExnData::expose`).
+    pub fn exn_exposed(&self) -> u32 {
+        align_up(2 * self.p(), 8) + 8
+    }
 }
 
 /// The raw addresses of one vmctx's arrays, for an interpreter that caches them.
@@ -382,9 +386,11 @@ impl OwnedVMContext {
     /// The array of `len` entries of `T` at byte `start`.
     fn array<T>(&self, start: u32, len: u32) -> *mut T {
         debug_assert_eq!(start as usize % std::mem::align_of::<T>(), 0);
-        debug_assert!(start as usize + len as usize * std::mem::size_of::<T>() <= {
-            Self::layout(&self.offsets).size()
-        });
+        debug_assert!(
+            start as usize + len as usize * std::mem::size_of::<T>() <= {
+                Self::layout(&self.offsets).size()
+            }
+        );
         // SAFETY: `VMOffsets::new` placed the array inside the allocation's size.
         unsafe { (self.ptr.as_ptr() as *mut u8).add(start as usize) as *mut T }
     }
@@ -501,15 +507,28 @@ mod tests {
         assert_eq!(o.memory_def_size() as usize, offset_of!(MemoryDef, size));
         assert_eq!(o.table_def_base() as usize, offset_of!(TableDef, base));
         assert_eq!(o.table_def_len() as usize, offset_of!(TableDef, len));
-        assert_eq!(o.func_data_type_id() as usize, offset_of!(FuncData, type_id));
+        assert_eq!(
+            o.func_data_type_id() as usize,
+            offset_of!(FuncData, type_id)
+        );
         assert_eq!(o.func_data_engine() as usize, offset_of!(FuncData, engine));
         assert_eq!(o.func_data_vmctx() as usize, offset_of!(FuncData, vmctx));
         assert_eq!(o.func_data_entry() as usize, offset_of!(FuncData, entry));
-        assert_eq!(o.run_state_fuel_left() as usize, offset_of!(RunState, fuel_left));
-        assert_eq!(o.run_state_interrupt() as usize, offset_of!(RunState, interrupt));
-        assert_eq!(o.run_state_exception() as usize, offset_of!(RunState, exception));
+        assert_eq!(
+            o.run_state_fuel_left() as usize,
+            offset_of!(RunState, fuel_left)
+        );
+        assert_eq!(
+            o.run_state_interrupt() as usize,
+            offset_of!(RunState, interrupt)
+        );
+        assert_eq!(
+            o.run_state_exception() as usize,
+            offset_of!(RunState, exception)
+        );
         assert_eq!(o.exn_tag() as usize, offset_of!(ExnData, tag));
         assert_eq!(o.exn_values() as usize, offset_of!(ExnData, values));
+        assert_eq!(o.exn_exposed() as usize, offset_of!(ExnData, exposed));
     }
 
     #[test]
@@ -535,7 +554,9 @@ mod tests {
     #[test]
     #[should_panic(expected = "global index 5 out of range")]
     fn an_index_past_its_array_is_refused() {
-        VMOffsets::new(8u8, counts()).unwrap().global(GlobalIndex(5));
+        VMOffsets::new(8u8, counts())
+            .unwrap()
+            .global(GlobalIndex(5));
     }
 
     #[test]

@@ -312,7 +312,9 @@ impl Engine for Interp {
         let state = InterpInstance::new(&instance.module, self.config.metering);
         if self.config.eager {
             for (_, index) in m.defined_funcs() {
-                state.ensure_translated(index.0).map_err(|t| t.to_string())?;
+                state
+                    .ensure_translated(index.0)
+                    .map_err(|t| t.to_string())?;
             }
         }
         let entries = m

@@ -766,8 +766,8 @@ pub mod slow {
     /// # Safety
     /// `fd` is live; `ip` is the running tail call; the arguments lie in the frame.
     unsafe fn tail_call(st: St, ip: Ip, sp: Sp, fd: &FuncData, base: u32) -> Exit {
-        // SAFETY: forwarded from the caller; an interpreter FuncData's entry is a
-        // FuncEntry of its live instance.
+        // SAFETY: `fd` is live and the arguments lie in the frame (the contract); an
+        // interpreter FuncData's entry is a FuncEntry of its live instance.
         unsafe {
             let n = fd.ty.params().len() as u32;
             if fd.engine == EngineKind::Interp {
@@ -1017,7 +1017,8 @@ pub mod slow {
             // SAFETY: `st` is live (caller).
             return unsafe { raise(st, ip, TrapKind::NullExceptionReference) };
         }
-        // SAFETY: forwarded.
+        // SAFETY: `ip` is a `throw_ref` of the running function with `size` words and
+        // `exn` a live exnref (the contract above).
         unsafe { unwind(st, exn, ip.add(size), sp) }
     }
 
@@ -1041,9 +1042,33 @@ pub mod slow {
             }
             if with_ref {
                 set(sp, d + payload.len() as u32, exn);
+                ExnData::expose(exn);
+            } else {
+                // The payload is copied out: nothing else holds the exception.
+                ExnData::release_caught(exn);
             }
             true
         }
+    }
+
+    /// `catch_all`: frees the caught exception `exn` unless it is exposed.
+    ///
+    /// # Safety
+    /// `exn` is the live exception the dispatch code is handling, unused after this.
+    #[inline(never)]
+    pub unsafe fn release_caught(exn: u64) {
+        // SAFETY: by the contract, the dispatch code was its only holder.
+        unsafe { ExnData::release_caught(exn) }
+    }
+
+    /// `catch_all_ref` and legacy clauses: `exn` may now be held anywhere.
+    ///
+    /// # Safety
+    /// `exn` is a live exception.
+    #[inline(never)]
+    pub unsafe fn expose(exn: u64) {
+        // SAFETY: by the contract.
+        unsafe { ExnData::expose(exn) }
     }
 
     /// Raises exception `exn`: from return point `at` of the frame at `sp` (null: leave

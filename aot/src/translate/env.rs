@@ -10,8 +10,8 @@ use cranelift_codegen::ir::{
     AbiParam, Endianness, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef,
     Signature, StackSlotData, StackSlotKind, Type, UserExternalName, Value,
 };
-use wamr_common::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex};
 use wamr_common::TrapKind;
+use wamr_common::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex};
 use wasmparser::MemArg;
 
 use super::{builtin_types, invariant_flags, ir_type, load_slot, store_slot, wasm_signature, Tr};

@@ -19,11 +19,11 @@
 //! `rethrow`. No match: on to the next handler out, or out of the function.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::types::{I64, I8};
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use wamr_common::module::ModuleData;
-use wamr_common::{FuncIndex, TagIndex};
 use wamr_common::TrapKind;
+use wamr_common::{FuncIndex, TagIndex};
 use wasmparser::{BinaryReader, BlockType, Catch, FunctionBody, Operator as O, TryTable};
 
 use super::{ir_type, store_slot, Kind, Tr, TranslateError};
@@ -204,12 +204,21 @@ impl Tr<'_, '_> {
         self.set_unreachable();
     }
 
+    /// Marks `exn` as possibly held anywhere from now on (`ExnData::expose`).
+    fn expose(&mut self, exn: Value) {
+        let one = self.b.ins().iconst(I8, 1);
+        let at = self.offsets.exn_exposed() as i32;
+        self.b.ins().store(MemFlagsData::trusted(), one, exn, at);
+    }
+
     /// Whether `exn` was thrown with the instance's tag `tag` (an i8 truth value).
     fn tag_matches(&mut self, exn: Value, tag: u32) -> Value {
-        let have = self
-            .b
-            .ins()
-            .load(I64, MemFlagsData::trusted(), exn, self.offsets.exn_tag() as i32);
+        let have = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            exn,
+            self.offsets.exn_tag() as i32,
+        );
         let want = self.vmctx_field(self.offsets.tag(TagIndex(tag)));
         self.b.ins().icmp(IntCC::Equal, have, want)
     }
@@ -273,7 +282,10 @@ impl Tr<'_, '_> {
                     self.b.seal_block(other);
                     let mut values = self.payload(exn, tag);
                     if with_ref {
+                        self.expose(exn);
                         values.push(exn);
+                    } else {
+                        self.call_builtin(Builtin::ReleaseCaught, &[exn]);
                     }
                     let (target, _) = self.branch_target(label);
                     self.jump(target, &values);
@@ -281,8 +293,14 @@ impl Tr<'_, '_> {
                 }
                 Catch::All { label } | Catch::AllRef { label } => {
                     let values: Vec<Value> = match c {
-                        Catch::AllRef { .. } => vec![exn],
-                        _ => Vec::new(),
+                        Catch::AllRef { .. } => {
+                            self.expose(exn);
+                            vec![exn]
+                        }
+                        _ => {
+                            self.call_builtin(Builtin::ReleaseCaught, &[exn]);
+                            Vec::new()
+                        }
                     };
                     let (target, _) = self.branch_target(label);
                     self.jump(target, &values);
@@ -323,7 +341,10 @@ impl Tr<'_, '_> {
             Kind::Try { dispatch, .. } => {
                 self.b.switch_to_block(dispatch);
                 self.b.seal_block(dispatch);
-                self.b.block_params(dispatch)[0]
+                let exn = self.b.block_params(dispatch)[0];
+                // `rethrow` may raise it again from any clause: keep it.
+                self.expose(exn);
+                exn
             }
             Kind::Catch {
                 exn,

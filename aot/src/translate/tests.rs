@@ -785,7 +785,11 @@ mod exec {
         unsafe {
             let tramp: extern "C" fn(*mut VMContext, *const u8, *mut u64) =
                 std::mem::transmute(jit.tramps[ty_index]);
-            tramp(inst.vmctx.as_ptr(), jit.funcs[f as usize], values.as_mut_ptr());
+            tramp(
+                inst.vmctx.as_ptr(),
+                jit.funcs[f as usize],
+                values.as_mut_ptr(),
+            );
         }
         values.truncate(ty.results().len());
         values

@@ -20,6 +20,11 @@
 //!   into the clause's body, a jump to the next clause otherwise; after the last, the
 //!   exception is thrown on. The caught exception is also copied to a slot above every
 //!   temporary (one per legacy nesting level, [`CaughtSlots`]) that `rethrow` reads.
+//! - Freeing: `catch` frees the exception it matched once the payload is copied, and a
+//!   clause without a tag does the same (`exn_release`), unless the exception is
+//!   exposed; `catch_ref`, a `catch_all_ref` clause (`exn_expose`) and every legacy
+//!   dispatch expose it, since it may then be held anywhere (see
+//!   `wamr_common::exception`).
 
 use wasmparser::{BlockType, Catch, TryTable};
 
@@ -176,8 +181,14 @@ impl Translator<'_> {
             match *c {
                 Catch::One { tag, label } => self.catch_clause(tag, false, label, exn),
                 Catch::OneRef { tag, label } => self.catch_clause(tag, true, label, exn),
-                Catch::All { label } => self.jump_to(label),
+                Catch::All { label } => {
+                    self.begin();
+                    enc::exn_release(&mut self.code, exn);
+                    self.jump_to(label);
+                }
                 Catch::AllRef { label } => {
+                    self.begin();
+                    enc::exn_expose(&mut self.code, exn);
                     // The exception is already in the temporary the label reads.
                     self.push(Opnd::Temp);
                     self.jump_to(label);
@@ -294,6 +305,9 @@ impl Translator<'_> {
             for pad in std::mem::take(&mut self.handlers[hi].pads) {
                 self.bind_pad(hi, pad);
             }
+            self.begin();
+            // `rethrow` may raise it again from any clause: keep it.
+            enc::exn_expose(&mut self.code, exn);
             self.begin();
             let copy = enc::copy(&mut self.code, 0, exn);
             self.caught.refer(copy + 1, self.handlers[hi].caught_level);
