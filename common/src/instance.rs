@@ -325,9 +325,7 @@ impl Instance {
         }
         let mut vmctx = OwnedVMContext::new(offsets);
         vmctx.header_mut().run_state = store.run_state_ptr();
-        for (slot, mem) in vmctx.memories_mut().iter_mut().zip(&memories) {
-            *slot = mem.def_ptr();
-        }
+        vmctx.set_memories(memories.iter().map(|mem| mem.def_ptr()));
         for (slot, table) in vmctx.tables_mut().iter_mut().zip(&tables) {
             *slot = table.def_ptr();
         }

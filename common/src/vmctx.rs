@@ -10,16 +10,17 @@
 //!
 //! ```text
 //!  header (pointer-sized fields; offsets for 8-byte pointers)
-//!  +0   instance    *const InstanceData  the owning instance (runtime helpers use it)
-//!  +8   stack_limit usize                lowest native stack address AOT code may use
-//!  +16  func_ptrs   *const *const u8     AOT: entry of every function (indirect mode)
-//!  +24  builtins    *const *const u8     AOT: runtime helper table
-//!  +32  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
-//!  +40  consts      *const u64           AOT: the image's constant table (XIP images)
-//!  +48  run_state   *const RunState      the store's fuel, interrupt flag, exception
+//!  +0   memory0     *mut MemoryDef       memory 0 again (null without memories): the
+//!                                        most frequent load, with the shortest encoding
+//!  +8   instance    *const InstanceData  the owning instance (runtime helpers use it)
+//!  +16  stack_limit usize                lowest native stack address AOT code may use
+//!  +24  func_ptrs   *const *const u8     AOT: entry of every function (indirect mode)
+//!  +32  builtins    *const *const u8     AOT: runtime helper table
+//!  +40  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
+//!  +48  consts      *const u64           AOT: the image's constant table (XIP images)
+//!  +56  run_state   *const RunState      the store's fuel, interrupt flag, exception
 //!  arrays, one entry per index (imports first), in this order:
-//!  +56  memories    [*mut MemoryDef]     { base, size in bytes }; memory 0 is always
-//!                                        at +56, whatever the counts
+//!  +64  memories    [*mut MemoryDef]     { base, size in bytes }
 //!       tables      [*mut TableDef]      { base, len }
 //!       globals     [*mut u64]           the global's 16-byte cell
 //!       tags        [*const TagData]     the tag's identity
@@ -48,6 +49,10 @@ use crate::table::TableDef;
 #[repr(C)]
 #[derive(Debug)]
 pub struct VMContext {
+    /// A copy of `memories[0]`, set with it by [`OwnedVMContext::set_memories`]:
+    /// compiled code reads memory 0 at offset 0, an x86-64 load one byte shorter than
+    /// any other, in every function that touches memory.
+    pub memory0: *mut MemoryDef,
     pub instance: *const InstanceData,
     pub stack_limit: usize,
     pub func_ptrs: *const *const u8,
@@ -58,7 +63,7 @@ pub struct VMContext {
 }
 
 /// Pointer-sized fields in the header.
-const HEADER_FIELDS: u32 = 7;
+const HEADER_FIELDS: u32 = 8;
 
 /// A pointer width to lay things out for.
 pub trait PtrSize: Copy {
@@ -210,34 +215,43 @@ impl<P: PtrSize> VMOffsets<P> {
 
     // ----- header -----
 
-    pub fn instance(&self) -> u32 {
+    pub fn memory0(&self) -> u32 {
         0
     }
-    pub fn stack_limit(&self) -> u32 {
+    pub fn instance(&self) -> u32 {
         self.p()
     }
-    pub fn func_ptrs(&self) -> u32 {
+    pub fn stack_limit(&self) -> u32 {
         2 * self.p()
     }
-    pub fn builtins(&self) -> u32 {
+    pub fn func_ptrs(&self) -> u32 {
         3 * self.p()
     }
-    pub fn intrinsics(&self) -> u32 {
+    pub fn builtins(&self) -> u32 {
         4 * self.p()
     }
-    pub fn consts(&self) -> u32 {
+    pub fn intrinsics(&self) -> u32 {
         5 * self.p()
     }
-    pub fn run_state(&self) -> u32 {
+    pub fn consts(&self) -> u32 {
         6 * self.p()
+    }
+    pub fn run_state(&self) -> u32 {
+        7 * self.p()
     }
 
     // ----- arrays -----
 
-    /// Where memory `index`'s `MemoryDef` pointer is.
+    /// Where compiled code reads memory `index`'s `MemoryDef` pointer: memory 0 from
+    /// the header's copy, the others from the array.
     pub fn memory(&self, index: MemoryIndex) -> u32 {
         let n = self.counts.memories;
-        self.entry(self.memories, index.0, n, self.p(), "memory")
+        let entry = self.entry(self.memories, index.0, n, self.p(), "memory");
+        if index.0 == 0 {
+            self.memory0()
+        } else {
+            entry
+        }
     }
     /// Where table `index`'s `TableDef` pointer is.
     pub fn table(&self, index: TableIndex) -> u32 {
@@ -411,8 +425,14 @@ impl OwnedVMContext {
     pub fn memories(&self) -> &[*mut MemoryDef] {
         self.slice(self.offsets.memories, self.offsets.counts.memories)
     }
-    pub fn memories_mut(&mut self) -> &mut [*mut MemoryDef] {
-        self.slice_mut(self.offsets.memories, self.offsets.counts.memories)
+    /// Fills the memories array (and the header's copy of memory 0) in index order.
+    pub fn set_memories(&mut self, defs: impl IntoIterator<Item = *mut MemoryDef>) {
+        let slots = self.slice_mut(self.offsets.memories, self.offsets.counts.memories);
+        for (slot, def) in slots.iter_mut().zip(defs) {
+            *slot = def;
+        }
+        let first = self.memories().first().copied();
+        self.header_mut().memory0 = first.unwrap_or(std::ptr::null_mut());
     }
     pub fn tables(&self) -> &[*mut TableDef] {
         self.slice(self.offsets.tables, self.offsets.counts.tables)
@@ -487,6 +507,7 @@ mod tests {
     #[test]
     fn header_offsets_match_the_host_struct() {
         let o = VMOffsets::new(HostPtr, counts()).unwrap();
+        assert_eq!(o.memory0() as usize, offset_of!(VMContext, memory0));
         assert_eq!(o.instance() as usize, offset_of!(VMContext, instance));
         assert_eq!(o.stack_limit() as usize, offset_of!(VMContext, stack_limit));
         assert_eq!(o.func_ptrs() as usize, offset_of!(VMContext, func_ptrs));
@@ -494,9 +515,10 @@ mod tests {
         assert_eq!(o.intrinsics() as usize, offset_of!(VMContext, intrinsics));
         assert_eq!(o.consts() as usize, offset_of!(VMContext, consts));
         assert_eq!(o.run_state() as usize, offset_of!(VMContext, run_state));
+        assert_eq!(o.memory(MemoryIndex(0)), o.memory0());
         assert_eq!(
-            o.memory(MemoryIndex(0)) as usize,
-            std::mem::size_of::<VMContext>()
+            o.memory(MemoryIndex(1)) as usize,
+            std::mem::size_of::<VMContext>() + std::mem::size_of::<usize>()
         );
     }
 
@@ -536,8 +558,8 @@ mod tests {
         for ptr in [4u8, 8] {
             let o = VMOffsets::new(ptr, counts()).unwrap();
             let p = u32::from(ptr);
-            let header = 7 * p;
-            assert_eq!(o.memory(MemoryIndex(0)), header);
+            let header = 8 * p;
+            assert_eq!(o.memory(MemoryIndex(0)), 0);
             assert_eq!(o.memory(MemoryIndex(1)), header + p);
             assert_eq!(o.table(TableIndex(0)), header + 2 * p);
             assert_eq!(o.global(GlobalIndex(0)), header + 5 * p);
@@ -548,7 +570,7 @@ mod tests {
             assert_eq!(o.size(), align_up(header + 18 * p + 12, p));
         }
         let empty = VMOffsets::new(8u8, VMCounts::default()).unwrap();
-        assert_eq!(empty.size(), 56);
+        assert_eq!(empty.size(), 64);
     }
 
     #[test]
@@ -595,5 +617,33 @@ mod tests {
             assert_eq!(vmctx.arrays().type_ids.add(2).read(), 0xabcd);
             drop(Box::from_raw(cell));
         }
+    }
+
+    #[test]
+    fn memory_0_is_in_the_array_and_in_the_header() {
+        let offsets = VMOffsets::new(HostPtr, counts()).unwrap();
+        let mut vmctx = OwnedVMContext::new(offsets);
+        let def = || MemoryDef {
+            base: std::ptr::null_mut(),
+            size: 0,
+        };
+        let mut defs = [def(), def()];
+        let [first, second] = defs.each_mut().map(|d| d as *mut MemoryDef);
+        vmctx.set_memories([first, second]);
+        assert_eq!(vmctx.memories(), &[first, second]);
+        assert_eq!(vmctx.header().memory0, first);
+        let base = vmctx.as_ptr() as *const u8;
+        // SAFETY: both offsets lie inside the allocation and are pointer-aligned.
+        unsafe {
+            let at = |index| {
+                *(base.add(offsets.memory(MemoryIndex(index)) as usize) as *const *mut MemoryDef)
+            };
+            assert_eq!(at(0), first);
+            assert_eq!(at(1), second);
+        }
+        let none = VMOffsets::new(HostPtr, VMCounts::default()).unwrap();
+        let mut empty = OwnedVMContext::new(none);
+        empty.set_memories([]);
+        assert!(empty.header().memory0.is_null());
     }
 }

@@ -760,9 +760,7 @@ mod exec {
         let header = vmctx.header_mut();
         header.func_ptrs = jit.funcs.as_ptr();
         header.builtins = builtins.as_ptr();
-        if let Some(slot) = vmctx.memories_mut().first_mut() {
-            *slot = &mut *memdef;
-        }
+        vmctx.set_memories([&mut *memdef as *mut MemoryDef]);
         for (slot, cell) in vmctx.globals_mut().iter_mut().zip(&mut cells) {
             *slot = cell.as_mut_ptr();
         }
