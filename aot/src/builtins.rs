@@ -6,6 +6,7 @@
 
 use wamr_common::libcalls;
 use wamr_common::store::call_func_data;
+use wamr_common::types::{read_vals, slot_offsets, write_vals};
 use wamr_common::{Caller, FuncData, InstanceData, Trap, VMContext, Val};
 
 use crate::abi::Builtin;
@@ -165,7 +166,8 @@ unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, seg: u32) {
 /// other error is a trap.
 unsafe extern "C" fn call_foreign(vmctx: *mut VMContext, func: *const FuncData, values: *mut u64) {
     // SAFETY: `func` came from a table or the funcs array (a live FuncData); `values`
-    // has max(params, results) slots (the compiler sized them).
+    // has room for the parameters and for the results, packed by `slot_offsets` (the
+    // compiler sized and filled them).
     let r = unsafe { call_foreign_inner(vmctx, &*func, values) };
     if let Err(t) = &r {
         // SAFETY: compiled code passes its own vmctx.
@@ -185,11 +187,11 @@ unsafe extern "C" fn call_foreign(vmctx: *mut VMContext, func: *const FuncData, 
 /// `throw`: a new exception of tag `tag` with its payload in the slots at `values`.
 unsafe extern "C" fn throw(vmctx: *mut VMContext, tag: u32, values: *const u64) -> u64 {
     let r = {
-        // SAFETY: compiled code passes its own vmctx, a validated tag index and as many
-        // slots as the tag has parameters.
+        // SAFETY: compiled code passes its own vmctx, a validated tag index and the tag's
+        // parameters packed in slots (`slot_offsets`).
         let inst = unsafe { inst(vmctx) };
         let tag = inst.tag_data(wamr_common::TagIndex(tag));
-        let n = tag.ty.params().len();
+        let (_, n) = slot_offsets(tag.ty.params());
         let payload = unsafe { std::slice::from_raw_parts(values, n) }.to_vec();
         inst.store().alloc_exception(tag, payload)
     };
@@ -211,15 +213,13 @@ unsafe fn call_foreign_inner(
     values: *mut u64,
 ) -> Result<(), Trap> {
     // SAFETY: as `call_foreign` requires, `vmctx` is the caller's live vmctx, `fd` a live
-    // function object and `values` has a slot per parameter and result.
+    // function object and `values` has room for the packed parameters and results.
     unsafe {
         let ty = &fd.ty;
-        let args: Vec<Val> = ty
-            .params()
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Val::from_bits(*t, *values.add(i)))
-            .collect();
+        let (_, param_slots) = slot_offsets(ty.params());
+        let (_, result_slots) = slot_offsets(ty.results());
+        let slots = std::slice::from_raw_parts_mut(values, param_slots.max(result_slots));
+        let args: Vec<Val> = read_vals(ty.params(), slots);
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
         match &fd.host {
             Some(h) => wamr_common::store::call_host(
@@ -231,9 +231,7 @@ unsafe fn call_foreign_inner(
             )?,
             None => call_func_data(fd, &args, &mut results)?,
         }
-        for (i, v) in results.iter().enumerate() {
-            *values.add(i) = v.to_bits();
-        }
+        write_vals(&results, slots);
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use wamr_common::types::{read_vals, slot_offsets, write_vals};
 use wamr_common::{
     DefinedFuncIndex, Engine, EngineKind, FuncData, InstanceData, Trap, TrapKind, Val,
 };
@@ -106,12 +107,13 @@ impl Engine for Aot {
             .trampoline(ty_index)
             .ok_or_else(|| Trap::host("missing trampoline"))?;
         let ty = &func.ty;
-        let mut values = vec![0u64; ty.params().len().max(ty.results().len()).max(1)];
-        for (v, a) in values.iter_mut().zip(args) {
-            *v = a.to_bits();
-        }
+        let (_, param_slots) = slot_offsets(ty.params());
+        let (_, result_slots) = slot_offsets(ty.results());
+        let mut values = vec![0u64; param_slots.max(result_slots).max(1)];
+        write_vals(args, &mut values);
         // SAFETY: the trampoline and entry are code of this instance's image; `values`
-        // has a slot per parameter and result.
+        // holds the parameters and has room for the results, packed as the trampoline
+        // reads and writes them (`slot_offsets`).
         let r = unsafe {
             crate::trap::call_trampoline(
                 tramp,
@@ -133,9 +135,10 @@ impl Engine for Aot {
             let exn = unsafe { wamr_common::Exception::from_raw(pending) };
             return Err(exn.map_or_else(|| Trap::new(TrapKind::Exception), |e| Trap::throw(&e)));
         }
-        for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
-            // SAFETY: compiled code only produces funcrefs that are live FuncData.
-            *r = unsafe { Val::from_bits(*t, values[i]) };
+        // SAFETY: compiled code only produces references that are live in this store.
+        let vals = unsafe { read_vals(ty.results(), &values) };
+        for (r, v) in results.iter_mut().zip(vals) {
+            *r = v;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ mod env;
 mod exceptions;
 mod intrinsic;
 mod numeric;
+mod simd;
 
 use std::collections::HashMap;
 
@@ -64,7 +65,7 @@ fn ir_type(t: ValType) -> Type {
         | ValType::Ref(_) => I64,
         ValType::F32 => F32,
         ValType::F64 => F64,
-        // Rejected at validation for now; spelled out so the mapping is total.
+        // Whatever its lanes: each SIMD operator bitcasts to the lane type it needs.
         ValType::V128 => I8X16,
     }
 }
@@ -131,8 +132,8 @@ const AFTER_TRAP: TrapCode = TrapCode::unwrap_user(1);
 /// Stores `v` (of wasm type `ty`) into an 8-byte value slot so that all 64 bits are
 /// defined: 32-bit values are zero-extended, as `Val::to_bits` does.
 fn store_slot(b: &mut FunctionBuilder<'_>, v: Value, base: Value, offset: i32) {
-    let flags = MemFlagsData::trusted().with_endianness(Endianness::Little);
     let ty = b.func.dfg.value_type(v);
+    let flags = slot_flags(ty);
     let wide = match ty {
         I32 => b.ins().uextend(I64, v),
         F32 => {
@@ -147,12 +148,36 @@ fn store_slot(b: &mut FunctionBuilder<'_>, v: Value, base: Value, offset: i32) {
 /// Loads a value of type `ty` from an 8-byte value slot (32-bit values sit in its low,
 /// first, half).
 fn load_slot(b: &mut FunctionBuilder<'_>, ty: Type, base: Value, offset: i32) -> Value {
-    let flags = MemFlagsData::trusted().with_endianness(Endianness::Little);
-    b.ins().load(ty, flags, base, offset)
+    b.ins().load(ty, slot_flags(ty), base, offset)
+}
+
+/// Value slots are 8-byte aligned: naturally aligned for every scalar, not for a v128
+/// (so no aligned-only vector instruction may read one).
+fn slot_flags(ty: Type) -> MemFlagsData {
+    let flags = MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little);
+    if ty.bytes() <= 8 {
+        flags.with_aligned()
+    } else {
+        flags
+    }
+}
+
+/// Where each value of `types` sits in an array of 8-byte slots (bytes), and the slots
+/// used in all: `wamr_common::types::slot_offsets` for Cranelift types (a v128 takes two).
+fn slot_offsets(types: &[Type]) -> (Vec<i32>, u32) {
+    let mut offsets = Vec::with_capacity(types.len());
+    let mut slots = 0u32;
+    for t in types {
+        offsets.push(8 * slots as i32);
+        slots += if t.bytes() > 8 { 2 } else { 1 };
+    }
+    (offsets, slots)
 }
 
 /// The array trampoline of a signature: `fn(vmctx, callee, values)` loads the
-/// parameters from the 8-byte slots at `values`, calls `callee(vmctx, params...)` and
+/// parameters from the 8-byte slots at `values` (packed: [`slot_offsets`]), calls `callee(vmctx, params...)` and
 /// stores the results back into the same slots.
 pub fn trampoline(ty: &FuncType, isa: &dyn TargetIsa) -> Function {
     let mut sig = Signature::new(isa.default_call_conv());
@@ -169,14 +194,16 @@ pub fn trampoline(ty: &FuncType, isa: &dyn TargetIsa) -> Function {
         (p[0], p[1], p[2])
     };
     let mut args = vec![vmctx];
-    for (i, t) in ty.params().iter().enumerate() {
-        args.push(load_slot(&mut b, ir_type(*t), values, 8 * i as i32));
+    let params: Vec<Type> = ty.params().iter().map(|t| ir_type(*t)).collect();
+    for (t, offset) in params.iter().zip(slot_offsets(&params).0) {
+        args.push(load_slot(&mut b, *t, values, offset));
     }
     let sigref = b.import_signature(wasm_signature(ty, isa));
     let call = b.ins().call_indirect(sigref, callee, &args);
     let results = b.inst_results(call).to_vec();
-    for (i, r) in results.into_iter().enumerate() {
-        store_slot(&mut b, r, values, 8 * i as i32);
+    let result_types: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
+    for (r, offset) in results.into_iter().zip(slot_offsets(&result_types).0) {
+        store_slot(&mut b, r, values, offset);
     }
     b.ins().return_(&[]);
     b.finalize(isa.frontend_config());
@@ -950,7 +977,7 @@ impl<'a, 'f> Tr<'a, 'f> {
 
             other => {
                 let via_intrinsic = !self.opts.intrinsics.is_empty() && self.intrinsic(&other);
-                if !via_intrinsic && !self.numeric(&other) {
+                if !via_intrinsic && !self.numeric(&other) && !self.simd(&other) {
                     return Err(TranslateError::Unsupported(format!("operator {other:?}")));
                 }
             }

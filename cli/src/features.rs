@@ -46,12 +46,26 @@ pub struct FeatureArgs {
     /// Refuse modules with a 64-bit memory.
     #[arg(long = "disable-memory64", conflicts_with = "enable_memory64")]
     disable_memory64: bool,
+    /// Accept 128-bit SIMD (on by default; wamrc's switch). The interpreter does not run
+    /// SIMD yet and says so; AOT does.
+    #[arg(long = "enable-simd")]
+    enable_simd: bool,
+    /// Refuse modules that use SIMD (v128 values or operators), relaxed SIMD included.
+    #[arg(long = "disable-simd", conflicts_with = "enable_simd")]
+    disable_simd: bool,
+    /// Accept relaxed SIMD (on by default, with one deterministic result per operation).
+    #[arg(long = "enable-relaxed-simd")]
+    enable_relaxed_simd: bool,
+    /// Refuse modules that use relaxed SIMD.
+    #[arg(long = "disable-relaxed-simd", conflicts_with = "enable_relaxed_simd")]
+    disable_relaxed_simd: bool,
 }
 
 impl FeatureArgs {
-    /// The proposals a module may use.
+    /// The proposals a module may use: everything the runtime implements (SIMD too, as
+    /// wamrc does) unless turned off.
     pub fn features(&self) -> Features {
-        let mut f = Features::all();
+        let mut f = Features::implemented();
         for (p, off) in [
             (Proposal::TailCall, self.disable_tail_call),
             (Proposal::ExtendedConst, self.disable_extended_const),
@@ -62,6 +76,12 @@ impl FeatureArgs {
             (Proposal::Exceptions, self.disable_exception_handling),
             (Proposal::MultiMemory, self.disable_multi_memory),
             (Proposal::Memory64, self.disable_memory64),
+            (Proposal::Simd, self.disable_simd),
+            // Relaxed SIMD builds on SIMD.
+            (
+                Proposal::RelaxedSimd,
+                self.disable_relaxed_simd || self.disable_simd,
+            ),
         ] {
             if off {
                 f = f.without(p);

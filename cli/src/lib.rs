@@ -52,6 +52,19 @@ pub fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
                 .with_context(|| format!("`{text}` is not an f64"))?
                 .to_bits(),
         ),
+        // All 128 bits as one integer (`0x000000040000000300000002000000001`), lane 0
+        // in the low bits, as the result is printed.
+        ValType::V128 => {
+            let hex = text
+                .strip_prefix("0x")
+                .or_else(|| text.strip_prefix("0X"))
+                .with_context(|| {
+                    format!("`{text}` is not a v128 (0x followed by 1-32 hex digits)")
+                })?;
+            Val::V128(u128::from_str_radix(hex, 16).with_context(|| {
+                format!("`{text}` is not a v128 (0x followed by 1-32 hex digits)")
+            })?)
+        }
         other => bail!("cannot pass a {other} argument from the command line"),
     })
 }

@@ -2,8 +2,9 @@
 //!
 //! A tag's identity is its address ([`TagData`], allocated once in the store and never
 //! moved); an instance reaches its tags through `vmctx.tags`. An exception
-//! ([`ExnData`]) is a tag and its payload, one 8-byte slot per value (the slot encoding
-//! of [`Val::to_bits`]); an `exnref` is its address. Compiled code reads both layouts
+//! ([`ExnData`]) is a tag and its payload, packed in 8-byte slots as values cross the
+//! host boundary (one per value, two for a v128: [`crate::types::slot_offsets`]); an
+//! `exnref` is its address. Compiled code reads both layouts
 //! directly (offsets in [`crate::VMOffsets`]).
 //!
 //! Without a collector the runtime cannot know when wasm code drops the last `exnref` (a
@@ -187,7 +188,9 @@ impl Exception {
                 tag.ty()
             )));
         }
-        let bits: Vec<u64> = payload.iter().map(Val::to_bits).collect();
+        let (_, slots) = crate::types::slot_offsets(params);
+        let mut bits = vec![0u64; slots];
+        crate::types::write_vals(payload, &mut bits);
         let raw = tag.store.alloc_exception(tag.as_ptr(), bits)?;
         // SAFETY: just allocated in this store.
         Ok(unsafe { Exception::from_raw(raw) }.expect("non-null"))
@@ -208,14 +211,9 @@ impl Exception {
     pub fn payload(&self) -> Vec<Val> {
         let tag = self.tag();
         let data = self.data();
-        tag.ty()
-            .params()
-            .iter()
-            .zip(data.payload.iter())
-            // SAFETY: the payload was written from values of these types, and references in
-            // it belong to this store, which is alive.
-            .map(|(t, bits)| unsafe { Val::from_bits(*t, *bits) })
-            .collect()
+        // SAFETY: the payload was written from values of these types, and references in
+        // it belong to this store, which is alive.
+        unsafe { crate::types::read_vals(tag.ty().params(), &data.payload) }
     }
 
     pub fn to_raw(&self) -> u64 {

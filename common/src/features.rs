@@ -15,17 +15,27 @@ pub enum Proposal {
     MultiMemory,
     Memory64,
     Exceptions,
+    /// Fixed-width 128-bit SIMD (part of WebAssembly 2.0, switchable as in wamrc).
+    Simd,
+    /// Relaxed SIMD (WebAssembly 3.0), with one deterministic result per operation.
+    RelaxedSimd,
 }
 
 impl Proposal {
-    pub const ALL: [Proposal; 6] = [
+    pub const ALL: [Proposal; 8] = [
         Proposal::TailCall,
         Proposal::ExtendedConst,
         Proposal::FunctionReferences,
         Proposal::MultiMemory,
         Proposal::Memory64,
         Proposal::Exceptions,
+        Proposal::Simd,
+        Proposal::RelaxedSimd,
     ];
+
+    /// Proposals implemented but not yet on by default: SIMD runs in AOT only until the
+    /// interpreter has it (issue 17); `Features::with` turns them on.
+    pub const OFF_BY_DEFAULT: [Proposal; 2] = [Proposal::Simd, Proposal::RelaxedSimd];
 
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
     pub fn name(self) -> &'static str {
@@ -36,6 +46,8 @@ impl Proposal {
             Proposal::MultiMemory => "multi-memory",
             Proposal::Memory64 => "memory64",
             Proposal::Exceptions => "exception-handling",
+            Proposal::Simd => "simd",
+            Proposal::RelaxedSimd => "relaxed-simd",
         }
     }
 
@@ -48,6 +60,8 @@ impl Proposal {
             Proposal::MultiMemory => "several memories",
             Proposal::Memory64 => "64-bit memories",
             Proposal::Exceptions => "exception handling",
+            Proposal::Simd => "128-bit SIMD",
+            Proposal::RelaxedSimd => "relaxed SIMD",
         }
     }
 
@@ -66,6 +80,8 @@ impl Proposal {
             // Both forms: `try_table` and exnref, and the legacy `try`/`catch`/`rethrow`/
             // `delegate` that toolchains still emit.
             Proposal::Exceptions => WasmFeatures::EXCEPTIONS.union(WasmFeatures::LEGACY_EXCEPTIONS),
+            Proposal::Simd => WasmFeatures::SIMD,
+            Proposal::RelaxedSimd => WasmFeatures::RELAXED_SIMD,
         }
     }
 }
@@ -87,16 +103,29 @@ impl Default for Features {
 }
 
 impl Features {
-    /// Everything the runtime implements.
+    /// Everything the runtime implements and turns on by default (all but
+    /// [`Proposal::OFF_BY_DEFAULT`]).
     pub fn all() -> Features {
+        let disabled = Proposal::OFF_BY_DEFAULT
+            .iter()
+            .fold(0, |bits, p| bits | Self::bit(*p));
+        Features {
+            disabled,
+            wasm3: true,
+        }
+    }
+
+    /// Every proposal the runtime implements, those off by default included (what a
+    /// compiled artifact may have been built with).
+    pub fn implemented() -> Features {
         Features {
             disabled: 0,
             wasm3: true,
         }
     }
 
-    /// WebAssembly 2.0 alone: no proposal, no 3.0 relaxation (what the 2.0 spec suite
-    /// expects of a validator).
+    /// WebAssembly 2.0 alone, without SIMD (its own switch and its own test set): no
+    /// proposal, no 3.0 relaxation (what the 2.0 spec suite expects of a validator).
     pub fn wasm2() -> Features {
         Features {
             disabled: (1 << Proposal::ALL.len()) - 1,
@@ -152,11 +181,10 @@ impl Features {
     }
 }
 
-/// The WebAssembly features this runtime accepts: Wasm 2.0 without SIMD (for now), plus
-/// the proposals of [`Proposal`].
+/// The WebAssembly features this runtime can accept: Wasm 2.0 plus the proposals of
+/// [`Proposal`] (each switchable through [`Features`]).
 pub fn supported_features() -> WasmFeatures {
     let mut f = WasmFeatures::WASM2;
-    f.remove(WasmFeatures::SIMD);
     for p in Proposal::ALL {
         f.insert(p.flags());
     }
@@ -170,8 +198,19 @@ mod tests {
     #[test]
     fn proposals_turn_off_one_at_a_time() {
         let all = Features::all();
-        assert!(Proposal::ALL.into_iter().all(|p| all.enabled(p)));
-        assert_eq!(all.wasm_features(), supported_features());
+        for p in Proposal::ALL {
+            assert_eq!(
+                all.enabled(p),
+                !Proposal::OFF_BY_DEFAULT.contains(&p),
+                "{p:?}"
+            );
+        }
+        let everything = Proposal::OFF_BY_DEFAULT
+            .into_iter()
+            .fold(all, |f, p| f.with(p));
+        assert_eq!(everything, Features::implemented());
+        assert_eq!(everything.wasm_features(), supported_features());
+        assert!(!all.wasm_features().contains(WasmFeatures::SIMD));
         let no_tail = all.without(Proposal::TailCall);
         assert!(!no_tail.enabled(Proposal::TailCall));
         assert!(no_tail.enabled(Proposal::ExtendedConst));
@@ -179,7 +218,10 @@ mod tests {
         assert!(no_tail
             .wasm_features()
             .contains(WasmFeatures::EXTENDED_CONST));
-        assert_eq!(no_tail.disabled().collect::<Vec<_>>(), [Proposal::TailCall]);
+        assert_eq!(
+            no_tail.disabled().collect::<Vec<_>>(),
+            [Proposal::TailCall, Proposal::Simd, Proposal::RelaxedSimd]
+        );
     }
 
     #[test]

@@ -31,9 +31,11 @@ impl PartialEq for Global {
 }
 
 impl Global {
-    pub fn new(ty: GlobalType, bits: u64) -> Global {
+    /// A global of `ty` holding `bits` (a value's slot encoding; all 128 bits for a
+    /// v128, the low 64 for anything else).
+    pub fn new(ty: GlobalType, bits: u128) -> Global {
         Global(Rc::new(GlobalInner {
-            cell: UnsafeCell::new(GlobalCell([bits, 0])),
+            cell: UnsafeCell::new(GlobalCell([bits as u64, (bits >> 64) as u64])),
             ty,
         }))
     }
@@ -44,12 +46,14 @@ impl Global {
     pub fn cell_ptr(&self) -> *mut u64 {
         self.0.cell.get().cast()
     }
-    pub fn get_bits(&self) -> u64 {
+    /// The whole cell: a v128, or a scalar's slot encoding zero-extended.
+    pub fn get_bits(&self) -> u128 {
         // SAFETY: single-threaded; the cell is plain data.
-        unsafe { *self.cell_ptr() }
+        let [lo, hi] = unsafe { (*self.0.cell.get()).0 };
+        u128::from(lo) | (u128::from(hi) << 64)
     }
-    pub fn set_bits(&self, bits: u64) {
+    pub fn set_bits(&self, bits: u128) {
         // SAFETY: single-threaded; the cell is plain data.
-        unsafe { *self.cell_ptr() = bits }
+        unsafe { (*self.0.cell.get()).0 = [bits as u64, (bits >> 64) as u64] }
     }
 }

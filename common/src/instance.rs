@@ -26,6 +26,9 @@ pub enum InstantiationError {
     /// The runtime could not allocate what the module needs.
     #[error("resource limit: {0}")]
     Resource(String),
+    /// The engine cannot run this module (say, the interpreter and a SIMD module).
+    #[error("{0}")]
+    Engine(String),
 }
 
 /// Runtime limits an embedder may set per instance (`Linker::set_limits`). `None` means
@@ -128,34 +131,36 @@ impl InstanceData {
         }
     }
 
-    fn eval_const(&self, expr: &ConstExpr) -> u64 {
-        let mut stack: Vec<u64> = Vec::with_capacity(2);
+    /// The value of a constant expression (a v128, or a scalar's slot encoding).
+    fn eval_const(&self, expr: &ConstExpr) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(2);
         for op in expr.0.iter() {
-            let v = match *op {
-                ConstOp::I32(v) => v as u32 as u64,
-                ConstOp::I64(v) => v as u64,
-                ConstOp::F32(v) => u64::from(v),
-                ConstOp::F64(v) => v,
+            let v: u128 = match *op {
+                ConstOp::I32(v) => u128::from(v as u32),
+                ConstOp::I64(v) => u128::from(v as u64),
+                ConstOp::F32(v) => u128::from(v),
+                ConstOp::F64(v) => u128::from(v),
+                ConstOp::V128(v) => v,
                 ConstOp::RefNull(_) => 0,
-                ConstOp::RefFunc(f) => self.func_ptr(FuncIndex(f)) as u64,
+                ConstOp::RefFunc(f) => self.func_ptr(FuncIndex(f)) as u128,
                 ConstOp::GlobalGet(g) => self.globals[g as usize].get_bits(),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or(0) as u32;
                     let a = stack.pop().unwrap_or(0) as u32;
-                    u64::from(match op {
+                    u128::from(match op {
                         ConstOp::I32Add => a.wrapping_add(b),
                         ConstOp::I32Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
                     })
                 }
                 ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match op {
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    u128::from(match op {
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    })
                 }
             };
             stack.push(v);
@@ -350,7 +355,9 @@ impl Instance {
         });
 
         // 3. Engine state and function objects for the defined functions.
-        let (state, entries) = engine.prepare(&mut inst).map_err(resource)?;
+        let (state, entries) = engine
+            .prepare(&mut inst)
+            .map_err(InstantiationError::Engine)?;
         inst.engine_state = Some(state);
         if entries.len() != m.bodies.len() {
             return Err(resource(format!(
@@ -399,7 +406,7 @@ impl Instance {
             inst.globals[index.index()].set_bits(v);
         }
         for ((_, index), init) in m.defined_tables().zip(&m.table_inits) {
-            let v = inst.eval_const(init);
+            let v = inst.eval_const(init) as u64;
             if v != 0 {
                 let table = &inst.tables[index.index()];
                 table.fill(0, v, table.size())?;
@@ -408,7 +415,8 @@ impl Instance {
         {
             let mut segs = Vec::with_capacity(m.elems.len());
             for e in &m.elems {
-                let items: Rc<[RawRef]> = e.items.iter().map(|x| inst.eval_const(x)).collect();
+                let items: Rc<[RawRef]> =
+                    e.items.iter().map(|x| inst.eval_const(x) as u64).collect();
                 segs.push(items);
             }
             *inst.elem_segments.borrow_mut() = segs;
@@ -417,7 +425,7 @@ impl Instance {
             match &e.mode {
                 ElemMode::Active { table, offset } => {
                     let t = &inst.tables[*table as usize];
-                    let dst = address(t.ty().table64, inst.eval_const(offset));
+                    let dst = address(t.ty().table64, inst.eval_const(offset) as u64);
                     let items = inst.elem_segments.borrow()[i].clone();
                     t.init(dst, &items)?;
                     inst.elem_segments.borrow_mut()[i] = Rc::from([]);
@@ -429,7 +437,7 @@ impl Instance {
         for (i, d) in m.datas.iter().enumerate() {
             if let DataMode::Active { memory, offset } = &d.mode {
                 let mem = &inst.memories[*memory as usize];
-                let dst = address(mem.ty().memory64, inst.eval_const(offset));
+                let dst = address(mem.ty().memory64, inst.eval_const(offset) as u64);
                 let bytes = &m.bytes[d.range.clone()];
                 mem.write(dst, bytes)?;
                 inst.data_dropped.borrow_mut()[i] = true;
@@ -516,7 +524,8 @@ impl Instance {
     pub fn global_value(&self, name: &str) -> Option<Val> {
         let g = self.get_global(name)?;
         // SAFETY: a funcref global holds 0 or a live FuncData of this store.
-        Some(unsafe { Val::from_bits(g.ty().ty, g.get_bits()) })
+        let bits = g.get_bits();
+        Some(unsafe { Val::read_slots(g.ty().ty, &[bits as u64, (bits >> 64) as u64]) })
     }
 }
 

@@ -17,6 +17,8 @@ pub mod numeric;
 mod reservation_cache;
 pub mod reservations;
 pub mod semantics;
+pub mod simd;
+mod simd_use;
 pub mod store;
 pub mod table;
 pub mod trap;

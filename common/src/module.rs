@@ -53,6 +53,7 @@ pub enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull(ValType),
     RefFunc(u32),
     GlobalGet(u32),
@@ -79,6 +80,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::I64(value),
                 O::F32Const { value } => ConstOp::F32(value.bits()),
                 O::F64Const { value } => ConstOp::F64(value.bits()),
+                O::V128Const { value } => ConstOp::V128(value.i128() as u128),
                 O::RefNull { hty } => ConstOp::RefNull(null_type(hty)?),
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -230,6 +232,9 @@ pub struct ModuleData {
     /// Whether the instructions of the function bodies were validated here (always,
     /// except for [`ModuleData::precompiled`]). The interpreter runs only validated code.
     pub code_validated: bool,
+    /// Whether the module uses SIMD (a v128 type or a SIMD operator). Found only when
+    /// the features allowed SIMD, and for validated code; false otherwise.
+    pub uses_simd: bool,
 }
 
 fn convert_heap_type(h: wasmparser::HeapType) -> Result<HeapType, LoadError> {
@@ -345,9 +350,11 @@ impl Module {
                     .map(drop)
             })?;
         }
-        Ok(Module(Arc::new(ModuleData::parse_validated(Arc::from(
-            bytes,
-        ))?)))
+        let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
+        if features.enabled(Proposal::Simd) {
+            data.uses_simd = crate::simd_use::uses_simd(bytes)?;
+        }
+        Ok(Module(Arc::new(data)))
     }
 }
 
@@ -406,7 +413,9 @@ impl ModuleData {
     /// execute the bodies themselves (the interpreter) refuse it. Never panics.
     pub fn precompiled(bytes: &[u8]) -> Result<ModuleData, LoadError> {
         let _span = tracing::debug_span!("load_precompiled", size = bytes.len()).entered();
-        validate(bytes, Features::all(), |features| {
+        // The compiler applied the embedder's feature choice; the image may use anything
+        // the runtime implements.
+        validate(bytes, Features::implemented(), |features| {
             let mut validator = Validator::new_with_features(features);
             for payload in Parser::new(0).parse_all(bytes) {
                 // `payload` hands back each function body to validate; it is dropped unread.
@@ -446,6 +455,7 @@ impl ModuleData {
             attachment: None,
             engine_code: std::sync::OnceLock::new(),
             code_validated: true,
+            uses_simd: false,
         };
         for payload in Parser::new(0).parse_all(&bytes) {
             match payload? {

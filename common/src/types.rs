@@ -97,6 +97,44 @@ impl RefType {
     }
 }
 
+/// Where each of `types` starts in an array of 8-byte slots, and how many slots they
+/// take in all: values are packed in order, a v128 taking two.
+pub fn slot_offsets(types: &[ValType]) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(types.len());
+    let mut end = 0;
+    for t in types {
+        offsets.push(end);
+        end += t.slots() as usize;
+    }
+    (offsets, end)
+}
+
+/// Writes `vals` packed into 8-byte slots (see [`slot_offsets`]); `slots` holds them all.
+pub fn write_vals(vals: &[Val], slots: &mut [u64]) {
+    let mut at = 0;
+    for v in vals {
+        v.write_slots(&mut slots[at..]);
+        at += v.ty().slots() as usize;
+    }
+}
+
+/// Reads values of `types` packed in 8-byte slots (see [`slot_offsets`]).
+///
+/// # Safety
+/// As for [`Val::from_bits`], for every reference among them.
+pub unsafe fn read_vals(types: &[ValType], slots: &[u64]) -> Vec<Val> {
+    let mut at = 0;
+    types
+        .iter()
+        .map(|t| {
+            // SAFETY: the caller's guarantee.
+            let v = unsafe { Val::read_slots(*t, &slots[at..]) };
+            at += t.slots() as usize;
+            v
+        })
+        .collect()
+}
+
 impl ValType {
     /// Number of 8-byte slots a value of this type occupies.
     pub fn slots(self) -> u32 {
@@ -380,7 +418,32 @@ impl Val {
         }
     }
 
-    /// The value's 64-bit slot encoding. V128 does not fit one slot; use two.
+    /// Writes the value into `slots` (one 8-byte slot, two for a v128, low half first):
+    /// how values cross the host boundary in both engines (see [`slot_offsets`]).
+    pub fn write_slots(&self, slots: &mut [u64]) {
+        match self {
+            Val::V128(v) => {
+                slots[0] = *v as u64;
+                slots[1] = (*v >> 64) as u64;
+            }
+            other => slots[0] = other.to_bits(),
+        }
+    }
+
+    /// Reads a value of type `ty` from `slots` (as [`Val::write_slots`] wrote it).
+    ///
+    /// # Safety
+    /// As for [`Val::from_bits`].
+    pub unsafe fn read_slots(ty: ValType, slots: &[u64]) -> Val {
+        match ty {
+            ValType::V128 => Val::V128(u128::from(slots[0]) | (u128::from(slots[1]) << 64)),
+            // SAFETY: the caller's guarantee.
+            _ => unsafe { Val::from_bits(ty, slots[0]) },
+        }
+    }
+
+    /// The value's 64-bit slot encoding: the low half of a v128 (use
+    /// [`Val::write_slots`] for all of it).
     pub fn to_bits(&self) -> u64 {
         match self {
             Val::I32(v) => *v as u32 as u64,

@@ -164,7 +164,7 @@ pub fn wamr_linker(engine: Rc<dyn wamr_common::Engine>, log: &HostLog) -> Linker
         });
     }
     for &(name, ty, mutable, bits) in HOST_GLOBALS {
-        let g = Global::new(GlobalType { ty, mutable }, bits);
+        let g = Global::new(GlobalType { ty, mutable }, u128::from(bits));
         linker.define(HOST_MODULE, name, wamr_common::Extern::Global(g));
     }
     linker

@@ -309,6 +309,13 @@ impl Engine for Interp {
                  (this one was loaded from an AOT image; load the .wasm with Module::new)"
                 .into());
         }
+        if m.uses_simd {
+            return Err(
+                "this module uses SIMD, which the interpreter does not run yet \
+                 (run it in AOT mode: `wamr-run --mode aot`)"
+                    .into(),
+            );
+        }
         let state = InterpInstance::new(&instance.module, self.config.metering);
         if self.config.eager {
             for (_, index) in m.defined_funcs() {

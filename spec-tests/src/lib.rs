@@ -116,11 +116,14 @@ pub enum TestSet {
     /// The legacy exception instructions, from this repository's `wast/` (the pinned
     /// suite has none).
     LegacyExceptions,
+    /// Fixed-width SIMD (part of WebAssembly 2.0, kept apart in the suite).
+    Simd,
+    RelaxedSimd,
 }
 
 impl TestSet {
     /// Every set, by the name [`TestSet::parse`] takes.
-    pub const ALL: [(&'static str, TestSet); 9] = [
+    pub const ALL: [(&'static str, TestSet); 11] = [
         ("wasm-v2", TestSet::V2),
         ("wasm-v3", TestSet::V3),
         ("extended-const", TestSet::ExtendedConst),
@@ -130,6 +133,8 @@ impl TestSet {
         ("multi-memory", TestSet::MultiMemory),
         ("exceptions", TestSet::Exceptions),
         ("legacy-exceptions", TestSet::LegacyExceptions),
+        ("simd", TestSet::Simd),
+        ("relaxed-simd", TestSet::RelaxedSimd),
     ];
 
     pub fn parse(name: &str) -> Result<TestSet, String> {
@@ -164,6 +169,9 @@ impl TestSet {
             TestSet::TailCall => v2.with(P::TailCall),
             TestSet::FunctionReferences => v2.with(P::FunctionReferences).with(P::TailCall),
             TestSet::MultiMemory => v2.with(P::MultiMemory),
+            // `simd_memory-multi.wast` uses several memories.
+            TestSet::Simd => v2.with(P::Simd).with(P::MultiMemory),
+            TestSet::RelaxedSimd => v2.with(P::Simd).with(P::RelaxedSimd),
         }
     }
 
@@ -177,6 +185,8 @@ impl TestSet {
             TestSet::Memory64 => proposal(Proposal::Memory64).collect(),
             TestSet::MultiMemory => proposal(Proposal::MultiMemory).collect(),
             TestSet::Exceptions => proposal(Proposal::ExceptionHandling).collect(),
+            TestSet::Simd => proposal(Proposal::Simd).collect(),
+            TestSet::RelaxedSimd => proposal(Proposal::RelaxedSimd).collect(),
             TestSet::LegacyExceptions => vec![TestFile {
                 parent: "legacy-exceptions".into(),
                 name: "try_catch.wast".into(),

@@ -15,7 +15,8 @@ use wamr_interp::{Dispatch, HandlerSet, InterpConfig};
 #[command(version, about)]
 struct Cli {
     /// The scripts to run: wasm-v2, wasm-v3, or a proposal's set: extended-const,
-    /// tail-call, function-references, memory64, multi-memory, exceptions, legacy-exceptions.
+    /// tail-call, function-references, memory64, multi-memory, exceptions, legacy-exceptions,
+    /// simd, relaxed-simd.
     #[arg(long, default_value = "wasm-v2", value_parser = TestSet::parse)]
     set: TestSet,
     /// The engine under test.

@@ -350,6 +350,7 @@ fn describe(result: &Result<Instance, InstantiationError>) -> String {
         Err(InstantiationError::Unlinkable(m)) => format!("it was unlinkable: {m}"),
         Err(InstantiationError::Trap(t)) => format!("it trapped: {t}"),
         Err(InstantiationError::Resource(m)) => format!("it ran out of resources: {m}"),
+        Err(InstantiationError::Engine(m)) => format!("the engine refused it: {m}"),
     }
 }
 
@@ -373,7 +374,12 @@ fn spectest(linker: &mut Linker) -> Result<()> {
             |_, _, _| Ok(()),
         );
     }
-    let global = |ty, bits| Extern::Global(Global::new(GlobalType { ty, mutable: false }, bits));
+    let global = |ty, bits: u64| {
+        Extern::Global(Global::new(
+            GlobalType { ty, mutable: false },
+            u128::from(bits),
+        ))
+    };
     linker.define("spectest", "global_i32", global(I32, 666));
     linker.define("spectest", "global_i64", global(I64, 666));
     linker.define(

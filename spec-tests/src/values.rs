@@ -3,7 +3,7 @@
 
 use anyhow::{bail, ensure, Result};
 use wamr_common::{ExternRef, Val};
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 use crate::Unsupported;
@@ -36,7 +36,7 @@ pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val> {
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::RefNull(ty) => null(ty)?,
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef(*n))),
-        WastArgCore::V128(_) => bail!(Unsupported("v128 values")),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefHost(_) => bail!(Unsupported("GC host references")),
     })
 }
@@ -108,7 +108,7 @@ fn matches_core(pattern: &WastRetCore<'_>, got: &Val) -> Result<bool> {
             }
             false
         }
-        (WastRetCore::V128(_), _) => bail!(Unsupported("v128 values")),
+        (WastRetCore::V128(pattern), Val::V128(g)) => v128_matches(pattern, *g),
         (
             WastRetCore::RefHost(_)
             | WastRetCore::RefAny
@@ -122,6 +122,37 @@ fn matches_core(pattern: &WastRetCore<'_>, got: &Val) -> Result<bool> {
         // A value of another type.
         _ => false,
     })
+}
+
+/// Lane by lane: integers exactly, floats as [`float_matches`] does.
+fn v128_matches(pattern: &V128Pattern, got: u128) -> bool {
+    let lane = |i: usize, bits: u32| (got >> (i as u32 * bits)) & ((1u128 << bits) - 1);
+    match pattern {
+        V128Pattern::I8x16(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 8) == u128::from(*v as u8)),
+        V128Pattern::I16x8(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 16) == u128::from(*v as u16)),
+        V128Pattern::I32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 32) == u128::from(*v as u32)),
+        V128Pattern::I64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 64) == u128::from(*v as u64)),
+        V128Pattern::F32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| float_matches(bits(p, |f| f.bits.into()), lane(i, 32) as u64, &F32_NAN)),
+        V128Pattern::F64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| float_matches(bits(p, |f| f.bits), lane(i, 64) as u64, &F64_NAN)),
+    }
 }
 
 fn bits<T: Copy>(pattern: &NanPattern<T>, to_bits: impl FnOnce(T) -> u64) -> NanPattern<u64> {

@@ -14,7 +14,10 @@ use wamr_common::TrapKind;
 use wamr_common::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex};
 use wasmparser::MemArg;
 
-use super::{builtin_types, invariant_flags, ir_type, load_slot, store_slot, wasm_signature, Tr};
+use super::{
+    builtin_types, invariant_flags, ir_type, load_slot, slot_offsets, store_slot, wasm_signature,
+    Tr,
+};
 use crate::abi::{Builtin, ENGINE_AOT};
 
 impl Tr<'_, '_> {
@@ -211,16 +214,21 @@ impl Tr<'_, '_> {
 
         // Anything else: arguments and results through value slots.
         self.b.switch_to_block(foreign);
-        let n = ty.params().len().max(ty.results().len()) as u32;
-        let values = self.foreign_slots(n);
-        for (i, a) in args.iter().enumerate() {
-            store_slot(&mut self.b, *a, values, 8 * i as i32);
+        let arg_types: Vec<Type> = args
+            .iter()
+            .map(|a| self.b.func.dfg.value_type(*a))
+            .collect();
+        let (arg_offsets, arg_slots) = slot_offsets(&arg_types);
+        let (result_offsets, result_slots) = slot_offsets(&results);
+        let values = self.foreign_slots(arg_slots.max(result_slots));
+        for (a, offset) in args.iter().zip(arg_offsets) {
+            store_slot(&mut self.b, *a, values, offset);
         }
         self.call_builtin(Builtin::CallForeign, &[fd, values]);
         let rets: Vec<Value> = results
             .iter()
-            .enumerate()
-            .map(|(i, t)| load_slot(&mut self.b, *t, values, 8 * i as i32))
+            .zip(result_offsets)
+            .map(|(t, offset)| load_slot(&mut self.b, *t, values, offset))
             .collect();
         let Some(merge) = merge else {
             self.b.ins().return_(&rets);

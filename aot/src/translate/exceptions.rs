@@ -20,13 +20,13 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I64, I8};
-use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Type, Value};
 use wamr_common::module::ModuleData;
 use wamr_common::TrapKind;
 use wamr_common::{FuncIndex, TagIndex};
 use wasmparser::{BinaryReader, BlockType, Catch, FunctionBody, Operator as O, TryTable};
 
-use super::{ir_type, store_slot, Kind, Tr, TranslateError};
+use super::{ir_type, slot_offsets, store_slot, Kind, Tr, TranslateError};
 use crate::abi::Builtin;
 
 /// Whether each function (imports first) may let an exception out to its caller: every
@@ -172,9 +172,14 @@ impl Tr<'_, '_> {
         let ty = self.m.tags[tag as usize];
         let n = self.m.types[ty as usize].params().len();
         let args = self.pop_n(n);
-        let values = self.foreign_slots(n as u32);
-        for (i, a) in args.iter().enumerate() {
-            store_slot(&mut self.b, *a, values, 8 * i as i32);
+        let types: Vec<Type> = args
+            .iter()
+            .map(|a| self.b.func.dfg.value_type(*a))
+            .collect();
+        let (offsets, slots) = slot_offsets(&types);
+        let values = self.foreign_slots(slots);
+        for (a, offset) in args.iter().zip(offsets) {
+            store_slot(&mut self.b, *a, values, offset);
         }
         let tag = self.iconst32(tag as i32);
         let exn = self
@@ -245,13 +250,15 @@ impl Tr<'_, '_> {
             exn,
             self.offsets.exn_values() as i32,
         );
-        params
+        let types: Vec<Type> = params.iter().map(|t| ir_type(*t)).collect();
+        let offsets = slot_offsets(&types).0;
+        types
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                self.b
-                    .ins()
-                    .load(ir_type(*t), MemFlagsData::trusted(), values, 8 * i as i32)
+            .zip(offsets)
+            .map(|(t, offset)| {
+                // The payload is 8-byte aligned, a v128 in it not necessarily 16.
+                let flags = MemFlagsData::new().with_notrap();
+                self.b.ins().load(*t, flags, values, offset)
             })
             .collect()
     }
