@@ -164,7 +164,8 @@ impl TestSet {
         match self {
             TestSet::V2 => v2,
             TestSet::V3 | TestSet::Exceptions | TestSet::LegacyExceptions => Features::all(),
-            TestSet::Memory64 => v2.with(P::Memory64),
+            // Its `simd_*` scripts use SIMD (engines without SIMD leave them out).
+            TestSet::Memory64 => v2.with(P::Memory64).with(P::Simd),
             TestSet::ExtendedConst => v2.with(P::ExtendedConst),
             TestSet::TailCall => v2.with(P::TailCall),
             TestSet::FunctionReferences => v2.with(P::FunctionReferences).with(P::TailCall),

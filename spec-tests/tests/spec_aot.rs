@@ -1,6 +1,6 @@
 //! The whole wasm-v2 spec suite in AOT mode: every module compiled to an image file and
 //! run from its read-only mapping, in both call modes and both bounds-check modes; the
-//! Wasm 3.0 proposal sets that pass in both call modes.
+//! Wasm 3.0 proposal sets and the SIMD sets, in both call modes.
 
 use spec_tests::{run_suite, EngineSpec, Options, TestSet};
 use wamr_aot::abi::CodegenOptions;
@@ -12,8 +12,6 @@ fn assert_passes(codegen: CodegenOptions) {
 fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
     let opts = Options {
         set,
-        // The memory64 set's SIMD script waits for SIMD (its own issue).
-        exclude: vec!["simd_".into()],
         ..Options::new(EngineSpec::Aot(codegen))
     };
     let summary = run_suite(&opts).expect("running the suite");
@@ -39,6 +37,9 @@ fn proposal_sets() {
         TestSet::Memory64,
         TestSet::Exceptions,
         TestSet::LegacyExceptions,
+        // Fixed-width and relaxed SIMD (the interpreter does not run them yet).
+        TestSet::Simd,
+        TestSet::RelaxedSimd,
         // All of WebAssembly 3.0 but GC (what needs GC types is skipped, with the reason).
         TestSet::V3,
     ] {
