@@ -254,8 +254,8 @@ impl Tr<'_, '_> {
         });
     }
 
-    /// Signed products of neighbouring lanes, summed pairwise into lanes twice as wide
-    /// (`i32x4.dot_i16x8_s`, and the relaxed i8 dot products with both inputs signed).
+    /// Signed products of neighbouring lanes, summed pairwise into lanes twice as wide,
+    /// wrapping (`i32x4.dot_i16x8_s`).
     fn dot(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
         let lo = {
             let (x, y) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
@@ -266,6 +266,26 @@ impl Tr<'_, '_> {
             b.ins().imul(x, y)
         };
         b.ins().iadd_pairwise(lo, hi)
+    }
+
+    /// The relaxed i8 dot product, both inputs signed: products of neighbouring lanes
+    /// summed pairwise into i16 lanes with saturation (the spec's deterministic result,
+    /// as `wamr_common::simd::i16x8_relaxed_dot_i8x16_i7x16_s`): the pair sums are made
+    /// exactly in i32 and narrowed with saturation.
+    fn relaxed_dot_i8(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
+        let mut sums = Vec::with_capacity(2);
+        for high in [false, true] {
+            let (x, y) = if high {
+                (b.ins().swiden_high(x), b.ins().swiden_high(y))
+            } else {
+                (b.ins().swiden_low(x), b.ins().swiden_low(y))
+            };
+            // i8 × i8 fits i16 exactly.
+            let products = b.ins().imul(x, y);
+            let (lo, hi) = (b.ins().swiden_low(products), b.ins().swiden_high(products));
+            sums.push(b.ins().iadd_pairwise(lo, hi));
+        }
+        b.ins().snarrow(sums[0], sums[1])
     }
 
     /// `pmin` (`b < a ? b : a`) and `pmax` (`a < b ? b : a`): no NaN rules of their own.
@@ -517,12 +537,12 @@ impl Tr<'_, '_> {
                 self.vbinop(I16X8, |b, x, y| b.ins().sqmul_round_sat(x, y))
             }
             O::I32x4DotI16x8S => self.vbinop(I16X8, Self::dot),
-            O::I16x8RelaxedDotI8x16I7x16S => self.vbinop(I8X16, Self::dot),
+            O::I16x8RelaxedDotI8x16I7x16S => self.vbinop(I8X16, Self::relaxed_dot_i8),
             O::I32x4RelaxedDotI8x16I7x16AddS => {
                 let acc = self.vpop(I32X4);
                 let y = self.vpop(I8X16);
                 let x = self.vpop(I8X16);
-                let pairs = Self::dot(&mut self.b, x, y);
+                let pairs = Self::relaxed_dot_i8(&mut self.b, x, y);
                 let lo = self.b.ins().swiden_low(pairs);
                 let hi = self.b.ins().swiden_high(pairs);
                 let quads = self.b.ins().iadd_pairwise(lo, hi);
