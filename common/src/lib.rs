@@ -18,7 +18,7 @@ mod reservation_cache;
 pub mod reservations;
 pub mod semantics;
 pub mod simd;
-mod simd_use;
+pub mod simd_use;
 pub mod store;
 pub mod table;
 pub mod trap;

@@ -33,7 +33,7 @@ pub(crate) fn uses_simd(bytes: &[u8]) -> Result<bool, wasmparser::BinaryReaderEr
                 }
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
-                    if is_simd(&ops.read()?) {
+                    if is_simd_operator(&ops.read()?) {
                         return Ok(true);
                     }
                 }
@@ -46,7 +46,7 @@ pub(crate) fn uses_simd(bytes: &[u8]) -> Result<bool, wasmparser::BinaryReaderEr
 
 /// Whether `op` belongs to the SIMD or relaxed-SIMD proposal (typed `select` of a v128
 /// aside, which only a v128 local, parameter or SIMD operator can feed).
-fn is_simd(op: &Operator<'_>) -> bool {
+pub fn is_simd_operator(op: &Operator<'_>) -> bool {
     macro_rules! simd_ops {
         ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
             match op {

@@ -272,6 +272,14 @@ impl FuncType {
     pub fn results(&self) -> &[ValType] {
         &self.results
     }
+    /// How many 8-byte slots the parameters take packed (see [`slot_offsets`]).
+    pub fn param_slots(&self) -> u32 {
+        self.params.iter().map(|t| t.slots()).sum()
+    }
+    /// How many 8-byte slots the results take packed.
+    pub fn result_slots(&self) -> u32 {
+        self.results.iter().map(|t| t.slots()).sum()
+    }
 }
 
 impl fmt::Display for FuncType {

@@ -115,10 +115,14 @@ impl InterpInstance {
         let entries: Box<[FuncEntry]> = (0..m.funcs.len() as u32)
             .map(|i| {
                 let ty = m.func_type(i);
-                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
+                // Slots, not values: a v128 takes two.
+                let (np, nr) = (ty.param_slots(), ty.result_slots());
                 let (op, nl) = match m.body_of(FuncIndex(i)) {
                     None => (Op::call_imported, 0),
-                    Some(body) => (Op::lazy_compile, body.locals.len() as u32),
+                    Some(body) => (
+                        Op::lazy_compile,
+                        body.locals.iter().map(|t| t.slots()).sum::<u32>(),
+                    ),
                 };
                 FuncEntry {
                     code: Cell::new(std::ptr::null()),
@@ -228,14 +232,20 @@ pub struct Interp {
     handlers: Handlers,
 }
 
-/// Whether this CPU can run the BMI handler set.
-pub fn bmi_supported() -> bool {
+/// Whether this CPU can run the avx2 handler set (x86-64-v3: BMI1/BMI2/LZCNT/POPCNT for
+/// scalar ops, SSSE3/SSE4.1/AVX2 for SIMD).
+pub fn avx2_supported() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("bmi1")
             && std::arch::is_x86_feature_detected!("bmi2")
             && std::arch::is_x86_feature_detected!("lzcnt")
             && std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("ssse3")
+            && std::arch::is_x86_feature_detected!("sse4.1")
+            && std::arch::is_x86_feature_detected!("sse4.2")
+            && std::arch::is_x86_feature_detected!("avx")
+            && std::arch::is_x86_feature_detected!("avx2")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -262,21 +272,22 @@ impl Interp {
             Dispatch::Threaded => true,
             Dispatch::Loop => false,
         };
-        let bmi = match config.handlers {
-            HandlerSet::Auto => bmi_supported(),
-            HandlerSet::Generic => false,
-            HandlerSet::Bmi => {
-                if !bmi_supported() {
-                    tracing::warn!("BMI handler set requested but this CPU lacks BMI1/BMI2/LZCNT/POPCNT; using the generic set");
-                }
-                bmi_supported()
+        let set = match config.handlers {
+            HandlerSet::Auto if avx2_supported() => HandlerSet::Avx2,
+            HandlerSet::Auto => HandlerSet::Generic,
+            HandlerSet::Avx2 if !avx2_supported() => {
+                tracing::warn!("avx2 handler set requested but this CPU lacks AVX2/SSE4.1/BMI1/BMI2/LZCNT/POPCNT; using the generic set");
+                HandlerSet::Generic
             }
+            other => other,
         };
-        let handlers = match (threaded, bmi) {
-            (true, false) => Handlers::ThreadedGeneric,
-            (true, true) => Handlers::ThreadedBmi,
-            (false, false) => Handlers::LoopGeneric,
-            (false, true) => Handlers::LoopBmi,
+        let handlers = match (threaded, set) {
+            (true, HandlerSet::Portable) => Handlers::ThreadedPortable,
+            (true, HandlerSet::Avx2) => Handlers::ThreadedAvx2,
+            (true, _) => Handlers::ThreadedGeneric,
+            (false, HandlerSet::Portable) => Handlers::LoopPortable,
+            (false, HandlerSet::Avx2) => Handlers::LoopAvx2,
+            (false, _) => Handlers::LoopGeneric,
         };
         tracing::debug!(?handlers, "interpreter handlers chosen");
         std::rc::Rc::new(Interp { config, handlers })
@@ -308,13 +319,6 @@ impl Engine for Interp {
             return Err("the interpreter needs a module whose code was validated \
                  (this one was loaded from an AOT image; load the .wasm with Module::new)"
                 .into());
-        }
-        if m.uses_simd {
-            return Err(
-                "this module uses SIMD, which the interpreter does not run yet \
-                 (run it in AOT mode: `wamr-run --mode aot`)"
-                    .into(),
-            );
         }
         let state = InterpInstance::new(&instance.module, self.config.metering);
         if self.config.eager {

@@ -58,7 +58,10 @@ pub type Tbl = *const ();
 pub type ThreadedHandler = unsafe fn(Ip, Sp, Mem, St, Tbl, u64) -> Exit;
 pub type LoopHandler = unsafe fn(&mut Regs, St) -> Exit;
 
-use crate::isa::{loop_bmi, loop_generic, threaded_bmi, threaded_generic, Op, NUM_OPS};
+use crate::isa::{
+    loop_avx2, loop_generic, loop_portable, threaded_avx2, threaded_generic, threaded_portable, Op,
+    NUM_OPS,
+};
 
 /// One function of an instance as the interpreter calls it.
 #[derive(Debug)]
@@ -164,6 +167,28 @@ pub unsafe fn set<T: SlotVal>(sp: Sp, slot: u32, v: T) {
     unsafe { *sp.add(slot as usize) = v.to_slot() }
 }
 
+/// The v128 in slots `slot` and `slot + 1` (low half first).
+///
+/// # Safety
+/// Both slots are inside the current frame.
+#[inline(always)]
+pub unsafe fn get128(sp: Sp, slot: u32) -> u128 {
+    // SAFETY: as for `get`, for both slots; slots are only 8-byte aligned, hence
+    // `read_unaligned` (an unaligned vector load, as fast as an aligned one on x86-64
+    // unless it crosses a cache line).
+    unsafe { sp.add(slot as usize).cast::<u128>().read_unaligned() }
+}
+
+/// Writes a v128 to slots `slot` and `slot + 1`.
+///
+/// # Safety
+/// Both slots are inside the current frame.
+#[inline(always)]
+pub unsafe fn set128(sp: Sp, slot: u32, v: u128) {
+    // SAFETY: as for `get128`.
+    unsafe { sp.add(slot as usize).cast::<u128>().write_unaligned(v) }
+}
+
 /// The last slot a super-instruction's ops wrote, and its value. A later op of the same
 /// run that reads that slot takes the value from here: on a dependency chain through a
 /// local, a store and its reload cost several cycles where a register costs none. The
@@ -218,6 +243,16 @@ pub unsafe fn run_set<T: SlotVal>(fwd: &mut Forward, sp: Sp, slot: u32, v: T) {
 pub unsafe fn imm64(ip: Ip, k: usize) -> u64 {
     // SAFETY: the caller guarantees both words lie inside the instruction.
     unsafe { u64::from(*ip.add(k)) | (u64::from(*ip.add(k + 1)) << 32) }
+}
+
+/// The 128-bit immediate in words `k..k + 4` of the instruction at `ip`.
+///
+/// # Safety
+/// The four words lie inside the instruction.
+#[inline(always)]
+pub unsafe fn imm128(ip: Ip, k: usize) -> u128 {
+    // SAFETY: the caller guarantees the words lie inside the instruction.
+    unsafe { (0..4).fold(0, |v, i| v | (u128::from(*ip.add(k + i)) << (32 * i))) }
 }
 
 // ---- traps, frames, instances ----
@@ -479,9 +514,11 @@ fn stack_marks_restore(marks: (usize, usize)) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handlers {
     ThreadedGeneric,
-    ThreadedBmi,
+    ThreadedPortable,
+    ThreadedAvx2,
     LoopGeneric,
-    LoopBmi,
+    LoopPortable,
+    LoopAvx2,
 }
 
 /// Runs a host-to-wasm call of `func` (a function of this interpreter).
@@ -501,8 +538,8 @@ pub fn call(
         let ftop = stack.frames_top.get();
         let len = stack.values.len();
         let need = (entry.frame_slots.get() as usize)
-            .max(ty.params().len())
-            .max(ty.results().len());
+            .max(ty.param_slots() as usize)
+            .max(ty.result_slots() as usize);
         if vtop + need > len || ftop + 1 >= stack.frames.len() {
             return Err(Trap::new(TrapKind::CallStackExhausted));
         }
@@ -511,9 +548,8 @@ pub fn call(
         unsafe {
             let values = stack.values.as_ptr() as *mut u64;
             let base = values.add(vtop);
-            for (i, a) in args.iter().enumerate() {
-                *base.add(i) = a.to_bits();
-            }
+            // Arguments and results are packed (a v128 takes two slots).
+            wamr_common::types::write_vals(args, std::slice::from_raw_parts_mut(base, need));
             let frames_ptr = UnsafeCell::raw_get(stack.frames.as_ptr());
             let mut st = Exec {
                 mem: std::ptr::null_mut(),
@@ -541,8 +577,12 @@ pub fn call(
             let exit = run(handlers, entry.code.get(), base, &mut st);
             match exit {
                 Exit::Done => {
-                    for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
-                        *r = Val::from_bits(*t, *base.add(i));
+                    let slots = std::slice::from_raw_parts(base, need);
+                    for (r, v) in results
+                        .iter_mut()
+                        .zip(wamr_common::types::read_vals(ty.results(), slots))
+                    {
+                        *r = v;
                     }
                     Ok(())
                 }
@@ -628,18 +668,30 @@ unsafe fn run(handlers: Handlers, ip: Ip, sp: Sp, st: &mut Exec) -> Exit {
     // SAFETY: opcodes are always < NUM_OPS (the translator only emits `Op` values).
     unsafe {
         match handlers {
-            Handlers::ThreadedGeneric => {
-                let tbl: Tbl = threaded_generic::TABLE.as_ptr().cast();
-                (threaded_generic::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl, 0)
-            }
-            Handlers::ThreadedBmi => {
-                let tbl: Tbl = threaded_bmi::TABLE.as_ptr().cast();
-                (threaded_bmi::TABLE.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl, 0)
-            }
+            Handlers::ThreadedGeneric => run_threaded(&threaded_generic::TABLE, ip, sp, mem, st),
+            Handlers::ThreadedPortable => run_threaded(&threaded_portable::TABLE, ip, sp, mem, st),
+            Handlers::ThreadedAvx2 => run_threaded(&threaded_avx2::TABLE, ip, sp, mem, st),
             Handlers::LoopGeneric => run_loop(&loop_generic::TABLE, loop_regs, st),
-            Handlers::LoopBmi => run_loop(&loop_bmi::TABLE, loop_regs, st),
+            Handlers::LoopPortable => run_loop(&loop_portable::TABLE, loop_regs, st),
+            Handlers::LoopAvx2 => run_loop(&loop_avx2::TABLE, loop_regs, st),
         }
     }
+}
+
+/// # Safety
+/// As for [`run`].
+#[inline(always)]
+unsafe fn run_threaded(
+    table: &'static [ThreadedHandler; NUM_OPS],
+    ip: Ip,
+    sp: Sp,
+    mem: Mem,
+    st: St,
+) -> Exit {
+    let tbl: Tbl = table.as_ptr().cast();
+    // SAFETY: opcodes are always < NUM_OPS (the translator only emits `Op` values); the
+    // rest is the caller's guarantee.
+    unsafe { (table.get_unchecked(*ip as usize))(ip, sp, mem, st, tbl, 0) }
 }
 
 /// # Safety
@@ -769,7 +821,7 @@ pub mod slow {
         // SAFETY: `fd` is live and the arguments lie in the frame (the contract); an
         // interpreter FuncData's entry is a FuncEntry of its live instance.
         unsafe {
-            let n = fd.ty.params().len() as u32;
+            let n = fd.ty.param_slots();
             if fd.engine == EngineKind::Interp {
                 let callee = &*(fd.entry as *const FuncEntry);
                 if let Some(e) = tail_enter(st, ip, sp, base, n, callee) {
@@ -887,14 +939,11 @@ pub mod slow {
         // `st` is the live state.
         unsafe {
             let ty = &fd.ty;
-            let params: Vec<Val> = ty
-                .params()
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Val::from_bits(*t, *args.add(i)))
-                .collect();
+            let room = ty.param_slots().max(ty.result_slots()) as usize;
+            let slots = std::slice::from_raw_parts_mut(args, room);
+            let params: Vec<Val> = wamr_common::types::read_vals(ty.params(), slots);
             let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
-            let top = args.add(ty.params().len().max(ty.results().len()));
+            let top = args.add(room);
             let marks = stack_marks_set(top, (*st).fp);
             let r = match &fd.host {
                 Some(h) => wamr_common::store::call_host(
@@ -911,9 +960,7 @@ pub mod slow {
             reload_memory(&mut *st);
             match r {
                 Ok(()) => {
-                    for (i, v) in results.iter().enumerate() {
-                        *args.add(i) = v.to_bits();
-                    }
+                    wamr_common::types::write_vals(&results, slots);
                     (*st).ip = std::ptr::null();
                     Exit::Continue
                 }
@@ -998,7 +1045,7 @@ pub mod slow {
         unsafe {
             let inst = instance(st);
             let tag = inst.tag_data(TagIndex(tag));
-            let n = tag.ty.params().len();
+            let n = tag.ty.param_slots() as usize;
             let values = std::slice::from_raw_parts(sp.add(base as usize), n).to_vec();
             match inst.store().alloc_exception(tag, values) {
                 Ok(exn) => unwind(st, exn, ip.add(size), sp),

@@ -7,12 +7,12 @@
 //! extra field (a memory offset, a branch offset); `tests` checks that every family's
 //! encoder agrees with the generated field lists.
 
-use wamr_common::{libcalls, semantics as sem, TrapKind};
+use wamr_common::{libcalls, semantics as sem, simd, TrapKind};
 
 use crate::exec::{
-    frame_pop, frame_push, get, imm64, instance, operand, raise, raise_trap, run_get, run_set, set,
+    frame_pop, frame_push, get, get128, imm128, imm64, instance, operand, raise, raise_trap, run_get, run_set, set,
     slow, switch_instance, tail_enter, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp,
-    St, Tbl, ThreadedHandler,
+    set128, St, Tbl, ThreadedHandler,
 };
 
 /// What an operand field holds (see `build.rs`).
@@ -37,6 +37,8 @@ pub enum FieldKind {
     Args,
     Memory,
     Tag,
+    Lane,
+    Imm128,
 }
 
 impl FieldKind {
@@ -45,6 +47,7 @@ impl FieldKind {
         match self {
             FieldKind::Acc | FieldKind::AccDst => 0,
             FieldKind::Imm64 => 2,
+            FieldKind::Imm128 => 4,
             _ => 1,
         }
     }
@@ -182,6 +185,89 @@ pub struct Load {
     pub other_memory: Op,
     /// The op for a 64-bit memory (slots only).
     pub memory64: Op,
+}
+
+/// How a SIMD lane op takes its operands (every operand a slot; see `build/simd.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneShape {
+    /// `d = op(a)`, a vector.
+    Unary,
+    /// `d = op(a, b)`, vectors.
+    Binary,
+    /// `d = op(a, b, c)`, vectors.
+    Ternary,
+    /// `d = op(a)`: an i32 from a vector.
+    Test,
+    /// `d = op(a, lane)`: a scalar from a vector.
+    Extract(u8),
+    /// `d = op(a, lane, x)`: a vector with lane `lane` set to scalar `x`.
+    Replace(u8),
+    /// `d = op(x)`: a vector from a scalar.
+    Splat,
+    /// `d = op(a, n)`: a vector shifted by the i32 `n`.
+    Shift,
+}
+
+/// A SIMD memory operator's three ops (memory 0, another 32-bit memory, a 64-bit
+/// memory; indexed as [`VMem::ops`]).
+#[derive(Debug)]
+pub struct VMem {
+    /// Bytes accessed.
+    pub bytes: u32,
+    /// Writes memory (`v128.store`, `v128.storeN_lane`).
+    pub store: bool,
+    /// Takes a lane immediate (`v128.loadN_lane`, `v128.storeN_lane`).
+    pub lane: bool,
+    pub ops: [Op; 3],
+}
+
+/// Where a SIMD memory access goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VMemory {
+    /// Memory 0 (32-bit): the handler uses the cached base and size.
+    Zero,
+    /// Another 32-bit memory.
+    Other(u32),
+    /// A 64-bit memory.
+    Wide(u32),
+}
+
+impl VMem {
+    /// Appends the access: `d` the result slot (loads), `addr` the address, `v` the
+    /// vector (lane loads and stores). `None` (nothing appended) where a 32-bit memory's
+    /// access cannot fit (see [`access_end`]). Field order as `build/simd.rs` declares.
+    pub fn emit(
+        &self,
+        code: &mut Vec<u32>,
+        memory: VMemory,
+        d: Option<u32>,
+        addr: u32,
+        v: Option<u32>,
+        offset: u64,
+        lane: Option<u8>,
+    ) -> Option<usize> {
+        let (op, end) = match memory {
+            VMemory::Zero => (self.ops[0], Some(access_end(offset, self.bytes)?)),
+            VMemory::Other(_) => (self.ops[1], Some(access_end(offset, self.bytes)?)),
+            VMemory::Wide(_) => (self.ops[2], None),
+        };
+        let at = code.len();
+        code.push(op as u32);
+        code.extend(d);
+        code.push(addr);
+        code.extend(v);
+        match end {
+            Some(end) => code.push(end),
+            None => code.extend([offset as u32, (offset >> 32) as u32]),
+        }
+        code.extend(lane.map(u32::from));
+        match memory {
+            VMemory::Zero => {}
+            VMemory::Other(m) | VMemory::Wide(m) => code.push(m),
+        }
+        debug_assert_eq!(code.len() - at, op.size(), "{} fields", op.name());
+        Some(at)
+    }
 }
 
 /// The `AccessEnd` word of an access of `bytes` at static `offset`, or `None` where the
@@ -439,7 +525,8 @@ fn run_end(code: &[u32], mut pc: usize, rest: &[Op], targets: &[bool]) -> Option
 pub struct Field {
     pub name: &'static str,
     pub kind: FieldKind,
-    pub value: u64,
+    /// The field's words, lowest first (up to four: a 128-bit immediate).
+    pub value: u128,
 }
 
 /// One decoded instruction.
@@ -459,11 +546,10 @@ pub fn decode(code: &[u32], pc: usize) -> Option<Instr> {
     let mut fields = Vec::new();
     let mut targets = Vec::new();
     for &(name, kind) in op.fields() {
-        let value = match kind.words() {
-            0 => 0,
-            1 => u64::from(*code.get(k)?),
-            _ => u64::from(*code.get(k)?) | (u64::from(*code.get(k + 1)?) << 32),
-        };
+        let mut value = 0u128;
+        for i in 0..kind.words() {
+            value |= u128::from(*code.get(k + i)?) << (32 * i);
+        }
         k += kind.words();
         fields.push(Field { name, kind, value });
         if kind == FieldKind::Targets {
@@ -500,7 +586,8 @@ pub fn disassemble(code: &[u32]) -> String {
                 FieldKind::Dst | FieldKind::Src => format!("s{v}"),
                 FieldKind::Acc | FieldKind::AccDst => "acc".into(),
                 FieldKind::Imm32 => format!("#{}", v as u32 as i32),
-                FieldKind::Imm64 => format!("#{}", v as i64),
+                FieldKind::Imm64 => format!("#{}", v as u64 as i64),
+                FieldKind::Imm128 => format!("#{v:#034x}"),
                 FieldKind::Branch => format!("-> {}", pc as i64 + i64::from(v as u32 as i32)),
                 FieldKind::Base => format!("base s{v}"),
                 FieldKind::AccessEnd => format!("end+{v}"),

@@ -9,9 +9,10 @@ pub mod engine;
 pub mod exec;
 pub mod isa;
 pub mod profile;
+pub mod simd;
 mod prologue;
 pub mod translate;
 
 pub use config::{Dispatch, HandlerSet, InterpConfig};
-pub use engine::{bmi_supported, threaded_by_default, Interp, InterpInstance};
+pub use engine::{avx2_supported, threaded_by_default, Interp, InterpInstance};
 pub use exec::Handlers;

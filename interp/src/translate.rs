@@ -1,10 +1,19 @@
 //! Translation: a function's wasm stack code to slot bytecode, once per function.
 //!
-//! Frame layout: slots `0..nlocals` are the parameters and declared locals; slot
-//! `nlocals + h` is the temporary for operand-stack height `h`. Every value the
-//! translator materialises lands in the temporary of the height it occupies, so blocks
-//! merge without moves, and a call's arguments are already the callee's parameters
-//! (the callee frame starts at the first argument's slot).
+//! Frame layout: the parameters and declared locals come first, packed (a `v128` takes
+//! two 8-byte slots, everything else one; `wamr_common::types::slot_offsets`); after
+//! them, at `T`, slot `T + h` is the temporary for operand-stack height `h`. Every value
+//! the translator materialises lands in the temporary of the height it occupies, so
+//! blocks merge without moves, and a call's arguments are already the callee's
+//! parameters (the callee frame starts at the first argument's slot).
+//!
+//! A function that can hold a v128 anywhere (*wide*: a v128 local, parameter or result,
+//! a SIMD operator, a call, global or tag with a v128) gives every height two slots
+//! (`T + 2h`), so a temporary holds any value and moves between temporaries copy 16
+//! bytes without knowing the type. Its calls, throws and catches pack values the
+//! calling convention's way (as the callee's locals and the host see them) with
+//! copies before and after, unless one value each way makes the two layouts agree. A
+//! function without v128 is translated as before, with one slot per height.
 //!
 //! The translator keeps a compile-time operand stack of [`Opnd`]s: `local.get` and
 //! constants push references instead of emitting copies, and the instruction that uses
@@ -40,7 +49,12 @@ use wamr_common::semantics as sem;
 use wamr_common::FuncIndex;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::isa::{access_end, enc, fam, Binary, BranchCmp, In, Load, Op, Out, Store, Unary};
+use wamr_common::types::{slot_offsets, FuncType, ValType};
+
+use crate::isa::{
+    access_end, enc, fam, Binary, BranchCmp, In, LaneShape, Load, Op, Out, Store, Unary, VMem,
+    VMemory,
+};
 
 mod exceptions;
 
@@ -441,7 +455,16 @@ struct Translator<'m> {
     /// Reused by `preserve_local`/`preserve_all_locals`.
     scratch: Vec<usize>,
     ctrl: Vec<Ctrl>,
-    nlocals: u32,
+    /// Slots the parameters and declared locals take (the first temporary's slot).
+    nlocal_slots: u32,
+    /// Each local's slot.
+    local_slots: Vec<u32>,
+    /// Each local's type.
+    local_types: Vec<ValType>,
+    /// Slots per stack height: 2 in a wide function (see the module comment), else 1.
+    stride: u32,
+    /// The function's result types.
+    results: FuncType,
     nresults: u32,
     max_height: u32,
     last: Option<Last>,
@@ -500,11 +523,19 @@ pub fn translate_with(
         .ok_or_else(|| TranslateError(format!("function {func_index} has no body")))?;
     let ty = m.func_type(func_index);
     let nparams = ty.params().len() as u32;
-    let nlocals = nparams + def.locals.len() as u32;
     let nresults = ty.results().len() as u32;
+    let local_types: Vec<ValType> = ty.params().iter().chain(def.locals.iter()).copied().collect();
+    let (local_offsets, nlocal_slots) = slot_offsets(&local_types);
+    let local_slots: Vec<u32> = local_offsets.iter().map(|&o| o as u32).collect();
+    let nlocal_slots = u32::try_from(nlocal_slots)
+        .map_err(|_| TranslateError("too many locals".into()))?;
     let bytes = &m.bytes[def.range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, def.range.start as u64));
     let mut reader = body.get_operators_reader()?;
+    let wide = m.uses_simd
+        && (local_types.contains(&ValType::V128)
+            || ty.results().contains(&ValType::V128)
+            || body_touches_v128(m, body.get_operators_reader()?)?);
     let mut fuel = match metering.fuel {
         true => Some(FuelPlan::new(body.get_operators_reader()?)?),
         false => None,
@@ -512,7 +543,7 @@ pub fn translate_with(
     let mut tr = Translator {
         module: m,
         code: Vec::with_capacity(bytes.len() * 2),
-        stack: OperandStack::new(nlocals),
+        stack: OperandStack::new(nlocal_slots),
         scratch: Vec::new(),
         ctrl: vec![Ctrl {
             kind: Kind::Func,
@@ -526,7 +557,11 @@ pub fn translate_with(
             handler: None,
             next_catch: None,
         }],
-        nlocals,
+        nlocal_slots,
+        local_slots,
+        local_types,
+        stride: if wide { 2 } else { 1 },
+        results: FuncType::new([], ty.results().iter().copied()),
         nresults,
         max_height: 0,
         last: None,
@@ -546,9 +581,13 @@ pub fn translate_with(
         def.locals.len() as u32,
     )?;
     for (first, count) in zeroed {
-        match count {
-            1 => enc::copy_imm32(&mut tr.code, first, 0),
-            _ => enc::zero_slots(&mut tr.code, first, count),
+        // Runs of locals, as slots (a v128 local takes two).
+        let last = (first + count - 1) as usize;
+        let start = tr.local_slots[first as usize];
+        let end = tr.local_slots[last] + tr.local_types[last].slots();
+        match end - start {
+            1 => enc::copy_imm32(&mut tr.code, start, 0),
+            n => enc::zero_slots(&mut tr.code, start, n),
         };
     }
     while !reader.eof() {
@@ -570,13 +609,15 @@ pub fn translate_with(
         }
     }
     // The caught-exception slots sit above every temporary.
-    let caught_base = nlocals + tr.max_height;
+    let caught_base = u64::from(nlocal_slots) + u64::from(tr.stride) * u64::from(tr.max_height);
+    let caught_base =
+        u32::try_from(caught_base).map_err(|_| TranslateError("frame too large".into()))?;
     tr.caught.patch(&mut tr.code, caught_base);
     if !crate::profile::unfused() {
         crate::isa::fuse_runs(&mut tr.code);
     }
     let frame_slots = (u64::from(caught_base) + u64::from(tr.caught.count()))
-        .max(u64::from(nresults))
+        .max(u64::from(ty.result_slots()))
         .max(1);
     let frame_slots =
         u32::try_from(frame_slots).map_err(|_| TranslateError("frame too large".into()))?;
@@ -588,7 +629,56 @@ pub fn translate_with(
 
 impl Translator<'_> {
     fn temp(&self, height: u32) -> u32 {
-        self.nlocals + height
+        self.nlocal_slots + self.stride * height
+    }
+
+    /// Whether temporaries are two slots wide (see the module comment).
+    fn wide(&self) -> bool {
+        self.stride == 2
+    }
+
+    /// A copy of one slot, or of two (`wide`: a v128, or any value between temporaries
+    /// of a wide function).
+    fn emit_copy(&mut self, dst: u32, src: u32, wide: bool) {
+        self.begin();
+        if wide {
+            enc::copy128(&mut self.code, dst, src);
+        } else {
+            enc::copy(&mut self.code, dst, src);
+        }
+    }
+
+    /// Moves the values of `types` from the temporaries from height `h` (two slots each)
+    /// to their packed places from `temp(h)`, lowest first: each lands at or below its
+    /// source and above every earlier value, so no copy overwrites a source still to be
+    /// read.
+    fn pack(&mut self, h: u32, types: &[ValType]) {
+        let (offsets, _) = slot_offsets(types);
+        let base = self.temp(h);
+        for (i, (t, off)) in types.iter().zip(offsets).enumerate() {
+            let (dst, src) = (base + off as u32, self.temp(h + i as u32));
+            if dst != src {
+                self.emit_copy(dst, src, *t == ValType::V128);
+            }
+        }
+    }
+
+    /// The inverse of [`Self::pack`], highest first (each value moves up).
+    fn unpack(&mut self, h: u32, types: &[ValType]) {
+        let (offsets, _) = slot_offsets(types);
+        let base = self.temp(h);
+        for (i, (t, off)) in types.iter().zip(offsets).enumerate().rev() {
+            let (dst, src) = (self.temp(h + i as u32), base + off as u32);
+            if dst != src {
+                self.emit_copy(dst, src, *t == ValType::V128);
+            }
+        }
+    }
+
+    /// Whether values of `types` at the temporaries from some height need [`Self::pack`]
+    /// to be where the packed layout puts them.
+    fn needs_packing(&self, types: &[ValType]) -> bool {
+        self.wide() && types.len() > 1
     }
 
     fn height(&self) -> u32 {
@@ -609,20 +699,19 @@ impl Translator<'_> {
         self.last = None;
     }
 
-    /// Copies a value into slot `dst`. Copies never touch the accumulator.
-    fn copy_to(&mut self, dst: u32, src: Opnd, height: u32) {
+    /// Copies a value into slot `dst` (two slots if `wide`). Copies never touch the
+    /// accumulator.
+    fn copy_to(&mut self, dst: u32, src: Opnd, height: u32, wide: bool) {
         match src {
             Opnd::Temp => {
                 let s = self.temp(height);
                 if s != dst {
-                    self.begin();
-                    enc::copy(&mut self.code, dst, s);
+                    self.emit_copy(dst, s, wide);
                 }
             }
             Opnd::Local(l) => {
                 if l != dst {
-                    self.begin();
-                    enc::copy(&mut self.code, dst, l);
+                    self.emit_copy(dst, l, wide);
                 }
             }
             Opnd::Const(c) => {
@@ -641,7 +730,7 @@ impl Translator<'_> {
         let o = self.stack[i];
         if o != Opnd::Temp {
             let dst = self.temp(i as u32);
-            self.copy_to(dst, o, i as u32);
+            self.copy_to(dst, o, i as u32, self.wide());
             self.stack.set(i, Opnd::Temp);
         }
     }
@@ -1023,7 +1112,7 @@ impl Translator<'_> {
         for i in 0..arity {
             let src_h = len - arity + i;
             let dst = self.temp(height + i);
-            self.copy_to(dst, self.stack[src_h as usize], src_h);
+            self.copy_to(dst, self.stack[src_h as usize], src_h, self.wide());
         }
     }
 
@@ -1082,6 +1171,8 @@ impl Translator<'_> {
     fn emit_return(&mut self) {
         let n = self.nresults;
         let len = self.height();
+        let results = self.results.clone();
+        let (offsets, total) = slot_offsets(results.results());
         // A single result just computed: the producer writes result slot 0 directly.
         if let (1, Some(last)) = (n, self.last) {
             if self.stack[(len - 1) as usize] == Opnd::Temp && last.height == len - 1 {
@@ -1095,14 +1186,15 @@ impl Translator<'_> {
         // copied out first.
         for i in 0..n {
             if let Opnd::Local(l) = self.stack[(len - n + i) as usize] {
-                if l < n && l != i {
+                if (l as usize) < total && l as usize != offsets[i as usize] {
                     self.materialize((len - n + i) as usize);
                 }
             }
         }
         for i in 0..n {
             let src_h = len - n + i;
-            self.copy_to(i, self.stack[src_h as usize], src_h);
+            let wide = results.results()[i as usize] == ValType::V128;
+            self.copy_to(offsets[i as usize] as u32, self.stack[src_h as usize], src_h, wide);
         }
         self.begin();
         enc::ret(&mut self.code);
@@ -1152,8 +1244,7 @@ impl Translator<'_> {
         let (h, np) = (c.height, c.nparams);
         for i in 0..np {
             let (dst, src) = (self.temp(h + np + i), self.temp(h + i));
-            self.begin();
-            enc::copy(&mut self.code, dst, src);
+            self.emit_copy(dst, src, self.wide());
             self.push(Opnd::Temp);
         }
     }
@@ -1166,7 +1257,7 @@ impl Translator<'_> {
         for i in 0..nr {
             let src_h = len - nr + i;
             let dst = self.temp(height + i);
-            self.copy_to(dst, self.stack[src_h as usize], src_h);
+            self.copy_to(dst, self.stack[src_h as usize], src_h, self.wide());
         }
     }
 
@@ -1191,8 +1282,32 @@ impl Translator<'_> {
                 _ => return Ok(false),
             }
         }
+        if self.wide() {
+            if let Some((shape, lane_op)) = fam::simd_lane_op(&op) {
+                self.lane_op(shape, lane_op);
+                return Ok(false);
+            }
+            if let Some((family, memarg, lane)) = fam::simd_memory_op(&op) {
+                self.simd_memory(family, &memarg, lane);
+                return Ok(false);
+            }
+        }
         match op {
             O::Nop => {}
+            O::V128Const { value } => {
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::v128_const(&mut self.code, d, value.i128() as u128);
+                self.pushed_result(at);
+            }
+            O::I8x16Shuffle { lanes } => {
+                let b = self.pop_slot();
+                let a = self.pop_slot();
+                self.begin();
+                let d = self.result_slot();
+                let at = enc::i8x16_shuffle(&mut self.code, d, a, b, u128::from_le_bytes(lanes));
+                self.pushed_result(at);
+            }
             O::Unreachable => {
                 self.begin();
                 enc::unreachable(&mut self.code);
@@ -1306,18 +1421,17 @@ impl Translator<'_> {
             }
             O::CallRef { type_index } => {
                 let ty = &self.module.types[type_index as usize];
-                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
                 let f = self.pop_slot();
                 // The reference's slot may be right above the arguments; it is read
                 // before the callee's frame is entered.
-                self.call_common(np, nr, |tr, base| {
+                self.call_common(ty, |tr, base| {
                     enc::call_ref(&mut tr.code, f, base);
                 });
             }
             O::ReturnCallRef { type_index } => {
-                let np = self.module.types[type_index as usize].params().len() as u32;
+                let ty = &self.module.types[type_index as usize];
                 let f = self.pop_slot();
-                self.tail_call(np, |tr, base| {
+                self.tail_call(ty, |tr, base| {
                     enc::return_call_ref(&mut tr.code, f, base);
                 });
             }
@@ -1371,8 +1485,7 @@ impl Translator<'_> {
             }
             O::Call { function_index } => {
                 let ty = self.module.func_type(function_index);
-                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
-                self.call_common(np, nr, |tr, base| {
+                self.call_common(ty, |tr, base| {
                     enc::call(&mut tr.code, function_index, base);
                 });
             }
@@ -1381,12 +1494,11 @@ impl Translator<'_> {
                 table_index,
             } => {
                 let ty = &self.module.types[type_index as usize];
-                let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
                 let i = self.pop_slot();
                 let table64 = self.table64(table_index);
                 // The index slot may be the temporary right above the arguments; it is
                 // read before the callee's frame is entered.
-                self.call_common(np, nr, |tr, base| {
+                self.call_common(ty, |tr, base| {
                     let call = if table64 {
                         enc::call_indirect64
                     } else {
@@ -1396,19 +1508,20 @@ impl Translator<'_> {
                 });
             }
             O::ReturnCall { function_index } => {
-                let np = self.module.func_type(function_index).params().len() as u32;
-                self.tail_call(np, |tr, base| {
-                    enc::return_call(&mut tr.code, function_index, base, np);
+                let ty = self.module.func_type(function_index);
+                let n = ty.param_slots();
+                self.tail_call(ty, |tr, base| {
+                    enc::return_call(&mut tr.code, function_index, base, n);
                 });
             }
             O::ReturnCallIndirect {
                 type_index,
                 table_index,
             } => {
-                let np = self.module.types[type_index as usize].params().len() as u32;
+                let ty = &self.module.types[type_index as usize];
                 let i = self.pop_slot();
                 let table64 = self.table64(table_index);
-                self.tail_call(np, |tr, base| {
+                self.tail_call(ty, |tr, base| {
                     let call = if table64 {
                         enc::return_call_indirect64
                     } else {
@@ -1428,20 +1541,41 @@ impl Translator<'_> {
                 self.stack.truncate(len - 2);
                 self.begin();
                 let d = self.result_slot();
+                // A wide function's operands may be v128s: its temporaries take any value.
+                let (select, select_acc) = if self.wide() {
+                    (enc::select128_ss as fn(&mut Vec<u32>, u32, u32, u32, u32) -> usize, enc::select128_sa as fn(&mut Vec<u32>, u32, u32, u32) -> usize)
+                } else {
+                    (enc::select_ss as _, enc::select_sa as _)
+                };
                 let at = match c {
-                    In::Slot(c) => enc::select_ss(&mut self.code, d, c, a, b),
-                    _ => enc::select_sa(&mut self.code, d, a, b),
+                    In::Slot(c) => select(&mut self.code, d, c, a, b),
+                    _ => select_acc(&mut self.code, d, a, b),
                 };
                 self.pushed_result(at);
+                if self.wide() {
+                    // Its 16-byte write may not be retargeted to a narrower local.
+                    self.begin();
+                }
             }
-            O::LocalGet { local_index } => self.push(Opnd::Local(local_index)),
+            O::LocalGet { local_index } => {
+                self.push(Opnd::Local(self.local_slots[local_index as usize]))
+            }
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
                 self.begin();
                 let d = self.result_slot();
-                let at = enc::global_get_s(&mut self.code, d, global_index);
+                let at = if self.global_is_v128(global_index) {
+                    enc::global_get128(&mut self.code, d, global_index)
+                } else {
+                    enc::global_get_s(&mut self.code, d, global_index)
+                };
                 self.pushed_result(at);
+            }
+            O::GlobalSet { global_index } if self.global_is_v128(global_index) => {
+                let v = self.pop_slot();
+                self.begin();
+                enc::global_set128(&mut self.code, global_index, v);
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_input();
@@ -1740,13 +1874,20 @@ impl Translator<'_> {
         [a, b, c]
     }
 
-    fn call_common(&mut self, np: u32, nr: u32, emit: impl FnOnce(&mut Self, u32)) {
+    fn call_common(&mut self, ty: &FuncType, emit: impl FnOnce(&mut Self, u32)) {
+        let (np, nr) = (ty.params().len() as u32, ty.results().len() as u32);
         self.materialize_top(np);
         let h = self.height() - np;
         let base = self.temp(h);
+        if self.needs_packing(ty.params()) {
+            self.pack(h, ty.params());
+        }
         self.begin();
         emit(self, base);
         self.landing_pad();
+        if self.needs_packing(ty.results()) {
+            self.unpack(h, ty.results());
+        }
         self.stack.truncate(h as usize);
         for _ in 0..nr {
             self.push(Opnd::Temp);
@@ -1759,10 +1900,14 @@ impl Translator<'_> {
     /// A tail call: its `np` arguments go to temporaries (so that moving them to the
     /// frame's start cannot overwrite a local another argument still reads) and `emit`
     /// writes the call with their first slot; nothing after it runs.
-    fn tail_call(&mut self, np: u32, emit: impl FnOnce(&mut Self, u32)) {
+    fn tail_call(&mut self, ty: &FuncType, emit: impl FnOnce(&mut Self, u32)) {
+        let np = ty.params().len() as u32;
         self.materialize_top(np);
         let h = self.height() - np;
         let base = self.temp(h);
+        if self.needs_packing(ty.params()) {
+            self.pack(h, ty.params());
+        }
         self.begin();
         emit(self, base);
         self.max_height = self.max_height.max(h + np);
@@ -1853,6 +1998,61 @@ impl Translator<'_> {
         );
     }
 
+    /// Whether global `global` holds a v128.
+    fn global_is_v128(&self, global: u32) -> bool {
+        self.module.global_types[global as usize].ty == ValType::V128
+    }
+
+    /// A SIMD lane operator: every operand from its slot, the result to the temporary.
+    fn lane_op(&mut self, shape: LaneShape, op: Op) {
+        let n = match shape {
+            LaneShape::Unary
+            | LaneShape::Test
+            | LaneShape::Extract(_)
+            | LaneShape::Splat => 1,
+            LaneShape::Binary | LaneShape::Replace(_) | LaneShape::Shift => 2,
+            LaneShape::Ternary => 3,
+        };
+        let len = self.stack.len();
+        let mut inputs = [0u32; 3];
+        for (i, input) in inputs.iter_mut().enumerate().take(n) {
+            *input = self.slot_at(len - n + i);
+        }
+        self.stack.truncate(len - n);
+        self.begin();
+        let d = self.result_slot();
+        let at = self.code.len();
+        self.code.push(op as u32);
+        self.code.push(d);
+        self.code.extend_from_slice(&inputs[..n]);
+        if let LaneShape::Extract(lane) | LaneShape::Replace(lane) = shape {
+            self.code.push(u32::from(lane));
+        }
+        debug_assert_eq!(self.code.len() - at, op.size(), "{}", op.name());
+        self.pushed_result(at);
+    }
+
+    /// A SIMD load or store (`lane`: of one lane).
+    fn simd_memory(&mut self, family: &VMem, memarg: &MemArg, lane: Option<u8>) {
+        let memory = wamr_common::module::memory_index(memarg);
+        let vector = (family.store || family.lane).then(|| self.pop_slot());
+        let addr = self.pop_slot();
+        let place = if self.memory64(memory) {
+            VMemory::Wide(memory)
+        } else if memory != 0 {
+            VMemory::Other(memory)
+        } else {
+            VMemory::Zero
+        };
+        self.begin();
+        let d = (!family.store).then(|| self.result_slot());
+        match family.emit(&mut self.code, place, d, addr, vector, memarg.offset, lane) {
+            Some(at) if !family.store => self.pushed_result(at),
+            Some(_) => {}
+            None => self.always_out_of_bounds(),
+        }
+    }
+
     /// Whether memory `memory` is addressed with i64.
     fn memory64(&self, memory: u32) -> bool {
         self.module.memories[memory as usize].memory64
@@ -1869,7 +2069,9 @@ impl Translator<'_> {
         u32::from(dst) | u32::from(src) << 1 | u32::from(len) << 2
     }
 
-    fn local_set(&mut self, l: u32, tee: bool) {
+    fn local_set(&mut self, local: u32, tee: bool) {
+        let l = self.local_slots[local as usize];
+        let wide = self.local_types[local as usize] == ValType::V128;
         let h = self.height() - 1;
         let v = self.stack[h as usize];
         let needs_preserve = self.stack.holds_local_below_top(l);
@@ -1883,7 +2085,7 @@ impl Translator<'_> {
         } else {
             self.stack.pop();
             self.preserve_local(l);
-            self.copy_to(l, v, h);
+            self.copy_to(l, v, h, wide);
             self.stack.push(v);
         }
         self.stack.pop();
@@ -1891,4 +2093,58 @@ impl Translator<'_> {
             self.push(Opnd::Local(l));
         }
     }
+}
+
+/// Whether a function body (of a module that uses SIMD) can hold a v128 on its operand
+/// stack: a SIMD operator, or a call, global, tag, block or typed `select` with a v128.
+/// Its locals and signature are checked by the caller.
+fn body_touches_v128(
+    m: &ModuleData,
+    mut ops: wasmparser::OperatorsReader<'_>,
+) -> Result<bool, TranslateError> {
+    use wasmparser::ValType as W;
+    let has = |ty: &FuncType| {
+        ty.params()
+            .iter()
+            .chain(ty.results())
+            .any(|t| *t == ValType::V128)
+    };
+    let tag = |t: u32| has(&m.types[m.tags[t as usize] as usize]);
+    let block = |bt: &BlockType| match bt {
+        BlockType::Empty => false,
+        BlockType::Type(t) => *t == W::V128,
+        BlockType::FuncType(t) => has(&m.types[*t as usize]),
+    };
+    while !ops.eof() {
+        let touches = match ops.read()? {
+            O::Call { function_index } | O::ReturnCall { function_index } => {
+                has(m.func_type(function_index))
+            }
+            O::CallIndirect { type_index, .. }
+            | O::ReturnCallIndirect { type_index, .. }
+            | O::CallRef { type_index }
+            | O::ReturnCallRef { type_index } => has(&m.types[type_index as usize]),
+            O::GlobalGet { global_index } | O::GlobalSet { global_index } => {
+                m.global_types[global_index as usize].ty == ValType::V128
+            }
+            O::Throw { tag_index } | O::Catch { tag_index } => tag(tag_index),
+            O::TryTable { try_table } => {
+                block(&try_table.ty)
+                    || try_table.catches.iter().any(|c| match *c {
+                        wasmparser::Catch::One { tag: t, .. }
+                        | wasmparser::Catch::OneRef { tag: t, .. } => tag(t),
+                        _ => false,
+                    })
+            }
+            O::Block { blockty } | O::Loop { blockty } | O::If { blockty } | O::Try { blockty } => {
+                block(&blockty)
+            }
+            O::TypedSelect { ty } => ty == W::V128,
+            other => wamr_common::simd_use::is_simd_operator(&other),
+        };
+        if touches {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -26,6 +26,7 @@
 //!   dispatch expose it, since it may then be held anywhere (see
 //!   `wamr_common::exception`).
 
+use wamr_common::types::ValType;
 use wasmparser::{BlockType, Catch, TryTable};
 
 use super::{Fixup, Kind, Opnd, TranslateError, Translator};
@@ -147,14 +148,29 @@ impl Translator<'_> {
     }
 
     pub(super) fn throw(&mut self, tag: u32) {
-        let ty = self.module.tags[tag as usize];
-        let n = self.module.types[ty as usize].params().len() as u32;
+        let ty = &self.module.types[self.module.tags[tag as usize] as usize];
+        let n = ty.params().len() as u32;
         self.materialize_top(n);
         let h = self.height() - n;
         let base = self.temp(h);
+        // The payload is packed, as the exception holds it.
+        if self.needs_packing(ty.params()) {
+            self.pack(h, ty.params());
+        }
         self.begin();
         enc::throw(&mut self.code, tag, base);
         self.raised();
+    }
+
+    /// What a `catch` of `tag` writes from its slot, packed: the payload, then (with
+    /// `with_ref`) the exception.
+    fn caught_values(&self, tag: u32, with_ref: bool) -> Vec<ValType> {
+        let ty = &self.module.types[self.module.tags[tag as usize] as usize];
+        let mut values = ty.params().to_vec();
+        if with_ref {
+            values.push(ValType::ExnRef);
+        }
+        values
     }
 
     pub(super) fn throw_ref(&mut self) {
@@ -227,12 +243,13 @@ impl Translator<'_> {
     /// A tagged `try_table` clause: the payload (and with `with_ref` the exception) goes
     /// to the temporaries from the stack's current height, then to label `label`.
     fn catch_clause(&mut self, tag: u32, with_ref: bool, label: u32, exn: u32) {
-        let ty = self.module.tags[tag as usize];
-        let n = self.module.types[ty as usize].params().len() as u32 + u32::from(with_ref);
-        let d = self.temp(self.height());
-        for _ in 0..n {
+        let values = self.caught_values(tag, with_ref);
+        let h = self.height();
+        let d = self.temp(h);
+        for _ in 0..values.len() {
             self.push(Opnd::Temp);
         }
+        let unpack = self.needs_packing(&values);
         let emit = if with_ref { enc::catch_ref } else { enc::catch };
         self.begin();
         let instr = emit(&mut self.code, tag, exn, d, 0);
@@ -240,7 +257,7 @@ impl Translator<'_> {
             instr,
             word: instr + 4,
         };
-        if !self.branch_needs_moves(label) {
+        if !unpack && !self.branch_needs_moves(label) {
             let idx = self.ctrl.len() - 1 - label as usize;
             self.bind_or_defer(idx, matched);
         } else {
@@ -248,6 +265,9 @@ impl Translator<'_> {
             let next = enc::br(&mut self.code, 0);
             let here = self.code.len();
             self.patch(matched, here);
+            if unpack {
+                self.unpack(h, &values);
+            }
             self.jump_to(label);
             let here = self.code.len();
             self.patch(
@@ -319,8 +339,8 @@ impl Translator<'_> {
         self.reachable = true;
         self.begin();
         if let Some(tag) = tag {
-            let ty = self.module.tags[tag as usize];
-            let n = self.module.types[ty as usize].params().len() as u32;
+            let values = self.caught_values(tag, false);
+            let n = values.len() as u32;
             let d = self.temp(h);
             let instr = enc::catch(&mut self.code, tag, exn, d, 0);
             let next = enc::br(&mut self.code, 0);
@@ -336,6 +356,9 @@ impl Translator<'_> {
                 instr: next,
                 word: next + 1,
             });
+            if self.needs_packing(&values) {
+                self.unpack(h, &values);
+            }
             for _ in 0..n {
                 self.push(Opnd::Temp);
             }

@@ -23,8 +23,11 @@
 //! through to the next instruction (the generator advances `ip`); `{size}` in a body is
 //! the op's size in words.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+mod simd;
 
 /// What an operand field holds. Field words follow the opcode word in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +68,10 @@ enum Kind {
     Memory,
     /// A tag index (exception handling).
     Tag,
+    /// A SIMD lane index (validated below the lane count).
+    Lane,
+    /// A 128-bit immediate, four words, lowest first (`v128.const`, a shuffle's lanes).
+    Imm128,
 }
 
 impl Kind {
@@ -72,6 +79,7 @@ impl Kind {
         match self {
             Kind::Acc | Kind::AccDst => 0,
             Kind::Imm64 => 2,
+            Kind::Imm128 => 4,
             _ => 1,
         }
     }
@@ -92,6 +100,9 @@ struct OpDef {
     flow: Flow,
     /// Has a BMI-compiled handler (it would otherwise share the generic one).
     bmi: bool,
+    /// A SIMD lane op: the function of `wamr_common::simd` its body calls through `{P}`,
+    /// which each handler set may implement its own way.
+    lane_fn: Option<&'static str>,
 }
 
 impl OpDef {
@@ -186,7 +197,20 @@ impl Isa {
             body: body.into(),
             flow,
             bmi: false,
+            lane_fn: None,
         });
+    }
+
+    /// A SIMD lane op whose body calls `{P}::lane_fn` (see [`OpDef::lane_fn`]).
+    fn push_lane(
+        &mut self,
+        name: &str,
+        fields: &[(&'static str, Kind)],
+        body: impl Into<String>,
+        lane_fn: &'static str,
+    ) {
+        self.push(name, fields, body, Flow::Next);
+        self.ops.last_mut().expect("just pushed").lane_fn = Some(lane_fn);
     }
 
     /// A binary operator in every shape: result slot or accumulator; each input a slot,
@@ -247,6 +271,7 @@ impl Isa {
                         body,
                         flow: Flow::Next,
                         bmi,
+                        lane_fn: None,
                     });
                 }
             }
@@ -287,6 +312,7 @@ impl Isa {
                     body,
                     flow: Flow::Next,
                     bmi,
+                    lane_fn: None,
                 });
             }
         }
@@ -325,6 +351,7 @@ impl Isa {
                 body,
                 flow: Flow::Custom,
                 bmi: false,
+                lane_fn: None,
             });
         }
         writeln!(
@@ -1314,6 +1341,7 @@ fn fuse(isa: &mut Isa) {
             body,
             flow: Flow::Custom,
             bmi: ops.iter().any(|o| o.bmi),
+            lane_fn: None,
         };
         isa.ops.push(fused);
     }
@@ -1362,6 +1390,7 @@ fn isa() -> Isa {
     conversions(&mut isa);
     memory_ops(&mut isa);
     table_ops(&mut isa);
+    simd::simd_ops(&mut isa);
     fuse(&mut isa);
     isa
 }
@@ -1370,6 +1399,7 @@ fn isa() -> Isa {
 fn field_type(k: Kind) -> &'static str {
     match k {
         Kind::Imm64 => "u64",
+        Kind::Imm128 => "u128",
         Kind::Branch => "isize",
         _ => "u32",
     }
@@ -1383,6 +1413,7 @@ fn prelude(op: &OpDef) -> String {
         match kind {
             Kind::Acc | Kind::AccDst => {}
             Kind::Imm64 => write!(out, "let {name}: u64 = imm64(ip, {k}); ").unwrap(),
+            Kind::Imm128 => write!(out, "let {name}: u128 = imm128(ip, {k}); ").unwrap(),
             Kind::Branch => {
                 write!(out, "let {name}: isize = w(ip, {k}) as i32 as isize; ").unwrap()
             }
@@ -1408,18 +1439,94 @@ fn body_of(op: &OpDef) -> String {
     body
 }
 
+/// The handler sets. Each has a module per dispatcher; a set's table takes the handlers
+/// it does not compile itself from another set (see [`owner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Set {
+    /// Plain code for the target; SIMD lane ops through the baseline module
+    /// (`crate::simd::baseline`: SSE2 on x86-64, the portable functions elsewhere).
+    Generic,
+    /// SIMD lane ops through `wamr_common::simd`, written for no CPU in particular.
+    Portable,
+    /// x86-64-v3: BMI1/BMI2/LZCNT/POPCNT for scalar ops, SSE4.1/AVX2 for SIMD lane ops.
+    Avx2,
+}
+
+impl Set {
+    fn name(self) -> &'static str {
+        match self {
+            Set::Generic => "generic",
+            Set::Portable => "portable",
+            Set::Avx2 => "avx2",
+        }
+    }
+    /// The module a lane op's `{P}` names in this set.
+    fn lanes(self) -> &'static str {
+        match self {
+            Set::Generic => "crate::simd::baseline",
+            Set::Portable => "wamr_common::simd",
+            Set::Avx2 => "crate::simd::avx2",
+        }
+    }
+}
+
+/// The lane functions `src/simd/sse2.rs` and `src/simd/avx2.rs` implement themselves.
+struct Specialised {
+    sse2: HashSet<String>,
+    avx2: HashSet<String>,
+}
+
+impl Specialised {
+    /// Reads the public functions each module defines (`pub fn` / `pub unsafe fn`).
+    fn read() -> Specialised {
+        let names = |file: &str| -> HashSet<String> {
+            let path = format!("src/simd/{file}");
+            println!("cargo:rerun-if-changed={path}");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            text.lines()
+                .filter_map(|l| {
+                    let l = l.trim_start();
+                    let rest = l
+                        .strip_prefix("pub unsafe fn ")
+                        .or_else(|| l.strip_prefix("pub fn "))?;
+                    Some(rest.split(['(', '<']).next()?.to_string())
+                })
+                .collect()
+        };
+        Specialised {
+            sse2: names("sse2.rs"),
+            avx2: names("avx2.rs"),
+        }
+    }
+}
+
+/// Which set's module holds the handler that set `set`'s table runs for `op`.
+fn owner(op: &OpDef, set: Set, spec: &Specialised) -> Set {
+    match (set, op.lane_fn) {
+        (Set::Generic, Some(f)) if !spec.sse2.contains(f) => Set::Portable,
+        (Set::Generic, _) => Set::Generic,
+        (Set::Portable, Some(_)) => Set::Portable,
+        (Set::Portable, None) => Set::Generic,
+        (Set::Avx2, Some(f)) if spec.avx2.contains(f) => Set::Avx2,
+        (Set::Avx2, Some(f)) if spec.sse2.contains(f) => Set::Generic,
+        (Set::Avx2, Some(_)) => Set::Portable,
+        (Set::Avx2, None) if op.bmi => Set::Avx2,
+        (Set::Avx2, None) => Set::Generic,
+    }
+}
+
 fn handler_module(
     out: &mut String,
     ops: &[OpDef],
-    module: &str,
     threaded: bool,
     attr: &str,
-    only_bmi: bool,
-    fallback: &str,
+    set: Set,
+    spec: &Specialised,
 ) {
-    writeln!(out, "pub mod {module} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;").unwrap();
-    for op in ops.iter().filter(|o| !only_bmi || o.bmi) {
-        let body = body_of(op);
+    let prefix = if threaded { "threaded" } else { "loop" };
+    writeln!(out, "pub mod {prefix}_{} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;", set.name()).unwrap();
+    for op in ops.iter().filter(|o| owner(o, set, spec) == set) {
+        let body = body_of(op).replace("{P}", set.lanes());
         if threaded {
             writeln!(
                 out,
@@ -1443,17 +1550,18 @@ fn handler_module(
     };
     writeln!(out, "    pub static TABLE: [{ty}; NUM_OPS] = [").unwrap();
     for op in ops {
-        if !only_bmi || op.bmi {
+        let from = owner(op, set, spec);
+        if from == set {
             writeln!(out, "        {},", op.name).unwrap();
         } else {
-            writeln!(out, "        super::{fallback}::{},", op.name).unwrap();
+            writeln!(out, "        super::{prefix}_{}::{},", from.name(), op.name).unwrap();
         }
     }
     writeln!(out, "    ];\n}}").unwrap();
 }
 
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
     // Threaded dispatch relies on sibling calls, which only release codegen (one codegen
     // unit, no incremental partitioning) guarantees; `PROFILE` is "release" for the
     // release and bench profiles.
@@ -1575,6 +1683,11 @@ fn main() {
                     words.push(format!("{n} as u32"));
                     words.push(format!("({n} >> 32) as u32"));
                 }
+                Kind::Imm128 => {
+                    for shift in [0, 32, 64, 96] {
+                        words.push(format!("({n} >> {shift}) as u32"));
+                    }
+                }
                 Kind::Branch => words.push(format!("{n} as u32")),
                 _ => words.push(n.to_string()),
             }
@@ -1592,19 +1705,13 @@ fn main() {
     writeln!(out, "}}").unwrap();
     writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
-    handler_module(&mut out, ops, "threaded_generic", true, "", false, "");
-    handler_module(&mut out, ops, "loop_generic", false, "", false, "");
-    let bmi = "#[cfg_attr(target_arch = \"x86_64\", target_feature(enable = \"bmi1,bmi2,lzcnt,popcnt\"))]";
-    handler_module(
-        &mut out,
-        ops,
-        "threaded_bmi",
-        true,
-        bmi,
-        true,
-        "threaded_generic",
-    );
-    handler_module(&mut out, ops, "loop_bmi", false, bmi, true, "loop_generic");
+    let spec = Specialised::read();
+    let avx2 = "#[cfg_attr(target_arch = \"x86_64\", target_feature(enable = \"bmi1,bmi2,lzcnt,popcnt,ssse3,sse4.1,sse4.2,avx,avx2\"))]";
+    for threaded in [true, false] {
+        handler_module(&mut out, ops, threaded, "", Set::Generic, &spec);
+        handler_module(&mut out, ops, threaded, "", Set::Portable, &spec);
+        handler_module(&mut out, ops, threaded, avx2, Set::Avx2, &spec);
+    }
     let path = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("isa.rs");
     std::fs::write(path, out).unwrap();
 }
