@@ -248,7 +248,7 @@ pub fn ours_config() -> InterpConfig {
 /// The handler sets this CPU can run, generic first.
 pub fn supported_handler_sets() -> Vec<HandlerSet> {
     std::iter::once(HandlerSet::Generic)
-        .chain(wamr_interp::bmi_supported().then_some(HandlerSet::Bmi))
+        .chain(wamr_interp::avx2_supported().then_some(HandlerSet::Avx2))
         .collect()
 }
 

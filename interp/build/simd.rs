@@ -139,8 +139,16 @@ const LANE_OPS: &[(&str, &str, Shape)] = &[
     ("I8x16MaxS", "i8x16_max_s", Binary),
     ("I8x16MaxU", "i8x16_max_u", Binary),
     ("I8x16AvgrU", "i8x16_avgr_u", Binary),
-    ("I16x8ExtAddPairwiseI8x16S", "i16x8_extadd_pairwise_i8x16_s", Unary),
-    ("I16x8ExtAddPairwiseI8x16U", "i16x8_extadd_pairwise_i8x16_u", Unary),
+    (
+        "I16x8ExtAddPairwiseI8x16S",
+        "i16x8_extadd_pairwise_i8x16_s",
+        Unary,
+    ),
+    (
+        "I16x8ExtAddPairwiseI8x16U",
+        "i16x8_extadd_pairwise_i8x16_u",
+        Unary,
+    ),
     ("I16x8Abs", "i16x8_abs", Unary),
     ("I16x8Neg", "i16x8_neg", Unary),
     ("I16x8Q15MulrSatS", "i16x8_q15mulr_sat_s", Binary),
@@ -171,8 +179,16 @@ const LANE_OPS: &[(&str, &str, Shape)] = &[
     ("I16x8ExtMulHighI8x16S", "i16x8_extmul_high_i8x16_s", Binary),
     ("I16x8ExtMulLowI8x16U", "i16x8_extmul_low_i8x16_u", Binary),
     ("I16x8ExtMulHighI8x16U", "i16x8_extmul_high_i8x16_u", Binary),
-    ("I32x4ExtAddPairwiseI16x8S", "i32x4_extadd_pairwise_i16x8_s", Unary),
-    ("I32x4ExtAddPairwiseI16x8U", "i32x4_extadd_pairwise_i16x8_u", Unary),
+    (
+        "I32x4ExtAddPairwiseI16x8S",
+        "i32x4_extadd_pairwise_i16x8_s",
+        Unary,
+    ),
+    (
+        "I32x4ExtAddPairwiseI16x8U",
+        "i32x4_extadd_pairwise_i16x8_u",
+        Unary,
+    ),
     ("I32x4Abs", "i32x4_abs", Unary),
     ("I32x4Neg", "i32x4_neg", Unary),
     ("I32x4AllTrue", "i32x4_all_true", Test),
@@ -248,32 +264,80 @@ const LANE_OPS: &[(&str, &str, Shape)] = &[
     ("I32x4TruncSatF32x4U", "i32x4_trunc_sat_f32x4_u", Unary),
     ("F32x4ConvertI32x4S", "f32x4_convert_i32x4_s", Unary),
     ("F32x4ConvertI32x4U", "f32x4_convert_i32x4_u", Unary),
-    ("I32x4TruncSatF64x2SZero", "i32x4_trunc_sat_f64x2_s_zero", Unary),
-    ("I32x4TruncSatF64x2UZero", "i32x4_trunc_sat_f64x2_u_zero", Unary),
+    (
+        "I32x4TruncSatF64x2SZero",
+        "i32x4_trunc_sat_f64x2_s_zero",
+        Unary,
+    ),
+    (
+        "I32x4TruncSatF64x2UZero",
+        "i32x4_trunc_sat_f64x2_u_zero",
+        Unary,
+    ),
     ("F64x2ConvertLowI32x4S", "f64x2_convert_low_i32x4_s", Unary),
     ("F64x2ConvertLowI32x4U", "f64x2_convert_low_i32x4_u", Unary),
     ("F32x4DemoteF64x2Zero", "f32x4_demote_f64x2_zero", Unary),
     ("F64x2PromoteLowF32x4", "f64x2_promote_low_f32x4", Unary),
     ("I8x16RelaxedSwizzle", "i8x16_relaxed_swizzle", Binary),
-    ("I32x4RelaxedTruncF32x4S", "i32x4_relaxed_trunc_f32x4_s", Unary),
-    ("I32x4RelaxedTruncF32x4U", "i32x4_relaxed_trunc_f32x4_u", Unary),
-    ("I32x4RelaxedTruncF64x2SZero", "i32x4_relaxed_trunc_f64x2_s_zero", Unary),
-    ("I32x4RelaxedTruncF64x2UZero", "i32x4_relaxed_trunc_f64x2_u_zero", Unary),
+    (
+        "I32x4RelaxedTruncF32x4S",
+        "i32x4_relaxed_trunc_f32x4_s",
+        Unary,
+    ),
+    (
+        "I32x4RelaxedTruncF32x4U",
+        "i32x4_relaxed_trunc_f32x4_u",
+        Unary,
+    ),
+    (
+        "I32x4RelaxedTruncF64x2SZero",
+        "i32x4_relaxed_trunc_f64x2_s_zero",
+        Unary,
+    ),
+    (
+        "I32x4RelaxedTruncF64x2UZero",
+        "i32x4_relaxed_trunc_f64x2_u_zero",
+        Unary,
+    ),
     ("F32x4RelaxedMadd", "f32x4_relaxed_madd", Ternary),
     ("F32x4RelaxedNmadd", "f32x4_relaxed_nmadd", Ternary),
     ("F64x2RelaxedMadd", "f64x2_relaxed_madd", Ternary),
     ("F64x2RelaxedNmadd", "f64x2_relaxed_nmadd", Ternary),
-    ("I8x16RelaxedLaneselect", "i8x16_relaxed_laneselect", Ternary),
-    ("I16x8RelaxedLaneselect", "i16x8_relaxed_laneselect", Ternary),
-    ("I32x4RelaxedLaneselect", "i32x4_relaxed_laneselect", Ternary),
-    ("I64x2RelaxedLaneselect", "i64x2_relaxed_laneselect", Ternary),
+    (
+        "I8x16RelaxedLaneselect",
+        "i8x16_relaxed_laneselect",
+        Ternary,
+    ),
+    (
+        "I16x8RelaxedLaneselect",
+        "i16x8_relaxed_laneselect",
+        Ternary,
+    ),
+    (
+        "I32x4RelaxedLaneselect",
+        "i32x4_relaxed_laneselect",
+        Ternary,
+    ),
+    (
+        "I64x2RelaxedLaneselect",
+        "i64x2_relaxed_laneselect",
+        Ternary,
+    ),
     ("F32x4RelaxedMin", "f32x4_relaxed_min", Binary),
     ("F32x4RelaxedMax", "f32x4_relaxed_max", Binary),
     ("F64x2RelaxedMin", "f64x2_relaxed_min", Binary),
     ("F64x2RelaxedMax", "f64x2_relaxed_max", Binary),
     ("I16x8RelaxedQ15mulrS", "i16x8_relaxed_q15mulr_s", Binary),
-    ("I16x8RelaxedDotI8x16I7x16S", "i16x8_relaxed_dot_i8x16_i7x16_s", Binary),
-    ("I32x4RelaxedDotI8x16I7x16AddS", "i32x4_relaxed_dot_i8x16_i7x16_add_s", Ternary),
+    (
+        "I16x8RelaxedDotI8x16I7x16S",
+        "i16x8_relaxed_dot_i8x16_i7x16_s",
+        Binary,
+    ),
+    (
+        "I32x4RelaxedDotI8x16I7x16AddS",
+        "i32x4_relaxed_dot_i8x16_i7x16_add_s",
+        Ternary,
+    ),
 ];
 
 /// Adds every SIMD op to `isa`, and to `isa.families` the lookups the translator uses
@@ -282,57 +346,63 @@ pub fn simd_ops(isa: &mut Isa) {
     use Kind::*;
     let mut lookup = String::new();
     for &(variant, name, shape) in LANE_OPS {
-        let (fields, body, pattern, shape_value): (&[(&'static str, Kind)], String, String, String) =
-            match shape {
-                Unary => (
-                    &[("d", Dst), ("a", Src)],
-                    format!("set128(sp, d, {{P}}::{name}(get128(sp, a)));"),
-                    format!("O::{variant}"),
-                    "LaneShape::Unary".into(),
+        let (fields, body, pattern, shape_value): (
+            &[(&'static str, Kind)],
+            String,
+            String,
+            String,
+        ) = match shape {
+            Unary => (
+                &[("d", Dst), ("a", Src)],
+                format!("set128(sp, d, {{P}}::{name}(get128(sp, a)));"),
+                format!("O::{variant}"),
+                "LaneShape::Unary".into(),
+            ),
+            Binary => (
+                &[("d", Dst), ("a", Src), ("b", Src)],
+                format!("set128(sp, d, {{P}}::{name}(get128(sp, a), get128(sp, b)));"),
+                format!("O::{variant}"),
+                "LaneShape::Binary".into(),
+            ),
+            Ternary => (
+                &[("d", Dst), ("a", Src), ("b", Src), ("c", Src)],
+                format!(
+                    "set128(sp, d, {{P}}::{name}(get128(sp, a), get128(sp, b), get128(sp, c)));"
                 ),
-                Binary => (
-                    &[("d", Dst), ("a", Src), ("b", Src)],
-                    format!("set128(sp, d, {{P}}::{name}(get128(sp, a), get128(sp, b)));"),
-                    format!("O::{variant}"),
-                    "LaneShape::Binary".into(),
-                ),
-                Ternary => (
-                    &[("d", Dst), ("a", Src), ("b", Src), ("c", Src)],
-                    format!("set128(sp, d, {{P}}::{name}(get128(sp, a), get128(sp, b), get128(sp, c)));"),
-                    format!("O::{variant}"),
-                    "LaneShape::Ternary".into(),
-                ),
-                Test => (
-                    &[("d", Dst), ("a", Src)],
-                    format!("let r: u32 = {{P}}::{name}(get128(sp, a)); set(sp, d, r);"),
-                    format!("O::{variant}"),
-                    "LaneShape::Test".into(),
-                ),
-                Extract => (
-                    &[("d", Dst), ("a", Src), ("lane", Lane)],
-                    format!("let r = {{P}}::{name}(get128(sp, a), lane as u8); set(sp, d, r);"),
-                    format!("O::{variant} {{ lane }}"),
-                    "LaneShape::Extract(*lane)".into(),
-                ),
-                Replace => (
-                    &[("d", Dst), ("a", Src), ("x", Src), ("lane", Lane)],
-                    format!("set128(sp, d, {{P}}::{name}(get128(sp, a), lane as u8, get(sp, x)));"),
-                    format!("O::{variant} {{ lane }}"),
-                    "LaneShape::Replace(*lane)".into(),
-                ),
-                Splat => (
-                    &[("d", Dst), ("x", Src)],
-                    format!("set128(sp, d, {{P}}::{name}(get(sp, x)));"),
-                    format!("O::{variant}"),
-                    "LaneShape::Splat".into(),
-                ),
-                Shift => (
-                    &[("d", Dst), ("a", Src), ("n", Src)],
-                    format!("set128(sp, d, {{P}}::{name}(get128(sp, a), get(sp, n)));"),
-                    format!("O::{variant}"),
-                    "LaneShape::Shift".into(),
-                ),
-            };
+                format!("O::{variant}"),
+                "LaneShape::Ternary".into(),
+            ),
+            Test => (
+                &[("d", Dst), ("a", Src)],
+                format!("let r: u32 = {{P}}::{name}(get128(sp, a)); set(sp, d, r);"),
+                format!("O::{variant}"),
+                "LaneShape::Test".into(),
+            ),
+            Extract => (
+                &[("d", Dst), ("a", Src), ("lane", Lane)],
+                format!("let r = {{P}}::{name}(get128(sp, a), lane as u8); set(sp, d, r);"),
+                format!("O::{variant} {{ lane }}"),
+                "LaneShape::Extract(*lane)".into(),
+            ),
+            Replace => (
+                &[("d", Dst), ("a", Src), ("x", Src), ("lane", Lane)],
+                format!("set128(sp, d, {{P}}::{name}(get128(sp, a), lane as u8, get(sp, x)));"),
+                format!("O::{variant} {{ lane }}"),
+                "LaneShape::Replace(*lane)".into(),
+            ),
+            Splat => (
+                &[("d", Dst), ("x", Src)],
+                format!("set128(sp, d, {{P}}::{name}(get(sp, x)));"),
+                format!("O::{variant}"),
+                "LaneShape::Splat".into(),
+            ),
+            Shift => (
+                &[("d", Dst), ("a", Src), ("n", Src)],
+                format!("set128(sp, d, {{P}}::{name}(get128(sp, a), get(sp, n)));"),
+                format!("O::{variant}"),
+                "LaneShape::Shift".into(),
+            ),
+        };
         isa.push_lane(name, fields, body, name);
         writeln!(lookup, "        {pattern} => ({shape_value}, Op::{name}),").unwrap();
     }
@@ -408,28 +478,204 @@ struct MemOp {
 }
 
 const MEM_OPS: &[MemOp] = &[
-    MemOp { variant: "V128Load", name: "v128_load", bytes: 16, raw: "u128", expr: "v", store: false, lane: false },
-    MemOp { variant: "V128Load8x8S", name: "v128_load8x8_s", bytes: 8, raw: "u64", expr: "simd::v128_load8x8_s(v)", store: false, lane: false },
-    MemOp { variant: "V128Load8x8U", name: "v128_load8x8_u", bytes: 8, raw: "u64", expr: "simd::v128_load8x8_u(v)", store: false, lane: false },
-    MemOp { variant: "V128Load16x4S", name: "v128_load16x4_s", bytes: 8, raw: "u64", expr: "simd::v128_load16x4_s(v)", store: false, lane: false },
-    MemOp { variant: "V128Load16x4U", name: "v128_load16x4_u", bytes: 8, raw: "u64", expr: "simd::v128_load16x4_u(v)", store: false, lane: false },
-    MemOp { variant: "V128Load32x2S", name: "v128_load32x2_s", bytes: 8, raw: "u64", expr: "simd::v128_load32x2_s(v)", store: false, lane: false },
-    MemOp { variant: "V128Load32x2U", name: "v128_load32x2_u", bytes: 8, raw: "u64", expr: "simd::v128_load32x2_u(v)", store: false, lane: false },
-    MemOp { variant: "V128Load8Splat", name: "v128_load8_splat", bytes: 1, raw: "u8", expr: "simd::i8x16_splat(u32::from(v))", store: false, lane: false },
-    MemOp { variant: "V128Load16Splat", name: "v128_load16_splat", bytes: 2, raw: "u16", expr: "simd::i16x8_splat(u32::from(v))", store: false, lane: false },
-    MemOp { variant: "V128Load32Splat", name: "v128_load32_splat", bytes: 4, raw: "u32", expr: "simd::i32x4_splat(v)", store: false, lane: false },
-    MemOp { variant: "V128Load64Splat", name: "v128_load64_splat", bytes: 8, raw: "u64", expr: "simd::i64x2_splat(v)", store: false, lane: false },
-    MemOp { variant: "V128Load32Zero", name: "v128_load32_zero", bytes: 4, raw: "u32", expr: "simd::v128_load32_zero(v)", store: false, lane: false },
-    MemOp { variant: "V128Load64Zero", name: "v128_load64_zero", bytes: 8, raw: "u64", expr: "simd::v128_load64_zero(v)", store: false, lane: false },
-    MemOp { variant: "V128Load8Lane", name: "v128_load8_lane", bytes: 1, raw: "u8", expr: "simd::i8x16_replace_lane(get128(sp, vec), lane as u8, u32::from(v))", store: false, lane: true },
-    MemOp { variant: "V128Load16Lane", name: "v128_load16_lane", bytes: 2, raw: "u16", expr: "simd::i16x8_replace_lane(get128(sp, vec), lane as u8, u32::from(v))", store: false, lane: true },
-    MemOp { variant: "V128Load32Lane", name: "v128_load32_lane", bytes: 4, raw: "u32", expr: "simd::i32x4_replace_lane(get128(sp, vec), lane as u8, v)", store: false, lane: true },
-    MemOp { variant: "V128Load64Lane", name: "v128_load64_lane", bytes: 8, raw: "u64", expr: "simd::i64x2_replace_lane(get128(sp, vec), lane as u8, v)", store: false, lane: true },
-    MemOp { variant: "V128Store", name: "v128_store", bytes: 16, raw: "u128", expr: "get128(sp, val)", store: true, lane: false },
-    MemOp { variant: "V128Store8Lane", name: "v128_store8_lane", bytes: 1, raw: "u8", expr: "simd::i8x16_extract_lane_u(get128(sp, val), lane as u8) as u8", store: true, lane: true },
-    MemOp { variant: "V128Store16Lane", name: "v128_store16_lane", bytes: 2, raw: "u16", expr: "simd::i16x8_extract_lane_u(get128(sp, val), lane as u8) as u16", store: true, lane: true },
-    MemOp { variant: "V128Store32Lane", name: "v128_store32_lane", bytes: 4, raw: "u32", expr: "simd::i32x4_extract_lane(get128(sp, val), lane as u8)", store: true, lane: true },
-    MemOp { variant: "V128Store64Lane", name: "v128_store64_lane", bytes: 8, raw: "u64", expr: "simd::i64x2_extract_lane(get128(sp, val), lane as u8)", store: true, lane: true },
+    MemOp {
+        variant: "V128Load",
+        name: "v128_load",
+        bytes: 16,
+        raw: "u128",
+        expr: "v",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load8x8S",
+        name: "v128_load8x8_s",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load8x8_s(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load8x8U",
+        name: "v128_load8x8_u",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load8x8_u(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load16x4S",
+        name: "v128_load16x4_s",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load16x4_s(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load16x4U",
+        name: "v128_load16x4_u",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load16x4_u(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load32x2S",
+        name: "v128_load32x2_s",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load32x2_s(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load32x2U",
+        name: "v128_load32x2_u",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load32x2_u(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load8Splat",
+        name: "v128_load8_splat",
+        bytes: 1,
+        raw: "u8",
+        expr: "simd::i8x16_splat(u32::from(v))",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load16Splat",
+        name: "v128_load16_splat",
+        bytes: 2,
+        raw: "u16",
+        expr: "simd::i16x8_splat(u32::from(v))",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load32Splat",
+        name: "v128_load32_splat",
+        bytes: 4,
+        raw: "u32",
+        expr: "simd::i32x4_splat(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load64Splat",
+        name: "v128_load64_splat",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::i64x2_splat(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load32Zero",
+        name: "v128_load32_zero",
+        bytes: 4,
+        raw: "u32",
+        expr: "simd::v128_load32_zero(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load64Zero",
+        name: "v128_load64_zero",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::v128_load64_zero(v)",
+        store: false,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Load8Lane",
+        name: "v128_load8_lane",
+        bytes: 1,
+        raw: "u8",
+        expr: "simd::i8x16_replace_lane(get128(sp, vec), lane as u8, u32::from(v))",
+        store: false,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Load16Lane",
+        name: "v128_load16_lane",
+        bytes: 2,
+        raw: "u16",
+        expr: "simd::i16x8_replace_lane(get128(sp, vec), lane as u8, u32::from(v))",
+        store: false,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Load32Lane",
+        name: "v128_load32_lane",
+        bytes: 4,
+        raw: "u32",
+        expr: "simd::i32x4_replace_lane(get128(sp, vec), lane as u8, v)",
+        store: false,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Load64Lane",
+        name: "v128_load64_lane",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::i64x2_replace_lane(get128(sp, vec), lane as u8, v)",
+        store: false,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Store",
+        name: "v128_store",
+        bytes: 16,
+        raw: "u128",
+        expr: "get128(sp, val)",
+        store: true,
+        lane: false,
+    },
+    MemOp {
+        variant: "V128Store8Lane",
+        name: "v128_store8_lane",
+        bytes: 1,
+        raw: "u8",
+        expr: "simd::i8x16_extract_lane_u(get128(sp, val), lane as u8) as u8",
+        store: true,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Store16Lane",
+        name: "v128_store16_lane",
+        bytes: 2,
+        raw: "u16",
+        expr: "simd::i16x8_extract_lane_u(get128(sp, val), lane as u8) as u16",
+        store: true,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Store32Lane",
+        name: "v128_store32_lane",
+        bytes: 4,
+        raw: "u32",
+        expr: "simd::i32x4_extract_lane(get128(sp, val), lane as u8)",
+        store: true,
+        lane: true,
+    },
+    MemOp {
+        variant: "V128Store64Lane",
+        name: "v128_store64_lane",
+        bytes: 8,
+        raw: "u64",
+        expr: "simd::i64x2_extract_lane(get128(sp, val), lane as u8)",
+        store: true,
+        lane: true,
+    },
 ];
 
 /// Each memory operator in three ops, as the scalar ones: memory 0 (the cached base and
@@ -441,8 +687,20 @@ fn memory_ops(isa: &mut Isa) {
     use Kind::*;
     let mut lookup = String::new();
     for m in MEM_OPS {
-        let MemOp { variant, name, bytes, raw, expr, store, lane } = *m;
-        for (suffix, wide, other) in [("", false, false), ("_m", false, true), ("_m64", true, true)] {
+        let MemOp {
+            variant,
+            name,
+            bytes,
+            raw,
+            expr,
+            store,
+            lane,
+        } = *m;
+        for (suffix, wide, other) in [
+            ("", false, false),
+            ("_m", false, true),
+            ("_m64", true, true),
+        ] {
             let mut fields: Vec<(&'static str, Kind)> = Vec::new();
             if !store {
                 fields.push(("d", Dst));
@@ -453,7 +711,11 @@ fn memory_ops(isa: &mut Isa) {
             } else if lane {
                 fields.push(("vec", Src));
             }
-            fields.push(if wide { ("offset", Imm64) } else { ("end", AccessEnd) });
+            fields.push(if wide {
+                ("offset", Imm64)
+            } else {
+                ("end", AccessEnd)
+            });
             if lane {
                 fields.push(("lane", Lane));
             }
@@ -461,9 +723,23 @@ fn memory_ops(isa: &mut Isa) {
                 fields.push(("memory", Memory));
             }
             let (base, size, start) = match (wide, other) {
-                (false, false) => ("mem", "(*st).mem_size", format!("sem::access_start(get::<u32>(sp, addr), end, {bytes}, (*st).mem_size)")),
-                (false, true) => ("def.base", "def.size", format!("sem::access_start(get::<u32>(sp, addr), end, {bytes}, def.size)")),
-                (true, _) => ("def.base", "def.size", format!("sem::access_start64(get::<u64>(sp, addr), offset, {bytes}, def.size)")),
+                (false, false) => (
+                    "mem",
+                    "(*st).mem_size",
+                    format!(
+                        "sem::access_start(get::<u32>(sp, addr), end, {bytes}, (*st).mem_size)"
+                    ),
+                ),
+                (false, true) => (
+                    "def.base",
+                    "def.size",
+                    format!("sem::access_start(get::<u32>(sp, addr), end, {bytes}, def.size)"),
+                ),
+                (true, _) => (
+                    "def.base",
+                    "def.size",
+                    format!("sem::access_start64(get::<u64>(sp, addr), offset, {bytes}, def.size)"),
+                ),
             };
             let _ = size;
             let def = if other {
@@ -491,7 +767,11 @@ fn memory_ops(isa: &mut Isa) {
         } else {
             (format!("O::{variant} {{ memarg }}"), "None")
         };
-        writeln!(lookup, "        {pattern} => (&{name}, *memarg, {lane_value}),").unwrap();
+        writeln!(
+            lookup,
+            "        {pattern} => (&{name}, *memarg, {lane_value}),"
+        )
+        .unwrap();
     }
     writeln!(
         isa.families,

@@ -10,9 +10,9 @@
 use wamr_common::{libcalls, semantics as sem, simd, TrapKind};
 
 use crate::exec::{
-    frame_pop, frame_push, get, get128, imm128, imm64, instance, operand, raise, raise_trap, run_get, run_set, set,
-    slow, switch_instance, tail_enter, w, Exit, Forward, Ip, LoopHandler, Mem, Regs, SlotVal, Sp,
-    set128, St, Tbl, ThreadedHandler,
+    frame_pop, frame_push, get, get128, imm128, imm64, instance, operand, raise, raise_trap,
+    run_get, run_set, set, set128, slow, switch_instance, tail_enter, w, Exit, Forward, Ip,
+    LoopHandler, Mem, Regs, SlotVal, Sp, St, Tbl, ThreadedHandler,
 };
 
 /// What an operand field holds (see `build.rs`).
@@ -646,8 +646,11 @@ mod tests {
                     };
                     let instr = decode(&code, at).unwrap();
                     assert_eq!(instr.size, code.len(), "{}", instr.op.name());
-                    let vals: Vec<(FieldKind, u64)> =
-                        instr.fields.iter().map(|f| (f.kind, f.value)).collect();
+                    let vals: Vec<(FieldKind, u64)> = instr
+                        .fields
+                        .iter()
+                        .map(|f| (f.kind, f.value as u64))
+                        .collect();
                     let mut want = vec![match d {
                         Out::Slot(s) => (Dst, u64::from(s)),
                         Out::Acc => (AccDst, 0),
@@ -673,7 +676,7 @@ mod tests {
                 .iter()
                 .map(|f| (f.kind, f.value))
                 .collect::<Vec<_>>(),
-            vec![(Acc, 0), (Src, 3), (AccessEnd, 11)],
+            vec![(Acc, 0u128), (Src, 3), (AccessEnd, 11)],
             "a 2-byte store at offset 9 ends at 11"
         );
         // Past any 32-bit memory: nothing to encode, the translator emits a trap.

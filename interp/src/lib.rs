@@ -9,8 +9,8 @@ pub mod engine;
 pub mod exec;
 pub mod isa;
 pub mod profile;
-pub mod simd;
 mod prologue;
+pub mod simd;
 pub mod translate;
 
 pub use config::{Dispatch, HandlerSet, InterpConfig};

@@ -524,11 +524,16 @@ pub fn translate_with(
     let ty = m.func_type(func_index);
     let nparams = ty.params().len() as u32;
     let nresults = ty.results().len() as u32;
-    let local_types: Vec<ValType> = ty.params().iter().chain(def.locals.iter()).copied().collect();
+    let local_types: Vec<ValType> = ty
+        .params()
+        .iter()
+        .chain(def.locals.iter())
+        .copied()
+        .collect();
     let (local_offsets, nlocal_slots) = slot_offsets(&local_types);
     let local_slots: Vec<u32> = local_offsets.iter().map(|&o| o as u32).collect();
-    let nlocal_slots = u32::try_from(nlocal_slots)
-        .map_err(|_| TranslateError("too many locals".into()))?;
+    let nlocal_slots =
+        u32::try_from(nlocal_slots).map_err(|_| TranslateError("too many locals".into()))?;
     let bytes = &m.bytes[def.range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, def.range.start as u64));
     let mut reader = body.get_operators_reader()?;
@@ -1194,7 +1199,12 @@ impl Translator<'_> {
         for i in 0..n {
             let src_h = len - n + i;
             let wide = results.results()[i as usize] == ValType::V128;
-            self.copy_to(offsets[i as usize] as u32, self.stack[src_h as usize], src_h, wide);
+            self.copy_to(
+                offsets[i as usize] as u32,
+                self.stack[src_h as usize],
+                src_h,
+                wide,
+            );
         }
         self.begin();
         enc::ret(&mut self.code);
@@ -1543,7 +1553,10 @@ impl Translator<'_> {
                 let d = self.result_slot();
                 // A wide function's operands may be v128s: its temporaries take any value.
                 let (select, select_acc) = if self.wide() {
-                    (enc::select128_ss as fn(&mut Vec<u32>, u32, u32, u32, u32) -> usize, enc::select128_sa as fn(&mut Vec<u32>, u32, u32, u32) -> usize)
+                    (
+                        enc::select128_ss as fn(&mut Vec<u32>, u32, u32, u32, u32) -> usize,
+                        enc::select128_sa as fn(&mut Vec<u32>, u32, u32, u32) -> usize,
+                    )
                 } else {
                     (enc::select_ss as _, enc::select_sa as _)
                 };
@@ -2006,10 +2019,7 @@ impl Translator<'_> {
     /// A SIMD lane operator: every operand from its slot, the result to the temporary.
     fn lane_op(&mut self, shape: LaneShape, op: Op) {
         let n = match shape {
-            LaneShape::Unary
-            | LaneShape::Test
-            | LaneShape::Extract(_)
-            | LaneShape::Splat => 1,
+            LaneShape::Unary | LaneShape::Test | LaneShape::Extract(_) | LaneShape::Splat => 1,
             LaneShape::Binary | LaneShape::Replace(_) | LaneShape::Shift => 2,
             LaneShape::Ternary => 3,
         };

@@ -43,13 +43,21 @@ fn translation_is_lazy_and_eager_on_request() {
 
 #[test]
 fn bytecode_is_identical_under_every_handler_set() {
+    // Scalar ops some sets specialise (BMI), SIMD lane ops every set implements its own
+    // way, and SIMD memory ops.
     let wat = r#"(module (memory 1)
       (func (export "f") (param i32 i64) (result i64) (local i32)
         (local.set 2 (i32.clz (local.get 0)))
         (if (i32.lt_u (local.get 2) (i32.const 5)) (then (i32.store (i32.const 8) (local.get 2))))
-        (i64.add (i64.popcnt (local.get 1)) (i64.ctz (local.get 1)))))"#;
-    let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
+        (i64.add (i64.popcnt (local.get 1)) (i64.ctz (local.get 1))))
+      (func (export "g") (param v128 i32) (result i32) (local v128)
+        (local.set 2 (i8x16.swizzle (local.get 0) (v128.load offset=16 (local.get 1))))
+        (v128.store (i32.const 32) (i32x4.mul (local.get 2) (i32x4.splat (local.get 1))))
+        (i32.add (i8x16.bitmask (local.get 2)) (i32x4.extract_lane 3 (f32x4.ceil (local.get 0))))))"#;
+    let bytes = wat::parse_str(wat).unwrap();
+    // A fresh module each time: translated code is cached in the module.
     let code_with = |handlers| {
+        let module = Module::new(&bytes).unwrap();
         let linker = Linker::new(Interp::new(InterpConfig {
             handlers,
             eager: true,
@@ -58,14 +66,22 @@ fn bytecode_is_identical_under_every_handler_set() {
         let inst = Instance::new(&module, &linker).unwrap();
         let out = inst.invoke("f", &[Val::I32(1), Val::I64(0xf0)]).unwrap();
         assert_eq!(out, vec![Val::I64(8)]);
-        InterpInstance::of(inst.data())
-            .unwrap()
-            .translated_code(0)
-            .unwrap()
+        let out = inst
+            .invoke("g", &[Val::V128(0x3f80_0000 << 96), Val::I32(2)])
+            .unwrap();
+        assert_eq!(out, vec![Val::I32(0x3f80_0000)], "{handlers:?}");
+        let state = InterpInstance::of(inst.data()).unwrap();
+        [
+            state.translated_code(0).unwrap(),
+            state.translated_code(1).unwrap(),
+        ]
     };
     let generic = code_with(HandlerSet::Generic);
-    assert!(!generic.is_empty());
-    assert_eq!(generic, code_with(HandlerSet::Bmi));
+    assert!(generic.iter().all(|code| !code.is_empty()));
+    assert_eq!(generic, code_with(HandlerSet::Portable));
+    if wamr_interp::avx2_supported() {
+        assert_eq!(generic, code_with(HandlerSet::Avx2));
+    }
     assert_eq!(generic, code_with(HandlerSet::Auto));
 }
 

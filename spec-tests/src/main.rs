@@ -25,7 +25,7 @@ struct Cli {
     /// Interpreter dispatch: auto, threaded or loop [default: $WAMR_DISPATCH, else auto].
     #[arg(long)]
     dispatch: Option<Dispatch>,
-    /// Interpreter handler set: auto, generic or bmi [default: $WAMR_HANDLERS, else auto].
+    /// Interpreter handler set: auto, generic, portable or avx2 [default: $WAMR_HANDLERS, else auto].
     #[arg(long)]
     handlers: Option<HandlerSet>,
     /// Translate every function at instantiation instead of on first call.

@@ -1,4 +1,5 @@
-//! The whole wasm-v2 spec suite against the interpreter, one test per configuration.
+//! The whole wasm-v2 spec suite against the interpreter, one test per configuration, and
+//! the proposal and SIMD sets.
 //! Each test takes a while; the harness runs them in parallel.
 
 use spec_tests::{run_suite, EngineSpec, Options, TestSet};
@@ -43,8 +44,6 @@ fn proposal_sets() {
         for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
             assert_passes(&Options {
                 set,
-                // The memory64 set's SIMD script waits for SIMD (its own issue).
-                exclude: vec!["simd_".into()],
                 ..Options::new(interp(dispatch, HandlerSet::Generic))
             });
         }
@@ -64,26 +63,47 @@ fn threaded_dispatch_generic_handlers() {
     )));
 }
 
-/// Whether the CPU can run the BMI handler set; says so when it cannot.
-fn bmi_or_note() -> bool {
-    let ok = wamr_interp::bmi_supported();
+/// The SIMD sets under every dispatcher and every handler set: the sets differ exactly
+/// in their SIMD lane handlers (and the avx2 set in a few scalar ones, which the whole
+/// suite runs below), and each must give the same results.
+#[test]
+fn simd_sets_every_handler_set() {
+    let mut sets = vec![HandlerSet::Generic, HandlerSet::Portable];
+    if avx2_or_note() {
+        sets.push(HandlerSet::Avx2);
+    }
+    for handlers in sets {
+        for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
+            for set in [TestSet::Simd, TestSet::RelaxedSimd] {
+                assert_passes(&Options {
+                    set,
+                    ..Options::new(interp(dispatch, handlers))
+                });
+            }
+        }
+    }
+}
+
+/// Whether the CPU can run the avx2 handler set; says so when it cannot.
+fn avx2_or_note() -> bool {
+    let ok = wamr_interp::avx2_supported();
     if !ok {
-        println!("not run: this CPU lacks BMI1, BMI2, LZCNT or POPCNT");
+        println!("not run: this CPU lacks AVX2, SSE4.1, BMI1, BMI2, LZCNT or POPCNT");
     }
     ok
 }
 
 #[test]
-fn loop_dispatch_bmi_handlers() {
-    if bmi_or_note() {
-        assert_passes(&Options::new(interp(Dispatch::Loop, HandlerSet::Bmi)));
+fn loop_dispatch_avx2_handlers() {
+    if avx2_or_note() {
+        assert_passes(&Options::new(interp(Dispatch::Loop, HandlerSet::Avx2)));
     }
 }
 
 #[test]
-fn threaded_dispatch_bmi_handlers() {
-    if bmi_or_note() {
-        assert_passes(&Options::new(interp(Dispatch::Threaded, HandlerSet::Bmi)));
+fn threaded_dispatch_avx2_handlers() {
+    if avx2_or_note() {
+        assert_passes(&Options::new(interp(Dispatch::Threaded, HandlerSet::Avx2)));
     }
 }
 

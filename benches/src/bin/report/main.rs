@@ -934,7 +934,8 @@ fn child_rss(args: &[String]) -> Result<()> {
     let runner: Option<Box<dyn Runner>> = match args.first().map(String::as_str) {
         Some("none") => None,
         Some("interp-generic") => Some(interp(HandlerSet::Generic)?),
-        Some("interp-bmi") => Some(interp(HandlerSet::Bmi)?),
+        Some("interp-avx2") => Some(interp(HandlerSet::Avx2)?),
+        Some("interp-portable") => Some(interp(HandlerSet::Portable)?),
         Some("aot") => {
             let path = args.get(1).context("aot needs an image path")?;
             let module = benches::load_own_image(Path::new(path))?;
