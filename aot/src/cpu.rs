@@ -116,6 +116,16 @@ pub fn features_of(isa: &dyn TargetIsa) -> u64 {
         .fold(0, |acc, (bit, _, _)| acc | (1 << bit))
 }
 
+/// Whether vector fused multiply-adds must go through the runtime intrinsic: an x86-64
+/// target without FMA, where Cranelift would lower them to libcalls.
+pub fn needs_fma_intrinsic(isa: &dyn TargetIsa) -> bool {
+    isa.triple().architecture.to_string() == "x86_64"
+        && !isa
+            .isa_flags()
+            .iter()
+            .any(|v| v.name == "has_fma" && v.as_bool() == Some(true))
+}
+
 /// Names of the features in `bits` this host lacks; bits this runtime does not know
 /// count as missing (an image from a newer compiler may need them).
 pub fn missing_on_host(arch: &str, bits: u64) -> Vec<String> {

@@ -61,6 +61,9 @@ pub enum Ty {
     I64,
     F32,
     F64,
+    /// Vectors, passed in vector registers.
+    F32X4,
+    F64X2,
 }
 
 intrinsics! {
@@ -138,6 +141,10 @@ intrinsics! {
     I64Const = "i64.const", none, () -> ();
     F32Const = "f32.const", none, () -> ();
     F64Const = "f64.const", none, () -> ();
+    // Not options: the fused multiply-adds of relaxed SIMD on a target without FMA, which
+    // Cranelift would otherwise lower to calls outside the image.
+    F32x4Fma = "llvm.fma.v4f32", f32x4_fma, (F32X4, F32X4, F32X4) -> (F32X4);
+    F64x2Fma = "llvm.fma.v2f64", f64x2_fma, (F64X2, F64X2, F64X2) -> (F64X2);
 }
 
 /// The table of runtime functions.
@@ -405,6 +412,55 @@ impl ConstPool {
 }
 
 // ---- the runtime functions ----
+
+/// A v128 as the C calling convention passes it (in a vector register).
+#[cfg(target_arch = "x86_64")]
+type AbiV128 = std::arch::x86_64::__m128i;
+#[cfg(target_arch = "aarch64")]
+type AbiV128 = std::arch::aarch64::uint8x16_t;
+
+fn from_abi(v: AbiV128) -> u128 {
+    // SAFETY: both are 16 bytes of plain data, any bit pattern valid.
+    unsafe { std::mem::transmute::<AbiV128, u128>(v) }
+}
+
+fn to_abi(v: u128) -> AbiV128 {
+    // SAFETY: as for `from_abi`.
+    unsafe { std::mem::transmute::<u128, AbiV128>(v) }
+}
+
+/// `a * b + c` per lane, one rounding: the relaxed madd's deterministic result
+/// (`wamr_common::simd`); the translator negates `a` first for nmadd. The C calling
+/// convention passes a 128-bit vector type in a vector register (SysV: class SSE;
+/// AAPCS64: a short vector), as Cranelift passes its `f32x4`/`f64x2` parameters; the
+/// lint only says Rust does not promise a layout for it, which is not what is used.
+#[allow(improper_ctypes_definitions)]
+unsafe extern "C" fn f32x4_fma(
+    _vmctx: *mut VMContext,
+    a: AbiV128,
+    b: AbiV128,
+    c: AbiV128,
+) -> AbiV128 {
+    to_abi(wamr_common::simd::f32x4_relaxed_madd(
+        from_abi(a),
+        from_abi(b),
+        from_abi(c),
+    ))
+}
+
+#[allow(improper_ctypes_definitions)]
+unsafe extern "C" fn f64x2_fma(
+    _vmctx: *mut VMContext,
+    a: AbiV128,
+    b: AbiV128,
+    c: AbiV128,
+) -> AbiV128 {
+    to_abi(wamr_common::simd::f64x2_relaxed_madd(
+        from_abi(a),
+        from_abi(b),
+        from_abi(c),
+    ))
+}
 
 use wamr_common::semantics as sem;
 

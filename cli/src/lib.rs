@@ -119,5 +119,24 @@ mod tests {
         assert!(parse_arg("x", ValType::I64).is_err());
         assert_eq!(format_val(&Val::I32(42)), "0x2a:i32");
         assert_eq!(format_val(&Val::F32(1.5f32.to_bits())), "1.5:f32");
+        // v128: 1 to 32 hex digits after 0x, lane 0 low; printed back in full.
+        let v = parse_arg("0x400000003", ValType::V128).unwrap();
+        assert_eq!(v, Val::V128(0x4_0000_0003));
+        assert_eq!(format_val(&v), "0x00000000000000000000000400000003:v128");
+        assert_eq!(
+            parse_arg(&format!("0x{}", "f".repeat(32)), ValType::V128).unwrap(),
+            Val::V128(u128::MAX)
+        );
+        for bad in [
+            "",
+            "0x",
+            "12",
+            "0xg",
+            "0x-1",
+            &format!("0x{}", "f".repeat(33)),
+        ] {
+            let err = parse_arg(bad, ValType::V128).unwrap_err().to_string();
+            assert!(err.contains("is not a v128"), "{bad}: {err}");
+        }
     }
 }

@@ -940,3 +940,107 @@ fn proposal_switches_refuse_modules_that_use_them() {
     assert!(!both.status.success());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn simd_runs_in_both_modes_and_is_refused_when_disabled() {
+    let d = dir("simd");
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (export "add") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+          (func (export "madd") (param f32 f32 f32) (result f32)
+            (f32x4.extract_lane 2 (f32x4.relaxed_madd
+              (f32x4.splat (local.get 0)) (f32x4.splat (local.get 1)) (f32x4.splat (local.get 2))))))"#,
+    )
+    .unwrap();
+    let file = d.join("simd.wasm");
+    std::fs::write(&file, wasm).unwrap();
+    let file = file.to_str().unwrap();
+    let run_bin = env!("CARGO_BIN_EXE_wamr-run");
+    let compile_bin = env!("CARGO_BIN_EXE_wamr-compile");
+    let (a, b) = ("0x00000004000000030000000200000001", "0x10000000ffffffff");
+    for mode in ["interp", "aot"] {
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--no-cache", "-f", "add", file, a, b],
+        );
+        assert!(
+            o.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            stdout(&o),
+            "0x00000004000000030000000300000000:v128",
+            "{mode}"
+        );
+        // 3 x 1/3 + 1 fused (one rounding), as both engines compute it.
+        let o = run(
+            run_bin,
+            &[
+                "--mode",
+                mode,
+                "--no-cache",
+                "-f",
+                "madd",
+                file,
+                "3",
+                "0.33333334",
+                "1",
+            ],
+        );
+        assert!(
+            o.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let fused = 3f32.mul_add(0.333_333_34, 1.0);
+        assert_eq!(stdout(&o), format!("{fused}:f32"), "{mode}");
+        // A malformed v128 argument is a clear error.
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--no-cache", "-f", "add", file, "0xzz", b],
+        );
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("`0xzz` is not a v128"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Without FMA (`--cpu generic`) the relaxed madd calls the runtime intrinsic: the
+    // image still compiles, needs no CPU feature beyond SSE4.1 and gives the fused result.
+    let generic = d.join("generic.aot");
+    let generic = generic.to_str().unwrap();
+    let c = run(compile_bin, &["--cpu", "generic", "-o", generic, file]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let o = run(run_bin, &["-f", "madd", generic, "3", "0.33333334", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        stdout(&o),
+        format!("{}:f32", 3f32.mul_add(0.333_333_34, 1.0))
+    );
+    let inspect = run(run_bin, &["--inspect", generic]);
+    assert!(!stdout(&inspect).contains("fma"), "{}", stdout(&inspect));
+    // wamrc's switch: compiled without SIMD, a SIMD module is refused clearly.
+    let out = d.join("refused.aot");
+    for args in [
+        vec!["--disable-simd", "-o", out.to_str().unwrap(), file],
+        vec!["--disable-relaxed-simd", "-o", out.to_str().unwrap(), file],
+    ] {
+        let o = run(compile_bin, &args);
+        assert!(!o.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("SIMD (proposal `"), "{args:?}: {err}");
+        assert!(err.contains("which is disabled"), "{err}");
+    }
+    for mode in ["interp", "aot"] {
+        let o = run(
+            run_bin,
+            &["--mode", mode, "--disable-simd", "-f", "add", file, a, b],
+        );
+        assert!(!o.status.success(), "{mode}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("128-bit SIMD (proposal `simd`), which is disabled"),
+            "{mode}: {err}"
+        );
+    }
+}

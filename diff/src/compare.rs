@@ -25,6 +25,8 @@ pub enum Value {
     ExternRef(Option<u32>),
     /// An exception reference: whether it is not null.
     ExnRef(bool),
+    /// A vector, lane 0 in the low bits.
+    V128(u128),
 }
 
 impl fmt::Display for Value {
@@ -41,6 +43,7 @@ impl fmt::Display for Value {
             Value::ExternRef(Some(v)) => write!(f, "{v}:externref"),
             Value::ExnRef(false) => f.write_str("null:exnref"),
             Value::ExnRef(true) => f.write_str("exn:exnref"),
+            Value::V128(v) => write!(f, "{v:#034x}:v128"),
         }
     }
 }
@@ -73,6 +76,25 @@ pub fn value_eq(a: &Value, b: &Value, mode: NanMode) -> bool {
         }
         (Value::F64(x), Value::F64(y)) => {
             nan_eq(*x, *y, 0x0008_0000_0000_0000, 0x7ff0_0000_0000_0000, mode)
+        }
+        // The lanes' types are not known: equal if every 32-bit lane is as two f32s, or
+        // every 64-bit lane as two f64s (bit for bit in `Exact` mode).
+        (Value::V128(x), Value::V128(y)) => {
+            let f32s = (0..4).all(|i| {
+                let lane = |v: u128| u64::from((v >> (32 * i)) as u32);
+                nan_eq(lane(*x), lane(*y), 0x0040_0000, 0x7f80_0000, mode)
+            });
+            let f64s = (0..2).all(|i| {
+                let lane = |v: u128| (v >> (64 * i)) as u64;
+                nan_eq(
+                    lane(*x),
+                    lane(*y),
+                    0x0008_0000_0000_0000,
+                    0x7ff0_0000_0000_0000,
+                    mode,
+                )
+            });
+            f32s || f64s
         }
         (Value::FuncRef(Some(FuncId::Opaque)), Value::FuncRef(Some(_)))
         | (Value::FuncRef(Some(_)), Value::FuncRef(Some(FuncId::Opaque))) => true,

@@ -189,7 +189,7 @@ fn value_of(v: &Val) -> Value {
         Val::I64(x) => Value::I64(*x),
         Val::F32(x) => Value::F32(*x),
         Val::F64(x) => Value::F64(*x),
-        Val::V128(x) => Value::I64(*x as i64),
+        Val::V128(x) => Value::V128(*x),
         Val::FuncRef(_) => Value::FuncRef(None),
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.0)),
         Val::ExnRef(e) => Value::ExnRef(e.is_some()),

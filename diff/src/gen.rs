@@ -67,13 +67,14 @@ pub fn clamp_minimums(c: &mut wasm_smith::Config) {
     c.min_tags = c.min_tags.min(c.max_tags);
 }
 
-/// Turns off everything outside Wasm 2.0 (minus SIMD) plus extended-const, tail calls,
-/// several memories, 64-bit memories and tables, and exceptions: what
+/// Turns off everything outside Wasm 2.0 (SIMD included) plus relaxed SIMD,
+/// extended-const, tail calls, several memories, 64-bit memories and tables, and
+/// exceptions: what
 /// `wamr_common::module::supported_features` accepts that wasm-smith can generate (its
 /// typed function references come only with GC).
 pub fn restrict_features(c: &mut wasm_smith::Config) {
-    c.simd_enabled = false;
-    c.relaxed_simd_enabled = false;
+    c.simd_enabled = true;
+    c.relaxed_simd_enabled = true;
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;
     c.gc_enabled = false;
@@ -230,7 +231,7 @@ pub fn arbitrary_arg(u: &mut Unstructured<'_>, t: wasmparser::ValType) -> Result
             Value::ExnRef(false)
         }
         T::Ref(_) => Value::ExternRef(None),
-        T::V128 => Value::I32(0),
+        T::V128 => Value::V128(u.arbitrary()?),
     })
 }
 

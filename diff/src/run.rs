@@ -311,6 +311,7 @@ fn to_wamr(v: &Value) -> Val {
         Value::FuncRef(_) => Val::FuncRef(None),
         Value::ExternRef(r) => Val::ExternRef(r.map(ExternRef)),
         Value::ExnRef(_) => Val::ExnRef(None),
+        Value::V128(x) => Val::V128(x),
     }
 }
 
@@ -320,7 +321,7 @@ fn from_wamr(v: &Val, funcs: &HashMap<u64, u32>) -> Value {
         Val::I64(x) => Value::I64(*x),
         Val::F32(x) => Value::F32(*x),
         Val::F64(x) => Value::F64(*x),
-        Val::V128(x) => Value::I64(*x as i64),
+        Val::V128(x) => Value::V128(*x),
         Val::FuncRef(f) => Value::FuncRef(f.as_ref().map(|f| func_id(f.to_raw(), funcs))),
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.0)),
         Val::ExnRef(e) => Value::ExnRef(e.is_some()),
@@ -453,7 +454,7 @@ fn from_wasmi(v: &wasmi::Val, store: &wasmi::Store<WasmiHost>) -> Value {
                 .copied()
                 .unwrap_or(u32::MAX)
         })),
-        wasmi::Val::V128(_) => Value::I64(0),
+        wasmi::Val::V128(v) => Value::V128(v.as_u128()),
     }
 }
 
@@ -465,6 +466,7 @@ fn to_wasmi(v: &Value) -> wasmi::Val {
         Value::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
         Value::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         Value::ExternRef(_) | Value::ExnRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        Value::V128(x) => wasmi::Val::V128(x.into()),
     }
 }
 
@@ -509,6 +511,8 @@ pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
     use wasmparser::{Operator, Parser, Payload, TypeRef};
     const WHY: &str = "wasmi 2.0.0 crashes on tail calls into host functions";
     const NO_EXCEPTIONS: &str = "wasmi 2.0.0 does not implement exception handling";
+    const RELAXED: &str = "relaxed SIMD: wasmi may choose another of the results the spec \
+        allows (ours give the deterministic one)";
     // Anything of exception handling (tags, exnref types, the instructions) makes a
     // module invalid without it.
     let without = wamr_common::Features::all().without(wamr_common::Proposal::Exceptions);
@@ -517,6 +521,13 @@ pub fn wasmi_cannot_run(wasm: &[u8]) -> Option<&'static str> {
         .is_err()
     {
         return Some(NO_EXCEPTIONS);
+    }
+    let without = wamr_common::Features::all().without(wamr_common::Proposal::RelaxedSimd);
+    if wasmparser::Validator::new_with_features(without.wasm_features())
+        .validate_all(wasm)
+        .is_err()
+    {
+        return Some(RELAXED);
     }
     let mut imported_funcs = 0u32;
     for payload in Parser::new(0).parse_all(wasm) {

@@ -2,7 +2,7 @@
 //! through `vmctx.intrinsics[index]`, and a `*.const` a load from `vmctx.consts` (see
 //! `crate::intrinsics`).
 
-use cranelift_codegen::ir::types::{F32, F64, I32, I64};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I64};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, Type, Value};
 use wasmparser::Operator as O;
 
@@ -15,6 +15,8 @@ fn ir(t: Ty) -> Type {
         Ty::I64 => I64,
         Ty::F32 => F32,
         Ty::F64 => F64,
+        Ty::F32X4 => F32X4,
+        Ty::F64X2 => F64X2,
     }
 }
 
@@ -138,16 +140,26 @@ impl Tr<'_, '_> {
             self.push(v);
             return true;
         }
-        let (params, results) = which.signature();
-        let mut args: Vec<Value> = Vec::with_capacity(params.len() + 1);
-        args.push(self.vmctx);
-        let operands = params.len() - usize::from(cond.is_some());
+        let operands = which.signature().0.len() - usize::from(cond.is_some());
         let at = self.stack.len() - operands;
         let popped: Vec<Value> = self.stack.drain(at..).collect();
+        let mut args = Vec::with_capacity(popped.len() + 1);
         if let Some(c) = cond {
             args.push(self.b.ins().iconst(I32, i64::from(c)));
         }
         args.extend(popped);
+        let r = self.call_intrinsic(which, &args);
+        self.push(r);
+        true
+    }
+
+    /// Calls runtime intrinsic `which` through `vmctx.intrinsics` with `args` (the vmctx
+    /// is added first); its result.
+    pub(super) fn call_intrinsic(&mut self, which: Intrinsic, args: &[Value]) -> Value {
+        let (params, results) = which.signature();
+        let mut all: Vec<Value> = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
         let sig = match self.intrinsic_sigs.get(&which) {
             Some(s) => *s,
             None => {
@@ -163,9 +175,7 @@ impl Tr<'_, '_> {
             }
         };
         let callee = self.header_table_entry(self.offsets.intrinsics(), which as u32);
-        let call = self.b.ins().call_indirect(sig, callee, &args);
-        let r = self.b.inst_results(call)[0];
-        self.push(r);
-        true
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(call)[0]
     }
 }

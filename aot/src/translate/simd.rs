@@ -15,6 +15,7 @@ use cranelift_frontend::FunctionBuilder;
 use wasmparser::{MemArg, Operator as O};
 
 use super::Tr;
+use crate::intrinsics::Intrinsic;
 
 /// The flags of a bitcast between vector types: lanes keep their little-endian order.
 fn lanes() -> MemFlagsData {
@@ -317,7 +318,24 @@ impl Tr<'_, '_> {
     }
 
     /// Relaxed multiply-add, fused: `a * b + c`, or `-(a * b) + c` with `negate`.
+    ///
+    /// A target without FMA (x86-64 before Haswell, `--cpu generic`) would get a libcall,
+    /// a call outside the image: it calls the runtime intrinsic instead.
     fn madd(&mut self, ty: Type, negate: bool) {
+        if crate::cpu::needs_fma_intrinsic(self.isa) {
+            let which = if ty == F32X4 {
+                Intrinsic::F32x4Fma
+            } else {
+                Intrinsic::F64x2Fma
+            };
+            let z = self.vpop(ty);
+            let y = self.vpop(ty);
+            let x = self.vpop(ty);
+            let x = if negate { self.b.ins().fneg(x) } else { x };
+            let r = self.call_intrinsic(which, &[x, y, z]);
+            self.vpush(r);
+            return;
+        }
         self.vternop(ty, |b, x, y, z| {
             let x = if negate { b.ins().fneg(x) } else { x };
             b.ins().fma(x, y, z)
