@@ -141,8 +141,8 @@ intrinsics! {
     I64Const = "i64.const", none, () -> ();
     F32Const = "f32.const", none, () -> ();
     F64Const = "f64.const", none, () -> ();
-    // Not options: the fused multiply-adds of relaxed SIMD on a target without FMA, which
-    // Cranelift would otherwise lower to calls outside the image.
+    // The fused multiply-adds of relaxed SIMD: as options like the others, and always on a
+    // target without FMA, where Cranelift would lower them to calls outside the image.
     F32x4Fma = "llvm.fma.v4f32", f32x4_fma, (F32X4, F32X4, F32X4) -> (F32X4);
     F64x2Fma = "llvm.fma.v2f64", f64x2_fma, (F64X2, F64X2, F64X2) -> (F64X2);
 }

@@ -460,8 +460,8 @@ fn xip_images_inspected_and_run() {
     };
     for (target, list, expect_count) in [
         (host, None, 4),
-        (host, Some("all"), 74),
-        (other, Some("all"), 74),
+        (host, Some("all"), 76),
+        (other, Some("all"), 76),
         (host, Some("fp.common,i64.div_s"), 21),
     ] {
         let out = d.join(format!("num-{target}-{}.aot", list.unwrap_or("default")));
@@ -970,7 +970,7 @@ fn simd_runs_in_both_modes_and_is_refused_when_disabled() {
         );
         assert_eq!(
             stdout(&o),
-            "0x00000004000000030000000300000000:v128",
+            "0x00000004000000031000000200000000:v128",
             "{mode}"
         );
         // 3 x 1/3 + 1 fused (one rounding), as both engines compute it.

@@ -37,6 +37,14 @@ impl Proposal {
     /// none at present. A proposal one engine does not run yet waits here.
     pub const OFF_BY_DEFAULT: [Proposal; 0] = [];
 
+    /// The proposal this one builds on, if any (relaxed SIMD extends SIMD).
+    pub fn requires(self) -> Option<Proposal> {
+        match self {
+            Proposal::RelaxedSimd => Some(Proposal::Simd),
+            _ => None,
+        }
+    }
+
     /// wamrc's name for it (`--enable-NAME`, `--disable-NAME`).
     pub fn name(self) -> &'static str {
         match self {
@@ -219,10 +227,7 @@ mod tests {
         assert!(no_tail
             .wasm_features()
             .contains(WasmFeatures::EXTENDED_CONST));
-        assert_eq!(
-            no_tail.disabled().collect::<Vec<_>>(),
-            [Proposal::TailCall, Proposal::Simd, Proposal::RelaxedSimd]
-        );
+        assert_eq!(no_tail.disabled().collect::<Vec<_>>(), [Proposal::TailCall]);
     }
 
     #[test]

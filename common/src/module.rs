@@ -380,9 +380,23 @@ fn validate(
     let Err(e) = check(features.wasm_features()) else {
         return Ok(());
     };
+    // The disabled proposal that makes the module valid: alone, or with the disabled
+    // proposals that build on it (a module with relaxed SIMD operators needs SIMD and
+    // relaxed SIMD; with both off, SIMD is the one to name).
+    let with_dependents = |p: Proposal| {
+        features
+            .disabled()
+            .filter(|q| q.requires() == Some(p))
+            .fold(features.with(p), |f, q| f.with(q))
+    };
     if let Some(p) = features
         .disabled()
         .find(|p| check(features.with(*p).wasm_features()).is_ok())
+        .or_else(|| {
+            features
+                .disabled()
+                .find(|p| check(with_dependents(*p).wasm_features()).is_ok())
+        })
     {
         return Err(LoadError::Disabled(p));
     }

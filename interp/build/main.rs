@@ -1684,7 +1684,8 @@ fn main() {
                     words.push(format!("({n} >> 32) as u32"));
                 }
                 Kind::Imm128 => {
-                    for shift in [0, 32, 64, 96] {
+                    words.push(format!("{n} as u32"));
+                    for shift in [32, 64, 96] {
                         words.push(format!("({n} >> {shift}) as u32"));
                     }
                 }

@@ -722,26 +722,22 @@ fn memory_ops(isa: &mut Isa) {
             if other {
                 fields.push(("memory", Memory));
             }
-            let (base, size, start) = match (wide, other) {
+            let (base, start) = match (wide, other) {
                 (false, false) => (
                     "mem",
-                    "(*st).mem_size",
                     format!(
                         "sem::access_start(get::<u32>(sp, addr), end, {bytes}, (*st).mem_size)"
                     ),
                 ),
                 (false, true) => (
                     "def.base",
-                    "def.size",
                     format!("sem::access_start(get::<u32>(sp, addr), end, {bytes}, def.size)"),
                 ),
                 (true, _) => (
                     "def.base",
-                    "def.size",
                     format!("sem::access_start64(get::<u64>(sp, addr), offset, {bytes}, def.size)"),
                 ),
             };
-            let _ = size;
             let def = if other {
                 "let def = &**(*st).arrays.memories.add(memory as usize); "
             } else {

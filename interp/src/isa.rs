@@ -232,6 +232,15 @@ pub enum VMemory {
     Wide(u32),
 }
 
+/// A SIMD access's immediates: the memory, the static offset and the lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VAccess {
+    pub memory: VMemory,
+    pub offset: u64,
+    /// For lane loads and stores.
+    pub lane: Option<u8>,
+}
+
 impl VMem {
     /// Appends the access: `d` the result slot (loads), `addr` the address, `v` the
     /// vector (lane loads and stores). `None` (nothing appended) where a 32-bit memory's
@@ -239,13 +248,16 @@ impl VMem {
     pub fn emit(
         &self,
         code: &mut Vec<u32>,
-        memory: VMemory,
+        access: VAccess,
         d: Option<u32>,
         addr: u32,
         v: Option<u32>,
-        offset: u64,
-        lane: Option<u8>,
     ) -> Option<usize> {
+        let VAccess {
+            memory,
+            offset,
+            lane,
+        } = access;
         let (op, end) = match memory {
             VMemory::Zero => (self.ops[0], Some(access_end(offset, self.bytes)?)),
             VMemory::Other(_) => (self.ops[1], Some(access_end(offset, self.bytes)?)),

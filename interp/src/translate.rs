@@ -52,8 +52,8 @@ use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 use wamr_common::types::{slot_offsets, FuncType, ValType};
 
 use crate::isa::{
-    access_end, enc, fam, Binary, BranchCmp, In, LaneShape, Load, Op, Out, Store, Unary, VMem,
-    VMemory,
+    access_end, enc, fam, Binary, BranchCmp, In, LaneShape, Load, Op, Out, Store, Unary, VAccess,
+    VMem, VMemory,
 };
 
 mod exceptions;
@@ -463,8 +463,9 @@ struct Translator<'m> {
     local_types: Vec<ValType>,
     /// Slots per stack height: 2 in a wide function (see the module comment), else 1.
     stride: u32,
-    /// The function's result types.
-    results: FuncType,
+    /// The function's result types, and where each goes in the frame (packed from slot 0).
+    results: &'m [ValType],
+    result_offsets: Vec<u32>,
     nresults: u32,
     max_height: u32,
     last: Option<Last>,
@@ -566,7 +567,12 @@ pub fn translate_with(
         local_slots,
         local_types,
         stride: if wide { 2 } else { 1 },
-        results: FuncType::new([], ty.results().iter().copied()),
+        results: ty.results(),
+        result_offsets: slot_offsets(ty.results())
+            .0
+            .into_iter()
+            .map(|o| o as u32)
+            .collect(),
         nresults,
         max_height: 0,
         last: None,
@@ -1176,8 +1182,7 @@ impl Translator<'_> {
     fn emit_return(&mut self) {
         let n = self.nresults;
         let len = self.height();
-        let results = self.results.clone();
-        let (offsets, total) = slot_offsets(results.results());
+        let total = self.results.iter().map(|t| t.slots()).sum::<u32>();
         // A single result just computed: the producer writes result slot 0 directly.
         if let (1, Some(last)) = (n, self.last) {
             if self.stack[(len - 1) as usize] == Opnd::Temp && last.height == len - 1 {
@@ -1191,20 +1196,16 @@ impl Translator<'_> {
         // copied out first.
         for i in 0..n {
             if let Opnd::Local(l) = self.stack[(len - n + i) as usize] {
-                if (l as usize) < total && l as usize != offsets[i as usize] {
+                if l < total && l != self.result_offsets[i as usize] {
                     self.materialize((len - n + i) as usize);
                 }
             }
         }
         for i in 0..n {
             let src_h = len - n + i;
-            let wide = results.results()[i as usize] == ValType::V128;
-            self.copy_to(
-                offsets[i as usize] as u32,
-                self.stack[src_h as usize],
-                src_h,
-                wide,
-            );
+            let wide = self.results[i as usize] == ValType::V128;
+            let dst = self.result_offsets[i as usize];
+            self.copy_to(dst, self.stack[src_h as usize], src_h, wide);
         }
         self.begin();
         enc::ret(&mut self.code);
@@ -2056,7 +2057,12 @@ impl Translator<'_> {
         };
         self.begin();
         let d = (!family.store).then(|| self.result_slot());
-        match family.emit(&mut self.code, place, d, addr, vector, memarg.offset, lane) {
+        let access = VAccess {
+            memory: place,
+            offset: memarg.offset,
+            lane,
+        };
+        match family.emit(&mut self.code, access, d, addr, vector) {
             Some(at) if !family.store => self.pushed_result(at),
             Some(_) => {}
             None => self.always_out_of_bounds(),

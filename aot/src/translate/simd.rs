@@ -319,15 +319,16 @@ impl Tr<'_, '_> {
 
     /// Relaxed multiply-add, fused: `a * b + c`, or `-(a * b) + c` with `negate`.
     ///
-    /// A target without FMA (x86-64 before Haswell, `--cpu generic`) would get a libcall,
-    /// a call outside the image: it calls the runtime intrinsic instead.
+    /// Through the runtime intrinsic when it is enabled, and always on a target without
+    /// FMA (x86-64 before Haswell, `--cpu generic`), which would otherwise get a libcall,
+    /// a call outside the image.
     fn madd(&mut self, ty: Type, negate: bool) {
-        if crate::cpu::needs_fma_intrinsic(self.isa) {
-            let which = if ty == F32X4 {
-                Intrinsic::F32x4Fma
-            } else {
-                Intrinsic::F64x2Fma
-            };
+        let which = if ty == F32X4 {
+            Intrinsic::F32x4Fma
+        } else {
+            Intrinsic::F64x2Fma
+        };
+        if self.opts.intrinsics.contains(which) || crate::cpu::needs_fma_intrinsic(self.isa) {
             let z = self.vpop(ty);
             let y = self.vpop(ty);
             let x = self.vpop(ty);

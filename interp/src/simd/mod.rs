@@ -12,9 +12,17 @@
 //! script's `Set`; nothing else changes. Every function is checked against
 //! `wamr_common::simd` by `tests/simd_sets.rs` (proptest).
 
+// # Safety (every function of both modules)
+//
+// Each is `#[target_feature]`: calling it is sound only on a CPU with its module's
+// features, SSE2 (every x86-64 CPU) or those `crate::avx2_supported` checks. The
+// handlers of a set run only where the set was chosen for the CPU, so the contract is
+// stated here once rather than on some 200 functions.
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::missing_safety_doc)]
 pub mod avx2;
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::missing_safety_doc)]
 pub mod sse2;
 
 /// The generic set's lane functions.
