@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Rebuilds the SIMD test programs and their expected output. Needs Debian's clang-19,
+# lld-19 and wasi-libc (apt-get install clang-19 lld-19 wasi-libc
+# libclang-rt-19-dev-wasm32). Each program is built for WASI with SIMD (NAME.wasm; hash
+# also with relaxed SIMD, hash-relaxed.wasm) and natively; the native build's output,
+# with the argument in NAME.args, is NAME.stdout.expected, which the wasm builds must
+# print in both engines (wasi/tests/simd_programs.rs). Floats are never contracted into
+# fused multiply-adds, so the native and wasm builds compute the same thing.
+set -euo pipefail
+cd "$(dirname "$0")"
+CC=${CC:-clang-19}
+flags=(-O3 -ffp-contract=off)
+wasm() { "$CC" --target=wasm32-wasi --sysroot=/usr -fuse-ld=lld "${flags[@]}" -msimd128 "$@"; }
+native=$(mktemp -d)
+trap 'rm -rf "$native"' EXIT
+for name in kernels hash blur; do
+  wasm "$name.c" -o "$name.wasm" -lm
+  "$CC" "${flags[@]}" "$name.c" -o "$native/$name" -lm
+  "$native/$name" $(cat "$name.args") > "$name.stdout.expected"
+done
+wasm -mrelaxed-simd hash.c -o hash-relaxed.wasm -lm
+cp hash.args hash-relaxed.args
+cp hash.stdout.expected hash-relaxed.stdout.expected
