@@ -4,7 +4,8 @@
 # libclang-rt-19-dev-wasm32). Each program is built for WASI with SIMD (NAME.wasm; hash
 # also with relaxed SIMD, hash-relaxed.wasm) and natively; the native build's output,
 # with the argument in NAME.args, is NAME.stdout.expected, which the wasm builds must
-# print in both engines (wasi/tests/simd_programs.rs). Floats are never contracted into
+# print in both engines (wasi/tests/simd_programs.rs); with the larger argument in
+# NAME.bench.args it is NAME.bench.stdout.expected, for the benchmark report. Floats are never contracted into
 # fused multiply-adds, so the native and wasm builds compute the same thing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,7 +18,9 @@ for name in kernels hash blur; do
   wasm "$name.c" -o "$name.wasm" -lm
   "$CC" "${flags[@]}" "$name.c" -o "$native/$name" -lm
   "$native/$name" $(cat "$name.args") > "$name.stdout.expected"
+  "$native/$name" $(cat "$name.bench.args") > "$name.bench.stdout.expected"
 done
 wasm -mrelaxed-simd hash.c -o hash-relaxed.wasm -lm
-cp hash.args hash-relaxed.args
-cp hash.stdout.expected hash-relaxed.stdout.expected
+for f in args stdout.expected bench.args bench.stdout.expected; do
+  cp "hash.$f" "hash-relaxed.$f"
+done

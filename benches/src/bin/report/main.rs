@@ -38,7 +38,7 @@ const CHILD_RSS: &str = "--child-rss";
 
 const USAGE: &str = "usage: report [--quick | --full] [--only SECTION,...] [--engines ENGINE,...] [--programs NAME,...] [--out DIR]\n  \
     --quick  few repetitions (default)\n  --full   more repetitions, steadier medians\n  \
-    --only   some sections: coremark, coremark-wasi, programs, startup, translation,\n           compile, rss\n  \
+    --only   some sections: coremark, coremark-wasi, programs, simd, startup, translation,\n           compile, rss\n  \
     --engines  in the coremark and programs sections, measure only the engines whose row\n             label starts with one of these (e.g. ours-interp,wasmi,sf-nano-interp)\n  \
     --programs  only the shootout programs whose name contains one of these (e.g. sieve,gimli)\n  \
     --out    output directory (default: target/bench-report)";
@@ -48,6 +48,7 @@ const SECTIONS: &[&str] = &[
     "coremark",
     "coremark-wasi",
     "programs",
+    "simd",
     "startup",
     "translation",
     "compile",
@@ -116,6 +117,7 @@ impl Row {
 
 /// The section of the WASI programs (the chart and the summary read it).
 const PROGRAMS: &str = "WASI programs";
+const SIMD_PROGRAMS: &str = "SIMD programs (clang -O3 -msimd128)";
 
 /// The engine names the ratio columns divide by.
 const WASMI: &str = "wasmi";
@@ -390,7 +392,7 @@ impl Report {
         ));
         let o = match wasmi_wasi::WasmiCommand::new(&wasm) {
             Ok(cmd) => sample(runs, || {
-                let (code, out, _) = cmd.run("coremark.wasm", &self.out)?;
+                let (code, out, _) = cmd.run(&["coremark.wasm"], &self.out)?;
                 ensure!(code == 0, "exit code {code}");
                 coremark_wasi_score(&out)
             }),
@@ -483,7 +485,12 @@ impl Report {
                 }
                 Ok(module) => {
                     let o = timed(&mut || {
-                        run_wasi_ours(&module, Interp::new(InterpConfig::default()), &stem, &dir)
+                        run_wasi_ours(
+                            &module,
+                            Interp::new(InterpConfig::default()),
+                            &[&stem],
+                            &dir,
+                        )
                     });
                     rows.push((INTERP.to_string(), o));
                 }
@@ -503,7 +510,7 @@ impl Report {
                             let size = std::fs::metadata(&p)?.len();
                             self.images.push((stem.clone(), p, size));
                         }
-                        timed(&mut || run_wasi_ours(&module, wamr_aot::Aot::new(), &stem, &dir))
+                        timed(&mut || run_wasi_ours(&module, wamr_aot::Aot::new(), &[&stem], &dir))
                     }
                     Err(e) => Outcome::Absent(format!("error: {e:#}")),
                 };
@@ -511,7 +518,7 @@ impl Report {
             }
             let o = match wasmi_wasi::WasmiCommand::new(&wasm) {
                 _ if skipped(WASMI).is_some() => skipped(WASMI).unwrap(),
-                Ok(cmd) => timed(&mut || cmd.run(&stem, &dir)),
+                Ok(cmd) => timed(&mut || cmd.run(&[&stem], &dir)),
                 Err(e) => Outcome::Absent(format!("error: {e:#}")),
             };
             rows.push((WASMI.into(), o));
@@ -533,6 +540,101 @@ impl Report {
             ));
             for (engine, o) in rows {
                 self.push(PROGRAMS, stem.clone(), engine, "ms", false, o);
+            }
+        }
+        Ok(())
+    }
+
+    // --- SIMD programs ----------------------------------------------------------------
+
+    /// The SIMD test programs (`wasi/tests/simd-programs`) with their benchmark arguments
+    /// (`NAME.bench.args`, output checked against `NAME.bench.stdout.expected`, both from
+    /// the native build): the interpreter under each handler set, AOT, and wasmi when this
+    /// binary was built with `--features wasmi-simd` (wasmi's `simd` feature widens every
+    /// value it holds to 128 bits, so the scalar sections measure it without).
+    fn simd_programs(&mut self) -> Result<()> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasi/tests/simd-programs");
+        let runs = self.reps.program;
+        let mut sets = vec![
+            ("generic", HandlerSet::Generic),
+            ("portable", HandlerSet::Portable),
+        ];
+        if wamr_interp::avx2_supported() {
+            sets.push(("avx2", HandlerSet::Avx2));
+        }
+        for name in ["kernels", "hash", "hash-relaxed", "blur"] {
+            progress(format!("simd program {name} ({runs} runs per mode)"));
+            let read = |ext: &str| std::fs::read(dir.join(format!("{name}.{ext}")));
+            let wasm = read("wasm").with_context(|| format!("{name}.wasm in {}", dir.display()))?;
+            let args = String::from_utf8(read("bench.args")?)?;
+            let want = read("bench.stdout.expected")?;
+            let mut argv = vec![name];
+            argv.extend(args.split_whitespace());
+            let check = |(code, out, _): (i32, Vec<u8>, Vec<u8>)| -> Result<()> {
+                ensure!(code == 0, "wrong result: exit code {code}");
+                ensure!(
+                    out == want,
+                    "wrong result: stdout differs from {name}.bench.stdout.expected"
+                );
+                Ok(())
+            };
+            let timed = |f: &mut dyn FnMut() -> Result<(i32, Vec<u8>, Vec<u8>)>| {
+                if let Err(e) = f().and_then(check) {
+                    return Outcome::Absent(format!("{e:#}"));
+                }
+                sample(runs, || {
+                    let t = Instant::now();
+                    let r = f()?;
+                    let ms = ms_since(t);
+                    check(r)?;
+                    Ok(ms)
+                })
+            };
+            let mut rows = Vec::new();
+            let module = Module::new(&wasm)?;
+            for (set, handlers) in &sets {
+                let label = format!("{INTERP} ({set})");
+                let o = match skipped(&label) {
+                    Some(o) => o,
+                    None => timed(&mut || {
+                        let config = InterpConfig {
+                            handlers: *handlers,
+                            ..Default::default()
+                        };
+                        run_wasi_ours(&module, Interp::new(config), &argv, &dir)
+                    }),
+                };
+                rows.push((label, o));
+            }
+            let (label, codegen) = aot_modes().into_iter().next().expect("a default AOT mode");
+            let o = match skipped(label) {
+                Some(o) => o,
+                None => match self
+                    .compile_image(name, &wasm, codegen)
+                    .and_then(|p| benches::load_own_image(&p))
+                {
+                    Ok(image) => {
+                        timed(&mut || run_wasi_ours(&image, wamr_aot::Aot::new(), &argv, &dir))
+                    }
+                    Err(e) => Outcome::Absent(format!("error: {e:#}")),
+                },
+            };
+            rows.push((label.to_string(), o));
+            let o = if cfg!(feature = "wasmi-simd") {
+                match wasmi_wasi::WasmiCommand::new(&wasm) {
+                    _ if skipped(WASMI).is_some() => skipped(WASMI).unwrap(),
+                    Ok(cmd) => timed(&mut || cmd.run(&argv, &dir)),
+                    Err(e) => Outcome::Absent(format!("error: {e:#}")),
+                }
+            } else {
+                Outcome::Absent(
+                    "not measured: build the report with --features wasmi-simd for wasmi's SIMD"
+                        .into(),
+                )
+            };
+            rows.push((WASMI.into(), o));
+            for (engine, o) in rows {
+                self.push(SIMD_PROGRAMS, name.to_string(), engine, "ms", false, o);
             }
         }
         Ok(())
@@ -1073,7 +1175,7 @@ fn first_host_call_sfnano(wasm: &[u8], tier: Tier) -> Result<f64> {
 fn run_wasi_ours(
     module: &Module,
     engine: Rc<dyn wamr_common::Engine>,
-    arg0: &str,
+    argv: &[&str],
     dir: &Path,
 ) -> Result<(i32, Vec<u8>, Vec<u8>)> {
     use wamr_wasi::{Output, WasiConfig, WasiCtx};
@@ -1081,7 +1183,9 @@ fn run_wasi_ours(
     let (stdout, out) = Output::capture();
     let (stderr, err) = Output::capture();
     let mut config = WasiConfig::new();
-    config.arg(arg0);
+    for arg in argv {
+        config.arg(*arg);
+    }
     config.preopen_dir(dir, ".");
     config.stdout = stdout;
     config.stderr = stderr;
@@ -1559,6 +1663,7 @@ fn run() -> Result<()> {
             "coremark" => report.coremark()?,
             "coremark-wasi" => report.coremark_wasi()?,
             "programs" => report.programs()?,
+            "simd" => report.simd_programs()?,
             "startup" => report.startup()?,
             "translation" => report.translation()?,
             "compile" => report.compile()?,

@@ -377,9 +377,9 @@ impl WasmiCommand {
 
     /// Instantiates and runs `_start` with `dir` preopened as `.` and `bench.start`/
     /// `bench.end` as no-ops; returns (exit code, stdout, stderr).
-    pub fn run(&self, arg0: &str, dir: &Path) -> Result<(i32, Vec<u8>, Vec<u8>)> {
+    pub fn run(&self, argv: &[&str], dir: &Path) -> Result<(i32, Vec<u8>, Vec<u8>)> {
         let ctx = Ctx {
-            args: vec![arg0.to_string()],
+            args: argv.iter().map(|a| a.to_string()).collect(),
             dir: dir.to_path_buf(),
             stdout: Vec::new(),
             stderr: Vec::new(),
