@@ -198,52 +198,83 @@ pub fn v128_any_true(a: u128) -> u32 {
 // ---------------------------------------------------------------------------------------
 
 macro_rules! lane_access {
-    ($($splat:ident $replace:ident($x:ty): $t:ty, $n:literal, $from:ident, $lanes:ident;)*) => {$(
+    ($($splat:ident $replace:ident($x:ty): $t:ty, $n:literal, $from:ident, $bits:expr;)*) => {$(
         /// Every lane set to the scalar (an integer operand is truncated to the lane width).
         #[inline(always)]
         pub fn $splat(x: $x) -> u128 {
             $from([x as $t; $n])
         }
         /// Lane `lane` set to the scalar (validated `< lane count`; masked in release).
+        /// Shifts and masks rather than an array of lanes: the index is a run-time value.
         #[inline(always)]
         pub fn $replace(v: u128, lane: u8, x: $x) -> u128 {
             debug_assert!(usize::from(lane) < $n, "lane {lane} out of range");
-            let mut l = $lanes(v);
-            l[usize::from(lane) & ($n - 1)] = x as $t;
-            $from(l)
+            let width = 128 / $n;
+            let shift = (u32::from(lane) & ($n - 1)) * width;
+            let mask = u128::MAX >> (128 - width);
+            let bits: u128 = $bits(x);
+            (v & !(mask << shift)) | ((bits & mask) << shift)
         }
     )*};
 }
 
 lane_access! {
-    i8x16_splat i8x16_replace_lane(u32): u8, 16, from_u8x16, lanes_u8x16;
-    i16x8_splat i16x8_replace_lane(u32): u16, 8, from_u16x8, lanes_u16x8;
-    i32x4_splat i32x4_replace_lane(u32): u32, 4, from_u32x4, lanes_u32x4;
-    i64x2_splat i64x2_replace_lane(u64): u64, 2, from_u64x2, lanes_u64x2;
-    f32x4_splat f32x4_replace_lane(f32): f32, 4, from_f32x4, lanes_f32x4;
-    f64x2_splat f64x2_replace_lane(f64): f64, 2, from_f64x2, lanes_f64x2;
+    i8x16_splat i8x16_replace_lane(u32): u8, 16, from_u8x16, u128::from;
+    i16x8_splat i16x8_replace_lane(u32): u16, 8, from_u16x8, u128::from;
+    i32x4_splat i32x4_replace_lane(u32): u32, 4, from_u32x4, u128::from;
+    i64x2_splat i64x2_replace_lane(u64): u64, 2, from_u64x2, u128::from;
+    f32x4_splat f32x4_replace_lane(f32): f32, 4, from_f32x4, |x: f32| u128::from(x.to_bits());
+    f64x2_splat f64x2_replace_lane(f64): f64, 2, from_f64x2, |x: f64| u128::from(x.to_bits());
 }
 
 macro_rules! extract_lane {
-    ($($name:ident -> $r:ty: $lanes:ident, $n:literal;)*) => {$(
+    ($($name:ident -> $r:ty: $lane:ty, $n:literal;)*) => {$(
         /// Lane `lane` (validated `< lane count`; masked in release), extended to the result.
         #[inline(always)]
         pub fn $name(v: u128, lane: u8) -> $r {
             debug_assert!(usize::from(lane) < $n, "lane {lane} out of range");
-            $lanes(v)[usize::from(lane) & ($n - 1)] as $r
+            let shift = (u32::from(lane) & ($n - 1)) * (128 / $n);
+            <$lane>::from_lane_bits(v >> shift) as $r
         }
     )*};
 }
 
+/// A lane's value from the low bits of a `u128`.
+trait FromLaneBits {
+    fn from_lane_bits(bits: u128) -> Self;
+}
+
+macro_rules! from_lane_bits {
+    ($($t:ty => |$b:ident| $e:expr;)*) => {$(
+        impl FromLaneBits for $t {
+            #[inline(always)]
+            fn from_lane_bits($b: u128) -> Self {
+                $e
+            }
+        }
+    )*};
+}
+
+from_lane_bits! {
+    i8 => |b| b as i8;
+    u8 => |b| b as u8;
+    i16 => |b| b as i16;
+    u16 => |b| b as u16;
+    u32 => |b| b as u32;
+    u64 => |b| b as u64;
+    f32 => |b| f32::from_bits(b as u32);
+    f64 => |b| f64::from_bits(b as u64);
+}
+
 extract_lane! {
-    i8x16_extract_lane_s -> i32: lanes_i8x16, 16;
-    i8x16_extract_lane_u -> u32: lanes_u8x16, 16;
-    i16x8_extract_lane_s -> i32: lanes_i16x8, 8;
-    i16x8_extract_lane_u -> u32: lanes_u16x8, 8;
-    i32x4_extract_lane -> u32: lanes_u32x4, 4;
-    i64x2_extract_lane -> u64: lanes_u64x2, 2;
-    f32x4_extract_lane -> f32: lanes_f32x4, 4;
-    f64x2_extract_lane -> f64: lanes_f64x2, 2;
+    i8x16_extract_lane_s -> i32: i8, 16;
+    i8x16_extract_lane_u -> u32: u8, 16;
+    i16x8_extract_lane_s -> i32: i16, 8;
+    i16x8_extract_lane_u -> u32: u16, 8;
+    i32x4_extract_lane -> u32: u32, 4;
+    i64x2_extract_lane -> u64: u64, 2;
+    f32x4_extract_lane -> f32: f32, 4;
+    f64x2_extract_lane -> f64: f64, 2;
 }
 
 // ---------------------------------------------------------------------------------------

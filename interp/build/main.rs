@@ -27,6 +27,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+mod lane_names;
 mod simd;
 
 /// What an operand field holds. Field words follow the opcode word in declaration order.
@@ -1477,21 +1478,13 @@ struct Specialised {
 }
 
 impl Specialised {
-    /// Reads the public functions each module defines (`pub fn` / `pub unsafe fn`).
+    /// Reads the lane functions each module defines (`lane_names.rs`).
     fn read() -> Specialised {
         let names = |file: &str| -> HashSet<String> {
             let path = format!("src/simd/{file}");
             println!("cargo:rerun-if-changed={path}");
             let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            text.lines()
-                .filter_map(|l| {
-                    let l = l.trim_start();
-                    let rest = l
-                        .strip_prefix("pub unsafe fn ")
-                        .or_else(|| l.strip_prefix("pub fn "))?;
-                    Some(rest.split(['(', '<']).next()?.to_string())
-                })
-                .collect()
+            lane_names::lane_functions(&text).into_iter().collect()
         };
         Specialised {
             sse2: names("sse2.rs"),
@@ -1707,6 +1700,12 @@ fn main() {
     writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     let spec = Specialised::read();
+    for name in spec.sse2.iter().chain(&spec.avx2) {
+        assert!(
+            ops.iter().any(|o| o.lane_fn == Some(name.as_str())),
+            "src/simd/ defines {name}, which is no lane op of the table"
+        );
+    }
     let avx2 = "#[cfg_attr(target_arch = \"x86_64\", target_feature(enable = \"bmi1,bmi2,lzcnt,popcnt,ssse3,sse4.1,sse4.2,avx,avx2\"))]";
     for threaded in [true, false] {
         handler_module(&mut out, ops, threaded, "", Set::Generic, &spec);

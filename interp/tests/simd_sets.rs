@@ -223,49 +223,13 @@ check!(check_avx2, avx2, wamr_interp::avx2_supported(), {
     shuffle: [i8x16_shuffle],
 });
 
-/// The public functions of `src/simd/{file}`.
+#[path = "../build/lane_names.rs"]
+mod lane_names;
+
+/// The lane functions `src/simd/{file}` defines, as the build script reads them.
 fn defined(file: &str) -> Vec<String> {
     let path = format!("{}/src/simd/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut names: Vec<String> = Vec::new();
-    let mut in_macro_call = None::<String>;
-    for line in text.lines() {
-        let l = line.trim_start();
-        if let Some(rest) = l.strip_prefix("pub fn ") {
-            let name = rest.split(['(', '<']).next().unwrap();
-            if !name.starts_with('$') {
-                names.push(name.to_string());
-            }
-        }
-        // Functions defined through the modules' macros: `name(args) = ...;` or
-        // `name = ...;` lines inside `lanes! {`, `tests! {`, `shifts! {`, `round! {`.
-        if let Some(m) = ["lanes! {", "tests! {", "shifts! {", "round! {"]
-            .iter()
-            .find(|m| l.starts_with(**m))
-        {
-            in_macro_call = Some(m.to_string());
-            continue;
-        }
-        if in_macro_call.is_some() {
-            if line.starts_with('}') {
-                in_macro_call = None;
-                continue;
-            }
-            if l.starts_with("//") || line.starts_with("        ") {
-                continue;
-            }
-            let head: String = l
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ' ')
-                .collect();
-            for name in head.split_whitespace() {
-                if name.contains('x') || name.starts_with("v128") {
-                    names.push(name.to_string());
-                }
-            }
-        }
-    }
-    names
+    lane_names::lane_functions(&std::fs::read_to_string(&path).unwrap())
 }
 
 #[test]

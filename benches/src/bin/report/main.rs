@@ -611,7 +611,7 @@ impl Report {
                 Some(o) => o,
                 None => match self
                     .compile_image(name, &wasm, codegen)
-                    .and_then(|p| benches::load_own_image(&p))
+                    .and_then(|p| Ok(benches::load_own_image(&p)?))
                 {
                     Ok(image) => {
                         timed(&mut || run_wasi_ours(&image, wamr_aot::Aot::new(), &argv, &dir))
