@@ -24,8 +24,11 @@
 //! # Floats
 //!
 //! Each float lane is computed by the scalar operator of [`semantics`](crate::semantics),
-//! so a vector lane and the scalar operator agree bit for bit, NaNs included: arithmetic
-//! (`add`, `sub`, `mul`, `div`, `sqrt`) leaves the host's NaN, `min`/`max` follow
+//! so a vector lane and the scalar operator agree bit for bit, with one latitude:
+//! arithmetic (`add`, `sub`, `mul`, `div`, `sqrt`) gives the host's NaN, and which input's
+//! payload a two-NaN operation keeps is the compiler's choice (it may swap the operands
+//! of a commutative operation when it vectorises): some arithmetic NaN, as the spec
+//! allows, which the engines' differential tests compare as such. `min`/`max` follow
 //! [`numeric::fmin`](crate::numeric::fmin)/[`fmax`](crate::numeric::fmax), rounding
 //! quiets a signalling NaN and keeps its payload. `abs` and `neg` work on the sign bit
 //! (payloads pass unchanged). `pmin(a, b)` is `b < a ? b : a` and `pmax(a, b)` is
@@ -73,14 +76,25 @@ macro_rules! int_views {
         #[doc = concat!("The lanes of `v` as `[", stringify!($t), "; ", stringify!($n), "]`, lane 0 first (the low bits).")]
         #[inline(always)]
         pub fn $lanes(v: u128) -> [$t; $n] {
-            std::array::from_fn(|i| (v >> (i * (128 / $n))) as $t)
+            // Through little-endian bytes: on a little-endian target this is a plain
+            // reinterpretation, which the compiler sees (a loop of shifts it did not).
+            const W: usize = 16 / $n;
+            let bytes = v.to_le_bytes();
+            std::array::from_fn(|i| {
+                let mut lane = [0u8; W];
+                lane.copy_from_slice(&bytes[i * W..(i + 1) * W]);
+                <$t>::from_le_bytes(lane)
+            })
         }
         #[doc = concat!("The vector whose lanes are `l` (the inverse of [`", stringify!($lanes), "`]).")]
         #[inline(always)]
         pub fn $from(l: [$t; $n]) -> u128 {
-            l.iter()
-                .enumerate()
-                .fold(0, |v, (i, &x)| v | (u128::from(x as $u) << (i * (128 / $n))))
+            const W: usize = 16 / $n;
+            let mut bytes = [0u8; 16];
+            for (i, x) in l.iter().enumerate() {
+                bytes[i * W..(i + 1) * W].copy_from_slice(&x.to_le_bytes());
+            }
+            u128::from_le_bytes(bytes)
         }
     )*};
 }
@@ -286,15 +300,10 @@ extract_lane! {
 #[inline(always)]
 pub fn i8x16_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
     debug_assert!(lanes.iter().all(|&i| i < 32), "shuffle lanes {lanes:?}");
-    let (a, b) = (lanes_u8x16(a), lanes_u8x16(b));
-    from_u8x16(lanes.map(|i| {
-        let i = usize::from(i & 31);
-        if i < 16 {
-            a[i]
-        } else {
-            b[i - 16]
-        }
-    }))
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(&a.to_le_bytes());
+    bytes[16..].copy_from_slice(&b.to_le_bytes());
+    u128::from_le_bytes(lanes.map(|i| bytes[usize::from(i & 31)]))
 }
 
 /// Lane `i` of the result is lane `s[i]` of `a`, or 0 where `s[i] >= 16`.
@@ -1093,6 +1102,29 @@ mod tests {
     const ROUNDS: usize = 2000;
 
     /// `op` agrees, lane by lane, with `reference` on lane values (zero-extended bits).
+    /// Whether lane result `got` stands for `want`: equal, or, for the float arithmetic
+    /// operators (`add`, `sub`, `mul`, `div`, `sqrt`) where `want` is a NaN, any
+    /// arithmetic (quiet) NaN: which input's payload a two-NaN operation keeps is the
+    /// compiler's choice (it may swap the operands of a commutative operation), as the
+    /// spec leaves it open.
+    fn lane_matches(name: &str, bits: u32, got: u64, want: u64) -> bool {
+        let arithmetic = ["_add", "_sub", "_mul", "_div", "_sqrt"]
+            .iter()
+            .any(|op| name.ends_with(op))
+            && (name.starts_with("f32x4") || name.starts_with("f64x2"));
+        let (exp, mantissa, quiet) = if bits == 32 {
+            (0x7f80_0000, 0x007f_ffff, 0x0040_0000)
+        } else {
+            (
+                0x7ff0_0000_0000_0000,
+                0x000f_ffff_ffff_ffff,
+                0x0008_0000_0000_0000,
+            )
+        };
+        let nan = |x: u64| x & exp == exp && x & mantissa != 0;
+        got == want || (arithmetic && nan(want) && nan(got) && got & quiet != 0)
+    }
+
     fn check1(
         name: &str,
         bits: u32,
@@ -1106,7 +1138,11 @@ mod tests {
             let r = op(a);
             for i in 0..128 / bits {
                 let want = reference(lane(a, bits, i)) & lane_mask(bits);
-                assert_eq!(lane(r, bits, i), want, "{name}({a:#034x}) lane {i}");
+                let got = lane(r, bits, i);
+                assert!(
+                    lane_matches(name, bits, got, want),
+                    "{name}({a:#034x}) lane {i}: {got:#x}, want {want:#x}"
+                );
             }
         }
     }
@@ -1124,10 +1160,10 @@ mod tests {
             let r = op(a, b);
             for i in 0..128 / bits {
                 let want = reference(lane(a, bits, i), lane(b, bits, i)) & lane_mask(bits);
-                assert_eq!(
-                    lane(r, bits, i),
-                    want,
-                    "{name}({a:#034x}, {b:#034x}) lane {i}"
+                let got = lane(r, bits, i);
+                assert!(
+                    lane_matches(name, bits, got, want),
+                    "{name}({a:#034x}, {b:#034x}) lane {i}: {got:#x}, want {want:#x}"
                 );
             }
         }
