@@ -1716,7 +1716,7 @@ mod tests {
         let wasm = std::fs::read(dir.join("shootout-ackermann.wasm")).unwrap();
         let (code, out, err) = wasmi_wasi::WasmiCommand::new(&wasm)
             .unwrap()
-            .run("shootout-ackermann", &dir)
+            .run(&["shootout-ackermann"], &dir)
             .unwrap();
         assert_eq!(code, 0);
         let expected = |ext: &str| {
