@@ -72,7 +72,7 @@ use crate::semantics as s;
 // ---------------------------------------------------------------------------------------
 
 macro_rules! int_views {
-    ($($lanes:ident $from:ident: [$t:ty; $n:literal] via $u:ty;)*) => {$(
+    ($($lanes:ident $from:ident: [$t:ty; $n:literal];)*) => {$(
         #[doc = concat!("The lanes of `v` as `[", stringify!($t), "; ", stringify!($n), "]`, lane 0 first (the low bits).")]
         #[inline(always)]
         pub fn $lanes(v: u128) -> [$t; $n] {
@@ -100,14 +100,14 @@ macro_rules! int_views {
 }
 
 int_views! {
-    lanes_i8x16 from_i8x16: [i8; 16] via u8;
-    lanes_u8x16 from_u8x16: [u8; 16] via u8;
-    lanes_i16x8 from_i16x8: [i16; 8] via u16;
-    lanes_u16x8 from_u16x8: [u16; 8] via u16;
-    lanes_i32x4 from_i32x4: [i32; 4] via u32;
-    lanes_u32x4 from_u32x4: [u32; 4] via u32;
-    lanes_i64x2 from_i64x2: [i64; 2] via u64;
-    lanes_u64x2 from_u64x2: [u64; 2] via u64;
+    lanes_i8x16 from_i8x16: [i8; 16];
+    lanes_u8x16 from_u8x16: [u8; 16];
+    lanes_i16x8 from_i16x8: [i16; 8];
+    lanes_u16x8 from_u16x8: [u16; 8];
+    lanes_i32x4 from_i32x4: [i32; 4];
+    lanes_u32x4 from_u32x4: [u32; 4];
+    lanes_i64x2 from_i64x2: [i64; 2];
+    lanes_u64x2 from_u64x2: [u64; 2];
 }
 
 macro_rules! float_views {
