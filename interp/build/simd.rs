@@ -442,11 +442,6 @@ pub fn simd_ops(isa: &mut Isa) {
             Flow::Next,
         );
     }
-    writeln!(
-        isa.families,
-        "    pub const select128: [Op; 2] = [Op::select128_ss, Op::select128_sa];"
-    )
-    .unwrap();
     // A global's cell holds 16 bytes (`wamr_common::global`), low half first.
     isa.push(
         "global_get128",

@@ -1553,17 +1553,11 @@ impl Translator<'_> {
                 self.begin();
                 let d = self.result_slot();
                 // A wide function's operands may be v128s: its temporaries take any value.
-                let (select, select_acc) = if self.wide() {
-                    (
-                        enc::select128_ss as fn(&mut Vec<u32>, u32, u32, u32, u32) -> usize,
-                        enc::select128_sa as fn(&mut Vec<u32>, u32, u32, u32) -> usize,
-                    )
-                } else {
-                    (enc::select_ss as _, enc::select_sa as _)
-                };
-                let at = match c {
-                    In::Slot(c) => select(&mut self.code, d, c, a, b),
-                    _ => select_acc(&mut self.code, d, a, b),
+                let at = match (c, self.wide()) {
+                    (In::Slot(c), false) => enc::select_ss(&mut self.code, d, c, a, b),
+                    (_, false) => enc::select_sa(&mut self.code, d, a, b),
+                    (In::Slot(c), true) => enc::select128_ss(&mut self.code, d, c, a, b),
+                    (_, true) => enc::select128_sa(&mut self.code, d, a, b),
                 };
                 self.pushed_result(at);
                 if self.wide() {
