@@ -345,7 +345,22 @@ const LANE_OPS: &[(&str, &str, Shape)] = &[
 pub fn simd_ops(isa: &mut Isa) {
     use Kind::*;
     let mut lookup = String::new();
+    let mut folds = String::new();
     for &(variant, name, shape) in LANE_OPS {
+        match shape {
+            Unary => writeln!(folds, "            (Op::{name}, &[a]) => simd::{name}(a),").unwrap(),
+            Binary => writeln!(
+                folds,
+                "            (Op::{name}, &[a, b]) => simd::{name}(a, b),"
+            )
+            .unwrap(),
+            Ternary => writeln!(
+                folds,
+                "            (Op::{name}, &[a, b, c]) => simd::{name}(a, b, c),"
+            )
+            .unwrap(),
+            _ => {}
+        }
         let (fields, body, pattern, shape_value): (
             &[(&'static str, Kind)],
             String,
@@ -412,6 +427,11 @@ pub fn simd_ops(isa: &mut Isa) {
     )
     .unwrap();
 
+    writeln!(
+        isa.families,
+        "    /// A vector lane op on constant vectors, computed (constant folding).\n    pub fn fold_lane_op(op: Op, inputs: &[u128]) -> Option<u128> {{\n        Some(match (op, inputs) {{\n{folds}            _ => return None,\n        }})\n    }}"
+    )
+    .unwrap();
     isa.push(
         "v128_const",
         &[("d", Dst), ("v", Imm128)],

@@ -73,6 +73,9 @@ enum Opnd {
     Local(u32),
     /// A constant (raw slot bits).
     Const(u64),
+    /// A v128 constant: index into `Translator::v128_consts` (kept out of line so an
+    /// operand stays two words).
+    ConstV128(u32),
 }
 
 /// The compile-time operand stack, with an index of which entries are locals, so that
@@ -472,6 +475,8 @@ struct Translator<'m> {
     reachable: bool,
     /// Blocks opened inside unreachable code (skipped without translation).
     skipped: u32,
+    /// The values of the `Opnd::ConstV128` operands.
+    v128_consts: Vec<u128>,
     /// Emit an interruption check at every loop header (and the entry).
     interruptible: bool,
     /// Exception handlers of the function (`exceptions`), indexed by `Ctrl::handler`.
@@ -578,6 +583,7 @@ pub fn translate_with(
         last: None,
         reachable: true,
         skipped: 0,
+        v128_consts: Vec::new(),
         interruptible: metering.interruptible,
         handlers: Vec::new(),
         caught: exceptions::CaughtSlots::default(),
@@ -733,6 +739,10 @@ impl Translator<'_> {
                     enc::copy_imm64(&mut self.code, dst, c);
                 }
             }
+            Opnd::ConstV128(k) => {
+                self.begin();
+                enc::v128_const(&mut self.code, dst, self.v128_consts[k as usize]);
+            }
         }
     }
 
@@ -759,11 +769,18 @@ impl Translator<'_> {
         match self.stack[i] {
             Opnd::Temp => self.temp(i as u32),
             Opnd::Local(l) => l,
-            Opnd::Const(_) => {
+            Opnd::Const(_) | Opnd::ConstV128(_) => {
                 self.materialize(i);
                 self.temp(i as u32)
             }
         }
+    }
+
+    /// A v128 constant operand.
+    fn push_v128(&mut self, v: u128) {
+        let k = self.v128_consts.len() as u32;
+        self.v128_consts.push(v);
+        self.push(Opnd::ConstV128(k));
     }
 
     /// Whether stack entry `i` is the result of the last instruction, which can still be
@@ -1305,12 +1322,7 @@ impl Translator<'_> {
         }
         match op {
             O::Nop => {}
-            O::V128Const { value } => {
-                self.begin();
-                let d = self.result_slot();
-                let at = enc::v128_const(&mut self.code, d, value.i128() as u128);
-                self.pushed_result(at);
-            }
+            O::V128Const { value } => self.push_v128(value.i128() as u128),
             O::I8x16Shuffle { lanes } => {
                 let b = self.pop_slot();
                 let a = self.pop_slot();
@@ -2012,7 +2024,30 @@ impl Translator<'_> {
     }
 
     /// A SIMD lane operator: every operand from its slot, the result to the temporary.
+    /// Vector operators on constants are folded with `wamr_common::simd`.
     fn lane_op(&mut self, shape: LaneShape, op: Op) {
+        if let LaneShape::Unary | LaneShape::Binary | LaneShape::Ternary = shape {
+            let n = match shape {
+                LaneShape::Unary => 1,
+                LaneShape::Binary => 2,
+                _ => 3,
+            };
+            let len = self.stack.len();
+            let inputs: Vec<u128> = self.stack[len - n..]
+                .iter()
+                .filter_map(|o| match *o {
+                    Opnd::ConstV128(k) => Some(self.v128_consts[k as usize]),
+                    _ => None,
+                })
+                .collect();
+            if inputs.len() == n {
+                if let Some(v) = fam::fold_lane_op(op, &inputs) {
+                    self.stack.truncate(len - n);
+                    self.push_v128(v);
+                    return;
+                }
+            }
+        }
         let n = match shape {
             LaneShape::Unary | LaneShape::Test | LaneShape::Extract(_) | LaneShape::Splat => 1,
             LaneShape::Binary | LaneShape::Replace(_) | LaneShape::Shift => 2,

@@ -188,3 +188,30 @@ fn exception_payloads_hold_v128() {
         }
     }
 }
+
+#[test]
+fn vector_operators_on_constants_are_folded() {
+    let wat = r#"(module
+      (func (export "f") (result v128)
+        (i32x4.mul
+          (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40))
+          (v128.const i32x4 2 2 2 2))))"#;
+    let module = Module::new(&wat::parse_str(wat).unwrap()).unwrap();
+    let linker = Linker::new(Interp::new(InterpConfig {
+        eager: true,
+        ..Default::default()
+    }));
+    let inst = Instance::new(&module, &linker).unwrap();
+    let want = simd::i32x4_mul(
+        simd::i32x4_add(v([1, 2, 3, 4]), v([10, 20, 30, 40])),
+        simd::i32x4_splat(2),
+    );
+    assert_eq!(inst.invoke("f", &[]).unwrap(), vec![Val::V128(want)]);
+    let code = wamr_interp::InterpInstance::of(inst.data())
+        .unwrap()
+        .translated_code(0)
+        .unwrap();
+    let listing = wamr_interp::translate::disassemble(&code);
+    assert!(!listing.contains("i32x4"), "{listing}");
+    assert_eq!(listing.matches("v128_const").count(), 1, "{listing}");
+}
