@@ -37,7 +37,9 @@
 //! - *fusion*: a comparison right before `br_if`/`if` becomes a compare-and-branch;
 //! - *extension*: `shl k; shr_s k` with `k` 24 or 16 (32-bit) is `extend8_s`/`extend16_s`.
 //! - *constant folding*: integer operators on two constants that cannot trap are folded
-//!   with `wamr_common::semantics`.
+//!   with `wamr_common::semantics`, SIMD vector operators on `v128.const`s with
+//!   `wamr_common::simd` (a v128 constant stays an operand until something needs it in
+//!   a slot).
 //!
 //! A last pass fuses adjacent pairs into super-instructions (`isa::fuse_runs`).
 
