@@ -93,3 +93,34 @@ impl Default for InterpConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handler_sets_and_dispatchers_parse_or_say_what_is_expected() {
+        for (text, set) in [
+            ("auto", HandlerSet::Auto),
+            ("generic", HandlerSet::Generic),
+            ("portable", HandlerSet::Portable),
+            ("avx2", HandlerSet::Avx2),
+            // The avx2 set's former name.
+            ("bmi", HandlerSet::Avx2),
+        ] {
+            assert_eq!(text.parse::<HandlerSet>(), Ok(set));
+        }
+        for bad in ["", "AVX2", "sse2", "neon"] {
+            let err = bad.parse::<HandlerSet>().unwrap_err();
+            assert!(
+                err.contains("expected auto, generic, portable or avx2"),
+                "{err}"
+            );
+        }
+        assert_eq!("loop".parse::<Dispatch>(), Ok(Dispatch::Loop));
+        assert!("jit"
+            .parse::<Dispatch>()
+            .unwrap_err()
+            .contains("expected auto"));
+    }
+}
