@@ -466,18 +466,7 @@ impl Report {
             };
             // Each run instantiates afresh and runs `_start`; output checked every time
             // (the first check runs before anything is recorded).
-            let timed = |f: &mut dyn FnMut() -> Result<(i32, Vec<u8>, Vec<u8>)>| {
-                if let Err(e) = f().and_then(check) {
-                    return Outcome::Absent(format!("{e:#}"));
-                }
-                sample(runs, || {
-                    let t = Instant::now();
-                    let r = f()?;
-                    let ms = ms_since(t);
-                    check(r)?;
-                    Ok(ms)
-                })
-            };
+            let timed = |f: &mut dyn FnMut() -> Result<Ran>| timed_command(runs, &check, f);
             let mut rows = Vec::new();
             match Module::new(&wasm) {
                 _ if skipped(INTERP).is_some() => {
@@ -578,18 +567,7 @@ impl Report {
                 );
                 Ok(())
             };
-            let timed = |f: &mut dyn FnMut() -> Result<(i32, Vec<u8>, Vec<u8>)>| {
-                if let Err(e) = f().and_then(check) {
-                    return Outcome::Absent(format!("{e:#}"));
-                }
-                sample(runs, || {
-                    let t = Instant::now();
-                    let r = f()?;
-                    let ms = ms_since(t);
-                    check(r)?;
-                    Ok(ms)
-                })
-            };
+            let timed = |f: &mut dyn FnMut() -> Result<Ran>| timed_command(runs, &check, f);
             let mut rows = Vec::new();
             let module = Module::new(&wasm)?;
             for (set, handlers) in &sets {
@@ -1167,6 +1145,28 @@ fn first_host_call_sfnano(wasm: &[u8], tier: Tier) -> Result<f64> {
         .map_err(|e| anyhow!("{}: instantiating: {e}", benches::sfnano_id(tier)))?;
     let _ = instance.invoke("run", &[]);
     at.get().context("`run` never called env.clock_ms")
+}
+
+/// What a WASI command gave: exit code, stdout, stderr.
+type Ran = (i32, Vec<u8>, Vec<u8>);
+
+/// Milliseconds per run of `f` over `runs` runs, its output checked by `check` once
+/// before anything is recorded and after every timed run.
+fn timed_command(
+    runs: usize,
+    check: &dyn Fn(Ran) -> Result<()>,
+    f: &mut dyn FnMut() -> Result<Ran>,
+) -> Outcome {
+    if let Err(e) = f().and_then(check) {
+        return Outcome::Absent(format!("{e:#}"));
+    }
+    sample(runs, || {
+        let t = Instant::now();
+        let r = f()?;
+        let ms = ms_since(t);
+        check(r)?;
+        Ok(ms)
+    })
 }
 
 /// Runs a WASI command with `dir` preopened as `.` and `bench.start`/`bench.end` as
