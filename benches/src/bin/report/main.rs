@@ -5,8 +5,11 @@
 //! CSV and an SVG chart to `target/bench-report/`. See benches/README.md.
 
 mod chart;
+mod mini_wasi;
 mod sfnano_wasi;
 mod wasmi_wasi;
+#[cfg(feature = "peers")]
+mod wasmtime_wasi;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -123,11 +126,13 @@ const SIMD_PROGRAMS: &str = "SIMD programs (clang -O3 -msimd128)";
 const WASMI: &str = "wasmi";
 const SFNANO: &str = "sf-nano-interp";
 const INTERP: &str = "ours-interp";
+const WASMTIME: &str = "wasmtime";
 /// The ratio columns, in table order: (header, base engine).
-const BASES: [(&str, &str); 3] = [
+const BASES: [(&str, &str); 4] = [
     ("vs wasmi", WASMI),
     ("vs sf-nano-interp", SFNANO),
     ("vs ours-interp", INTERP),
+    ("vs wasmtime", WASMTIME),
 ];
 
 /// Silverfir-nano's tiers, row labels first (the interpreter's is a ratio baseline).
@@ -311,11 +316,11 @@ impl Report {
                 "wasmtime",
                 benches::WasmtimeRunner::new(&wasm).map(|r| Box::new(r) as _),
             );
-            rows.push(("wasmtime".into(), o));
+            rows.push((WASMTIME.into(), o));
         }
         #[cfg(not(feature = "peers"))]
         rows.push((
-            "wasmtime".into(),
+            WASMTIME.into(),
             Outcome::Absent("not built (needs --features peers)".into()),
         ));
         for (engine, o) in rows {
@@ -399,6 +404,21 @@ impl Report {
             Err(e) => Outcome::Absent(format!("error: {e:#}")),
         };
         self.push("CoreMark (WASI)", WORKLOAD, WASMI, "score", true, o);
+        #[cfg(feature = "peers")]
+        {
+            progress(format!(
+                "CoreMark (WASI): {WASMTIME} in process ({runs} runs of ~11 s)"
+            ));
+            let o = match wasmtime_wasi::WasmtimeCommand::new(&wasm) {
+                Ok(cmd) => sample(runs, || {
+                    let (code, out, _) = cmd.run(&["coremark.wasm"], &self.out)?;
+                    ensure!(code == 0, "exit code {code}");
+                    coremark_wasi_score(&out)
+                }),
+                Err(e) => Outcome::Absent(format!("error: {e:#}")),
+            };
+            self.push("CoreMark (WASI)", WORKLOAD, WASMTIME, "score", true, o);
+        }
         for (label, tier) in SFNANO_TIERS {
             progress(format!(
                 "CoreMark (WASI): {label} in process ({runs} runs of ~11 s)"
@@ -520,12 +540,8 @@ impl Report {
                 rows.push((label.into(), o));
             }
             rows.push((
-                "wasmtime".into(),
-                Outcome::Absent(
-                    "not measured: no in-process WASI for wasmtime here \
-                     (wasmtime-wasi is not a dependency)"
-                        .into(),
-                ),
+                WASMTIME.into(),
+                wasmtime_command(&wasm, &timed, &[&stem], &dir),
             ));
             for (engine, o) in rows {
                 self.push(PROGRAMS, stem.clone(), engine, "ms", false, o);
@@ -611,6 +627,10 @@ impl Report {
                 )
             };
             rows.push((WASMI.into(), o));
+            rows.push((
+                WASMTIME.into(),
+                wasmtime_command(&wasm, &timed, &argv, &dir),
+            ));
             for (engine, o) in rows {
                 self.push(SIMD_PROGRAMS, name.to_string(), engine, "ms", false, o);
             }
@@ -1149,6 +1169,8 @@ fn first_host_call_sfnano(wasm: &[u8], tier: Tier) -> Result<f64> {
 
 /// What a WASI command gave: exit code, stdout, stderr.
 type Ran = (i32, Vec<u8>, Vec<u8>);
+/// A section's way of timing one engine's runs of a command (see [`timed_command`]).
+type Timer<'a> = dyn Fn(&mut dyn FnMut() -> Result<Ran>) -> Outcome + 'a;
 
 /// Milliseconds per run of `f` over `runs` runs, its output checked by `check` once
 /// before anything is recorded and after every timed run.
@@ -1167,6 +1189,24 @@ fn timed_command(
         check(r)?;
         Ok(ms)
     })
+}
+
+/// wasmtime's row for a WASI command (in this process, on the report's minimal WASI),
+/// measured by `timed`; absent unless built with the `peers` feature.
+fn wasmtime_command(wasm: &[u8], timed: &Timer<'_>, argv: &[&str], dir: &Path) -> Outcome {
+    if let Some(o) = skipped(WASMTIME) {
+        return o;
+    }
+    #[cfg(feature = "peers")]
+    return match wasmtime_wasi::WasmtimeCommand::new(wasm) {
+        Ok(cmd) => timed(&mut || cmd.run(argv, dir)),
+        Err(e) => Outcome::Absent(format!("error: {e:#}")),
+    };
+    #[cfg(not(feature = "peers"))]
+    {
+        let _ = (wasm, timed, argv, dir);
+        Outcome::Absent("not built (needs --features peers)".into())
+    }
 }
 
 /// Runs a WASI command with `dir` preopened as `.` and `bench.start`/`bench.end` as
@@ -1421,8 +1461,8 @@ fn markdown(report: &Report) -> String {
     let mut md = report.header.clone();
     let _ = writeln!(
         md,
-        "\nRatios are relative to wasmi, to Silverfir-nano's interpreter and to our \
-         interpreter on the same workload, oriented so that **>1 means better** (faster, \
+        "\nRatios are relative to wasmi, to Silverfir-nano's interpreter, to our \
+         interpreter and to wasmtime on the same workload, oriented so that **>1 means better** (faster, \
          higher score, less memory). Times are medians over the runs; the spread is min-max.\n"
     );
     let headers = BASES.map(|(h, _)| h).join(" | ");
@@ -1521,7 +1561,7 @@ fn markdown(report: &Report) -> String {
 
 fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,note\n",
+        "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,vs_wasmtime,note\n",
     );
     let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
     for row in &report.rows {
@@ -1726,6 +1766,37 @@ mod tests {
         assert_eq!(err, expected("stderr"));
     }
 
+    /// wasmtime on the same minimal WASI runs the same program, and a SIMD program, with
+    /// the expected output.
+    #[cfg(feature = "peers")]
+    #[test]
+    fn wasmtime_runs_shootout_ackermann_and_a_simd_program_with_the_expected_output() {
+        let dir = shared_dir().unwrap().join("wasm/shootout");
+        let wasm = std::fs::read(dir.join("shootout-ackermann.wasm")).unwrap();
+        let (code, out, err) = wasmtime_wasi::WasmtimeCommand::new(&wasm)
+            .unwrap()
+            .run(&["shootout-ackermann"], &dir)
+            .unwrap();
+        assert_eq!(code, 0);
+        let expected = |ext: &str| {
+            std::fs::read(dir.join(format!("shootout-ackermann.{ext}.expected"))).unwrap()
+        };
+        assert_eq!(out, expected("stdout"));
+        assert_eq!(err, expected("stderr"));
+
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasi/tests/simd-programs");
+        let read = |ext: &str| std::fs::read(dir.join(format!("kernels.{ext}"))).unwrap();
+        let args = String::from_utf8(read("args")).unwrap();
+        let mut argv = vec!["kernels"];
+        argv.extend(args.split_whitespace());
+        let (code, out, _) = wasmtime_wasi::WasmtimeCommand::new(&read("wasm"))
+            .unwrap()
+            .run(&argv, &dir)
+            .unwrap();
+        assert_eq!(code, 0);
+        assert_eq!(out, read("stdout.expected"));
+    }
+
     /// Silverfir-nano's own WASI (with the capturing `fd_write`) runs the same program on
     /// both tiers with the expected output.
     #[test]
@@ -1758,8 +1829,8 @@ mod tests {
         assert_eq!(INTERP, benches::EngineId::Ours.id());
     }
 
-    /// Every row carries a ratio to wasmi, to sf-nano-interp and to ours-interp, in
-    /// Markdown (rows and the geometric-mean table) and in CSV.
+    /// Every row carries a ratio to wasmi, to sf-nano-interp, to ours-interp and to
+    /// wasmtime, in Markdown (rows and the geometric-mean table) and in CSV.
     #[test]
     fn tables_have_a_column_per_baseline() {
         let mut rows = vec![
@@ -1767,6 +1838,7 @@ mod tests {
             row("a", WASMI, 50.0),
             row("a", SFNANO, 25.0),
             row("a", "sf-nano-jit", 5.0),
+            row("a", WASMTIME, 2.5),
         ];
         rows.push(Row {
             outcome: Outcome::Absent("error: a | b".into()),
@@ -1782,25 +1854,29 @@ mod tests {
         };
         let md = markdown(&report);
         assert!(md.contains(
-            "| workload | engine | median | min-max | vs wasmi | vs sf-nano-interp | vs ours-interp |\n|---|---|---:|---:|---:|---:|---:|"
+            "| workload | engine | median | min-max | vs wasmi | vs sf-nano-interp | vs ours-interp | vs wasmtime |\n|---|---|---:|---:|---:|---:|---:|---:|"
         ));
-        // sf-nano-jit: 10x wasmi's time, 5x sf-nano-interp's, 20x ours'.
-        assert!(md.contains("| a | sf-nano-jit | 5.00 ms | 4.50-5.50 | 10.00x | 5.00x | 20.00x |"));
-        // A row without figures keeps the column count and its reason.
-        assert!(md.contains("| b | sf-nano-interp | error: a / b | | | | |"));
-        assert!(md.contains("| engine | vs wasmi | vs sf-nano-interp | vs ours-interp |"));
+        // sf-nano-jit: 10x wasmi's time, 5x sf-nano-interp's, 20x ours', half wasmtime's.
         assert!(md.contains(
-            "| sf-nano-jit | 10.00x (1 programs) | 5.00x (1 programs) | 20.00x (1 programs) |"
+            "| a | sf-nano-jit | 5.00 ms | 4.50-5.50 | 10.00x | 5.00x | 20.00x | 0.50x |"
+        ));
+        // A row without figures keeps the column count and its reason.
+        assert!(md.contains("| b | sf-nano-interp | error: a / b | | | | | |"));
+        assert!(
+            md.contains("| engine | vs wasmi | vs sf-nano-interp | vs ours-interp | vs wasmtime |")
+        );
+        assert!(md.contains(
+            "| sf-nano-jit | 10.00x (1 programs) | 5.00x (1 programs) | 20.00x (1 programs) | 0.50x (1 programs) |"
         ));
         let csv = csv(&report);
         let mut lines = csv.lines();
         assert_eq!(
             lines.next().unwrap(),
-            "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,note"
+            "section,workload,engine,unit,median,min,max,runs,vs_wasmi,vs_sf_nano_interp,vs_ours_interp,vs_wasmtime,note"
         );
         let jit = lines.find(|l| l.contains("sf-nano-jit")).unwrap();
         assert!(
-            jit.ends_with(",3,10.000000,5.000000,20.000000,\"\""),
+            jit.ends_with(",3,10.000000,5.000000,20.000000,0.500000,\"\""),
             "{jit}"
         );
     }

@@ -13,7 +13,7 @@ use sf_nano_core::value_type::ValueType;
 use sf_nano_core::wasi::{wasi_imports, WasiContextBuilder, WASI_SNAPSHOT_PREVIEW1, WASI_UNSTABLE};
 use sf_nano_core::{Engine, FunctionType, Import, Instance, Module, Tier, Value, WasmError};
 
-use crate::wasmi_wasi::{iovecs, put, range, EBADF, EFAULT};
+use crate::mini_wasi::{iovecs, put, range, EBADF, EFAULT};
 
 type Sink = Rc<RefCell<Vec<u8>>>;
 
