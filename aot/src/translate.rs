@@ -276,7 +276,7 @@ impl FuncTranslator {
             }
         };
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
-        let mut tr = Tr::new(module, opts, isa, b, consts, may_throw, offsets);
+        let mut tr = BodyTranslator::new(module, opts, isa, b, consts, may_throw, offsets);
         tr.prologue(ty, &body.locals);
         let mut fuel = match opts.metering.fuel {
             true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
@@ -354,12 +354,13 @@ struct Ctrl {
     next_reached: bool,
 }
 
-/// The state of one function's translation.
-struct Tr<'a, 'f> {
-    m: &'a ModuleData,
+/// The state of one function's translation: translates one wasm function body into
+/// Cranelift IR.
+struct BodyTranslator<'a, 'f> {
+    module: &'a ModuleData,
     opts: &'a CodegenOptions,
     isa: &'a dyn TargetIsa,
-    b: FunctionBuilder<'f>,
+    builder: FunctionBuilder<'f>,
     /// The module's constant table (empty unless `*.const` intrinsics are on).
     consts: &'a ConstPool,
     /// Imported signatures of the intrinsics called so far.
@@ -390,9 +391,9 @@ struct Tr<'a, 'f> {
     offsets: VMOffsets<u8>,
 }
 
-impl<'a, 'f> Tr<'a, 'f> {
+impl<'a, 'f> BodyTranslator<'a, 'f> {
     fn new(
-        m: &'a ModuleData,
+        module: &'a ModuleData,
         opts: &'a CodegenOptions,
         isa: &'a dyn TargetIsa,
         mut b: FunctionBuilder<'f>,
@@ -409,11 +410,11 @@ impl<'a, 'f> Tr<'a, 'f> {
             user_id: 0,
             description: "heap".into(),
         });
-        Tr {
-            m,
+        BodyTranslator {
+            module,
             opts,
             isa,
-            b,
+            builder: b,
             consts,
             intrinsic_sigs: HashMap::new(),
             vmctx,
@@ -435,11 +436,11 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Rest of the entry block: parameters and zeroed locals, and the stack check.
     fn prologue(&mut self, ty: &FuncType, locals: &[ValType]) {
-        let entry = self.b.current_block().expect("in the entry block");
-        let params = self.b.block_params(entry)[1..].to_vec();
+        let entry = self.builder.current_block().expect("in the entry block");
+        let params = self.builder.block_params(entry)[1..].to_vec();
         for (t, v) in ty.params().iter().zip(params) {
-            let var = self.b.declare_var(ir_type(*t));
-            self.b.def_var(var, v);
+            let var = self.builder.declare_var(ir_type(*t));
+            self.builder.def_var(var, v);
             self.locals.push(var);
         }
         // One zero per type serves every declared local.
@@ -454,19 +455,19 @@ impl<'a, 'f> Tr<'a, 'f> {
                     z
                 }
             };
-            let var = self.b.declare_var(ty);
-            self.b.def_var(var, zero);
+            let var = self.builder.declare_var(ty);
+            self.builder.def_var(var, zero);
             self.locals.push(var);
         }
         if self.opts.stack_bounds_checks {
-            let sp = self.b.ins().get_stack_pointer(I64);
-            let limit = self.b.ins().load(
+            let sp = self.builder.ins().get_stack_pointer(I64);
+            let limit = self.builder.ins().load(
                 I64,
                 MemFlagsData::trusted(),
                 self.vmctx,
                 self.offsets.stack_limit() as i32,
             );
-            let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+            let low = self.builder.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
             self.trap_if(low, TrapKind::CallStackExhausted);
         }
         let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
@@ -484,32 +485,32 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Emits the trap blocks and finishes the function.
     fn finish(mut self) {
         for (kind, block) in std::mem::take(&mut self.trap_blocks) {
-            self.b.switch_to_block(block);
+            self.builder.switch_to_block(block);
             let code = self.iconst32(abi::trap_code(kind));
             self.call_builtin(Builtin::Trap, &[code]);
-            self.b.ins().trap(AFTER_TRAP);
+            self.builder.ins().trap(AFTER_TRAP);
         }
-        self.b.seal_all_blocks();
-        self.b.finalize(self.isa.frontend_config());
+        self.builder.seal_all_blocks();
+        self.builder.finalize(self.isa.frontend_config());
     }
 
     // ----- small helpers -----
 
     fn zero(&mut self, ty: Type) -> Value {
         match ty {
-            F32 => self.b.ins().f32const(0.0),
-            F64 => self.b.ins().f64const(0.0),
+            F32 => self.builder.ins().f32const(0.0),
+            F64 => self.builder.ins().f64const(0.0),
             I8X16 => {
-                let c = self.b.func.dfg.constants.insert(vec![0u8; 16].into());
-                self.b.ins().vconst(I8X16, c)
+                let c = self.builder.func.dfg.constants.insert(vec![0u8; 16].into());
+                self.builder.ins().vconst(I8X16, c)
             }
-            _ => self.b.ins().iconst(ty, 0),
+            _ => self.builder.ins().iconst(ty, 0),
         }
     }
 
     fn iconst32(&mut self, v: i32) -> Value {
         // Cranelift wants narrow constants zero-extended in the 64-bit immediate.
-        self.b.ins().iconst(I32, i64::from(v as u32))
+        self.builder.ins().iconst(I32, i64::from(v as u32))
     }
 
     /// A constant of integer type `ty` from its sign-extended value.
@@ -517,14 +518,14 @@ impl<'a, 'f> Tr<'a, 'f> {
         if ty == I32 {
             self.iconst32(v as i32)
         } else {
-            self.b.ins().iconst(ty, v)
+            self.builder.ins().iconst(ty, v)
         }
     }
 
     /// The constant a value was defined with, if it is an `iconst`.
     fn const_of(&self, v: Value) -> Option<i64> {
-        let inst = self.b.func.dfg.value_def(v).inst()?;
-        match self.b.func.dfg.insts[inst] {
+        let inst = self.builder.func.dfg.value_def(v).inst()?;
+        match self.builder.func.dfg.insts[inst] {
             ir::InstructionData::UnaryImm {
                 opcode: ir::Opcode::Iconst,
                 imm,
@@ -534,9 +535,9 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn block_with_params(&mut self, types: &[Type]) -> Block {
-        let block = self.b.create_block();
+        let block = self.builder.create_block();
         for t in types {
-            self.b.append_block_param(block, *t);
+            self.builder.append_block_param(block, *t);
         }
         block
     }
@@ -567,7 +568,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn jump(&mut self, block: Block, vals: &[Value]) {
-        self.b.ins().jump(block, &Self::args(vals));
+        self.builder.ins().jump(block, &Self::args(vals));
     }
 
     /// The cold block that raises `kind`.
@@ -575,8 +576,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         if let Some((_, b)) = self.trap_blocks.iter().find(|(k, _)| *k == kind) {
             return *b;
         }
-        let block = self.b.create_block();
-        self.b.set_cold_block(block);
+        let block = self.builder.create_block();
+        self.builder.set_cold_block(block);
         self.trap_blocks.push((kind, block));
         block
     }
@@ -584,10 +585,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Raises `kind` if `cond` is nonzero.
     fn trap_if(&mut self, cond: Value, kind: TrapKind) {
         let trap = self.trap_block(kind);
-        let cont = self.b.create_block();
-        self.b.ins().brif(cond, trap, &[], cont, &[]);
-        self.b.switch_to_block(cont);
-        self.b.seal_block(cont);
+        let cont = self.builder.create_block();
+        self.builder.ins().brif(cond, trap, &[], cont, &[]);
+        self.builder.switch_to_block(cont);
+        self.builder.seal_block(cont);
     }
 
     fn set_unreachable(&mut self) {
@@ -602,7 +603,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, size);
         let f = self.heap_flags();
-        let ins = self.b.ins();
+        let ins = self.builder.ins();
         let v = match (size, signed) {
             (1, false) => ins.uload8(ty, f, p, off),
             (1, true) => ins.sload8(ty, f, p, off),
@@ -620,8 +621,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, size);
         let f = self.heap_flags();
-        let wide = self.b.func.dfg.value_type(v).bytes();
-        let ins = self.b.ins();
+        let wide = self.builder.func.dfg.value_type(v).bytes();
+        let ins = self.builder.ins();
         match size {
             1 => ins.istore8(f, v, p, off),
             2 => ins.istore16(f, v, p, off),
@@ -637,7 +638,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![wp_type(t)]),
             BlockType::FuncType(i) => {
-                let ty = &self.m.types[i as usize];
+                let ty = &self.module.types[i as usize];
                 (
                     ty.params().iter().map(|t| ir_type(*t)).collect(),
                     ty.results().iter().map(|t| ir_type(*t)).collect(),
@@ -679,22 +680,22 @@ impl<'a, 'f> Tr<'a, 'f> {
         let (default, arity) = self.branch_target(targets.default());
         let args = Self::args(&self.top_n(arity));
         if depths.iter().all(|d| *d == targets.default()) {
-            self.b.ins().jump(default, &args);
+            self.builder.ins().jump(default, &args);
             return Ok(());
         }
         if arity == 0 {
-            let pool = &mut self.b.func.dfg.value_lists;
+            let pool = &mut self.builder.func.dfg.value_lists;
             let default_call = BlockCall::new(default, [], pool);
             let mut calls = Vec::with_capacity(depths.len());
             for d in depths {
                 let (block, _) = self.branch_target(d);
-                let pool = &mut self.b.func.dfg.value_lists;
+                let pool = &mut self.builder.func.dfg.value_lists;
                 calls.push(BlockCall::new(block, [], pool));
             }
             let jt = self
-                .b
+                .builder
                 .create_jump_table(JumpTableData::new(default_call, &calls));
-            self.b.ins().br_table(index, jt);
+            self.builder.ins().br_table(index, jt);
             return Ok(());
         }
         // With values to pass, every distinct target gets one edge block that jumps there
@@ -702,28 +703,30 @@ impl<'a, 'f> Tr<'a, 'f> {
         // is a million words, not a million argument lists and edge moves.
         let mut edges: std::collections::HashMap<u32, Block> = std::collections::HashMap::new();
         let mut edge_of = |tr: &mut Self, depth: u32| -> Block {
-            *edges.entry(depth).or_insert_with(|| tr.b.create_block())
+            *edges
+                .entry(depth)
+                .or_insert_with(|| tr.builder.create_block())
         };
         let default_edge = edge_of(self, targets.default());
         let mut calls = Vec::with_capacity(depths.len());
         for &d in &depths {
             let edge = edge_of(self, d);
-            let pool = &mut self.b.func.dfg.value_lists;
+            let pool = &mut self.builder.func.dfg.value_lists;
             calls.push(BlockCall::new(edge, [], pool));
         }
-        let pool = &mut self.b.func.dfg.value_lists;
+        let pool = &mut self.builder.func.dfg.value_lists;
         let default_call = BlockCall::new(default_edge, [], pool);
         let jt = self
-            .b
+            .builder
             .create_jump_table(JumpTableData::new(default_call, &calls));
-        self.b.ins().br_table(index, jt);
+        self.builder.ins().br_table(index, jt);
         let mut edges: Vec<(u32, Block)> = edges.into_iter().collect();
         edges.sort_unstable_by_key(|&(depth, _)| depth);
         for (depth, edge) in edges {
             let (target, _) = self.branch_target(depth);
-            self.b.switch_to_block(edge);
-            self.b.seal_block(edge);
-            self.b.ins().jump(target, &args);
+            self.builder.switch_to_block(edge);
+            self.builder.seal_block(edge);
+            self.builder.ins().jump(target, &args);
         }
         Ok(())
     }
@@ -753,7 +756,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             O::Nop => {}
             O::Unreachable => {
                 let trap = self.trap_block(TrapKind::Unreachable);
-                self.b.ins().jump(trap, &[]);
+                self.builder.ins().jump(trap, &[]);
                 self.set_unreachable();
             }
             O::Block { blockty } => {
@@ -767,8 +770,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let next = self.block_with_params(&results);
                 let args = self.pop_n(params.len());
                 self.jump(header, &args);
-                self.b.switch_to_block(header);
-                self.stack.extend_from_slice(self.b.block_params(header));
+                self.builder.switch_to_block(header);
+                self.stack
+                    .extend_from_slice(self.builder.block_params(header));
                 self.push_ctrl(Kind::Loop { header }, next, params.len(), results.len());
                 if self.opts.metering.interruptible {
                     self.check_interrupt();
@@ -778,12 +782,14 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let cond = self.pop();
                 let (params, results) = self.block_types(blockty);
                 let next = self.block_with_params(&results);
-                let then_block = self.b.create_block();
-                let else_block = self.b.create_block();
-                self.b.ins().brif(cond, then_block, &[], else_block, &[]);
-                self.b.seal_block(then_block);
-                self.b.seal_block(else_block);
-                self.b.switch_to_block(then_block);
+                let then_block = self.builder.create_block();
+                let else_block = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(cond, then_block, &[], else_block, &[]);
+                self.builder.seal_block(then_block);
+                self.builder.seal_block(else_block);
+                self.builder.switch_to_block(then_block);
                 // Both branches have the if's block as their only predecessor, so the
                 // parameter values stay usable in each.
                 let kind = Kind::If {
@@ -816,7 +822,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     c.next_reached = true;
                     self.jump(next, &results);
                 }
-                self.b.switch_to_block(else_block);
+                self.builder.switch_to_block(else_block);
                 self.stack.truncate(height);
                 self.stack.extend(params);
                 self.reachable = true;
@@ -840,10 +846,10 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let cond = self.pop();
                 let (block, arity) = self.branch_target(relative_depth);
                 let args = Self::args(&self.top_n(arity));
-                let cont = self.b.create_block();
-                self.b.ins().brif(cond, block, &args, cont, &[]);
-                self.b.switch_to_block(cont);
-                self.b.seal_block(cont);
+                let cont = self.builder.create_block();
+                self.builder.ins().brif(cond, block, &args, cont, &[]);
+                self.builder.switch_to_block(cont);
+                self.builder.seal_block(cont);
             }
             O::BrTable { targets } => {
                 self.br_table(&targets)?;
@@ -852,7 +858,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             O::Return => {
                 let n = self.ctrl[0].nresults;
                 let results = self.top_n(n);
-                self.b.ins().return_(&results);
+                self.builder.ins().return_(&results);
                 self.set_unreachable();
             }
             O::Call { function_index } => self.call(function_index, false),
@@ -863,30 +869,30 @@ impl<'a, 'f> Tr<'a, 'f> {
             // A null reference goes to the label without it; anything else stays.
             O::BrOnNull { relative_depth } => {
                 let r = self.pop();
-                let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
                 let (block, arity) = self.branch_target(relative_depth);
                 let args = Self::args(&self.top_n(arity));
-                let cont = self.b.create_block();
-                self.b.ins().brif(is_null, block, &args, cont, &[]);
-                self.b.switch_to_block(cont);
-                self.b.seal_block(cont);
+                let cont = self.builder.create_block();
+                self.builder.ins().brif(is_null, block, &args, cont, &[]);
+                self.builder.switch_to_block(cont);
+                self.builder.seal_block(cont);
                 self.push(r);
             }
             // A non-null reference goes to the label with it; null is dropped.
             O::BrOnNonNull { relative_depth } => {
                 let r = self.top_n(1)[0];
-                let non_null = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                let non_null = self.builder.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
                 let (block, arity) = self.branch_target(relative_depth);
                 let args = Self::args(&self.top_n(arity));
-                let cont = self.b.create_block();
-                self.b.ins().brif(non_null, block, &args, cont, &[]);
-                self.b.switch_to_block(cont);
-                self.b.seal_block(cont);
+                let cont = self.builder.create_block();
+                self.builder.ins().brif(non_null, block, &args, cont, &[]);
+                self.builder.switch_to_block(cont);
+                self.builder.seal_block(cont);
                 self.pop();
             }
             O::RefAsNonNull => {
                 let r = self.top_n(1)[0];
-                let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
                 self.trap_if(is_null, TrapKind::NullReference);
             }
             O::CallRef { type_index } => self.call_ref(type_index, false),
@@ -903,20 +909,20 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let c = self.pop();
                 let y = self.pop();
                 let x = self.pop();
-                let v = self.b.ins().select(c, x, y);
+                let v = self.builder.ins().select(c, x, y);
                 self.push(v);
             }
             O::LocalGet { local_index } => {
-                let v = self.b.use_var(self.locals[local_index as usize]);
+                let v = self.builder.use_var(self.locals[local_index as usize]);
                 self.push(v);
             }
             O::LocalSet { local_index } => {
                 let v = self.pop();
-                self.b.def_var(self.locals[local_index as usize], v);
+                self.builder.def_var(self.locals[local_index as usize], v);
             }
             O::LocalTee { local_index } => {
                 let v = *self.stack.last().expect("validated");
-                self.b.def_var(self.locals[local_index as usize], v);
+                self.builder.def_var(self.locals[local_index as usize], v);
             }
             O::GlobalGet { global_index } => self.global_get(global_index),
             O::GlobalSet { global_index } => self.global_set(global_index),
@@ -964,13 +970,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             O::TableInit { elem_index, table } => self.table_init(elem_index, table),
             O::ElemDrop { elem_index } => self.elem_drop(elem_index),
             O::RefNull { .. } => {
-                let v = self.b.ins().iconst(I64, 0);
+                let v = self.builder.ins().iconst(I64, 0);
                 self.push(v);
             }
             O::RefIsNull => {
                 let r = self.pop();
-                let c = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
-                let c = self.b.ins().uextend(I32, c);
+                let c = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let c = self.builder.ins().uextend(I32, c);
                 self.push(c);
             }
             O::RefFunc { function_index } => self.ref_func(function_index),
@@ -991,7 +997,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         if self.reachable {
             let results = self.top_n(c.nresults);
             if matches!(c.kind, Kind::Func) && !c.next_reached {
-                self.b.ins().return_(&results);
+                self.builder.ins().return_(&results);
             } else {
                 self.jump(c.next, &results);
                 c.next_reached = true;
@@ -1000,21 +1006,21 @@ impl<'a, 'f> Tr<'a, 'f> {
         match c.kind {
             Kind::Func => {
                 if c.next_reached {
-                    self.b.switch_to_block(c.next);
-                    self.b.seal_block(c.next);
-                    let results = self.b.block_params(c.next).to_vec();
-                    self.b.ins().return_(&results);
+                    self.builder.switch_to_block(c.next);
+                    self.builder.seal_block(c.next);
+                    let results = self.builder.block_params(c.next).to_vec();
+                    self.builder.ins().return_(&results);
                 }
                 return true;
             }
-            Kind::Loop { header } => self.b.seal_block(header),
+            Kind::Loop { header } => self.builder.seal_block(header),
             Kind::If {
                 else_block,
                 params,
                 has_else: false,
             } => {
                 // No else: the false branch passes the parameters on as the results.
-                self.b.switch_to_block(else_block);
+                self.builder.switch_to_block(else_block);
                 self.jump(c.next, &params);
                 c.next_reached = true;
             }
@@ -1026,9 +1032,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.stack.truncate(c.height);
         self.reachable = c.next_reached;
         if c.next_reached {
-            self.b.switch_to_block(c.next);
-            self.b.seal_block(c.next);
-            self.stack.extend_from_slice(self.b.block_params(c.next));
+            self.builder.switch_to_block(c.next);
+            self.builder.seal_block(c.next);
+            self.stack
+                .extend_from_slice(self.builder.block_params(c.next));
         }
         false
     }

@@ -16,11 +16,11 @@ use wasmparser::MemArg;
 
 use super::{
     builtin_types, invariant_flags, ir_type, load_slot, slot_offsets, store_slot, wasm_signature,
-    Tr,
+    BodyTranslator,
 };
 use crate::abi::{Builtin, ENGINE_AOT};
 
-impl Tr<'_, '_> {
+impl BodyTranslator<'_, '_> {
     // ----- runtime structures -----
 
     /// Flags of linear-memory accesses: little-endian, possibly unaligned, may fault
@@ -36,10 +36,18 @@ impl Tr<'_, '_> {
     pub(super) fn charge_fuel(&mut self, cost: u32) {
         let rs = self.vmctx_field(self.offsets.run_state());
         let at = self.offsets.run_state_fuel_left() as i32;
-        let left = self.b.ins().load(I64, MemFlagsData::trusted(), rs, at);
-        let left = self.b.ins().iadd_imm_s(left, -i64::from(cost));
-        self.b.ins().store(MemFlagsData::trusted(), left, rs, at);
-        let short = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+        let left = self
+            .builder
+            .ins()
+            .load(I64, MemFlagsData::trusted(), rs, at);
+        let left = self.builder.ins().iadd_imm_s(left, -i64::from(cost));
+        self.builder
+            .ins()
+            .store(MemFlagsData::trusted(), left, rs, at);
+        let short = self
+            .builder
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThan, left, 0);
         let cost = self.iconst32(cost as i32);
         self.out_of_line(short, Builtin::Refuel, &[cost]);
     }
@@ -48,29 +56,32 @@ impl Tr<'_, '_> {
     pub(super) fn check_interrupt(&mut self) {
         let rs = self.vmctx_field(self.offsets.run_state());
         let at = self.offsets.run_state_interrupt() as i32;
-        let flag = self.b.ins().load(I32, MemFlagsData::trusted(), rs, at);
+        let flag = self
+            .builder
+            .ins()
+            .load(I32, MemFlagsData::trusted(), rs, at);
         self.out_of_line(flag, Builtin::Interrupt, &[]);
     }
 
     /// Calls `builtin` from a cold block when `cond` is nonzero, then goes on.
     pub(super) fn out_of_line(&mut self, cond: Value, builtin: Builtin, args: &[Value]) {
-        let slow = self.b.create_block();
-        let cont = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(cond, slow, &[], cont, &[]);
-        self.b.seal_block(slow);
-        self.b.switch_to_block(slow);
+        let slow = self.builder.create_block();
+        let cont = self.builder.create_block();
+        self.builder.set_cold_block(slow);
+        self.builder.ins().brif(cond, slow, &[], cont, &[]);
+        self.builder.seal_block(slow);
+        self.builder.switch_to_block(slow);
         self.call_builtin(builtin, args);
-        self.b.ins().jump(cont, &[]);
-        self.b.seal_block(cont);
-        self.b.switch_to_block(cont);
+        self.builder.ins().jump(cont, &[]);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
     }
 
     /// The pointer at `offset` in the vmctx (a header field or an array entry; see
     /// `VMOffsets`), invariant while the instance lives.
     pub(super) fn vmctx_field(&mut self, offset: u32) -> Value {
         let offset = i32::try_from(offset).expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE");
-        self.b
+        self.builder
             .ins()
             .load(I64, invariant_flags(), self.vmctx, offset)
     }
@@ -80,7 +91,9 @@ impl Tr<'_, '_> {
     pub(super) fn header_table_entry(&mut self, field: u32, index: u32) -> Value {
         let table = self.vmctx_field(field);
         let offset = i32::try_from(u64::from(index) * 8).expect("index space below 2^28");
-        self.b.ins().load(I64, invariant_flags(), table, offset)
+        self.builder
+            .ins()
+            .load(I64, invariant_flags(), table, offset)
     }
 
     /// The `TableDef` of a table.
@@ -97,8 +110,8 @@ impl Tr<'_, '_> {
         if let Some(s) = self.sigs.get(&type_index) {
             return *s;
         }
-        let sig = wasm_signature(&self.m.types[type_index as usize], self.isa);
-        let s = self.b.import_signature(sig);
+        let sig = wasm_signature(&self.module.types[type_index as usize], self.isa);
+        let s = self.builder.import_signature(sig);
         self.sigs.insert(type_index, s);
         s
     }
@@ -114,7 +127,7 @@ impl Tr<'_, '_> {
                 sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
                 sig.returns
                     .extend(results.iter().map(|t| AbiParam::new(*t)));
-                let s = self.b.import_signature(sig);
+                let s = self.builder.import_signature(sig);
                 self.builtin_sigs[builtin as usize] = Some(s);
                 s
             }
@@ -123,8 +136,8 @@ impl Tr<'_, '_> {
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);
-        let call = self.b.ins().call_indirect(sig, callee, &all);
-        self.b.inst_results(call).first().copied()
+        let call = self.builder.ins().call_indirect(sig, callee, &all);
+        self.builder.inst_results(call).first().copied()
     }
 
     /// A pointer to `slots` 8-byte value slots in this frame.
@@ -133,13 +146,13 @@ impl Tr<'_, '_> {
         let slot = match self.foreign_slot {
             Some((slot, size)) => {
                 if bytes > size {
-                    self.b.func.sized_stack_slots[slot].size = bytes;
+                    self.builder.func.sized_stack_slots[slot].size = bytes;
                     self.foreign_slot = Some((slot, bytes));
                 }
                 slot
             }
             None => {
-                let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                let slot = self.builder.create_sized_stack_slot(StackSlotData::new(
                     StackSlotKind::ExplicitSlot,
                     bytes,
                     3,
@@ -148,7 +161,7 @@ impl Tr<'_, '_> {
                 slot
             }
         };
-        self.b.ins().stack_addr(I64, slot, 0)
+        self.builder.ins().stack_addr(I64, slot, 0)
     }
 
     /// Calls the function described by `FuncData` `fd`, of module type `type_index`:
@@ -163,35 +176,35 @@ impl Tr<'_, '_> {
         args: &[Value],
         tail: bool,
     ) -> Vec<Value> {
-        let ty = self.m.types[type_index as usize].clone();
+        let ty = self.module.types[type_index as usize].clone();
         let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
-        let engine = self.b.ins().uload8(
+        let engine = self.builder.ins().uload8(
             I32,
             MemFlagsData::trusted(),
             fd,
             self.offsets.func_data_engine() as i32,
         );
         let is_aot = self
-            .b
+            .builder
             .ins()
             .icmp_imm_u(IntCC::Equal, engine, i64::from(ENGINE_AOT));
-        let aot = self.b.create_block();
-        let foreign = self.b.create_block();
+        let aot = self.builder.create_block();
+        let foreign = self.builder.create_block();
         // A tail call leaves from both paths; nothing merges.
         let merge = (!tail).then(|| self.block_with_params(&results));
-        self.b.ins().brif(is_aot, aot, &[], foreign, &[]);
-        self.b.seal_block(aot);
-        self.b.seal_block(foreign);
+        self.builder.ins().brif(is_aot, aot, &[], foreign, &[]);
+        self.builder.seal_block(aot);
+        self.builder.seal_block(foreign);
 
         // Compiled code: call its entry with its own vmctx.
-        self.b.switch_to_block(aot);
-        let callee_vmctx = self.b.ins().load(
+        self.builder.switch_to_block(aot);
+        let callee_vmctx = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             fd,
             self.offsets.func_data_vmctx() as i32,
         );
-        let entry = self.b.ins().load(
+        let entry = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             fd,
@@ -203,50 +216,50 @@ impl Tr<'_, '_> {
         all.extend_from_slice(args);
         match merge {
             None => {
-                self.b.ins().return_call_indirect(sig, entry, &all);
+                self.builder.ins().return_call_indirect(sig, entry, &all);
             }
             Some(merge) => {
-                let call = self.b.ins().call_indirect(sig, entry, &all);
-                let rets = self.b.inst_results(call).to_vec();
+                let call = self.builder.ins().call_indirect(sig, entry, &all);
+                let rets = self.builder.inst_results(call).to_vec();
                 self.jump(merge, &rets);
             }
         }
 
         // Anything else: arguments and results through value slots.
-        self.b.switch_to_block(foreign);
+        self.builder.switch_to_block(foreign);
         let arg_types: Vec<Type> = args
             .iter()
-            .map(|a| self.b.func.dfg.value_type(*a))
+            .map(|a| self.builder.func.dfg.value_type(*a))
             .collect();
         let (arg_offsets, arg_slots) = slot_offsets(&arg_types);
         let (result_offsets, result_slots) = slot_offsets(&results);
         let values = self.foreign_slots(arg_slots.max(result_slots));
         for (a, offset) in args.iter().zip(arg_offsets) {
-            store_slot(&mut self.b, *a, values, offset);
+            store_slot(&mut self.builder, *a, values, offset);
         }
         self.call_builtin(Builtin::CallForeign, &[fd, values]);
         let rets: Vec<Value> = results
             .iter()
             .zip(result_offsets)
-            .map(|(t, offset)| load_slot(&mut self.b, *t, values, offset))
+            .map(|(t, offset)| load_slot(&mut self.builder, *t, values, offset))
             .collect();
         let Some(merge) = merge else {
-            self.b.ins().return_(&rets);
+            self.builder.ins().return_(&rets);
             self.set_unreachable();
             return Vec::new();
         };
         self.jump(merge, &rets);
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
-        self.b.block_params(merge).to_vec()
+        self.builder.switch_to_block(merge);
+        self.builder.seal_block(merge);
+        self.builder.block_params(merge).to_vec()
     }
 
     /// `call f`, or with `tail` `return_call f`.
     pub(super) fn call(&mut self, f: u32, tail: bool) {
-        let type_index = self.m.funcs[f as usize];
-        let ty = &self.m.types[type_index as usize];
+        let type_index = self.module.funcs[f as usize];
+        let ty = &self.module.types[type_index as usize];
         let args = self.pop_n(ty.params().len());
-        if self.m.is_imported_func(FuncIndex(f)) {
+        if self.module.is_imported_func(FuncIndex(f)) {
             let fd = self.vmctx_field(self.offsets.func(FuncIndex(f)));
             let results = self.call_func_data(fd, type_index, &args, tail);
             if !tail {
@@ -262,18 +275,18 @@ impl Tr<'_, '_> {
             let sig = self.sig_of_type(type_index);
             let ptr = self.header_table_entry(self.offsets.func_ptrs(), f);
             if tail {
-                self.b.ins().return_call_indirect(sig, ptr, &all);
+                self.builder.ins().return_call_indirect(sig, ptr, &all);
             } else {
-                let call = self.b.ins().call_indirect(sig, ptr, &all);
-                self.stack.extend(self.b.inst_results(call).to_vec());
+                let call = self.builder.ins().call_indirect(sig, ptr, &all);
+                self.stack.extend(self.builder.inst_results(call).to_vec());
             }
         } else {
             let callee = self.direct_callee(f, type_index);
             if tail {
-                self.b.ins().return_call(callee, &all);
+                self.builder.ins().return_call(callee, &all);
             } else {
-                let call = self.b.ins().call(callee, &all);
-                self.stack.extend(self.b.inst_results(call).to_vec());
+                let call = self.builder.ins().call(callee, &all);
+                self.stack.extend(self.builder.inst_results(call).to_vec());
             }
         }
         if tail {
@@ -290,10 +303,10 @@ impl Tr<'_, '_> {
         }
         let signature = self.sig_of_type(type_index);
         let name = self
-            .b
+            .builder
             .func
             .declare_imported_user_function(UserExternalName::new(0, f));
-        let r = self.b.import_function(ExtFuncData {
+        let r = self.builder.import_function(ExtFuncData {
             name: ExternalName::user(name),
             signature,
             colocated: true,
@@ -307,9 +320,9 @@ impl Tr<'_, '_> {
     /// `type_index` (validation) or null.
     pub(super) fn call_ref(&mut self, type_index: u32, tail: bool) {
         let fd = self.pop();
-        let nparams = self.m.types[type_index as usize].params().len();
+        let nparams = self.module.types[type_index as usize].params().len();
         let args = self.pop_n(nparams);
-        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        let null = self.builder.ins().icmp_imm_u(IntCC::Equal, fd, 0);
         self.trap_if(null, TrapKind::NullFunctionReference);
         let results = self.call_func_data(fd, type_index, &args, tail);
         if !tail {
@@ -321,46 +334,46 @@ impl Tr<'_, '_> {
     /// `call_indirect`, or with `tail` `return_call_indirect`.
     pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
-        let nparams = self.m.types[type_index as usize].params().len();
+        let nparams = self.module.types[type_index as usize].params().len();
         let args = self.pop_n(nparams);
         let def = self.table_def(table);
-        let len = self.b.ins().load(
+        let len = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.table_def_len() as i32,
         );
-        let index = self.address_operand(index, self.m.tables[table as usize].table64);
+        let index = self.address_operand(index, self.module.tables[table as usize].table64);
         let oob = self
-            .b
+            .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.trap_if(oob, TrapKind::UndefinedElement);
-        let base = self.b.ins().load(
+        let base = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.table_def_base() as i32,
         );
-        let offset = self.b.ins().ishl_imm_u(index, 3);
-        let at = self.b.ins().iadd(base, offset);
-        let fd = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
-        let null = self.b.ins().icmp_imm_u(IntCC::Equal, fd, 0);
+        let offset = self.builder.ins().ishl_imm_u(index, 3);
+        let at = self.builder.ins().iadd(base, offset);
+        let fd = self.builder.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let null = self.builder.ins().icmp_imm_u(IntCC::Equal, fd, 0);
         self.trap_if(null, TrapKind::UninitializedElement);
-        let actual = self.b.ins().load(
+        let actual = self.builder.ins().load(
             I32,
             MemFlagsData::trusted(),
             fd,
             self.offsets.func_data_type_id() as i32,
         );
         let expected_at = self.offsets.type_id(TypeIndex(type_index));
-        let expected = self.b.ins().load(
+        let expected = self.builder.ins().load(
             I32,
             invariant_flags(),
             self.vmctx,
             i32::try_from(expected_at).expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE"),
         );
-        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
         let results = self.call_func_data(fd, type_index, &args, tail);
         if !tail {
@@ -373,37 +386,40 @@ impl Tr<'_, '_> {
     /// address `addr` (i32) plus `memarg.offset`, bounds-checked in explicit mode.
     pub(super) fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
         let memory = wamr_common::module::memory_index(memarg);
-        if self.m.memories[memory as usize].memory64 {
+        if self.module.memories[memory as usize].memory64 {
             return (self.heap_addr64(addr, memory, memarg.offset, size), 0);
         }
         let def = self.memory_def(memory);
-        let base = self.b.ins().load(
+        let base = self.builder.ins().load(
             I64,
             invariant_flags(),
             def,
             self.offsets.memory_def_base() as i32,
         );
-        let index = self.b.ins().uextend(I64, addr);
+        let index = self.builder.ins().uextend(I64, addr);
         if self.opts.bounds_checks {
             // index + offset + size < 2^34: no overflow in 64 bits.
-            let ea = self.b.ins().iadd_imm_u(index, memarg.offset as i64);
-            let end = self.b.ins().iadd_imm_u(ea, i64::from(size));
+            let ea = self.builder.ins().iadd_imm_u(index, memarg.offset as i64);
+            let end = self.builder.ins().iadd_imm_u(ea, i64::from(size));
             // The size changes on memory.grow: load it at every access.
-            let bound = self.b.ins().load(
+            let bound = self.builder.ins().load(
                 I64,
                 MemFlagsData::trusted(),
                 def,
                 self.offsets.memory_def_size() as i32,
             );
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
+            let oob = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, end, bound);
             self.trap_if(oob, TrapKind::MemoryOutOfBounds);
-            (self.b.ins().iadd(base, ea), 0)
+            (self.builder.ins().iadd(base, ea), 0)
         } else {
             // Guard pages: base + index + offset stays inside the 8 GiB reservation.
-            let at = self.b.ins().iadd(base, index);
+            let at = self.builder.ins().iadd(base, index);
             match i32::try_from(memarg.offset) {
                 Ok(off) => (at, off),
-                Err(_) => (self.b.ins().iadd_imm_u(at, memarg.offset as i64), 0),
+                Err(_) => (self.builder.ins().iadd_imm_u(at, memarg.offset as i64), 0),
             }
         }
     }
@@ -422,37 +438,41 @@ impl Tr<'_, '_> {
         size: u32,
     ) -> Value {
         let def = self.memory_def(memory);
-        let base = self.b.ins().load(
+        let base = self.builder.ins().load(
             I64,
             invariant_flags(),
             def,
             self.offsets.memory_def_base() as i32,
         );
         if !self.opts.bounds_checks && offset <= u64::from(u32::MAX) {
-            let high =
-                self.b
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedGreaterThan, addr, i64::from(u32::MAX));
+            let high = self.builder.ins().icmp_imm_u(
+                IntCC::UnsignedGreaterThan,
+                addr,
+                i64::from(u32::MAX),
+            );
             self.trap_if(high, TrapKind::MemoryOutOfBounds);
-            let at = self.b.ins().iadd(base, addr);
-            return self.b.ins().iadd_imm_u(at, offset as i64);
+            let at = self.builder.ins().iadd(base, addr);
+            return self.builder.ins().iadd_imm_u(at, offset as i64);
         }
-        let bound = self.b.ins().load(
+        let bound = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.memory_def_size() as i32,
         );
         // ea = addr + offset and end = ea + size, each add checked for overflow.
-        let offset = self.b.ins().iconst(I64, offset as i64);
-        let (ea, over1) = self.b.ins().uadd_overflow(addr, offset);
-        let size = self.b.ins().iconst(I64, i64::from(size));
-        let (end, over2) = self.b.ins().uadd_overflow(ea, size);
-        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, bound);
-        let over = self.b.ins().bor(over1, over2);
-        let oob = self.b.ins().bor(over, past);
+        let offset = self.builder.ins().iconst(I64, offset as i64);
+        let (ea, over1) = self.builder.ins().uadd_overflow(addr, offset);
+        let size = self.builder.ins().iconst(I64, i64::from(size));
+        let (end, over2) = self.builder.ins().uadd_overflow(ea, size);
+        let past = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, bound);
+        let over = self.builder.ins().bor(over1, over2);
+        let oob = self.builder.ins().bor(over, past);
         self.trap_if(oob, TrapKind::MemoryOutOfBounds);
-        self.b.ins().iadd(base, ea)
+        self.builder.ins().iadd(base, ea)
     }
 
     /// An address or length operand of memory `memory`'s index type, as the 64-bit value
@@ -461,14 +481,14 @@ impl Tr<'_, '_> {
         if memory64 {
             v
         } else {
-            self.b.ins().uextend(I64, v)
+            self.builder.ins().uextend(I64, v)
         }
     }
 
     // ----- globals, memories and tables -----
 
     pub(super) fn global_get(&mut self, global_index: u32) {
-        let gt = self.m.global_types[global_index as usize];
+        let gt = self.module.global_types[global_index as usize];
         let cell = self.vmctx_field(self.offsets.global(GlobalIndex(global_index)));
         // An immutable global's value never changes after instantiation.
         let flags = if gt.mutable {
@@ -476,46 +496,52 @@ impl Tr<'_, '_> {
         } else {
             invariant_flags()
         };
-        let v = self.b.ins().load(ir_type(gt.ty), flags, cell, 0);
+        let v = self.builder.ins().load(ir_type(gt.ty), flags, cell, 0);
         self.push(v);
     }
 
     pub(super) fn global_set(&mut self, global_index: u32) {
         let v = self.pop();
         let cell = self.vmctx_field(self.offsets.global(GlobalIndex(global_index)));
-        self.b.ins().store(MemFlagsData::trusted(), v, cell, 0);
+        self.builder
+            .ins()
+            .store(MemFlagsData::trusted(), v, cell, 0);
     }
 
     pub(super) fn memory_size(&mut self, mem: u32) {
         let def = self.memory_def(mem);
-        let size = self.b.ins().load(
+        let size = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.memory_def_size() as i32,
         );
-        let pages = self.b.ins().ushr_imm_u(size, 16);
-        let pages = if self.m.memories[mem as usize].memory64 {
+        let pages = self.builder.ins().ushr_imm_u(size, 16);
+        let pages = if self.module.memories[mem as usize].memory64 {
             pages
         } else {
-            self.b.ins().ireduce(I32, pages)
+            self.builder.ins().ireduce(I32, pages)
         };
         self.push(pages);
     }
 
     pub(super) fn memory_grow(&mut self, mem: u32) {
-        let m64 = self.m.memories[mem as usize].memory64;
+        let m64 = self.module.memories[mem as usize].memory64;
         let delta = self.pop();
         let delta = self.address_operand(delta, m64);
         let index = self.iconst32(mem as i32);
         let r = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
         let r = r.expect("memory.grow returns a value");
-        let r = if m64 { r } else { self.b.ins().ireduce(I32, r) };
+        let r = if m64 {
+            r
+        } else {
+            self.builder.ins().ireduce(I32, r)
+        };
         self.push(r);
     }
 
     pub(super) fn memory_fill(&mut self, mem: u32) {
-        let m64 = self.m.memories[mem as usize].memory64;
+        let m64 = self.module.memories[mem as usize].memory64;
         let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(mem as i32),
@@ -527,8 +553,8 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn memory_copy(&mut self, dst_mem: u32, src_mem: u32) {
-        let dst64 = self.m.memories[dst_mem as usize].memory64;
-        let src64 = self.m.memories[src_mem as usize].memory64;
+        let dst64 = self.module.memories[dst_mem as usize].memory64;
+        let src64 = self.module.memories[src_mem as usize].memory64;
         let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(dst_mem as i32),
@@ -541,7 +567,7 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn memory_init(&mut self, data_index: u32, mem: u32) {
-        let m64 = self.m.memories[mem as usize].memory64;
+        let m64 = self.module.memories[mem as usize].memory64;
         let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(mem as i32),
@@ -559,7 +585,7 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn table_get(&mut self, table: u32) {
-        let t64 = self.m.tables[table as usize].table64;
+        let t64 = self.module.tables[table as usize].table64;
         let index = self.pop();
         let index = self.address_operand(index, t64);
         let t = self.iconst32(table as i32);
@@ -568,7 +594,7 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn table_set(&mut self, table: u32) {
-        let t64 = self.m.tables[table as usize].table64;
+        let t64 = self.module.tables[table as usize].table64;
         let args = self.pop_n(2);
         let index = self.address_operand(args[0], t64);
         let t = self.iconst32(table as i32);
@@ -578,33 +604,37 @@ impl Tr<'_, '_> {
     pub(super) fn table_size(&mut self, table: u32) {
         // The length is what call_indirect checks against; read it inline.
         let def = self.table_def(table);
-        let len = self.b.ins().load(
+        let len = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.table_def_len() as i32,
         );
-        let len = if self.m.tables[table as usize].table64 {
+        let len = if self.module.tables[table as usize].table64 {
             len
         } else {
-            self.b.ins().ireduce(I32, len)
+            self.builder.ins().ireduce(I32, len)
         };
         self.push(len);
     }
 
     pub(super) fn table_grow(&mut self, table: u32) {
-        let t64 = self.m.tables[table as usize].table64;
+        let t64 = self.module.tables[table as usize].table64;
         let args = self.pop_n(2);
         let delta = self.address_operand(args[1], t64);
         let t = self.iconst32(table as i32);
         let r = self.call_builtin(Builtin::TableGrow, &[t, args[0], delta]);
         let r = r.expect("table.grow returns a value");
-        let r = if t64 { r } else { self.b.ins().ireduce(I32, r) };
+        let r = if t64 {
+            r
+        } else {
+            self.builder.ins().ireduce(I32, r)
+        };
         self.push(r);
     }
 
     pub(super) fn table_fill(&mut self, table: u32) {
-        let t64 = self.m.tables[table as usize].table64;
+        let t64 = self.module.tables[table as usize].table64;
         let [dst, val, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(table as i32),
@@ -616,7 +646,7 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn table_init(&mut self, elem_index: u32, table: u32) {
-        let t64 = self.m.tables[table as usize].table64;
+        let t64 = self.module.tables[table as usize].table64;
         let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(table as i32),
@@ -639,8 +669,8 @@ impl Tr<'_, '_> {
     }
 
     pub(super) fn table_copy(&mut self, dst_table: u32, src_table: u32) {
-        let dst64 = self.m.tables[dst_table as usize].table64;
-        let src64 = self.m.tables[src_table as usize].table64;
+        let dst64 = self.module.tables[dst_table as usize].table64;
+        let src64 = self.module.tables[src_table as usize].table64;
         let [dst, src, len]: [Value; 3] = self.pop_n(3).try_into().expect("three operands");
         let args = [
             self.iconst32(dst_table as i32),

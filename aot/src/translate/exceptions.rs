@@ -26,7 +26,7 @@ use wamr_common::TrapKind;
 use wamr_common::{FuncIndex, TagIndex};
 use wasmparser::{BinaryReader, BlockType, Catch, FunctionBody, Operator as O, TryTable};
 
-use super::{ir_type, slot_offsets, store_slot, Kind, Tr, TranslateError};
+use super::{ir_type, slot_offsets, store_slot, BodyTranslator, Kind, TranslateError};
 use crate::abi::Builtin;
 
 /// Whether each function (imports first) may let an exception out to its caller: every
@@ -74,7 +74,7 @@ pub(crate) fn may_throw(m: &ModuleData) -> Result<Vec<bool>, TranslateError> {
     Ok(throws)
 }
 
-impl Tr<'_, '_> {
+impl BodyTranslator<'_, '_> {
     /// The control frame of the handler covering code directly inside frame `idx`.
     fn handler_at(&self, idx: usize) -> Option<usize> {
         (0..=idx)
@@ -106,7 +106,7 @@ impl Tr<'_, '_> {
             }
             None => {
                 let rs = self.pending_exception_addr();
-                self.b.ins().store(
+                self.builder.ins().store(
                     MemFlagsData::trusted(),
                     exn,
                     rs,
@@ -120,7 +120,7 @@ impl Tr<'_, '_> {
     /// Returns from the function with zero results (an exception is pending).
     fn return_zeros(&mut self) {
         let types: Vec<_> = self
-            .b
+            .builder
             .func
             .signature
             .returns
@@ -128,7 +128,7 @@ impl Tr<'_, '_> {
             .map(|p| p.value_type)
             .collect();
         let zeros: Vec<Value> = types.into_iter().map(|t| self.zero(t)).collect();
-        self.b.ins().return_(&zeros);
+        self.builder.ins().return_(&zeros);
     }
 
     /// After a call that may throw: a pending exception goes to this function's handler
@@ -138,23 +138,23 @@ impl Tr<'_, '_> {
             return;
         }
         let rs = self.pending_exception_addr();
-        let exn = self.b.ins().load(
+        let exn = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             rs,
             self.offsets.run_state_exception() as i32,
         );
-        let raised = self.b.create_block();
-        let cont = self.b.create_block();
-        self.b.set_cold_block(raised);
-        self.b.ins().brif(exn, raised, &[], cont, &[]);
-        self.b.seal_block(raised);
-        self.b.seal_block(cont);
-        self.b.switch_to_block(raised);
+        let raised = self.builder.create_block();
+        let cont = self.builder.create_block();
+        self.builder.set_cold_block(raised);
+        self.builder.ins().brif(exn, raised, &[], cont, &[]);
+        self.builder.seal_block(raised);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(raised);
         match self.current_handler() {
             Some(h) => {
-                let zero = self.b.ins().iconst(I64, 0);
-                self.b.ins().store(
+                let zero = self.builder.ins().iconst(I64, 0);
+                self.builder.ins().store(
                     MemFlagsData::trusted(),
                     zero,
                     rs,
@@ -165,21 +165,21 @@ impl Tr<'_, '_> {
             // The exception stays pending for our caller.
             None => self.return_zeros(),
         }
-        self.b.switch_to_block(cont);
+        self.builder.switch_to_block(cont);
     }
 
     pub(super) fn throw(&mut self, tag: u32) {
-        let ty = self.m.tags[tag as usize];
-        let n = self.m.types[ty as usize].params().len();
+        let ty = self.module.tags[tag as usize];
+        let n = self.module.types[ty as usize].params().len();
         let args = self.pop_n(n);
         let types: Vec<Type> = args
             .iter()
-            .map(|a| self.b.func.dfg.value_type(*a))
+            .map(|a| self.builder.func.dfg.value_type(*a))
             .collect();
         let (offsets, slots) = slot_offsets(&types);
         let values = self.foreign_slots(slots);
         for (a, offset) in args.iter().zip(offsets) {
-            store_slot(&mut self.b, *a, values, offset);
+            store_slot(&mut self.builder, *a, values, offset);
         }
         let tag = self.iconst32(tag as i32);
         let exn = self
@@ -192,7 +192,7 @@ impl Tr<'_, '_> {
 
     pub(super) fn throw_ref(&mut self) {
         let exn = self.pop();
-        let null = self.b.ins().icmp_imm_u(IntCC::Equal, exn, 0);
+        let null = self.builder.ins().icmp_imm_u(IntCC::Equal, exn, 0);
         self.trap_if(null, TrapKind::NullExceptionReference);
         let h = self.current_handler();
         self.raise(exn, h);
@@ -211,40 +211,42 @@ impl Tr<'_, '_> {
 
     /// Marks `exn` as possibly held anywhere from now on (`ExnData::expose`).
     fn expose(&mut self, exn: Value) {
-        let one = self.b.ins().iconst(I8, 1);
+        let one = self.builder.ins().iconst(I8, 1);
         let at = self.offsets.exn_exposed() as i32;
-        self.b.ins().store(MemFlagsData::trusted(), one, exn, at);
+        self.builder
+            .ins()
+            .store(MemFlagsData::trusted(), one, exn, at);
     }
 
     /// Whether `exn` was thrown with the instance's tag `tag` (an i8 truth value).
     fn tag_matches(&mut self, exn: Value, tag: u32) -> Value {
-        let have = self.b.ins().load(
+        let have = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             exn,
             self.offsets.exn_tag() as i32,
         );
         let want = self.vmctx_field(self.offsets.tag(TagIndex(tag)));
-        self.b.ins().icmp(IntCC::Equal, have, want)
+        self.builder.ins().icmp(IntCC::Equal, have, want)
     }
 
     /// Continues in a new block when `exn` has the instance's tag `tag`; returns the
     /// (unsealed) block where it has another.
     fn branch_on_tag(&mut self, exn: Value, tag: u32) -> Block {
-        let matched = self.b.create_block();
-        let other = self.b.create_block();
+        let matched = self.builder.create_block();
+        let other = self.builder.create_block();
         let m = self.tag_matches(exn, tag);
-        self.b.ins().brif(m, matched, &[], other, &[]);
-        self.b.seal_block(matched);
-        self.b.switch_to_block(matched);
+        self.builder.ins().brif(m, matched, &[], other, &[]);
+        self.builder.seal_block(matched);
+        self.builder.switch_to_block(matched);
         other
     }
 
     /// The payload of `exn`, a tag `tag` exception.
     fn payload(&mut self, exn: Value, tag: u32) -> Vec<Value> {
-        let ty = self.m.tags[tag as usize];
-        let params = self.m.types[ty as usize].params().to_vec();
-        let values = self.b.ins().load(
+        let ty = self.module.tags[tag as usize];
+        let params = self.module.types[ty as usize].params().to_vec();
+        let values = self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             exn,
@@ -258,7 +260,7 @@ impl Tr<'_, '_> {
             .map(|(t, offset)| {
                 // The payload is 8-byte aligned, a v128 in it not necessarily 16.
                 let flags = MemFlagsData::new().with_notrap();
-                self.b.ins().load(*t, flags, values, offset)
+                self.builder.ins().load(*t, flags, values, offset)
             })
             .collect()
     }
@@ -278,15 +280,15 @@ impl Tr<'_, '_> {
     /// A `try_table`'s dispatch code, after its frame was popped (so its clauses' labels
     /// count from the top of the control stack).
     pub(super) fn dispatch_try_table(&mut self, dispatch: Block, catches: &[Catch]) {
-        self.b.switch_to_block(dispatch);
-        self.b.seal_block(dispatch);
-        let exn = self.b.block_params(dispatch)[0];
+        self.builder.switch_to_block(dispatch);
+        self.builder.seal_block(dispatch);
+        let exn = self.builder.block_params(dispatch)[0];
         for c in catches {
             match *c {
                 Catch::One { tag, label } | Catch::OneRef { tag, label } => {
                     let with_ref = matches!(c, Catch::OneRef { .. });
                     let other = self.branch_on_tag(exn, tag);
-                    self.b.seal_block(other);
+                    self.builder.seal_block(other);
                     let mut values = self.payload(exn, tag);
                     if with_ref {
                         self.expose(exn);
@@ -296,7 +298,7 @@ impl Tr<'_, '_> {
                     }
                     let (target, _) = self.branch_target(label);
                     self.jump(target, &values);
-                    self.b.switch_to_block(other);
+                    self.builder.switch_to_block(other);
                 }
                 Catch::All { label } | Catch::AllRef { label } => {
                     let values: Vec<Value> = match c {
@@ -312,9 +314,9 @@ impl Tr<'_, '_> {
                     let (target, _) = self.branch_target(label);
                     self.jump(target, &values);
                     // Clauses after a catch-all are never reached.
-                    let dead = self.b.create_block();
-                    self.b.seal_block(dead);
-                    self.b.switch_to_block(dead);
+                    let dead = self.builder.create_block();
+                    self.builder.seal_block(dead);
+                    self.builder.switch_to_block(dead);
                 }
             }
         }
@@ -346,9 +348,9 @@ impl Tr<'_, '_> {
         }
         let exn = match self.ctrl[idx].kind {
             Kind::Try { dispatch, .. } => {
-                self.b.switch_to_block(dispatch);
-                self.b.seal_block(dispatch);
-                let exn = self.b.block_params(dispatch)[0];
+                self.builder.switch_to_block(dispatch);
+                self.builder.seal_block(dispatch);
+                let exn = self.builder.block_params(dispatch)[0];
                 // `rethrow` may raise it again from any clause: keep it.
                 self.expose(exn);
                 exn
@@ -357,8 +359,8 @@ impl Tr<'_, '_> {
                 exn,
                 next_clause: Some(clause),
             } => {
-                self.b.switch_to_block(clause);
-                self.b.seal_block(clause);
+                self.builder.switch_to_block(clause);
+                self.builder.seal_block(clause);
                 exn
             }
             _ => unreachable!("validated: catch follows a try body or a tagged clause"),
@@ -400,9 +402,9 @@ impl Tr<'_, '_> {
                 used: true,
                 delegate,
             } => {
-                self.b.switch_to_block(dispatch);
-                self.b.seal_block(dispatch);
-                let exn = self.b.block_params(dispatch)[0];
+                self.builder.switch_to_block(dispatch);
+                self.builder.seal_block(dispatch);
+                let exn = self.builder.block_params(dispatch)[0];
                 let to = match delegate {
                     Some(depth) => (self.ctrl.len())
                         .checked_sub(1 + depth as usize)
@@ -415,8 +417,8 @@ impl Tr<'_, '_> {
                 exn,
                 next_clause: Some(clause),
             } => {
-                self.b.switch_to_block(clause);
-                self.b.seal_block(clause);
+                self.builder.switch_to_block(clause);
+                self.builder.seal_block(clause);
                 let outer = self.current_handler();
                 self.raise(exn, outer);
             }

@@ -6,7 +6,7 @@ use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I64};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, Type, Value};
 use wasmparser::Operator as O;
 
-use super::{invariant_flags, Tr};
+use super::{invariant_flags, BodyTranslator};
 use crate::intrinsics::{cond, Intrinsic, Ty};
 
 fn ir(t: Ty) -> Type {
@@ -113,7 +113,7 @@ fn intrinsic_of(op: &O<'_>) -> Option<(Intrinsic, Option<i32>)> {
     })
 }
 
-impl Tr<'_, '_> {
+impl BodyTranslator<'_, '_> {
     /// Translates `op` through an enabled intrinsic; false if it has none or it is off.
     pub(super) fn intrinsic(&mut self, op: &O<'_>) -> bool {
         let Some((which, cond)) = intrinsic_of(op) else {
@@ -136,7 +136,10 @@ impl Tr<'_, '_> {
             };
             let table = self.vmctx_field(self.offsets.consts());
             let offset = i32::try_from(u64::from(index) * 8).expect("constant table below 2^28");
-            let v = self.b.ins().load(ty, invariant_flags(), table, offset);
+            let v = self
+                .builder
+                .ins()
+                .load(ty, invariant_flags(), table, offset);
             self.push(v);
             return true;
         }
@@ -145,7 +148,7 @@ impl Tr<'_, '_> {
         let popped: Vec<Value> = self.stack.drain(at..).collect();
         let mut args = Vec::with_capacity(popped.len() + 1);
         if let Some(c) = cond {
-            args.push(self.b.ins().iconst(I32, i64::from(c)));
+            args.push(self.builder.ins().iconst(I32, i64::from(c)));
         }
         args.extend(popped);
         let r = self.call_intrinsic(which, &args);
@@ -169,13 +172,13 @@ impl Tr<'_, '_> {
                     .extend(params.iter().map(|t| AbiParam::new(ir(*t))));
                 sig.returns
                     .extend(results.iter().map(|t| AbiParam::new(ir(*t))));
-                let s = self.b.import_signature(sig);
+                let s = self.builder.import_signature(sig);
                 self.intrinsic_sigs.insert(which, s);
                 s
             }
         };
         let callee = self.header_table_entry(self.offsets.intrinsics(), which as u32);
-        let call = self.b.ins().call_indirect(sig, callee, &all);
-        self.b.inst_results(call)[0]
+        let call = self.builder.ins().call_indirect(sig, callee, &all);
+        self.builder.inst_results(call)[0]
     }
 }

@@ -12,7 +12,7 @@ use cranelift_frontend::FunctionBuilder;
 use wamr_common::TrapKind;
 use wasmparser::Operator as O;
 
-use super::Tr;
+use super::BodyTranslator;
 
 /// The first values outside an integer type's range, exactly representable in the
 /// source float type (`lo < x < hi` converts; same bounds as the interpreter).
@@ -27,17 +27,17 @@ fn trunc_bounds(from: Type, to: Type, signed: bool) -> (f64, f64) {
     }
 }
 
-impl Tr<'_, '_> {
+impl BodyTranslator<'_, '_> {
     fn unop(&mut self, f: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value) {
         let x = self.pop();
-        let v = f(&mut self.b, x);
+        let v = f(&mut self.builder, x);
         self.push(v);
     }
 
     fn binop(&mut self, f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value) {
         let y = self.pop();
         let x = self.pop();
-        let v = f(&mut self.b, x, y);
+        let v = f(&mut self.builder, x, y);
         self.push(v);
     }
 
@@ -66,9 +66,9 @@ impl Tr<'_, '_> {
 
     fn fconst(&mut self, ty: Type, v: f64) -> Value {
         if ty == F32 {
-            self.b.ins().f32const(v as f32)
+            self.builder.ins().f32const(v as f32)
         } else {
-            self.b.ins().f64const(v)
+            self.builder.ins().f64const(v)
         }
     }
 
@@ -78,40 +78,40 @@ impl Tr<'_, '_> {
     fn div_rem(&mut self, signed: bool, rem: bool) {
         let y = self.pop();
         let x = self.pop();
-        let ty = self.b.func.dfg.value_type(x);
+        let ty = self.builder.func.dfg.value_type(x);
         let mask = if ty == I32 { u32::MAX as i64 } else { -1 };
         let divisor = self.const_of(y);
         if divisor.is_none_or(|d| d & mask == 0) {
-            let zero = self.b.ins().icmp_imm_u(IntCC::Equal, y, 0);
+            let zero = self.builder.ins().icmp_imm_u(IntCC::Equal, y, 0);
             self.trap_if(zero, TrapKind::IntegerDivideByZero);
         }
         let maybe_minus_one = divisor.is_none_or(|d| d & mask == mask);
         let v = match (signed, rem) {
-            (false, false) => self.b.ins().udiv(x, y),
-            (false, true) => self.b.ins().urem(x, y),
+            (false, false) => self.builder.ins().udiv(x, y),
+            (false, true) => self.builder.ins().urem(x, y),
             (true, false) => {
                 if maybe_minus_one {
                     let min =
                         self.int_const(ty, if ty == I32 { i32::MIN.into() } else { i64::MIN });
                     let minus_one = self.int_const(ty, -1);
-                    let x_min = self.b.ins().icmp(IntCC::Equal, x, min);
-                    let y_m1 = self.b.ins().icmp(IntCC::Equal, y, minus_one);
-                    let overflow = self.b.ins().band(x_min, y_m1);
+                    let x_min = self.builder.ins().icmp(IntCC::Equal, x, min);
+                    let y_m1 = self.builder.ins().icmp(IntCC::Equal, y, minus_one);
+                    let overflow = self.builder.ins().band(x_min, y_m1);
                     self.trap_if(overflow, TrapKind::IntegerOverflow);
                 }
-                self.b.ins().sdiv(x, y)
+                self.builder.ins().sdiv(x, y)
             }
             (true, true) => {
                 // x rem -1 = x rem 1 = 0, without the division that would fault on MIN.
                 let y = if maybe_minus_one {
                     let minus_one = self.int_const(ty, -1);
                     let one = self.int_const(ty, 1);
-                    let is_m1 = self.b.ins().icmp(IntCC::Equal, y, minus_one);
-                    self.b.ins().select(is_m1, one, y)
+                    let is_m1 = self.builder.ins().icmp(IntCC::Equal, y, minus_one);
+                    self.builder.ins().select(is_m1, one, y)
                 } else {
                     y
                 };
-                self.b.ins().srem(x, y)
+                self.builder.ins().srem(x, y)
             }
         };
         self.push(v);
@@ -121,20 +121,20 @@ impl Tr<'_, '_> {
     /// saturating conversion then computes the (in-range) result.
     fn trunc_checked(&mut self, to: Type, signed: bool) {
         let x = self.pop();
-        let from = self.b.func.dfg.value_type(x);
-        let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let from = self.builder.func.dfg.value_type(x);
+        let nan = self.builder.ins().fcmp(FloatCC::Unordered, x, x);
         self.trap_if(nan, TrapKind::InvalidConversionToInteger);
         let (lo, hi) = trunc_bounds(from, to, signed);
         let lo = self.fconst(from, lo);
         let hi = self.fconst(from, hi);
-        let low = self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, lo);
-        let high = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
-        let out = self.b.ins().bor(low, high);
+        let low = self.builder.ins().fcmp(FloatCC::LessThanOrEqual, x, lo);
+        let high = self.builder.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
+        let out = self.builder.ins().bor(low, high);
         self.trap_if(out, TrapKind::IntegerOverflow);
         let v = if signed {
-            self.b.ins().fcvt_to_sint_sat(to, x)
+            self.builder.ins().fcvt_to_sint_sat(to, x)
         } else {
-            self.b.ins().fcvt_to_uint_sat(to, x)
+            self.builder.ins().fcvt_to_uint_sat(to, x)
         };
         self.push(v);
     }
@@ -147,15 +147,15 @@ impl Tr<'_, '_> {
                 self.push(v);
             }
             O::I64Const { value } => {
-                let v = self.b.ins().iconst(I64, value);
+                let v = self.builder.ins().iconst(I64, value);
                 self.push(v);
             }
             O::F32Const { value } => {
-                let v = self.b.ins().f32const(Ieee32::with_bits(value.bits()));
+                let v = self.builder.ins().f32const(Ieee32::with_bits(value.bits()));
                 self.push(v);
             }
             O::F64Const { value } => {
-                let v = self.b.ins().f64const(Ieee64::with_bits(value.bits()));
+                let v = self.builder.ins().f64const(Ieee64::with_bits(value.bits()));
                 self.push(v);
             }
 

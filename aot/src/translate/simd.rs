@@ -14,7 +14,7 @@ use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData,
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::{MemArg, Operator as O};
 
-use super::Tr;
+use super::BodyTranslator;
 use crate::intrinsics::Intrinsic;
 
 /// The flags of a bitcast between vector types: lanes keep their little-endian order.
@@ -34,22 +34,22 @@ fn lane_type(ty: Type) -> Type {
     ty.lane_type()
 }
 
-impl Tr<'_, '_> {
+impl BodyTranslator<'_, '_> {
     /// Pops a v128 as a vector of `ty`.
     fn vpop(&mut self, ty: Type) -> Value {
         let v = self.pop();
-        cast(&mut self.b, ty, v)
+        cast(&mut self.builder, ty, v)
     }
 
     /// Pushes a vector of any lane type as the canonical `I8X16`.
     fn vpush(&mut self, v: Value) {
-        let v = cast(&mut self.b, I8X16, v);
+        let v = cast(&mut self.builder, I8X16, v);
         self.push(v);
     }
 
     fn vunop(&mut self, ty: Type, f: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value) {
         let x = self.vpop(ty);
-        let v = f(&mut self.b, x);
+        let v = f(&mut self.builder, x);
         self.vpush(v);
     }
 
@@ -60,7 +60,7 @@ impl Tr<'_, '_> {
     ) {
         let y = self.vpop(ty);
         let x = self.vpop(ty);
-        let v = f(&mut self.b, x, y);
+        let v = f(&mut self.builder, x, y);
         self.vpush(v);
     }
 
@@ -72,7 +72,7 @@ impl Tr<'_, '_> {
         let z = self.vpop(ty);
         let y = self.vpop(ty);
         let x = self.vpop(ty);
-        let v = f(&mut self.b, x, y, z);
+        let v = f(&mut self.builder, x, y, z);
         self.vpush(v);
     }
 
@@ -94,40 +94,40 @@ impl Tr<'_, '_> {
     ) {
         let amount = self.pop();
         let bits = i64::from(ty.lane_bits());
-        let amount = self.b.ins().band_imm_u(amount, bits - 1);
+        let amount = self.builder.ins().band_imm_u(amount, bits - 1);
         let x = self.vpop(ty);
-        let v = f(&mut self.b, x, amount);
+        let v = f(&mut self.builder, x, amount);
         self.vpush(v);
     }
 
     fn vconst(&mut self, ty: Type, bytes: [u8; 16]) -> Value {
         let c = self
-            .b
+            .builder
             .func
             .dfg
             .constants
             .insert(ConstantData::from(bytes.to_vec()));
-        self.b.ins().vconst(ty, c)
+        self.builder.ins().vconst(ty, c)
     }
 
     fn splat(&mut self, ty: Type) {
         let x = self.pop();
         let lane = lane_type(ty);
         let x = if lane == I8 || lane == I16 {
-            self.b.ins().ireduce(lane, x)
+            self.builder.ins().ireduce(lane, x)
         } else {
             x
         };
-        let v = self.b.ins().splat(ty, x);
+        let v = self.builder.ins().splat(ty, x);
         self.vpush(v);
     }
 
     fn extract_lane(&mut self, ty: Type, lane: u8, signed: Option<bool>) {
         let v = self.vpop(ty);
-        let x = self.b.ins().extractlane(v, lane);
+        let x = self.builder.ins().extractlane(v, lane);
         let x = match signed {
-            Some(true) => self.b.ins().sextend(I32, x),
-            Some(false) => self.b.ins().uextend(I32, x),
+            Some(true) => self.builder.ins().sextend(I32, x),
+            Some(false) => self.builder.ins().uextend(I32, x),
             None => x,
         };
         self.push(x);
@@ -137,12 +137,12 @@ impl Tr<'_, '_> {
         let x = self.pop();
         let lane_ty = lane_type(ty);
         let x = if lane_ty == I8 || lane_ty == I16 {
-            self.b.ins().ireduce(lane_ty, x)
+            self.builder.ins().ireduce(lane_ty, x)
         } else {
             x
         };
         let v = self.vpop(ty);
-        let v = self.b.ins().insertlane(v, x, lane);
+        let v = self.builder.ins().insertlane(v, x, lane);
         self.vpush(v);
     }
 
@@ -152,7 +152,7 @@ impl Tr<'_, '_> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, 16);
         let f = self.heap_flags();
-        let v = self.b.ins().load(I8X16, f, p, off);
+        let v = self.builder.ins().load(I8X16, f, p, off);
         self.push(v);
     }
 
@@ -161,7 +161,7 @@ impl Tr<'_, '_> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, 16);
         let f = self.heap_flags();
-        self.b.ins().store(f, v, p, off);
+        self.builder.ins().store(f, v, p, off);
     }
 
     /// `v128.loadNxM_s/u`: 8 bytes widened to the lanes of `ty`.
@@ -169,7 +169,7 @@ impl Tr<'_, '_> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, 8);
         let f = self.heap_flags();
-        let ins = self.b.ins();
+        let ins = self.builder.ins();
         let v = match (ty, signed) {
             (I16X8, true) => ins.sload8x8(f, p, off),
             (I16X8, false) => ins.uload8x8(f, p, off),
@@ -186,36 +186,36 @@ impl Tr<'_, '_> {
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, lane.bytes());
         let f = self.heap_flags();
-        self.b.ins().load(lane, f, p, off)
+        self.builder.ins().load(lane, f, p, off)
     }
 
     fn load_splat(&mut self, memarg: &MemArg, ty: Type) {
         let x = self.load_scalar(memarg, lane_type(ty));
-        let v = self.b.ins().splat(ty, x);
+        let v = self.builder.ins().splat(ty, x);
         self.vpush(v);
     }
 
     /// `v128.load32_zero`/`load64_zero`: the scalar in lane 0, zeros above.
     fn load_zero(&mut self, memarg: &MemArg, ty: Type) {
         let x = self.load_scalar(memarg, lane_type(ty));
-        let v = self.b.ins().scalar_to_vector(ty, x);
+        let v = self.builder.ins().scalar_to_vector(ty, x);
         self.vpush(v);
     }
 
     fn load_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
         let v = self.vpop(ty);
         let x = self.load_scalar(memarg, lane_type(ty));
-        let v = self.b.ins().insertlane(v, x, lane);
+        let v = self.builder.ins().insertlane(v, x, lane);
         self.vpush(v);
     }
 
     fn store_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
         let v = self.vpop(ty);
-        let x = self.b.ins().extractlane(v, lane);
+        let x = self.builder.ins().extractlane(v, lane);
         let addr = self.pop();
         let (p, off) = self.heap_addr(addr, memarg, lane_type(ty).bytes());
         let f = self.heap_flags();
-        self.b.ins().store(f, x, p, off);
+        self.builder.ins().store(f, x, p, off);
     }
 
     // ----- composite operations -----
@@ -332,7 +332,11 @@ impl Tr<'_, '_> {
             let z = self.vpop(ty);
             let y = self.vpop(ty);
             let x = self.vpop(ty);
-            let x = if negate { self.b.ins().fneg(x) } else { x };
+            let x = if negate {
+                self.builder.ins().fneg(x)
+            } else {
+                x
+            };
             let r = self.call_intrinsic(which, &[x, y, z]);
             self.vpush(r);
             return;
@@ -381,12 +385,12 @@ impl Tr<'_, '_> {
                 let y = self.vpop(I8X16);
                 let x = self.vpop(I8X16);
                 let mask = self
-                    .b
+                    .builder
                     .func
                     .dfg
                     .immediates
                     .push(ConstantData::from(lanes.to_vec()));
-                let v = self.b.ins().shuffle(x, y, mask);
+                let v = self.builder.ins().shuffle(x, y, mask);
                 self.push(v);
             }
             // Out-of-range indices give 0, as Cranelift's `swizzle` defines.
@@ -429,8 +433,8 @@ impl Tr<'_, '_> {
             }
             O::V128AnyTrue => {
                 let v = self.vpop(I8X16);
-                let t = self.b.ins().vany_true(v);
-                let t = self.b.ins().uextend(I32, t);
+                let t = self.builder.ins().vany_true(v);
+                let t = self.builder.ins().uextend(I32, t);
                 self.push(t);
             }
             O::I8x16AllTrue | O::I16x8AllTrue | O::I32x4AllTrue | O::I64x2AllTrue => {
@@ -441,8 +445,8 @@ impl Tr<'_, '_> {
                     _ => I64X2,
                 };
                 let v = self.vpop(ty);
-                let t = self.b.ins().vall_true(v);
-                let t = self.b.ins().uextend(I32, t);
+                let t = self.builder.ins().vall_true(v);
+                let t = self.builder.ins().uextend(I32, t);
                 self.push(t);
             }
             O::I8x16Bitmask | O::I16x8Bitmask | O::I32x4Bitmask | O::I64x2Bitmask => {
@@ -453,7 +457,7 @@ impl Tr<'_, '_> {
                     _ => I64X2,
                 };
                 let v = self.vpop(ty);
-                let m = self.b.ins().vhigh_bits(I32, v);
+                let m = self.builder.ins().vhigh_bits(I32, v);
                 self.push(m);
             }
 
@@ -561,11 +565,11 @@ impl Tr<'_, '_> {
                 let acc = self.vpop(I32X4);
                 let y = self.vpop(I8X16);
                 let x = self.vpop(I8X16);
-                let pairs = Self::relaxed_dot_i8(&mut self.b, x, y);
-                let lo = self.b.ins().swiden_low(pairs);
-                let hi = self.b.ins().swiden_high(pairs);
-                let quads = self.b.ins().iadd_pairwise(lo, hi);
-                let v = self.b.ins().iadd(quads, acc);
+                let pairs = Self::relaxed_dot_i8(&mut self.builder, x, y);
+                let lo = self.builder.ins().swiden_low(pairs);
+                let hi = self.builder.ins().swiden_high(pairs);
+                let quads = self.builder.ins().iadd_pairwise(lo, hi);
+                let v = self.builder.ins().iadd(quads, acc);
                 self.vpush(v);
             }
 
