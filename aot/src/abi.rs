@@ -19,7 +19,7 @@
 //!
 //! # Calls from compiled code
 //! - to a function defined in the module: a direct PC-relative call (default), or in
-//!   indirect mode a call through `vmctx.func_ptrs[index]`;
+//!   indirect mode a call through `vmctx.func_entries[index]`;
 //! - to an import or through a table: the callee's `FuncData` (`vmctx.funcs[index]` or the
 //!   table element). If its engine byte is [`ENGINE_AOT`], call `FuncData.entry` with
 //!   `FuncData.vmctx` as the first argument; otherwise spill the arguments into 8-byte
@@ -141,7 +141,6 @@ pub fn fingerprint() -> u64 {
         let offsets = [
             o.instance(),
             o.stack_limit(),
-            o.func_ptrs(),
             o.builtins(),
             o.intrinsics(),
             o.consts(),
@@ -151,6 +150,7 @@ pub fn fingerprint() -> u64 {
             o.global(GlobalIndex(4)),
             o.tag(TagIndex(6)),
             o.func(FuncIndex(10)),
+            o.func_entry(FuncIndex(10)),
             o.type_id(TypeIndex(12)),
             o.size(),
             o.exn_tag(),
@@ -218,7 +218,7 @@ pub struct CodegenOptions {
     pub bounds_checks: bool,
     /// Check the native stack pointer against `vmctx.stack_limit` in every prologue.
     pub stack_bounds_checks: bool,
-    /// Calls between the module's functions go through `vmctx.func_ptrs`.
+    /// Calls between the module's functions go through `vmctx.func_entries`.
     pub indirect_calls: bool,
     /// Cranelift optimisation: 0 none, 1 speed (default), 2 speed and size.
     pub opt_level: u8,

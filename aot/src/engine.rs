@@ -11,10 +11,10 @@ use wamr_common::{
 use crate::builtins::BUILTINS;
 use crate::loader::{image_of, AotImage};
 
-/// Per-instance state: the image (kept alive) and the function pointer table.
+/// Per-instance state: the image, kept alive while its code can run (the function
+/// entries live in the vmctx).
 struct AotInstance {
     _image: Arc<AotImage>,
-    _func_ptrs: Box<[*const u8]>,
 }
 
 /// The AOT engine. Hand it to a [`wamr_common::Linker`]; load modules with
@@ -74,28 +74,25 @@ impl Engine for Aot {
             "module was not loaded from an AOT image (use wamr_aot::load)".to_string()
         })?;
         let m = &instance.module;
-        let mut func_ptrs = vec![std::ptr::null::<u8>(); m.funcs.len()].into_boxed_slice();
         let mut entries = Vec::with_capacity(m.bodies.len());
         for (defined, index) in m.defined_funcs() {
             let code = image
                 .func_code(defined.index())
                 .ok_or("image has fewer functions than the module")?;
-            func_ptrs[index.index()] = code;
+            let slot = instance
+                .vmctx
+                .func_entries_mut()
+                .get_mut(index.index())
+                .ok_or("function index past the vmctx's entries")?;
+            *slot = code;
             entries.push(code as *const ());
         }
         let header = instance.vmctx.header_mut();
-        header.func_ptrs = func_ptrs.as_ptr();
         header.builtins = BUILTINS.0.as_ptr();
         header.intrinsics = crate::intrinsics::INTRINSICS.0.as_ptr();
         header.consts = image.consts();
         header.stack_limit = stack_limit();
-        Ok((
-            Box::new(AotInstance {
-                _image: image,
-                _func_ptrs: func_ptrs,
-            }),
-            entries,
-        ))
+        Ok((Box::new(AotInstance { _image: image }), entries))
     }
 
     fn call(&self, func: &FuncData, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {

@@ -129,6 +129,33 @@ impl AotImage {
         })
     }
 
+    /// Linux perf's map of this image's code (`START SIZE NAME` lines, hex, as perf reads
+    /// from `/tmp/perf-PID.map`): every function under its name-section name (or
+    /// `$funcN`) and every trampoline, so `perf report` can name samples in the text.
+    pub fn perf_map(&self, module: &wamr_common::ModuleData) -> String {
+        use std::fmt::Write as _;
+        let base = self.text.as_ptr() as usize;
+        let mut out = String::new();
+        for (i, &(off, len)) in self.layout.funcs.iter().enumerate() {
+            let index = module.func_index(wamr_common::DefinedFuncIndex(i as u32)).0;
+            let start = base + off as usize;
+            let _ = match module.func_name(index) {
+                Some(name) => writeln!(out, "{start:x} {len:x} wasm[{index}] {name}"),
+                None => writeln!(out, "{start:x} {len:x} wasm[{index}] $func{index}"),
+            };
+        }
+        // A trampoline runs until the next piece of code; its end is not recorded, so
+        // name a short span at its entry.
+        for (t, &off) in self.layout.trampolines.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{:x} 10 wasm trampoline (type {t})",
+                base + off as usize
+            );
+        }
+        out
+    }
+
     /// The array trampoline of module type `t`.
     pub fn trampoline(&self, t: u32) -> Option<*const u8> {
         let off = *self.layout.trampolines.get(t as usize)?;

@@ -14,17 +14,19 @@
 //!                                        most frequent load, with the shortest encoding
 //!  +8   instance    *const InstanceData  the owning instance (runtime helpers use it)
 //!  +16  stack_limit usize                lowest native stack address AOT code may use
-//!  +24  func_ptrs   *const *const u8     AOT: entry of every function (indirect mode)
-//!  +32  builtins    *const *const u8     AOT: runtime helper table
-//!  +40  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
-//!  +48  consts      *const u64           AOT: the image's constant table (XIP images)
-//!  +56  run_state   *const RunState      the store's fuel, interrupt flag, exception
+//!  +24  builtins    *const *const u8     AOT: runtime helper table
+//!  +32  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
+//!  +40  consts      *const u64           AOT: the image's constant table (XIP images)
+//!  +48  run_state   *const RunState      the store's fuel, interrupt flag, exception
 //!  arrays, one entry per index (imports first), in this order:
-//!  +64  memories    [*mut MemoryDef]     { base, size in bytes }
+//!  +56  memories    [*mut MemoryDef]     { base, size in bytes }
 //!       tables      [*mut TableDef]      { base, len }
 //!       globals     [*mut u64]           the global's 16-byte cell
 //!       tags        [*const TagData]     the tag's identity
 //!       funcs       [*const FuncData]    the function object (its funcref)
+//!       func_entries [*const u8]         AOT: a defined function's code (indirect
+//!                                        mode calls through it: one load from the
+//!                                        vmctx, no table pointer to keep in a register)
 //!       type_ids    [u32]                per module type: the store-wide signature id
 //! ```
 //!
@@ -55,7 +57,6 @@ pub struct VMContext {
     pub memory0: *mut MemoryDef,
     pub instance: *const InstanceData,
     pub stack_limit: usize,
-    pub func_ptrs: *const *const u8,
     pub builtins: *const *const u8,
     pub intrinsics: *const *const u8,
     pub consts: *const u64,
@@ -63,7 +64,7 @@ pub struct VMContext {
 }
 
 /// Pointer-sized fields in the header.
-const HEADER_FIELDS: u32 = 8;
+const HEADER_FIELDS: u32 = 7;
 
 /// A pointer width to lay things out for.
 pub trait PtrSize: Copy {
@@ -135,6 +136,7 @@ pub struct VMOffsets<P> {
     globals: u32,
     tags: u32,
     funcs: u32,
+    func_entries: u32,
     type_ids: u32,
     size: u32,
     width: PhantomData<P>,
@@ -163,6 +165,7 @@ impl<P: PtrSize> VMOffsets<P> {
         let globals = array(counts.globals, p, "globals")?;
         let tags = array(counts.tags, p, "tags")?;
         let funcs = array(counts.funcs, p, "funcs")?;
+        let func_entries = array(counts.funcs, p, "func_entries")?;
         let type_ids = array(counts.types, 4, "type_ids")?;
         let size = end
             .checked_next_multiple_of(p)
@@ -176,6 +179,7 @@ impl<P: PtrSize> VMOffsets<P> {
             globals,
             tags,
             funcs,
+            func_entries,
             type_ids,
             size,
             width: PhantomData,
@@ -224,20 +228,17 @@ impl<P: PtrSize> VMOffsets<P> {
     pub fn stack_limit(&self) -> u32 {
         2 * self.p()
     }
-    pub fn func_ptrs(&self) -> u32 {
+    pub fn builtins(&self) -> u32 {
         3 * self.p()
     }
-    pub fn builtins(&self) -> u32 {
+    pub fn intrinsics(&self) -> u32 {
         4 * self.p()
     }
-    pub fn intrinsics(&self) -> u32 {
+    pub fn consts(&self) -> u32 {
         5 * self.p()
     }
-    pub fn consts(&self) -> u32 {
-        6 * self.p()
-    }
     pub fn run_state(&self) -> u32 {
-        7 * self.p()
+        6 * self.p()
     }
 
     // ----- arrays -----
@@ -272,6 +273,11 @@ impl<P: PtrSize> VMOffsets<P> {
     pub fn func(&self, index: FuncIndex) -> u32 {
         let n = self.counts.funcs;
         self.entry(self.funcs, index.0, n, self.p(), "function")
+    }
+    /// Where function `index`'s code address is (AOT; null for imports).
+    pub fn func_entry(&self, index: FuncIndex) -> u32 {
+        let n = self.counts.funcs;
+        self.entry(self.func_entries, index.0, n, self.p(), "function entry")
     }
     /// Where type `index`'s signature id (u32) is.
     pub fn type_id(&self, index: TypeIndex) -> u32 {
@@ -458,6 +464,12 @@ impl OwnedVMContext {
     pub fn funcs_mut(&mut self) -> &mut [*const FuncData] {
         self.slice_mut(self.offsets.funcs, self.offsets.counts.funcs)
     }
+    pub fn func_entries(&self) -> &[*const u8] {
+        self.slice(self.offsets.func_entries, self.offsets.counts.funcs)
+    }
+    pub fn func_entries_mut(&mut self) -> &mut [*const u8] {
+        self.slice_mut(self.offsets.func_entries, self.offsets.counts.funcs)
+    }
     pub fn type_ids(&self) -> &[u32] {
         self.slice(self.offsets.type_ids, self.offsets.counts.types)
     }
@@ -510,7 +522,6 @@ mod tests {
         assert_eq!(o.memory0() as usize, offset_of!(VMContext, memory0));
         assert_eq!(o.instance() as usize, offset_of!(VMContext, instance));
         assert_eq!(o.stack_limit() as usize, offset_of!(VMContext, stack_limit));
-        assert_eq!(o.func_ptrs() as usize, offset_of!(VMContext, func_ptrs));
         assert_eq!(o.builtins() as usize, offset_of!(VMContext, builtins));
         assert_eq!(o.intrinsics() as usize, offset_of!(VMContext, intrinsics));
         assert_eq!(o.consts() as usize, offset_of!(VMContext, consts));
@@ -558,19 +569,21 @@ mod tests {
         for ptr in [4u8, 8] {
             let o = VMOffsets::new(ptr, counts()).unwrap();
             let p = u32::from(ptr);
-            let header = 8 * p;
+            let header = 7 * p;
             assert_eq!(o.memory(MemoryIndex(0)), 0);
             assert_eq!(o.memory(MemoryIndex(1)), header + p);
             assert_eq!(o.table(TableIndex(0)), header + 2 * p);
             assert_eq!(o.global(GlobalIndex(0)), header + 5 * p);
             assert_eq!(o.tag(TagIndex(0)), header + 10 * p);
             assert_eq!(o.func(FuncIndex(6)), header + 17 * p);
-            assert_eq!(o.type_id(TypeIndex(0)), header + 18 * p);
-            assert_eq!(o.type_id(TypeIndex(2)), header + 18 * p + 8);
-            assert_eq!(o.size(), align_up(header + 18 * p + 12, p));
+            assert_eq!(o.func_entry(FuncIndex(0)), header + 18 * p);
+            assert_eq!(o.func_entry(FuncIndex(6)), header + 24 * p);
+            assert_eq!(o.type_id(TypeIndex(0)), header + 25 * p);
+            assert_eq!(o.type_id(TypeIndex(2)), header + 25 * p + 8);
+            assert_eq!(o.size(), align_up(header + 25 * p + 12, p));
         }
         let empty = VMOffsets::new(8u8, VMCounts::default()).unwrap();
-        assert_eq!(empty.size(), 64);
+        assert_eq!(empty.size(), 56);
     }
 
     #[test]

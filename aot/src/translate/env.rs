@@ -273,7 +273,17 @@ impl BodyTranslator<'_, '_> {
         all.extend_from_slice(&args);
         if self.opts.indirect_calls {
             let sig = self.sig_of_type(type_index);
-            let ptr = self.header_table_entry(self.offsets.func_ptrs(), f);
+            // Not `can_move`: hoisted out of a loop, each callee's entry would hold a
+            // callee-saved register across the whole loop; loaded beside its call it
+            // costs one L1 load into a scratch register.
+            let entry = i32::try_from(self.offsets.func_entry(FuncIndex(f)))
+                .expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE");
+            let ptr = self.builder.ins().load(
+                I64,
+                MemFlagsData::trusted().with_readonly(),
+                self.vmctx,
+                entry,
+            );
             if tail {
                 self.builder.ins().return_call_indirect(sig, ptr, &all);
             } else {

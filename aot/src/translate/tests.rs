@@ -757,9 +757,10 @@ mod exec {
         builtins[Builtin::Trap as usize] = trap_builtin as *const u8;
         let offsets = VMOffsets::for_module(HostPtr, &jit.module).unwrap();
         let mut vmctx = OwnedVMContext::new(offsets);
-        let header = vmctx.header_mut();
-        header.func_ptrs = jit.funcs.as_ptr();
-        header.builtins = builtins.as_ptr();
+        for (slot, code) in vmctx.func_entries_mut().iter_mut().zip(&jit.funcs) {
+            *slot = *code;
+        }
+        vmctx.header_mut().builtins = builtins.as_ptr();
         vmctx.set_memories([&mut *memdef as *mut MemoryDef]);
         for (slot, cell) in vmctx.globals_mut().iter_mut().zip(&mut cells) {
             *slot = cell.as_mut_ptr();
@@ -883,7 +884,7 @@ mod exec {
           (func (param i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64)
                 (result f64 i64 i32 f32)
             (local.get 11) (local.get 9) (local.get 8) (local.get 10))
-          ;; 3: calls 2 through vmctx.func_ptrs, combines the results
+          ;; 3: calls 2 through vmctx.func_entries, combines the results
           (func (result f64) (local f64 i64 i32 f32)
             (call 2 (i32.const 1) (i64.const 2) (f32.const 3) (f64.const 4)
                     (i32.const 5) (i64.const 6) (f32.const 7) (f64.const 8)

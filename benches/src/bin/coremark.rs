@@ -104,7 +104,7 @@ fn run() -> Result<()> {
             },
         ),
         (
-            "ours-aot --xip (default intrinsics: constop)",
+            "ours-aot --xip (default intrinsics: f32.const,f64.const)",
             wamr_aot::abi::CodegenOptions {
                 indirect_calls: true,
                 intrinsics: wamr_aot::intrinsics::IntrinsicSet::default_for(

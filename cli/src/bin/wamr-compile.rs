@@ -41,7 +41,7 @@ struct Cli {
     disable_intrinsics: bool,
     /// The intrinsic set with --disable-llvm-intrinsics/--xip: comma-separated names and
     /// groups (`all`, `fp.common`, `i64.common`, `constop`, ...; see --print-intrinsics).
-    /// Default: what the target needs (constop on x86_64 and aarch64).
+    /// Default: what keeps data out of the target's code (f32.const,f64.const on x86_64 and aarch64).
     #[arg(long = "enable-builtin-intrinsics", value_name = "LIST")]
     builtin_intrinsics: Option<String>,
     /// Execute-in-place: --enable-indirect-mode --disable-llvm-intrinsics.

@@ -73,6 +73,10 @@ struct Cli {
     /// functions, relocations) instead of running it.
     #[arg(long)]
     inspect: bool,
+    /// AOT mode: append the image's function addresses and names to
+    /// /tmp/perf-PID.map, so `perf record`/`perf report` name samples in compiled code.
+    #[arg(long = "perf-map")]
+    perf_map: bool,
     /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
     #[arg(long)]
     repl: bool,
@@ -210,6 +214,22 @@ enum Outcome {
     Trap(Trap),
 }
 
+/// `--perf-map`: appends the image's code map to `/tmp/perf-PID.map` (perf's JIT map).
+fn write_perf_map(module: &Module) -> Result<()> {
+    use std::io::Write as _;
+    let Some(image) = wamr_aot::image_of(module) else {
+        bail!("--perf-map needs AOT mode (--mode aot or an .aot image)");
+    };
+    // perf looks in /tmp whatever $TMPDIR says.
+    let path = PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(image.perf_map(module).as_bytes()))
+        .with_context(|| format!("--perf-map: cannot write {}", path.display()))
+}
+
 fn load(cli: &Cli) -> Result<(Module, Linker)> {
     let image = is_aot(&cli.file)?;
     let aot = match cli.mode {
@@ -292,6 +312,9 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
                 .with_context(|| format!("cannot load {}", cli.file.display()))?
         }
     };
+    if cli.perf_map {
+        write_perf_map(&module)?;
+    }
     let linker = if aot {
         Linker::new(wamr_aot::Aot::new())
     } else {
