@@ -389,6 +389,10 @@ struct BodyTranslator<'a, 'f> {
     may_throw: std::rc::Rc<[bool]>,
     /// The vmctx layout of this module on the target.
     offsets: VMOffsets<u8>,
+    /// With explicit bounds checks, memory 0's size in bytes as last loaded: at entry
+    /// and after anything that may grow it (calls and `memory.grow`). A loop without
+    /// calls then checks against a register instead of loading the size per access.
+    memory0_bound: Option<Variable>,
 }
 
 impl<'a, 'f> BodyTranslator<'a, 'f> {
@@ -431,6 +435,7 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
             heap_region,
             may_throw,
             offsets,
+            memory0_bound: None,
         }
     }
 
@@ -458,6 +463,10 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
             let var = self.builder.declare_var(ty);
             self.builder.def_var(var, zero);
             self.locals.push(var);
+        }
+        if self.opts.bounds_checks && !self.module.memories.is_empty() {
+            self.memory0_bound = Some(self.builder.declare_var(I64));
+            self.reload_memory0_bound();
         }
         if self.opts.stack_bounds_checks {
             let sp = self.builder.ins().get_stack_pointer(I64);

@@ -263,7 +263,7 @@ impl BodyTranslator<'_, '_> {
             let fd = self.vmctx_field(self.offsets.func(FuncIndex(f)));
             let results = self.call_func_data(fd, type_index, &args, tail);
             if !tail {
-                self.check_exception(true);
+                self.after_call(true);
             }
             self.stack.extend(results);
             return;
@@ -303,7 +303,7 @@ impl BodyTranslator<'_, '_> {
             self.set_unreachable();
         } else {
             let may_throw = self.may_throw[f as usize];
-            self.check_exception(may_throw);
+            self.after_call(may_throw);
         }
     }
 
@@ -336,7 +336,7 @@ impl BodyTranslator<'_, '_> {
         self.trap_if(null, TrapKind::NullFunctionReference);
         let results = self.call_func_data(fd, type_index, &args, tail);
         if !tail {
-            self.check_exception(true);
+            self.after_call(true);
         }
         self.stack.extend(results);
     }
@@ -387,9 +387,47 @@ impl BodyTranslator<'_, '_> {
         self.trap_if(mismatch, TrapKind::IndirectCallTypeMismatch);
         let results = self.call_func_data(fd, type_index, &args, tail);
         if !tail {
-            self.check_exception(true);
+            self.after_call(true);
         }
         self.stack.extend(results);
+    }
+
+    /// Loads memory 0's current size into [`BodyTranslator::memory0_bound`] (explicit
+    /// bounds checks only). A memory never shrinks, so a bound read before a growth is
+    /// at worst too small: it could only give a false trap, never let an access out.
+    pub(super) fn reload_memory0_bound(&mut self) {
+        let Some(var) = self.memory0_bound else {
+            return;
+        };
+        let def = self.memory_def(0);
+        let size = self.builder.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            def,
+            self.offsets.memory_def_size() as i32,
+        );
+        self.builder.def_var(var, size);
+    }
+
+    /// The size in bytes of memory `memory` for a bounds check.
+    fn memory_bound(&mut self, memory: u32, def: Value) -> Value {
+        match self.memory0_bound {
+            Some(var) if memory == 0 => self.builder.use_var(var),
+            // Another memory's size changes on memory.grow: load it at every access.
+            _ => self.builder.ins().load(
+                I64,
+                MemFlagsData::trusted(),
+                def,
+                self.offsets.memory_def_size() as i32,
+            ),
+        }
+    }
+
+    /// What any call may have changed, read again before anything uses it: memory 0's
+    /// bound (the callee may have grown it), then the exception word.
+    pub(super) fn after_call(&mut self, may_throw: bool) {
+        self.reload_memory0_bound();
+        self.check_exception(may_throw);
     }
 
     /// The native address and immediate offset of an access of `size` bytes at wasm
@@ -411,13 +449,7 @@ impl BodyTranslator<'_, '_> {
             // index + offset + size < 2^34: no overflow in 64 bits.
             let ea = self.builder.ins().iadd_imm_u(index, memarg.offset as i64);
             let end = self.builder.ins().iadd_imm_u(ea, i64::from(size));
-            // The size changes on memory.grow: load it at every access.
-            let bound = self.builder.ins().load(
-                I64,
-                MemFlagsData::trusted(),
-                def,
-                self.offsets.memory_def_size() as i32,
-            );
+            let bound = self.memory_bound(memory, def);
             let oob = self
                 .builder
                 .ins()
@@ -464,12 +496,7 @@ impl BodyTranslator<'_, '_> {
             let at = self.builder.ins().iadd(base, addr);
             return self.builder.ins().iadd_imm_u(at, offset as i64);
         }
-        let bound = self.builder.ins().load(
-            I64,
-            MemFlagsData::trusted(),
-            def,
-            self.offsets.memory_def_size() as i32,
-        );
+        let bound = self.memory_bound(memory, def);
         // ea = addr + offset and end = ea + size, each add checked for overflow.
         let offset = self.builder.ins().iconst(I64, offset as i64);
         let (ea, over1) = self.builder.ins().uadd_overflow(addr, offset);
@@ -542,6 +569,7 @@ impl BodyTranslator<'_, '_> {
         let index = self.iconst32(mem as i32);
         let r = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
         let r = r.expect("memory.grow returns a value");
+        self.reload_memory0_bound();
         let r = if m64 {
             r
         } else {

@@ -150,6 +150,13 @@ fn aot_modes() -> Vec<(&'static str, CodegenOptions)> {
             },
         ),
         (
+            "ours-aot explicit bounds checks",
+            CodegenOptions {
+                bounds_checks: true,
+                ..Default::default()
+            },
+        ),
+        (
             "ours-aot xip (default intrinsics)",
             CodegenOptions {
                 indirect_calls: true,
