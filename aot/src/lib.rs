@@ -15,6 +15,7 @@ pub mod cpu;
 mod engine;
 pub mod image;
 pub mod intrinsics;
+pub mod jitdump;
 pub mod loader;
 pub mod translate;
 mod trap;

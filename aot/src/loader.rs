@@ -129,31 +129,34 @@ impl AotImage {
         })
     }
 
-    /// Linux perf's map of this image's code (`START SIZE NAME` lines, hex, as perf reads
-    /// from `/tmp/perf-PID.map`): every function under its name-section name (or
-    /// `$funcN`) and every trampoline, so `perf report` can name samples in the text.
-    pub fn perf_map(&self, module: &wamr_common::ModuleData) -> String {
-        use std::fmt::Write as _;
+    /// Every piece of code in the text with a name for profilers: each function (its
+    /// name-section name, or `$funcN`) and each trampoline, as (address, bytes, name).
+    pub fn code_symbols(&self, module: &wamr_common::ModuleData) -> Vec<(usize, usize, String)> {
         let base = self.text.as_ptr() as usize;
-        let mut out = String::new();
+        let mut symbols =
+            Vec::with_capacity(self.layout.funcs.len() + self.layout.trampolines.len());
         for (i, &(off, len)) in self.layout.funcs.iter().enumerate() {
             let index = module.func_index(wamr_common::DefinedFuncIndex(i as u32)).0;
-            let start = base + off as usize;
-            let _ = match module.func_name(index) {
-                Some(name) => writeln!(out, "{start:x} {len:x} wasm[{index}] {name}"),
-                None => writeln!(out, "{start:x} {len:x} wasm[{index}] $func{index}"),
+            let name = match module.func_name(index) {
+                Some(name) => format!("wasm[{index}] {name}"),
+                None => format!("wasm[{index}] $func{index}"),
             };
+            symbols.push((base + off as usize, len as usize, name));
         }
-        // A trampoline runs until the next piece of code; its end is not recorded, so
-        // name a short span at its entry.
+        // A trampoline's length is not recorded: it runs to the next piece of code (or
+        // the end of the text).
+        let mut starts: Vec<u32> = self.layout.funcs.iter().map(|&(off, _)| off).collect();
+        starts.extend(&self.layout.trampolines);
+        starts.sort_unstable();
         for (t, &off) in self.layout.trampolines.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{:x} 10 wasm trampoline (type {t})",
-                base + off as usize
-            );
+            let next = starts
+                .iter()
+                .find(|&&s| s > off)
+                .map_or(self.text.len(), |&s| s as usize);
+            let name = format!("wasm trampoline (type {t})");
+            symbols.push((base + off as usize, next - off as usize, name));
         }
-        out
+        symbols
     }
 
     /// The array trampoline of module type `t`.

@@ -558,42 +558,68 @@ fn traps_print_a_backtrace_of_wasm_names() {
 }
 
 #[test]
-fn perf_map_names_the_compiled_functions() {
-    let d = dir("perfmap");
+fn jitdump_names_the_compiled_functions() {
+    let d = dir("jitdump");
     let wasm = d.join("num.wasm");
     std::fs::write(&wasm, wat::parse_str(NUMERIC).unwrap()).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_wamr-run"))
-        .args(["--mode=aot", "--no-cache", "--perf-map", "-f", "calc"])
+        .env("TMPDIR", &d)
+        .args(["--mode=aot", "--no-cache", "--jitdump", "-f", "calc"])
         .args([wasm.to_str().unwrap(), "2", "100"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let dump = d.join(format!("jit-{}.dump", child.id()));
     let o = child.wait_with_output().unwrap();
     assert_eq!(stdout(&o), "17:f64");
-    let text = std::fs::read_to_string(&map).unwrap();
-    std::fs::remove_file(&map).unwrap();
-    // `START SIZE NAME`, hex, one line per function and trampoline.
-    let names: Vec<&str> = text
-        .lines()
-        .map(|l| l.splitn(3, ' ').nth(2).unwrap())
-        .collect();
+    let bytes = std::fs::read(&dump).unwrap();
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    // Header: magic, version 1, its own size (40), the ELF machine, the writer's pid.
+    assert_eq!(u32_at(0), 0x4A69_5444);
+    assert_eq!(u32_at(4), 1);
+    assert_eq!(u32_at(8), 40);
+    assert_eq!(u32_at(20), pid_of_dump(&dump));
+    // Code-load records (id 0): address, size, name, then the code bytes themselves.
+    let mut names = Vec::new();
+    let mut at = 40;
+    while at < bytes.len() {
+        let (id, size) = (u32_at(at), u32_at(at + 4) as usize);
+        assert_eq!(id, 0, "record at {at}");
+        let (vma, code_addr, code_size) = (u64_at(at + 24), u64_at(at + 32), u64_at(at + 40));
+        assert!(vma != 0 && vma == code_addr && code_size > 0);
+        let name_start = at + 56;
+        let name_end = name_start + bytes[name_start..].iter().position(|&b| b == 0).unwrap();
+        names.push(String::from_utf8(bytes[name_start..name_end].to_vec()).unwrap());
+        assert_eq!(
+            size,
+            56 + names.last().unwrap().len() + 1 + code_size as usize
+        );
+        at += size;
+    }
+    assert_eq!(at, bytes.len());
     for name in ["wasm[0] inner", "wasm[1] calc", "wasm[2] crash"] {
-        assert!(names.contains(&name), "{text}");
+        assert!(names.iter().any(|n| n == name), "{names:?}");
     }
-    for line in text.lines() {
-        let mut fields = line.splitn(3, ' ');
-        let start = u64::from_str_radix(fields.next().unwrap(), 16).unwrap();
-        let size = u64::from_str_radix(fields.next().unwrap(), 16).unwrap();
-        assert!(start > 0 && size > 0, "{line}");
-    }
+    assert!(
+        names.iter().any(|n| n.starts_with("wasm trampoline")),
+        "{names:?}"
+    );
     // The interpreter has no machine code to name.
     let o = run(
         env!("CARGO_BIN_EXE_wamr-run"),
-        &["--mode=interp", "--perf-map", wasm.to_str().unwrap()],
+        &["--mode=interp", "--jitdump", wasm.to_str().unwrap()],
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--perf-map needs AOT mode"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--jitdump needs AOT mode"));
     std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// The pid a `jit-PID.dump` file is named after.
+fn pid_of_dump(dump: &std::path::Path) -> u32 {
+    let name = dump.file_name().unwrap().to_str().unwrap();
+    name["jit-".len()..name.len() - ".dump".len()]
+        .parse()
+        .unwrap()
 }
 
 /// Prints each argument after the program name on a line of its own.

@@ -31,7 +31,10 @@ fn main() -> Result<()> {
     let ours = ours_disassembly(&wasm, func, &out)?;
     println!("==== ours ({} instructions)\n{ours}", count(&ours));
     let theirs = wasmtime_disassembly(&wasm, func, &out)?;
-    println!("==== wasmtime 48 ({} instructions)\n{theirs}", count(&theirs));
+    println!(
+        "==== wasmtime 48 ({} instructions)\n{theirs}",
+        count(&theirs)
+    );
     Ok(())
 }
 

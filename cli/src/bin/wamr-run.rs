@@ -73,10 +73,11 @@ struct Cli {
     /// functions, relocations) instead of running it.
     #[arg(long)]
     inspect: bool,
-    /// AOT mode: append the image's function addresses and names to
-    /// /tmp/perf-PID.map, so `perf record`/`perf report` name samples in compiled code.
-    #[arg(long = "perf-map")]
-    perf_map: bool,
+    /// AOT mode: write jit-PID.dump (perf's jitdump: every function's address, size,
+    /// name and code) into $TMPDIR, so a `perf record -k mono` profile names compiled
+    /// code after `perf inject --jit`.
+    #[arg(long)]
+    jitdump: bool,
     /// Read `NAME ARGS...` lines from stdin and call each export (iwasm's REPL).
     #[arg(long)]
     repl: bool,
@@ -214,20 +215,16 @@ enum Outcome {
     Trap(Trap),
 }
 
-/// `--perf-map`: appends the image's code map to `/tmp/perf-PID.map` (perf's JIT map).
-fn write_perf_map(module: &Module) -> Result<()> {
-    use std::io::Write as _;
+/// `--jitdump`: writes perf's jitdump file for the image's code.
+fn write_jitdump(module: &Module) -> Result<()> {
     let Some(image) = wamr_aot::image_of(module) else {
-        bail!("--perf-map needs AOT mode (--mode aot or an .aot image)");
+        bail!("--jitdump needs AOT mode (--mode aot or an .aot image)");
     };
-    // perf looks in /tmp whatever $TMPDIR says.
-    let path = PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(image.perf_map(module).as_bytes()))
-        .with_context(|| format!("--perf-map: cannot write {}", path.display()))
+    let dir = std::env::temp_dir();
+    let path = wamr_aot::jitdump::write_jitdump(&image, module, &dir)
+        .with_context(|| format!("--jitdump: cannot write into {}", dir.display()))?;
+    tracing::info!("jitdump written to {}", path.display());
+    Ok(())
 }
 
 fn load(cli: &Cli) -> Result<(Module, Linker)> {
@@ -312,8 +309,8 @@ fn load(cli: &Cli) -> Result<(Module, Linker)> {
                 .with_context(|| format!("cannot load {}", cli.file.display()))?
         }
     };
-    if cli.perf_map {
-        write_perf_map(&module)?;
+    if cli.jitdump {
+        write_jitdump(&module)?;
     }
     let linker = if aot {
         Linker::new(wamr_aot::Aot::new())
