@@ -139,6 +139,7 @@ pub fn fingerprint() -> u64 {
         };
         let o = VMOffsets::new(HostPtr, counts).expect("a small layout fits");
         let offsets = [
+            o.memory0_base(),
             o.instance(),
             o.stack_limit(),
             o.builtins(),

@@ -257,15 +257,8 @@ impl FuncTranslator {
             .body_of(FuncIndex(func_index))
             .ok_or(TranslateError::NoBody(func_index))?;
         let offsets = VMOffsets::for_module(isa.pointer_bytes(), module)?;
-        let ty = module.func_type(func_index);
-        let mut func = Function::with_name_signature(
-            UserFuncName::user(0, func_index),
-            wasm_signature(ty, isa),
-        );
         let bytes = &module.bytes[body.range.clone()];
         let fbody = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
-        let mut reader = fbody.get_operators_reader()?;
-
         let key = module.bytes.as_ptr() as usize;
         let may_throw = match &self.may_throw {
             Some((k, m)) if *k == key => m.clone(),
@@ -275,9 +268,59 @@ impl FuncTranslator {
                 m
             }
         };
+        // A small leaf function skips the stack check (see `LEAF_BODY_MAX_BYTES`); should
+        // its translation call anything after all, it is translated again with one.
+        let leaf = opts.stack_bounds_checks
+            && !opts.metering.fuel
+            && !opts.metering.interruptible
+            && bytes.len() <= LEAF_BODY_MAX_BYTES
+            && calls_nothing(fbody.get_operators_reader()?)?;
+        let body = BodyInputs {
+            module,
+            func_index,
+            opts,
+            isa,
+            consts,
+            may_throw,
+            offsets,
+        };
+        let (func, made_calls) = self.translate_body(&body, opts.stack_bounds_checks && !leaf)?;
+        if leaf && made_calls {
+            return Ok(self.translate_body(&body, true)?.0);
+        }
+        Ok(func)
+    }
+
+    /// Translates a body; with `check_stack`, its entry checks the native stack. Also
+    /// says whether the code calls anything other than the trap builtin.
+    fn translate_body(
+        &mut self,
+        inputs: &BodyInputs<'_>,
+        check_stack: bool,
+    ) -> Result<(Function, bool), TranslateError> {
+        let BodyInputs {
+            module,
+            func_index,
+            opts,
+            isa,
+            consts,
+            ref may_throw,
+            offsets,
+        } = *inputs;
+        let body = module
+            .body_of(FuncIndex(func_index))
+            .ok_or(TranslateError::NoBody(func_index))?;
+        let ty = module.func_type(func_index);
+        let mut func = Function::with_name_signature(
+            UserFuncName::user(0, func_index),
+            wasm_signature(ty, isa),
+        );
+        let bytes = &module.bytes[body.range.clone()];
+        let fbody = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
+        let mut reader = fbody.get_operators_reader()?;
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
-        let mut tr = BodyTranslator::new(module, opts, isa, b, consts, may_throw, offsets);
-        tr.prologue(ty, &body.locals);
+        let mut tr = BodyTranslator::new(module, opts, isa, b, consts, may_throw.clone(), offsets);
+        tr.prologue(ty, &body.locals, check_stack);
         let mut fuel = match opts.metering.fuel {
             true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
             false => None,
@@ -300,9 +343,62 @@ impl FuncTranslator {
                 "function body without a final `end`".into(),
             ));
         }
+        let made_calls = tr.makes_calls;
         tr.finish();
-        Ok(func)
+        Ok((func, made_calls))
     }
+}
+
+/// What translating one body needs besides the translator's own allocations.
+struct BodyInputs<'a> {
+    module: &'a ModuleData,
+    func_index: u32,
+    opts: &'a CodegenOptions,
+    isa: &'a dyn TargetIsa,
+    consts: &'a ConstPool,
+    may_throw: std::rc::Rc<[bool]>,
+    offsets: VMOffsets<u8>,
+}
+
+/// The largest body (bytes of wasm) of a leaf function that skips the stack check, as
+/// Cranelift skips it for frameless leaves: such a frame is at most a few dozen KiB (a
+/// byte of wasm defines at most a few values, each spilled to 16 bytes at most), well
+/// inside the native stack `aot::engine` keeps below `vmctx.stack_limit` for runtime
+/// helpers (128 KiB). On a thread with a smaller reserve a large frame probes its pages
+/// in order and meets the stack guard, which is reported as stack exhaustion.
+const LEAF_BODY_MAX_BYTES: usize = 1024;
+
+/// Whether a body has no operator that calls a function or a runtime helper. Only a
+/// hint: the translator notes any call it emits, and a body it called from gets its
+/// stack check after all.
+fn calls_nothing(ops: wasmparser::OperatorsReader<'_>) -> Result<bool, TranslateError> {
+    for op in ops {
+        if matches!(
+            op?,
+            O::Call { .. }
+                | O::CallIndirect { .. }
+                | O::CallRef { .. }
+                | O::ReturnCall { .. }
+                | O::ReturnCallIndirect { .. }
+                | O::ReturnCallRef { .. }
+                | O::MemoryGrow { .. }
+                | O::MemoryFill { .. }
+                | O::MemoryCopy { .. }
+                | O::MemoryInit { .. }
+                | O::TableGet { .. }
+                | O::TableSet { .. }
+                | O::TableGrow { .. }
+                | O::TableFill { .. }
+                | O::TableCopy { .. }
+                | O::TableInit { .. }
+                | O::Throw { .. }
+                | O::ThrowRef
+                | O::Rethrow { .. }
+        ) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[derive(Debug)]
@@ -393,6 +489,9 @@ struct BodyTranslator<'a, 'f> {
     /// and after anything that may grow it (calls and `memory.grow`). A loop without
     /// calls then checks against a register instead of loading the size per access.
     memory0_bound: Option<Variable>,
+    /// Whether the code calls anything other than the trap builtin (a leaf that does
+    /// needs its stack check after all).
+    makes_calls: bool,
 }
 
 impl<'a, 'f> BodyTranslator<'a, 'f> {
@@ -436,11 +535,12 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
             may_throw,
             offsets,
             memory0_bound: None,
+            makes_calls: false,
         }
     }
 
     /// Rest of the entry block: parameters and zeroed locals, and the stack check.
-    fn prologue(&mut self, ty: &FuncType, locals: &[ValType]) {
+    fn prologue(&mut self, ty: &FuncType, locals: &[ValType], check_stack: bool) {
         let entry = self.builder.current_block().expect("in the entry block");
         let params = self.builder.block_params(entry)[1..].to_vec();
         for (t, v) in ty.params().iter().zip(params) {
@@ -468,7 +568,7 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
             self.memory0_bound = Some(self.builder.declare_var(I64));
             self.reload_memory0_bound();
         }
-        if self.opts.stack_bounds_checks {
+        if check_stack {
             let sp = self.builder.ins().get_stack_pointer(I64);
             let limit = self.builder.ins().load(
                 I64,

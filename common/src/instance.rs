@@ -330,7 +330,11 @@ impl Instance {
         }
         let mut vmctx = OwnedVMContext::new(offsets);
         vmctx.header_mut().run_state = store.run_state_ptr();
-        vmctx.set_memories(memories.iter().map(|mem| mem.def_ptr()));
+        vmctx.set_memories(
+            memories
+                .iter()
+                .map(|mem| (mem.def_ptr(), mem.base().as_ptr())),
+        );
         for (slot, table) in vmctx.tables_mut().iter_mut().zip(&tables) {
             *slot = table.def_ptr();
         }

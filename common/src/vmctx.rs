@@ -12,14 +12,16 @@
 //!  header (pointer-sized fields; offsets for 8-byte pointers)
 //!  +0   memory0     *mut MemoryDef       memory 0 again (null without memories): the
 //!                                        most frequent load, with the shortest encoding
-//!  +8   instance    *const InstanceData  the owning instance (runtime helpers use it)
-//!  +16  stack_limit usize                lowest native stack address AOT code may use
-//!  +24  builtins    *const *const u8     AOT: runtime helper table
-//!  +32  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
-//!  +40  consts      *const u64           AOT: the image's constant table (XIP images)
-//!  +48  run_state   *const RunState      the store's fuel, interrupt flag, exception
+//!  +8   memory0_base *mut u8             memory 0's base (a memory never moves): one
+//!                                        load from the vmctx instead of two
+//!  +16  instance    *const InstanceData  the owning instance (runtime helpers use it)
+//!  +24  stack_limit usize                lowest native stack address AOT code may use
+//!  +32  builtins    *const *const u8     AOT: runtime helper table
+//!  +40  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
+//!  +48  consts      *const u64           AOT: the image's constant table (XIP images)
+//!  +56  run_state   *const RunState      the store's fuel, interrupt flag, exception
 //!  arrays, one entry per index (imports first), in this order:
-//!  +56  memories    [*mut MemoryDef]     { base, size in bytes }
+//!  +64  memories    [*mut MemoryDef]     { base, size in bytes }
 //!       tables      [*mut TableDef]      { base, len }
 //!       globals     [*mut u64]           the global's 16-byte cell
 //!       tags        [*const TagData]     the tag's identity
@@ -55,6 +57,9 @@ pub struct VMContext {
     /// compiled code reads memory 0 at offset 0, an x86-64 load one byte shorter than
     /// any other, in every function that touches memory.
     pub memory0: *mut MemoryDef,
+    /// Memory 0's `MemoryDef::base`, set with `memory0`: a memory never moves (it is
+    /// one reservation from creation to drop), so compiled code reads its base here.
+    pub memory0_base: *mut u8,
     pub instance: *const InstanceData,
     pub stack_limit: usize,
     pub builtins: *const *const u8,
@@ -64,7 +69,7 @@ pub struct VMContext {
 }
 
 /// Pointer-sized fields in the header.
-const HEADER_FIELDS: u32 = 7;
+const HEADER_FIELDS: u32 = 8;
 
 /// A pointer width to lay things out for.
 pub trait PtrSize: Copy {
@@ -222,23 +227,26 @@ impl<P: PtrSize> VMOffsets<P> {
     pub fn memory0(&self) -> u32 {
         0
     }
-    pub fn instance(&self) -> u32 {
+    pub fn memory0_base(&self) -> u32 {
         self.p()
     }
-    pub fn stack_limit(&self) -> u32 {
+    pub fn instance(&self) -> u32 {
         2 * self.p()
     }
-    pub fn builtins(&self) -> u32 {
+    pub fn stack_limit(&self) -> u32 {
         3 * self.p()
     }
-    pub fn intrinsics(&self) -> u32 {
+    pub fn builtins(&self) -> u32 {
         4 * self.p()
     }
-    pub fn consts(&self) -> u32 {
+    pub fn intrinsics(&self) -> u32 {
         5 * self.p()
     }
-    pub fn run_state(&self) -> u32 {
+    pub fn consts(&self) -> u32 {
         6 * self.p()
+    }
+    pub fn run_state(&self) -> u32 {
+        7 * self.p()
     }
 
     // ----- arrays -----
@@ -431,14 +439,19 @@ impl OwnedVMContext {
     pub fn memories(&self) -> &[*mut MemoryDef] {
         self.slice(self.offsets.memories, self.offsets.counts.memories)
     }
-    /// Fills the memories array (and the header's copy of memory 0) in index order.
-    pub fn set_memories(&mut self, defs: impl IntoIterator<Item = *mut MemoryDef>) {
+    /// Fills the memories array in index order from each memory's `MemoryDef` and base
+    /// (the same as `MemoryDef::base`), and the header's copies of memory 0's.
+    pub fn set_memories(&mut self, memories: impl IntoIterator<Item = (*mut MemoryDef, *mut u8)>) {
         let slots = self.slice_mut(self.offsets.memories, self.offsets.counts.memories);
-        for (slot, def) in slots.iter_mut().zip(defs) {
+        let mut first = None;
+        for (slot, (def, base)) in slots.iter_mut().zip(memories) {
             *slot = def;
+            first.get_or_insert((def, base));
         }
-        let first = self.memories().first().copied();
-        self.header_mut().memory0 = first.unwrap_or(std::ptr::null_mut());
+        let (def, base) = first.unwrap_or((std::ptr::null_mut(), std::ptr::null_mut()));
+        let header = self.header_mut();
+        header.memory0 = def;
+        header.memory0_base = base;
     }
     pub fn tables(&self) -> &[*mut TableDef] {
         self.slice(self.offsets.tables, self.offsets.counts.tables)
@@ -520,6 +533,10 @@ mod tests {
     fn header_offsets_match_the_host_struct() {
         let o = VMOffsets::new(HostPtr, counts()).unwrap();
         assert_eq!(o.memory0() as usize, offset_of!(VMContext, memory0));
+        assert_eq!(
+            o.memory0_base() as usize,
+            offset_of!(VMContext, memory0_base)
+        );
         assert_eq!(o.instance() as usize, offset_of!(VMContext, instance));
         assert_eq!(o.stack_limit() as usize, offset_of!(VMContext, stack_limit));
         assert_eq!(o.builtins() as usize, offset_of!(VMContext, builtins));
@@ -569,7 +586,7 @@ mod tests {
         for ptr in [4u8, 8] {
             let o = VMOffsets::new(ptr, counts()).unwrap();
             let p = u32::from(ptr);
-            let header = 7 * p;
+            let header = 8 * p;
             assert_eq!(o.memory(MemoryIndex(0)), 0);
             assert_eq!(o.memory(MemoryIndex(1)), header + p);
             assert_eq!(o.table(TableIndex(0)), header + 2 * p);
@@ -583,7 +600,7 @@ mod tests {
             assert_eq!(o.size(), align_up(header + 25 * p + 12, p));
         }
         let empty = VMOffsets::new(8u8, VMCounts::default()).unwrap();
-        assert_eq!(empty.size(), 56);
+        assert_eq!(empty.size(), 64);
     }
 
     #[test]
@@ -642,9 +659,11 @@ mod tests {
         };
         let mut defs = [def(), def()];
         let [first, second] = defs.each_mut().map(|d| d as *mut MemoryDef);
-        vmctx.set_memories([first, second]);
+        let base = 0x1000 as *mut u8;
+        vmctx.set_memories([(first, base), (second, std::ptr::null_mut())]);
         assert_eq!(vmctx.memories(), &[first, second]);
         assert_eq!(vmctx.header().memory0, first);
+        assert_eq!(vmctx.header().memory0_base, base);
         let base = vmctx.as_ptr() as *const u8;
         // SAFETY: both offsets lie inside the allocation and are pointer-aligned.
         unsafe {
@@ -658,5 +677,6 @@ mod tests {
         let mut empty = OwnedVMContext::new(none);
         empty.set_memories([]);
         assert!(empty.header().memory0.is_null());
+        assert!(empty.header().memory0_base.is_null());
     }
 }

@@ -106,6 +106,22 @@ impl BodyTranslator<'_, '_> {
         self.vmctx_field(self.offsets.memory(MemoryIndex(memory)))
     }
 
+    /// The base address of memory `memory`: memory 0's from the vmctx header (one
+    /// load), any other's from its `MemoryDef`. A memory never moves, so the load is
+    /// invariant and hoists out of loops.
+    pub(super) fn memory_base(&mut self, memory: u32) -> Value {
+        if memory == 0 {
+            return self.vmctx_field(self.offsets.memory0_base());
+        }
+        let def = self.memory_def(memory);
+        self.builder.ins().load(
+            I64,
+            invariant_flags(),
+            def,
+            self.offsets.memory_def_base() as i32,
+        )
+    }
+
     pub(super) fn sig_of_type(&mut self, type_index: u32) -> SigRef {
         if let Some(s) = self.sigs.get(&type_index) {
             return *s;
@@ -118,6 +134,8 @@ impl BodyTranslator<'_, '_> {
 
     /// Calls a runtime builtin with the vmctx prepended; returns its result if any.
     pub(super) fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Option<Value> {
+        // A trap never returns: it needs no more stack than the check itself leaves.
+        self.makes_calls |= builtin != Builtin::Trap;
         let sig = match self.builtin_sigs[builtin as usize] {
             Some(s) => s,
             None => {
@@ -176,6 +194,7 @@ impl BodyTranslator<'_, '_> {
         args: &[Value],
         tail: bool,
     ) -> Vec<Value> {
+        self.makes_calls = true;
         let ty = self.module.types[type_index as usize].clone();
         let results: Vec<Type> = ty.results().iter().map(|t| ir_type(*t)).collect();
         let engine = self.builder.ins().uload8(
@@ -256,6 +275,7 @@ impl BodyTranslator<'_, '_> {
 
     /// `call f`, or with `tail` `return_call f`.
     pub(super) fn call(&mut self, f: u32, tail: bool) {
+        self.makes_calls = true;
         let type_index = self.module.funcs[f as usize];
         let ty = &self.module.types[type_index as usize];
         let args = self.pop_n(ty.params().len());
@@ -437,15 +457,10 @@ impl BodyTranslator<'_, '_> {
         if self.module.memories[memory as usize].memory64 {
             return (self.heap_addr64(addr, memory, memarg.offset, size), 0);
         }
-        let def = self.memory_def(memory);
-        let base = self.builder.ins().load(
-            I64,
-            invariant_flags(),
-            def,
-            self.offsets.memory_def_base() as i32,
-        );
+        let base = self.memory_base(memory);
         let index = self.builder.ins().uextend(I64, addr);
         if self.opts.bounds_checks {
+            let def = self.memory_def(memory);
             // index + offset + size < 2^34: no overflow in 64 bits.
             let ea = self.builder.ins().iadd_imm_u(index, memarg.offset as i64);
             let end = self.builder.ins().iadd_imm_u(ea, i64::from(size));
@@ -479,13 +494,7 @@ impl BodyTranslator<'_, '_> {
         offset: u64,
         size: u32,
     ) -> Value {
-        let def = self.memory_def(memory);
-        let base = self.builder.ins().load(
-            I64,
-            invariant_flags(),
-            def,
-            self.offsets.memory_def_base() as i32,
-        );
+        let base = self.memory_base(memory);
         if !self.opts.bounds_checks && offset <= u64::from(u32::MAX) {
             let high = self.builder.ins().icmp_imm_u(
                 IntCC::UnsignedGreaterThan,
@@ -496,6 +505,7 @@ impl BodyTranslator<'_, '_> {
             let at = self.builder.ins().iadd(base, addr);
             return self.builder.ins().iadd_imm_u(at, offset as i64);
         }
+        let def = self.memory_def(memory);
         let bound = self.memory_bound(memory, def);
         // ea = addr + offset and end = ea + size, each add checked for overflow.
         let offset = self.builder.ins().iconst(I64, offset as i64);

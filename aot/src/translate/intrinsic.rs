@@ -159,6 +159,7 @@ impl BodyTranslator<'_, '_> {
     /// Calls runtime intrinsic `which` through `vmctx.intrinsics` with `args` (the vmctx
     /// is added first); its result.
     pub(super) fn call_intrinsic(&mut self, which: Intrinsic, args: &[Value]) -> Value {
+        self.makes_calls = true;
         let (params, results) = which.signature();
         let mut all: Vec<Value> = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);

@@ -503,16 +503,41 @@ fn calls() {
 }
 
 #[test]
-fn stack_check_only_when_asked() {
-    let wat = "(module (func))";
-    let with = ir_of(wat, 0, &CodegenOptions::default());
-    assert!(with.display().to_string().contains("get_stack_pointer"));
+fn stack_check_only_when_asked_and_needed() {
+    // 0 calls; 1 is a small leaf; 2 is a leaf too large to skip it; 3 calls nothing in
+    // wasm but an intrinsic when every one is on.
+    let big_leaf = "(drop (i32.add (local.get 0) (i32.const 1)))".repeat(200);
+    let wat = format!(
+        r#"(module
+          (func (drop (call 1 (i32.const 2))))
+          (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (param i32) {big_leaf})
+          (func (param f64) (result f64) (f64.add (local.get 0) (local.get 0))))"#
+    );
+    let has_check = |func, opts: &CodegenOptions| {
+        ir_of(&wat, func, opts)
+            .display()
+            .to_string()
+            .contains("get_stack_pointer")
+    };
+    let default = CodegenOptions::default();
+    assert!(has_check(0, &default));
+    assert!(!has_check(1, &default));
+    assert!(has_check(2, &default));
+    assert!(!has_check(3, &default));
+    let all_intrinsics = CodegenOptions {
+        indirect_calls: true,
+        intrinsics: crate::intrinsics::IntrinsicSet::all(),
+        ..CodegenOptions::default()
+    };
+    assert!(has_check(3, &all_intrinsics));
     let without = CodegenOptions {
         stack_bounds_checks: false,
         ..CodegenOptions::default()
     };
-    let without = ir_of(wat, 0, &without).display().to_string();
-    assert!(!without.contains("get_stack_pointer"), "{without}");
+    for func in 0..4 {
+        assert!(!has_check(func, &without), "function {func}");
+    }
 }
 
 #[test]
@@ -761,7 +786,7 @@ mod exec {
             *slot = *code;
         }
         vmctx.header_mut().builtins = builtins.as_ptr();
-        vmctx.set_memories([&mut *memdef as *mut MemoryDef]);
+        vmctx.set_memories([(&mut *memdef as *mut MemoryDef, memdef.base)]);
         for (slot, cell) in vmctx.globals_mut().iter_mut().zip(&mut cells) {
             *slot = cell.as_mut_ptr();
         }
