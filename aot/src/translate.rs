@@ -369,8 +369,8 @@ struct BodyInputs<'a> {
 const LEAF_BODY_MAX_BYTES: usize = 1024;
 
 /// Whether a body has no operator that calls a function or a runtime helper. Only a
-/// hint: the translator notes any call it emits, and a body it called from gets its
-/// stack check after all.
+/// hint: the translator notes every call it emits, and a body that got one anyway is
+/// translated again with its stack check.
 fn calls_nothing(ops: wasmparser::OperatorsReader<'_>) -> Result<bool, TranslateError> {
     for op in ops {
         if matches!(

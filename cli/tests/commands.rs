@@ -611,6 +611,20 @@ fn jitdump_names_the_compiled_functions() {
         &["--mode=interp", "--jitdump", wasm.to_str().unwrap()],
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--jitdump needs AOT mode"));
+    // A directory it cannot write into is an error that names it, before anything runs.
+    let o = Command::new(env!("CARGO_BIN_EXE_wamr-run"))
+        .env("TMPDIR", d.join("missing"))
+        .args(["--mode=aot", "--no-cache", "--jitdump", "-f", "calc"])
+        .args([wasm.to_str().unwrap(), "2", "100"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--jitdump: cannot write into") && err.contains("missing"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
     std::fs::remove_dir_all(&d).unwrap();
 }
 

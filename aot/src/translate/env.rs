@@ -419,27 +419,27 @@ impl BodyTranslator<'_, '_> {
         let Some(var) = self.memory0_bound else {
             return;
         };
-        let def = self.memory_def(0);
-        let size = self.builder.ins().load(
+        let size = self.load_memory_size(0);
+        self.builder.def_var(var, size);
+    }
+
+    /// Memory `memory`'s current size in bytes, loaded from its `MemoryDef`.
+    fn load_memory_size(&mut self, memory: u32) -> Value {
+        let def = self.memory_def(memory);
+        self.builder.ins().load(
             I64,
             MemFlagsData::trusted(),
             def,
             self.offsets.memory_def_size() as i32,
-        );
-        self.builder.def_var(var, size);
+        )
     }
 
     /// The size in bytes of memory `memory` for a bounds check.
-    fn memory_bound(&mut self, memory: u32, def: Value) -> Value {
+    fn memory_bound(&mut self, memory: u32) -> Value {
         match self.memory0_bound {
             Some(var) if memory == 0 => self.builder.use_var(var),
             // Another memory's size changes on memory.grow: load it at every access.
-            _ => self.builder.ins().load(
-                I64,
-                MemFlagsData::trusted(),
-                def,
-                self.offsets.memory_def_size() as i32,
-            ),
+            _ => self.load_memory_size(memory),
         }
     }
 
@@ -460,11 +460,10 @@ impl BodyTranslator<'_, '_> {
         let base = self.memory_base(memory);
         let index = self.builder.ins().uextend(I64, addr);
         if self.opts.bounds_checks {
-            let def = self.memory_def(memory);
             // index + offset + size < 2^34: no overflow in 64 bits.
             let ea = self.builder.ins().iadd_imm_u(index, memarg.offset as i64);
             let end = self.builder.ins().iadd_imm_u(ea, i64::from(size));
-            let bound = self.memory_bound(memory, def);
+            let bound = self.memory_bound(memory);
             let oob = self
                 .builder
                 .ins()
@@ -505,8 +504,7 @@ impl BodyTranslator<'_, '_> {
             let at = self.builder.ins().iadd(base, addr);
             return self.builder.ins().iadd_imm_u(at, offset as i64);
         }
-        let def = self.memory_def(memory);
-        let bound = self.memory_bound(memory, def);
+        let bound = self.memory_bound(memory);
         // ea = addr + offset and end = ea + size, each add checked for overflow.
         let offset = self.builder.ins().iconst(I64, offset as i64);
         let (ea, over1) = self.builder.ins().uadd_overflow(addr, offset);
@@ -556,13 +554,7 @@ impl BodyTranslator<'_, '_> {
     }
 
     pub(super) fn memory_size(&mut self, mem: u32) {
-        let def = self.memory_def(mem);
-        let size = self.builder.ins().load(
-            I64,
-            MemFlagsData::trusted(),
-            def,
-            self.offsets.memory_def_size() as i32,
-        );
+        let size = self.load_memory_size(mem);
         let pages = self.builder.ins().ushr_imm_u(size, 16);
         let pages = if self.module.memories[mem as usize].memory64 {
             pages
