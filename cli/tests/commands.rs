@@ -612,14 +612,26 @@ fn jitdump_names_the_compiled_functions() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--jitdump needs AOT mode"));
     // A directory it cannot write into is an error that names it, before anything runs.
+    let image = d.join("num.aot");
+    let c = run(
+        env!("CARGO_BIN_EXE_wamr-compile"),
+        &["-o", image.to_str().unwrap(), wasm.to_str().unwrap()],
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
     let o = Command::new(env!("CARGO_BIN_EXE_wamr-run"))
         .env("TMPDIR", d.join("missing"))
-        .args(["--mode=aot", "--no-cache", "--jitdump", "-f", "calc"])
-        .args([wasm.to_str().unwrap(), "2", "100"])
+        .args([
+            "--jitdump",
+            "-f",
+            "calc",
+            image.to_str().unwrap(),
+            "2",
+            "100",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
         err.contains("--jitdump: cannot write into") && err.contains("missing"),
         "{err}"
