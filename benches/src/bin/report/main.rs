@@ -380,7 +380,7 @@ impl Report {
             };
             cmds.push((label.into(), argv));
         }
-        cmds.extend(external_runs(&path));
+        cmds.extend(external_runs(&path, &self.out));
         for (label, argv) in cmds {
             let o = match argv {
                 Err(why) => Outcome::Absent(why),
@@ -854,7 +854,7 @@ impl Report {
                 }),
             ));
         }
-        cmds.extend(external_runs(&path));
+        cmds.extend(external_runs(&path, &self.out));
         for (label, argv) in cmds {
             let o = match argv {
                 Err(why) => Outcome::Absent(why),
@@ -1305,9 +1305,10 @@ fn wamr_run_binary() -> Result<PathBuf, String> {
 }
 
 /// For each external runtime: its row label and the command that runs `wasm` as a WASI
-/// command, or why it cannot run.
-fn external_runs(wasm: &Path) -> Vec<(String, Result<Vec<String>, String>)> {
-    [
+/// command, or why it cannot run. With both `wamrc` and `iwasm` on PATH, WAMR's LLVM AOT
+/// too: `wamrc -O3` compiles `wasm` into `out` (untimed) and `iwasm` runs the image.
+fn external_runs(wasm: &Path, out: &Path) -> Vec<(String, Result<Vec<String>, String>)> {
+    let mut runs: Vec<_> = [
         ("iwasm", &[][..]),
         ("wasmtime", &["run"][..]),
         ("wasm3", &[][..]),
@@ -1324,7 +1325,35 @@ fn external_runs(wasm: &Path) -> Vec<(String, Result<Vec<String>, String>)> {
         };
         (format!("{tool} (external)"), argv)
     })
-    .collect()
+    .collect();
+    runs.push((
+        "iwasm AOT, wamrc -O3 (external)".into(),
+        wamrc_image(wasm, out),
+    ));
+    runs
+}
+
+/// `iwasm IMAGE` for `wasm` compiled by `wamrc --opt-level=3`, or why not.
+fn wamrc_image(wasm: &Path, out: &Path) -> Result<Vec<String>, String> {
+    if tool_version("wamrc").is_none() || tool_version("iwasm").is_none() {
+        return Err("needs both wamrc and iwasm on PATH".into());
+    }
+    let stem = wasm.file_stem().unwrap_or_default().to_string_lossy();
+    let image = out.join(format!("{stem}-wamrc.aot"));
+    let compiled = Command::new("wamrc")
+        .arg("--opt-level=3")
+        .arg("-o")
+        .arg(&image)
+        .arg(wasm)
+        .output()
+        .map_err(|e| format!("wamrc: {e}"))?;
+    if !compiled.status.success() {
+        return Err(format!(
+            "wamrc failed: {}",
+            String::from_utf8_lossy(&compiled.stderr).trim()
+        ));
+    }
+    Ok(vec!["iwasm".into(), image.display().to_string()])
 }
 
 /// The first line of `tool --version`, or `None` if it is not on PATH.
