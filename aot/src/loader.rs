@@ -137,10 +137,7 @@ impl AotImage {
             Vec::with_capacity(self.layout.funcs.len() + self.layout.trampolines.len());
         for (i, &(off, len)) in self.layout.funcs.iter().enumerate() {
             let index = module.func_index(wamr_common::DefinedFuncIndex(i as u32)).0;
-            let name = match module.func_name(index) {
-                Some(name) => format!("wasm[{index}] {name}"),
-                None => format!("wasm[{index}] $func{index}"),
-            };
+            let name = format!("wasm[{index}] {}", module.func_display_name(index));
             symbols.push((base + off as usize, len as usize, name));
         }
         // A trampoline's length is not recorded: it runs to the next piece of code (or

@@ -99,9 +99,7 @@ pub fn inspect(path: &Path) -> Result<String> {
     )?;
     for (i, (off, size)) in layout.funcs.iter().enumerate() {
         let index = module.func_index(wamr_common::DefinedFuncIndex(i as u32)).0;
-        let name = module
-            .func_name(index)
-            .map_or_else(|| format!("$func{index}"), String::from);
+        let name = module.func_display_name(index);
         writeln!(
             out,
             "  [{index:>5}] text+{off:#08x} {size:>7} bytes  {name}"

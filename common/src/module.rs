@@ -703,6 +703,15 @@ impl ModuleData {
         self.func_names.get(&index).map(String::as_str)
     }
 
+    /// What listings and profiles call a function: its name-section name, or `$funcN`
+    /// (the text format's implicit name) without one.
+    pub fn func_display_name(&self, index: u32) -> std::borrow::Cow<'_, str> {
+        match self.func_name(index) {
+            Some(name) => name.into(),
+            None => format!("$func{index}").into(),
+        }
+    }
+
     pub fn export(&self, name: &str) -> Option<&Export> {
         self.exports.iter().find(|e| e.name == name)
     }
