@@ -94,6 +94,7 @@ enum Flow {
     Custom,
 }
 
+#[derive(Clone)]
 struct OpDef {
     name: String,
     fields: Vec<(&'static str, Kind)>,
@@ -1281,6 +1282,52 @@ const FORWARDED: &[&str] = &[
     "i64_add_sss__i64_rotl_asi__i64_add_sas__i64_xor_sss__i64_rotl_ssi__i64_rotl_asi__i64_xor_sas",
 ];
 
+/// Super-instructions whose slot operands are known to alias in one way: each op is
+/// written as its name and then a label per slot field (results and inputs, in field
+/// order); fields with the same label are the same slot, fields with different labels
+/// different slots. The translator fuses a run only when its slot words match the
+/// labels exactly. The handler then keeps each slot in a register for the whole run (a
+/// register per label, loaded once at entry) and writes every result through to the
+/// frame as well, so nothing else needs to know. A chain through a local (a loop
+/// counter feeding its exit test, a list pointer feeding its next load) pays no
+/// store-to-load round trip; in a run that loops on itself the registers carry over
+/// from pass to pass and the operand words are decoded once. Chosen from the op
+/// profile's hottest loops (CoreMark: list reversal and list walks, counted loops;
+/// sieve: its marking loop).
+const BOUND_RUNS: &[&[&str]] = &[
+    // CoreMark's list reversal: next = list->next; list->next = rev; rev = list.
+    &[
+        "copy x y",
+        "load32_ss y x",
+        "store32_ss x z",
+        "copy z x",
+        "br_i32_nez_s y",
+    ],
+    // A list walk: p = p->next while p.
+    &["load32_ss p p", "br_i32_nez_s p"],
+    // Counted loops: step the counter, test it.
+    &["i32_add_ssi i i", "br_i32_nez_s i"],
+    &["i32_add_ssi i i", "br_i32_ne_si i"],
+    &["i32_add_ssi i i", "br_i32_lt_u_si i"],
+    &["i32_add_ssi i i", "br_i32_lt_s_si i"],
+    &[
+        "i32_add_sas a b",
+        "i32_add_ssi c c",
+        "i32_add_sss e e f",
+        "i32_add_ssi i i",
+        "br_i32_nez_s i",
+    ],
+    // A byte scan whose pointer moves on.
+    &["i32_load8_u_ss c p", "copy p q", "br_i32_nez_s c"],
+    // sieve's marking loop: flags[k] = 0; k += step while k < n.
+    &[
+        "i32_add_asi k",
+        "store8_ai",
+        "i32_add_sss k k s",
+        "br_i32_lt_u_si k",
+    ],
+];
+
 /// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields
 /// (what the decoder reads) are its first op's; its handler decodes and runs every op of
 /// its run in turn.
@@ -1335,7 +1382,12 @@ fn fuse(isa: &mut Isa) {
             body = format!("let run_start = ip; loop {{ {body} if ip != run_start {{ break; }} }}");
         }
         let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
-        writeln!(isa.fusions, "    (&[{}], Op::{name}),", list.join(", ")).unwrap();
+        writeln!(
+            isa.fusions,
+            "    (&[{}], Op::{name}, &[]),",
+            list.join(", ")
+        )
+        .unwrap();
         let fused = OpDef {
             name,
             fields: ops[0].fields.clone(),
@@ -1352,6 +1404,251 @@ fn fuse(isa: &mut Isa) {
             "forwarded run {name} is not a fused op"
         );
     }
+    for run in BOUND_RUNS {
+        bound_run(isa, run, &mut seen);
+    }
+}
+
+/// Adds one super-instruction of [`BOUND_RUNS`].
+fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<String>) {
+    assert!(
+        (2..=MAX_RUN).contains(&run.len()),
+        "{run:?}: 2 to {MAX_RUN} ops"
+    );
+    let mut names = Vec::new();
+    let mut ops: Vec<OpDef> = Vec::new();
+    // Per op, its slot fields and the register (label number) each lives in.
+    let mut slots: Vec<Vec<(&'static str, usize)>> = Vec::new();
+    let mut labels: Vec<&str> = Vec::new();
+    // Each slot field's word, counted from the run's first word, with its register.
+    let mut partition = Vec::new();
+    let mut offset = 0;
+    for spec in run {
+        let mut words = spec.split_whitespace();
+        let name = words.next().expect("an op name");
+        let op = isa
+            .ops
+            .iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("bound run op {name} does not exist"))
+            .clone();
+        assert!(
+            forwardable(&op.body),
+            "{spec}: the op reaches slots other than through get/set"
+        );
+        let mut op_slots = Vec::new();
+        let mut k = 1;
+        for &(field, kind) in &op.fields {
+            if matches!(kind, Kind::Dst | Kind::Src) {
+                let label = words
+                    .next()
+                    .unwrap_or_else(|| panic!("{spec}: no label for slot field {field}"));
+                let reg = labels.iter().position(|l| *l == label).unwrap_or_else(|| {
+                    labels.push(label);
+                    labels.len() - 1
+                });
+                op_slots.push((field, reg));
+                partition.push(format!("({}, {reg})", offset + k));
+            }
+            k += kind.words();
+        }
+        assert!(
+            words.next().is_none(),
+            "{spec}: more labels than slot fields"
+        );
+        offset += op.size();
+        names.push(name);
+        slots.push(op_slots);
+        ops.push(op);
+    }
+    for op in &ops[..ops.len() - 1] {
+        assert_eq!(
+            op.flow,
+            Flow::Next,
+            "{run:?}: {} must fall through",
+            op.name
+        );
+    }
+    let base = names.join("__");
+    let name = (1..)
+        .map(|n| match n {
+            1 => format!("{base}__regs"),
+            n => format!("{base}__regs{n}"),
+        })
+        .find(|n| !seen.contains(n))
+        .unwrap();
+    seen.insert(name.clone());
+
+    // Decode every field once, at the run's start, and load each register.
+    let mut body = String::from("let run_start = ip; ");
+    let mut offset = 0;
+    for (j, op) in ops.iter().enumerate() {
+        let mut k = 1;
+        for &(field, kind) in &op.fields {
+            let at = offset + k;
+            match kind {
+                Kind::Acc | Kind::AccDst => Ok(()),
+                Kind::Imm64 => write!(body, "let f{j}_{field}: u64 = imm64(run_start, {at}); "),
+                Kind::Imm128 => {
+                    write!(body, "let f{j}_{field}: u128 = imm128(run_start, {at}); ")
+                }
+                Kind::Branch => write!(
+                    body,
+                    "let f{j}_{field}: isize = w(run_start, {at}) as i32 as isize; "
+                ),
+                _ => write!(body, "let f{j}_{field}: u32 = w(run_start, {at}); "),
+            }
+            .unwrap();
+            k += kind.words();
+        }
+        offset += op.size();
+    }
+    for reg in 0..labels.len() {
+        let (j, field) = slots
+            .iter()
+            .enumerate()
+            .find_map(|(j, s)| s.iter().find(|(_, r)| *r == reg).map(|(f, _)| (j, *f)))
+            .unwrap();
+        write!(body, "let mut r{reg}: u64 = get(sp, f{j}_{field}); ").unwrap();
+    }
+    // No op of such a run can grow a memory (`forwardable`), so its size is read once.
+    if ops.iter().any(|op| op.body.contains("(*st).mem_size")) {
+        body.push_str("let run_mem_size = (*st).mem_size; ");
+    }
+    let mut steps = String::new();
+    for (j, op) in ops.iter().enumerate() {
+        let mut step = String::new();
+        for &(field, kind) in &op.fields {
+            if !matches!(kind, Kind::Acc | Kind::AccDst) {
+                write!(step, "let {field} = f{j}_{field}; ").unwrap();
+            }
+        }
+        let op_body = op
+            .body
+            .replace("{size}", &op.size().to_string())
+            .replace("(*st).mem_size", "run_mem_size");
+        let op_body = in_registers(&op_body, &slots[j]);
+        step.push_str(&op_body);
+        if op.flow == Flow::Next {
+            write!(step, " ip = ip.add({});", op.size()).unwrap();
+        }
+        write!(steps, "{{ {step} }} ").unwrap();
+    }
+    if ops[ops.len() - 1].flow == Flow::Next {
+        body.push_str(&steps);
+    } else {
+        write!(body, "loop {{ {steps} if ip != run_start {{ break; }} }}").unwrap();
+    }
+    let list: Vec<String> = names.iter().map(|n| format!("Op::{n}")).collect();
+    writeln!(
+        isa.fusions,
+        "    (&[{}], Op::{name}, &[{}]),",
+        list.join(", "),
+        partition.join(", ")
+    )
+    .unwrap();
+    let fused = OpDef {
+        name,
+        fields: ops[0].fields.clone(),
+        body,
+        flow: Flow::Custom,
+        bmi: ops.iter().any(|o| o.bmi),
+        lane_fn: None,
+    };
+    isa.ops.push(fused);
+}
+
+/// `body` with every read of a slot field taken from its register `r{n}` and every
+/// write of one stored to its register as well as to the frame.
+fn in_registers(body: &str, slots: &[(&str, usize)]) -> String {
+    let reg_of = |field: &str| {
+        slots
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, r)| *r)
+            .unwrap_or_else(|| panic!("slot access through {field}, which is no slot field"))
+    };
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(at) = find_call(rest, &["get::<", "get(sp, ", "set(sp, "]) {
+        out.push_str(&rest[..at]);
+        let call = &rest[at..];
+        let open = call.find('(').unwrap();
+        let close = open + matching_paren(&call[open..]);
+        let args: Vec<&str> = split_args(&call[open + 1..close]);
+        assert_eq!(args[0].trim(), "sp", "{call}: slot access off the frame");
+        let reg = reg_of(args[1].trim());
+        if call.starts_with("set(") {
+            let value = args[2..].join(",");
+            write!(
+                out,
+                "{{ let bound_v = {value}; r{reg} = SlotVal::to_slot(bound_v); set(sp, {}, bound_v) }}",
+                args[1].trim()
+            )
+            .unwrap();
+        } else if let Some(ty) = call.strip_prefix("get::<") {
+            let ty = &ty[..ty.find(">(").unwrap()];
+            write!(out, "<{ty} as SlotVal>::from_slot(r{reg})").unwrap();
+        } else {
+            write!(out, "SlotVal::from_slot(r{reg})").unwrap();
+        }
+        rest = &call[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the first of `calls` starts in `text` as a call of its own (not the tail of a
+/// longer name such as `run_get`).
+fn find_call(text: &str, calls: &[&str]) -> Option<usize> {
+    calls
+        .iter()
+        .filter_map(|c| {
+            text.match_indices(c).map(|(at, _)| at).find(|&at| {
+                text[..at]
+                    .chars()
+                    .last()
+                    .is_none_or(|ch| !(ch.is_alphanumeric() || ch == '_'))
+            })
+        })
+        .min()
+}
+
+/// The index of the parenthesis closing the one `text` starts with.
+fn matching_paren(text: &str) -> usize {
+    let mut depth = 0;
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("unbalanced parentheses in {text}")
+}
+
+/// A call's arguments, split at top-level commas.
+fn split_args(text: &str) -> Vec<&str> {
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '(' | '[' | '{' | '<' => depth += 1,
+            ')' | ']' | '}' | '>' => depth -= 1,
+            ',' if depth == 0 => {
+                args.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(&text[start..]);
+    args
 }
 
 /// Whether an op's body reaches frame slots only through `get(sp, ..)` and
@@ -1697,7 +1994,7 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "}}").unwrap();
-    writeln!(out, "/// Super-instructions: `(run, fused)`; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op)] = &[\n{}];", isa.fusions).unwrap();
+    writeln!(out, "/// Super-instructions: `(run, fused, slots)`, where `slots` pairs the word (from the run's\n/// first) of each slot field with its register for a run of `BOUND_RUNS` (fields with the same\n/// register hold the same slot, others different ones) and is empty otherwise; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op, &[(u8, u8)])] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     let spec = Specialised::read();
     for name in spec.sse2.iter().chain(&spec.avx2) {

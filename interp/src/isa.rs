@@ -442,18 +442,21 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
 /// most one run. Nothing moves: the rest of the run stays in place (see `build.rs`), so
 /// branches into it stay valid. A run never covers a branch target past its first op: a
 /// loop whose header sat inside a run would run the header unfused on every iteration.
+///
+/// A run with slot registers (`BOUND_RUNS` in `build.rs`) is taken only where its slot
+/// words alias exactly as its handler assumes, and before a plain run of the same ops.
 pub fn fuse_runs(code: &mut [u32]) {
     // For each first op, the runs it starts, longest first: one index per instruction
     // instead of a scan of the whole list.
-    type Runs = Vec<Vec<(&'static [Op], Op)>>;
+    type Runs = Vec<Vec<(&'static [Op], Op, &'static [(u8, u8)])>>;
     static RUNS: std::sync::OnceLock<Runs> = std::sync::OnceLock::new();
     let runs = RUNS.get_or_init(|| {
         let mut v = vec![Vec::new(); NUM_OPS];
-        for &(run, fused) in FUSIONS {
-            v[run[0] as usize].push((run, fused));
+        for &(run, fused, slots) in FUSIONS {
+            v[run[0] as usize].push((run, fused, slots));
         }
         for list in &mut v {
-            list.sort_by_key(|(run, _)| std::cmp::Reverse(run.len()));
+            list.sort_by_key(|(run, _, slots)| (std::cmp::Reverse(run.len()), slots.is_empty()));
         }
         v
     });
@@ -464,8 +467,10 @@ pub fn fuse_runs(code: &mut [u32]) {
             return;
         };
         let next = pc + size_at(code, pc, x);
-        for &(run, fused) in &runs[x as usize] {
-            if let Some(end) = run_end(code, next, &run[1..], &targets) {
+        for &(run, fused, slots) in &runs[x as usize] {
+            if let Some(end) = run_end(code, next, &run[1..], &targets)
+                .filter(|_| slots_alias_as(&code[pc..], slots))
+            {
                 code[pc] = fused as u32;
                 pc = end;
                 continue 'next;
@@ -519,6 +524,16 @@ fn branch_targets(code: &[u32]) -> Vec<bool> {
         pc += size_at(code, pc, op);
     }
     targets
+}
+
+/// Whether the slot words of the run starting `code` hold the same slot exactly where
+/// `slots` gives them the same register (always, for a run without registers).
+fn slots_alias_as(code: &[u32], slots: &[(u8, u8)]) -> bool {
+    slots.iter().enumerate().all(|(i, &(word, reg))| {
+        slots[i + 1..].iter().all(|&(other, other_reg)| {
+            (code[word as usize] == code[other as usize]) == (reg == other_reg)
+        })
+    })
 }
 
 /// Where the ops `rest` end if they follow each other from `pc`.
@@ -729,6 +744,38 @@ mod tests {
     }
 
     #[test]
+    fn runs_with_slot_registers_fuse_only_where_slots_alias_as_declared() {
+        // `i += 1; br_if i != 0`: the branch reads the slot the add wrote.
+        let counted = |code: &mut Vec<u32>, dst: u32, src: u32, tested: u32| {
+            enc::i32_add_ssi(code, dst, src, 1);
+            enc::br_i32_nez_s(code, tested, -4);
+        };
+        let first_op = |dst, src, tested| {
+            let mut code = Vec::new();
+            counted(&mut code, dst, src, tested);
+            fuse_runs(&mut code);
+            Op::from_word(code[0]).unwrap()
+        };
+        assert_eq!(first_op(3, 3, 3), Op::i32_add_ssi__br_i32_nez_s__regs);
+        // Any other aliasing takes the plain run: the handler's registers would be wrong.
+        assert_eq!(first_op(3, 4, 3), Op::i32_add_ssi__br_i32_nez_s);
+        assert_eq!(first_op(3, 3, 4), Op::i32_add_ssi__br_i32_nez_s);
+        assert_eq!(first_op(3, 4, 4), Op::i32_add_ssi__br_i32_nez_s);
+        // The list reversal with its stored value in another slot than the one copied to.
+        let mut code = Vec::new();
+        enc::copy(&mut code, 1, 0);
+        enc::load32_ss(&mut code, 0, 1, 8);
+        enc::store32_ss(&mut code, 1, 2, 8);
+        enc::copy(&mut code, 5, 1);
+        enc::br_i32_nez_s(&mut code, 0, -14);
+        fuse_runs(&mut code);
+        assert_eq!(
+            code[0],
+            Op::copy__load32_ss__store32_ss__copy__br_i32_nez_s as u32
+        );
+    }
+
+    #[test]
     fn fusion_prefers_the_longest_run_and_falls_back_to_a_pair() {
         let reversal = |code: &mut Vec<u32>, last_is_branch: bool| {
             enc::copy(code, 1, 0);
@@ -747,7 +794,7 @@ mod tests {
         fuse_runs(&mut code);
         assert_eq!(
             code[0],
-            Op::copy__load32_ss__store32_ss__copy__br_i32_nez_s as u32
+            Op::copy__load32_ss__store32_ss__copy__br_i32_nez_s__regs as u32
         );
         assert_eq!(code[1..], before[1..], "only the first opcode changes");
         // Without the branch the five-op run does not match: the pairs take over.

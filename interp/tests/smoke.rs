@@ -134,6 +134,12 @@ fn super_instruction_runs_compute_their_ops() {
             vec![Val::I32(5536 - 3)],
             "{d:?}"
         );
+        // A counted loop whose counter lives in a register for its step and test.
+        assert_eq!(
+            run(&wat, "countdown", &[Val::I32(1000)], d).unwrap(),
+            vec![Val::I32((1..=1000).fold(0, |x, n| x ^ n))],
+            "{d:?}"
+        );
         // Its third pass stores past the end of memory.
         let trap = run(&wat, "mark", &[Val::I32(100), Val::I32(3000)], d).unwrap_err();
         assert_eq!(

@@ -69,4 +69,13 @@
     (i32.add
       (i32.xor (local.get $a) (i32.rotl (local.get $b) (i32.const 8)))
       (i32.xor (local.get $c) (i32.rotl (local.get $d) (i32.const 24)))))
+  ;; A counted loop: the counter's step and its test form a run that keeps the counter in
+  ;; a register (build.rs BOUND_RUNS); the slot is written through, so the sum after the
+  ;; loop reads it.
+  (func $countdown (export "countdown") (param $n i32) (result i32) (local $sum i32)
+    (loop $again
+      (local.set $sum (i32.xor (local.get $sum) (local.get $n)))
+      (local.set $n (i32.add (local.get $n) (i32.const -1)))
+      (br_if $again (local.get $n)))
+    (i32.add (local.get $sum) (local.get $n)))
 )
