@@ -1994,7 +1994,7 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "}}").unwrap();
-    writeln!(out, "/// Super-instructions: `(run, fused, slots)`, where `slots` pairs the word (from the run's\n/// first) of each slot field with its register for a run of `BOUND_RUNS` (fields with the same\n/// register hold the same slot, others different ones) and is empty otherwise; see `build.rs`.\npub static FUSIONS: &[(&[Op], Op, &[(u8, u8)])] = &[\n{}];", isa.fusions).unwrap();
+    writeln!(out, "/// Super-instructions: `(run, fused, slots)`, where `slots` pairs the word (from the run's\n/// first) of each slot field with its register for a run of `BOUND_RUNS` (fields with the same\n/// register hold the same slot, others different ones) and is empty otherwise; see `build.rs`.\npub type Fusion = (&'static [Op], Op, &'static [(u8, u8)]);\npub static FUSIONS: &[Fusion] = &[\n{}];", isa.fusions).unwrap();
     writeln!(out, "/// Operator families: the op of each operand shape.\n#[allow(non_upper_case_globals, dead_code)]\npub mod fam {{\n    use super::*;\n{}}}", isa.families).unwrap();
     let spec = Specialised::read();
     for name in spec.sse2.iter().chain(&spec.avx2) {

@@ -448,7 +448,7 @@ fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
 pub fn fuse_runs(code: &mut [u32]) {
     // For each first op, the runs it starts, longest first: one index per instruction
     // instead of a scan of the whole list.
-    type Runs = Vec<Vec<(&'static [Op], Op, &'static [(u8, u8)])>>;
+    type Runs = Vec<Vec<Fusion>>;
     static RUNS: std::sync::OnceLock<Runs> = std::sync::OnceLock::new();
     let runs = RUNS.get_or_init(|| {
         let mut v = vec![Vec::new(); NUM_OPS];
