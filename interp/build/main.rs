@@ -789,9 +789,22 @@ fn control_ops(isa: &mut Isa) {
         "ip = ip.offset(target);",
         Flow::Custom,
     );
-    // The targets follow the count: `n` cases, then the default.
+    // The targets follow the count: `n` cases, then the default, then four spare words
+    // (for `br_table_const`).
     isa.push("br_table", &[("i", Src), ("n", Targets)],
         "let i: u32 = get(sp, i); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, {size} + k as usize) as i32 as isize);", Flow::Custom);
+    // A `br_table` whose cases each set one slot to a constant or leave it and go to
+    // one join, or go where the default goes (a switch that computes a value), as
+    // `isa::switch_to_values` rewrites it after translation: the case words hold the
+    // values, the default word its branch, and the spare words of a `br_table` the slot,
+    // the value that means "leave it", the value that means "take the default" and the
+    // branch to the join. A case is a load: no indirect jump to mispredict.
+    isa.push("br_table_const", &[("i", Src), ("n", Targets)],
+        "let i: u32 = get(sp, i); let tail = {size} + n as usize; \
+         let v = if i < n { w(ip, {size} + i as usize) } else { w(ip, tail + 3) }; \
+         if v == w(ip, tail + 3) { ip = ip.offset(w(ip, tail) as i32 as isize); } \
+         else { let d = w(ip, tail + 1); let old: u64 = get(sp, d); \
+         set(sp, d, if v == w(ip, tail + 2) { old } else { u64::from(v) }); ip = ip.offset(w(ip, tail + 4) as i32 as isize); }", Flow::Custom);
     isa.push("ret", &[], "let f = frame_pop(st); ip = f.ret_ip; sp = f.sp; if f.vmctx != (*st).vmctx { switch_instance(st, f.vmctx, f.funcs); } mem = (*st).mem;", Flow::Custom);
     // The accumulator is dead across a call (the translator never keeps it live over
     // one): clearing it first frees its register for the handler's temporaries (one
@@ -1036,6 +1049,7 @@ const FUSED: &[(&str, &str)] = &[
     ("i32_add_sai", "br_table"),
     ("copy_imm32", "load32_ss"),
     ("load32_ss", "br_table"),
+    ("load32_ss", "br_table_const"),
     // ctype
     ("i32_add_asi", "i32_lt_u_aai"),
     ("i32_or_asi", "i32_add_aai"),
@@ -1255,6 +1269,7 @@ const FUSED_RUNS: &[&[&str]] = &[
     &["copy_imm32", "i32_and_asi", "br_i32_ne_ai"],
     // switch: the switch on a loaded value and the loop step after a case.
     &["copy_imm32", "load32_ss", "br_table"],
+    &["copy_imm32", "load32_ss", "br_table_const"],
     &["store32_ss", "i32_add_ssi", "i32_add_ssi", "br_i32_lt_u_ss"],
     &["i32_add_ssi", "i32_add_ssi", "br_i32_lt_u_ss"],
     // ratelimit: SipHash's half round (add, rotate, xor on both halves).

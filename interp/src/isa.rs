@@ -428,10 +428,15 @@ impl BranchCmp {
     }
 }
 
+/// Words after a `br_table`'s targets, which `switch_to_values` fills when it rewrites one
+/// into `br_table_const`: the slot it sets, its "leave the slot" and "take the default"
+/// values and the offset of the join its cases go to.
+pub const TABLE_SPARE_WORDS: usize = 4;
+
 /// The size in words of the instruction at `pc`, `br_table`'s targets included.
 fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
-    if op == Op::br_table {
-        op.size() + code[pc + 2] as usize + 1
+    if matches!(op, Op::br_table | Op::br_table_const) {
+        op.size() + code[pc + 2] as usize + 1 + TABLE_SPARE_WORDS
     } else {
         op.size()
     }
@@ -521,9 +526,127 @@ fn branch_targets(code: &[u32]) -> Vec<bool> {
                 mark(pc, offset);
             }
         }
+        if op == Op::br_table_const {
+            // Its default and its join are branches; the case words are values.
+            let tail = pc + op.size() + code.get(pc + 2).map_or(0, |&n| n as usize);
+            for k in [tail, tail + 4] {
+                if let Some(&offset) = code.get(k) {
+                    mark(pc, offset);
+                }
+            }
+        }
         pc += size_at(code, pc, op);
     }
     targets
+}
+
+/// Rewrites every `br_table` that only picks a value into `br_table_const` (see
+/// `build.rs`): each case lands either on `copy_imm32 d, #value` followed by a `br` to
+/// one join (with the same `d`) or on the join itself, and so does the default, on the
+/// join. Runs before fusion.
+pub fn switch_to_values(code: &mut [u32]) {
+    let mut pc = 0;
+    while pc < code.len() {
+        let Some(op) = Op::from_word(code[pc]) else {
+            return;
+        };
+        if op == Op::br_table {
+            if let Some(switch) = switch_values(code, pc) {
+                let first = pc + op.size();
+                let tail = first + switch.values.len();
+                code[pc] = Op::br_table_const as u32;
+                code[first..tail].copy_from_slice(&switch.values);
+                code[tail + 1] = switch.slot;
+                code[tail + 2] = switch.keep;
+                code[tail + 3] = switch.to_default;
+                code[tail + 4] = switch.join;
+            }
+        }
+        pc += size_at(code, pc, op);
+    }
+}
+
+/// A `br_table` that only picks a value, as `br_table_const` encodes it.
+struct ValueSwitch {
+    /// The slot every case sets.
+    slot: u32,
+    /// Each case's value, `keep` or `to_default`.
+    values: Vec<u32>,
+    /// The value standing for a case that leaves the slot as it is.
+    keep: u32,
+    /// The value standing for a case that goes where the default goes.
+    to_default: u32,
+    /// The join's offset from the instruction.
+    join: u32,
+}
+
+/// The `br_table` at `pc` as a switch of values, if it is one: each case lands on
+/// `copy_imm32 d, #value` followed by a `br` to one join or by the join itself (with the
+/// same `d` everywhere), on the join, or where the default goes.
+fn switch_values(code: &[u32], pc: usize) -> Option<ValueSwitch> {
+    enum Case {
+        Set(u32),
+        Keep,
+        Default,
+    }
+    let n = *code.get(pc + 2)? as usize;
+    let first = pc + Op::br_table.size();
+    let land = |k: usize| pc.checked_add_signed(*code.get(first + k)? as i32 as isize);
+    // A landing `copy_imm32 d, #value` and the join it goes to: its slot, value and join.
+    let landing = |at: usize| {
+        if code.get(at) != Some(&(Op::copy_imm32 as u32)) {
+            return None;
+        }
+        let next = at + Op::copy_imm32.size();
+        let join = if code.get(next) == Some(&(Op::br as u32)) {
+            next.checked_add_signed(*code.get(next + 1)? as i32 as isize)?
+        } else {
+            next
+        };
+        Some((*code.get(at + 1)?, *code.get(at + 2)?, join))
+    };
+    let default = land(n)?;
+    let (slot, _, join) = (0..n).find_map(|k| landing(land(k)?))?;
+    let mut cases = Vec::with_capacity(n);
+    for k in 0..n {
+        let at = land(k)?;
+        cases.push(if at == default {
+            Case::Default
+        } else if at == join {
+            Case::Keep
+        } else {
+            match landing(at)? {
+                (d, value, j) if d == slot && j == join => Case::Set(value),
+                _ => return None,
+            }
+        });
+    }
+    // The two smallest values no case sets (n cases leave two free among n + 2).
+    let mut used: Vec<u32> = cases
+        .iter()
+        .filter_map(|c| match c {
+            Case::Set(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let mut free = (0u32..).filter(|v| used.binary_search(v).is_err());
+    let (keep, to_default) = (free.next()?, free.next()?);
+    Some(ValueSwitch {
+        slot,
+        values: cases
+            .iter()
+            .map(|c| match c {
+                Case::Set(v) => *v,
+                Case::Keep => keep,
+                Case::Default => to_default,
+            })
+            .collect(),
+        keep,
+        to_default,
+        join: (join as i64 - pc as i64) as i32 as u32,
+    })
 }
 
 /// Whether the slot words of the run starting `code` hold the same slot exactly where
@@ -561,7 +684,9 @@ pub struct Field {
 pub struct Instr {
     pub op: Op,
     pub fields: Vec<Field>,
-    /// `br_table`'s offsets (cases, then the default).
+    /// `br_table`'s offsets (cases, then the default) and its spare words;
+    /// `br_table_const`'s values, default offset, slot, "leave it" and "take the
+    /// default" values and join offset.
     pub targets: Vec<i32>,
     pub size: usize,
 }
@@ -583,6 +708,12 @@ pub fn decode(code: &[u32], pc: usize) -> Option<Instr> {
             for j in 0..=value as usize {
                 targets.push(*code.get(k + j)? as i32);
             }
+        }
+    }
+    if matches!(op, Op::br_table | Op::br_table_const) {
+        let spare = k + targets.len();
+        for j in 0..TABLE_SPARE_WORDS {
+            targets.push(*code.get(spare + j)? as i32);
         }
     }
     // A fused op decodes as its first op; the second follows as its own instruction.
@@ -622,8 +753,19 @@ pub fn disassemble(code: &[u32]) -> String {
                 kind => format!("{}={v}", format!("{kind:?}").to_lowercase()),
             });
         }
-        for t in &instr.targets {
-            parts.push(format!("-> {}", pc as i64 + i64::from(*t)));
+        let n = instr.targets.len().saturating_sub(1 + TABLE_SPARE_WORDS);
+        for (k, &t) in instr.targets.iter().enumerate() {
+            let branch = || format!("-> {}", pc as i64 + i64::from(t));
+            parts.push(match (instr.op, k.cmp(&n)) {
+                (Op::br_table, std::cmp::Ordering::Greater) => continue,
+                (Op::br_table, _) => branch(),
+                (_, std::cmp::Ordering::Less) => format!("#{t}"),
+                (_, std::cmp::Ordering::Equal) => branch(),
+                (_, _) if k == n + 1 => format!("s{t}"),
+                (_, _) if k == n + 2 => format!("keep #{t}"),
+                (_, _) if k == n + 3 => format!("default #{t}"),
+                (_, _) => format!("join {}", branch()),
+            });
         }
         let _ = writeln!(out, "{pc:5}: {} {}", instr.op.name(), parts.join(", "));
         pc += instr.size;
@@ -741,6 +883,41 @@ mod tests {
             disassemble(&code),
             "    0: copy__copy s1, s2\n    3: copy s3, s4\n    6: copy s5, s6\n"
         );
+    }
+
+    /// A `br_table` over four cases: 0 sets s5 to 7, 1 leaves it, 2 takes the default, 3
+    /// sets it to 0 and falls into the join. `case1` is where case 1's landing starts.
+    fn value_switch(case1_slot: u32) -> Vec<u32> {
+        let mut code = Vec::new();
+        enc::br_table(&mut code, 9, 4);
+        let table = code.len();
+        code.extend([0; 5 + TABLE_SPARE_WORDS]);
+        let set7 = enc::copy_imm32(&mut code, 5, 7);
+        let br = enc::br(&mut code, 0);
+        let set0 = enc::copy_imm32(&mut code, case1_slot, 0);
+        let join = enc::store32_ss(&mut code, 1, 5, 4);
+        let default = enc::ret(&mut code);
+        code[br + 1] = (join - br) as u32;
+        for (k, target) in [set7, join, default, set0, default].into_iter().enumerate() {
+            code[table + k] = target as u32;
+        }
+        code
+    }
+
+    #[test]
+    fn a_br_table_that_picks_a_value_becomes_a_table_of_values() {
+        let mut code = value_switch(5);
+        switch_to_values(&mut code);
+        // Values: 7, "leave it" (1, the smallest free one), "default" (2), 0; the default's
+        // branch; the slot; the two markers; the join.
+        assert_eq!(
+            disassemble(&code).lines().next().unwrap(),
+            "    0: br_table_const s9, [4], #7, #1, #2, #0, -> 24, s5, keep #1, default #2, join -> 20"
+        );
+        // A case setting another slot keeps the jump table.
+        let mut code = value_switch(6);
+        switch_to_values(&mut code);
+        assert_eq!(Op::from_word(code[0]), Some(Op::br_table));
     }
 
     #[test]

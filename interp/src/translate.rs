@@ -632,6 +632,7 @@ pub fn translate_with(
     let caught_base =
         u32::try_from(caught_base).map_err(|_| TranslateError("frame too large".into()))?;
     tr.caught.patch(&mut tr.code, caught_base);
+    crate::isa::switch_to_values(&mut tr.code);
     if !crate::profile::unfused() {
         crate::isa::fuse_runs(&mut tr.code);
     }
@@ -1471,7 +1472,10 @@ impl Translator<'_> {
                 self.begin();
                 let instr = enc::br_table(&mut self.code, idx, n);
                 let table_at = self.code.len();
-                self.code.extend(std::iter::repeat_n(0u32, depths.len()));
+                self.code.extend(std::iter::repeat_n(
+                    0u32,
+                    depths.len() + crate::isa::TABLE_SPARE_WORDS,
+                ));
                 // One move-and-jump stub per distinct target that needs moves, shared by
                 // every entry naming it: the moves depend only on the target, so a
                 // table of a million entries costs a million words, not a million stubs

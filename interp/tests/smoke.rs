@@ -150,6 +150,41 @@ fn super_instruction_runs_compute_their_ops() {
     }
 }
 
+/// A switch turned into a table of values (`br_table_const`) gives each case what the
+/// jump table gave: a value, the value left as it was, the default, out-of-range indices.
+#[test]
+fn a_switch_of_values_picks_what_its_cases_pick() {
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/switch.wat"),
+    )
+    .unwrap();
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        for (i, want) in [
+            (0, 1010),
+            (1, 1011),
+            (2, 1099),
+            (3, -1),
+            (4, 1013),
+            (5, -1),
+            (1000, -1),
+            (-1, -1),
+        ] {
+            assert_eq!(
+                run(&wat, "pick", &[Val::I32(i)], d).unwrap(),
+                vec![Val::I32(want)],
+                "pick({i}), {d:?}"
+            );
+        }
+        for (i, want) in [(0, 10), (1, 11), (2, 0), (7, 0)] {
+            assert_eq!(
+                run(&wat, "mixed", &[Val::I32(i)], d).unwrap(),
+                vec![Val::I32(want)],
+                "mixed({i}), {d:?}"
+            );
+        }
+    }
+}
+
 /// ChaCha's quarter round, combined into one value as `$quarter` combines it.
 fn quarter_round(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> u32 {
     for (r1, r2) in [(16, 12), (8, 7)] {
