@@ -1301,46 +1301,70 @@ const FORWARDED: &[&str] = &[
 /// written as its name and then a label per slot field (results and inputs, in field
 /// order); fields with the same label are the same slot, fields with different labels
 /// different slots. The translator fuses a run only when its slot words match the
-/// labels exactly. The handler then keeps each slot in a register for the whole run (a
-/// register per label, loaded once at entry) and writes every result through to the
-/// frame as well, so nothing else needs to know. A chain through a local (a loop
-/// counter feeding its exit test, a list pointer feeding its next load) pays no
-/// store-to-load round trip; in a run that loops on itself the registers carry over
-/// from pass to pass and the operand words are decoded once. Chosen from the op
+/// labels exactly. The handler then keeps each slot the run writes in a register (one
+/// per label) and writes every result through to the frame as well, so nothing else
+/// needs to know. A chain through a local (a loop counter feeding its exit test, a list
+/// pointer feeding its next load) pays no store-to-load round trip. A run that loops on
+/// itself ([`Pass::Loop`]) carries its registers over from pass to pass; other runs stay
+/// small handlers (a register for every slot would cost pushes and pops of callee-saved
+/// registers on every entry, measured: more than the reloads saved). Chosen from the op
 /// profile's hottest loops (CoreMark: list reversal and list walks, counted loops;
 /// sieve: its marking loop).
-const BOUND_RUNS: &[&[&str]] = &[
+/// How a run of [`BOUND_RUNS`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Once, then dispatch: its registers start empty, a slot is read from the frame
+    /// until the run writes it. Decoding stays per op and the handler stays small.
+    Once,
+    /// A loop whose whole body is the run: the operand words are decoded and every slot
+    /// loaded into its register once, and the registers carry over from pass to pass.
+    Loop,
+}
+
+const BOUND_RUNS: &[(Pass, &[&str])] = &[
     // CoreMark's list reversal: next = list->next; list->next = rev; rev = list.
-    &[
-        "copy x y",
-        "load32_ss y x",
-        "store32_ss x z",
-        "copy z x",
-        "br_i32_nez_s y",
-    ],
+    (
+        Pass::Loop,
+        &[
+            "copy x y",
+            "load32_ss y x",
+            "store32_ss x z",
+            "copy z x",
+            "br_i32_nez_s y",
+        ],
+    ),
     // A list walk: p = p->next while p.
-    &["load32_ss p p", "br_i32_nez_s p"],
+    (Pass::Once, &["load32_ss p p", "br_i32_nez_s p"]),
     // Counted loops: step the counter, test it.
-    &["i32_add_ssi i i", "br_i32_nez_s i"],
-    &["i32_add_ssi i i", "br_i32_ne_si i"],
-    &["i32_add_ssi i i", "br_i32_lt_u_si i"],
-    &["i32_add_ssi i i", "br_i32_lt_s_si i"],
-    &[
-        "i32_add_sas a b",
-        "i32_add_ssi c c",
-        "i32_add_sss e e f",
-        "i32_add_ssi i i",
-        "br_i32_nez_s i",
-    ],
+    (Pass::Once, &["i32_add_ssi i i", "br_i32_nez_s i"]),
+    (Pass::Once, &["i32_add_ssi i i", "br_i32_ne_si i"]),
+    (Pass::Once, &["i32_add_ssi i i", "br_i32_lt_u_si i"]),
+    (Pass::Once, &["i32_add_ssi i i", "br_i32_lt_s_si i"]),
+    (
+        Pass::Once,
+        &[
+            "i32_add_sas a b",
+            "i32_add_ssi c c",
+            "i32_add_sss e e f",
+            "i32_add_ssi i i",
+            "br_i32_nez_s i",
+        ],
+    ),
     // A byte scan whose pointer moves on.
-    &["i32_load8_u_ss c p", "copy p q", "br_i32_nez_s c"],
+    (
+        Pass::Once,
+        &["i32_load8_u_ss c p", "copy p q", "br_i32_nez_s c"],
+    ),
     // sieve's marking loop: flags[k] = 0; k += step while k < n.
-    &[
-        "i32_add_asi k",
-        "store8_ai",
-        "i32_add_sss k k s",
-        "br_i32_lt_u_si k",
-    ],
+    (
+        Pass::Loop,
+        &[
+            "i32_add_asi k",
+            "store8_ai",
+            "i32_add_sss k k s",
+            "br_i32_lt_u_si k",
+        ],
+    ),
 ];
 
 /// Adds the super-instructions of [`FUSED`] and [`FUSED_RUNS`]: a fused op's fields
@@ -1419,13 +1443,18 @@ fn fuse(isa: &mut Isa) {
             "forwarded run {name} is not a fused op"
         );
     }
-    for run in BOUND_RUNS {
-        bound_run(isa, run, &mut seen);
+    for &(pass, run) in BOUND_RUNS {
+        bound_run(isa, run, pass, &mut seen);
     }
 }
 
 /// Adds one super-instruction of [`BOUND_RUNS`].
-fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<String>) {
+fn bound_run(
+    isa: &mut Isa,
+    run: &[&str],
+    pass: Pass,
+    seen: &mut std::collections::HashSet<String>,
+) {
     assert!(
         (2..=MAX_RUN).contains(&run.len()),
         "{run:?}: 2 to {MAX_RUN} ops"
@@ -1494,7 +1523,57 @@ fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<S
         .unwrap();
     seen.insert(name.clone());
 
-    // Decode every field once, at the run's start, and load each register.
+    let body = match pass {
+        Pass::Once => bound_once(&ops, &slots, labels.len()),
+        Pass::Loop => bound_loop(&ops, &slots, labels.len()),
+    };
+    let list: Vec<String> = names.iter().map(|n| format!("Op::{n}")).collect();
+    writeln!(
+        isa.fusions,
+        "    (&[{}], Op::{name}, &[{}]),",
+        list.join(", "),
+        partition.join(", ")
+    )
+    .unwrap();
+    let fused = OpDef {
+        name,
+        fields: ops[0].fields.clone(),
+        body,
+        flow: Flow::Custom,
+        bmi: ops.iter().any(|o| o.bmi),
+        lane_fn: None,
+    };
+    isa.ops.push(fused);
+}
+
+/// The handler body of a [`Pass::Once`] run: each op decodes its own fields; a slot is
+/// read from its register once an earlier op of the run has written it.
+fn bound_once(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: usize) -> String {
+    let mut body = String::new();
+    for reg in 0..registers {
+        write!(body, "let mut r{reg}: u64 = 0; ").unwrap();
+    }
+    let mut written = vec![false; registers];
+    for (op, op_slots) in ops.iter().zip(slots) {
+        let op_body = op.body.replace("{size}", &op.size().to_string());
+        let op_body = in_registers(&op_body, op_slots, &written);
+        write!(body, "{{ {}{op_body}", prelude(op)).unwrap();
+        if op.flow == Flow::Next {
+            write!(body, " ip = ip.add({});", op.size()).unwrap();
+        }
+        body.push_str(" } ");
+        for &(field, reg) in op_slots {
+            if op.fields.iter().any(|&(f, k)| f == field && k == Kind::Dst) {
+                written[reg] = true;
+            }
+        }
+    }
+    body
+}
+
+/// The handler body of a [`Pass::Loop`] run: every field decoded and every register
+/// loaded once at the run's start, then the run again while it branches to its start.
+fn bound_loop(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: usize) -> String {
     let mut body = String::from("let run_start = ip; ");
     let mut offset = 0;
     for (j, op) in ops.iter().enumerate() {
@@ -1518,7 +1597,7 @@ fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<S
         }
         offset += op.size();
     }
-    for reg in 0..labels.len() {
+    for reg in 0..registers {
         let (j, field) = slots
             .iter()
             .enumerate()
@@ -1530,6 +1609,7 @@ fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<S
     if ops.iter().any(|op| op.body.contains("(*st).mem_size")) {
         body.push_str("let run_mem_size = (*st).mem_size; ");
     }
+    let every_register = vec![true; registers];
     let mut steps = String::new();
     for (j, op) in ops.iter().enumerate() {
         let mut step = String::new();
@@ -1542,40 +1622,25 @@ fn bound_run(isa: &mut Isa, run: &[&str], seen: &mut std::collections::HashSet<S
             .body
             .replace("{size}", &op.size().to_string())
             .replace("(*st).mem_size", "run_mem_size");
-        let op_body = in_registers(&op_body, &slots[j]);
-        step.push_str(&op_body);
+        step.push_str(&in_registers(&op_body, &slots[j], &every_register));
         if op.flow == Flow::Next {
             write!(step, " ip = ip.add({});", op.size()).unwrap();
         }
         write!(steps, "{{ {step} }} ").unwrap();
     }
-    if ops[ops.len() - 1].flow == Flow::Next {
-        body.push_str(&steps);
-    } else {
-        write!(body, "loop {{ {steps} if ip != run_start {{ break; }} }}").unwrap();
-    }
-    let list: Vec<String> = names.iter().map(|n| format!("Op::{n}")).collect();
-    writeln!(
-        isa.fusions,
-        "    (&[{}], Op::{name}, &[{}]),",
-        list.join(", "),
-        partition.join(", ")
-    )
-    .unwrap();
-    let fused = OpDef {
-        name,
-        fields: ops[0].fields.clone(),
-        body,
-        flow: Flow::Custom,
-        bmi: ops.iter().any(|o| o.bmi),
-        lane_fn: None,
-    };
-    isa.ops.push(fused);
+    assert_ne!(
+        ops[ops.len() - 1].flow,
+        Flow::Next,
+        "a looping run ends in a branch"
+    );
+    write!(body, "loop {{ {steps} if ip != run_start {{ break; }} }}").unwrap();
+    body
 }
 
-/// `body` with every read of a slot field taken from its register `r{n}` and every
-/// write of one stored to its register as well as to the frame.
-fn in_registers(body: &str, slots: &[(&str, usize)]) -> String {
+/// `body` with every read of a slot field whose register is `live` taken from it (the
+/// others from the frame) and every write of one stored to its register as well as to
+/// the frame.
+fn in_registers(body: &str, slots: &[(&str, usize)], live: &[bool]) -> String {
     let reg_of = |field: &str| {
         slots
             .iter()
@@ -1601,6 +1666,8 @@ fn in_registers(body: &str, slots: &[(&str, usize)]) -> String {
                 args[1].trim()
             )
             .unwrap();
+        } else if !live[reg] {
+            out.push_str(&call[..=close]);
         } else if let Some(ty) = call.strip_prefix("get::<") {
             let ty = &ty[..ty.find(">(").unwrap()];
             write!(out, "<{ty} as SlotVal>::from_slot(r{reg})").unwrap();
