@@ -1084,6 +1084,9 @@ const FUSED: &[(&str, &str)] = &[
 /// The longest run of ops one super-instruction may cover.
 const MAX_RUN: usize = 8;
 
+/// The longest run of [`BOUND_RUNS`]: a whole inner loop.
+const MAX_BOUND_RUN: usize = 16;
+
 /// Longer super-instructions: runs of 3 to [`MAX_RUN`] ops, every op but the last
 /// falling through, chosen from the op-triple and op-quad profile of unfused code
 /// (`WAMR_PROFILE_UNFUSED=1`, see `src/profile.rs`). The translator prefers the longest
@@ -1355,6 +1358,54 @@ const BOUND_RUNS: &[(Pass, &[&str])] = &[
         Pass::Once,
         &["i32_load8_u_ss c p", "copy p q", "br_i32_nez_s c"],
     ),
+    // CoreMark's CRC, one bit step: the shift-and-mask chain feeds the select.
+    (
+        Pass::Once,
+        &[
+            "i32_shr_u_asi x",
+            "i32_and_sai y",
+            "i32_xor_ssi z y",
+            "i32_shr_u_asi w",
+            "i32_xor_aas x",
+            "i32_and_aai",
+            "select_sa x z y",
+        ],
+    ),
+    // CoreMark's matrix products, each inner loop whole: sum += a[i] * b[i].
+    (
+        Pass::Loop,
+        &[
+            "i32_load16_s_ss t a",
+            "i32_load16_s_as b",
+            "i32_mul_aas t",
+            "i32_add_sas s s",
+            "i32_add_ssi a a",
+            "i32_add_ssi b b",
+            "i32_add_ssi n n",
+            "br_i32_nez_s n",
+        ],
+    ),
+    // ... and with the product's bit fields multiplied in (matrix_mul_matrix_bitextract).
+    (
+        Pass::Loop,
+        &[
+            "i32_load16_u_ss t a",
+            "i32_load16_u_as b",
+            "i32_mul_sas t t",
+            "copy u v",
+            "copy v t",
+            "i32_shr_u_asi v",
+            "i32_and_sai t",
+            "i32_shr_u_asi v",
+            "i32_and_aai",
+            "i32_mul_aas t",
+            "i32_add_sas v u",
+            "i32_add_ssi b b",
+            "i32_add_sss a a c",
+            "i32_add_ssi n n",
+            "br_i32_nez_s n",
+        ],
+    ),
     // sieve's marking loop: flags[k] = 0; k += step while k < n.
     (
         Pass::Loop,
@@ -1456,8 +1507,8 @@ fn bound_run(
     seen: &mut std::collections::HashSet<String>,
 ) {
     assert!(
-        (2..=MAX_RUN).contains(&run.len()),
-        "{run:?}: 2 to {MAX_RUN} ops"
+        (2..=MAX_BOUND_RUN).contains(&run.len()),
+        "{run:?}: 2 to {MAX_BOUND_RUN} ops"
     );
     let mut names = Vec::new();
     let mut ops: Vec<OpDef> = Vec::new();
