@@ -793,6 +793,15 @@ fn control_ops(isa: &mut Isa) {
     // (for `br_table_const`).
     isa.push("br_table", &[("i", Src), ("n", Targets)],
         "let i: u32 = get(sp, i); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, {size} + k as usize) as i32 as isize);", Flow::Custom);
+    // A branch on the accumulator over one `copy` (`if (c) x = y;`), as
+    // `isa::branch_over_copy` rewrites it: a conditional move, with no branch to
+    // mispredict. The copy stays in place behind it and is stepped over, so a branch to
+    // the copy still finds it.
+    for (name, test) in [("copy_next_if_a", "!="), ("copy_next_unless_a", "==")] {
+        isa.push(name, &[("a", Acc), ("target", Branch)],
+            format!("let d = w(ip, {{size}} + 1); let from = if <u32 as SlotVal>::from_slot(acc) {test} 0 {{ w(ip, {{size}} + 2) }} else {{ d }}; \
+             let v: u64 = get(sp, from); set(sp, d, v); ip = ip.add({{size}} + 3);"), Flow::Custom);
+    }
     // A `br_table` whose cases each set one slot to a constant or leave it and go to
     // one join, or go where the default goes (a switch that computes a value), as
     // `isa::switch_to_values` rewrites it after translation: the case words hold the
@@ -1032,6 +1041,7 @@ const FUSED: &[(&str, &str)] = &[
     ("load64_aa", "f64_lt_asa"),
     ("f64_lt_ass", "br_i32_nez_a"),
     ("f64_lt_asa", "br_i32_eqz_a"),
+    ("f64_lt_asa", "copy_next_if_a"),
     ("i32_or_ssi", "i32_shl_asi"),
     // sieve
     ("i32_add_asi", "store8_ai"),

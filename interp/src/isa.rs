@@ -540,6 +540,33 @@ fn branch_targets(code: &[u32]) -> Vec<bool> {
     targets
 }
 
+/// Rewrites every branch on the accumulator that only steps over one `copy` into a
+/// conditional copy (`copy_next_if_a`, `copy_next_unless_a`; see `build.rs`). Runs
+/// before fusion.
+pub fn branch_over_copy(code: &mut [u32]) {
+    let mut pc = 0;
+    while pc < code.len() {
+        let Some(op) = Op::from_word(code[pc]) else {
+            return;
+        };
+        let size = size_at(code, pc, op);
+        let conditional = match op {
+            Op::br_i32_eqz_a => Some(Op::copy_next_if_a),
+            Op::br_i32_nez_a => Some(Op::copy_next_unless_a),
+            _ => None,
+        };
+        if let Some(conditional) = conditional {
+            let over_copy = code.get(pc + size) == Some(&(Op::copy as u32))
+                && code.get(pc + 1).map(|&t| t as i32 as isize)
+                    == Some((size + Op::copy.size()) as isize);
+            if over_copy {
+                code[pc] = conditional as u32;
+            }
+        }
+        pc += size;
+    }
+}
+
 /// Rewrites every `br_table` that only picks a value into `br_table_const` (see
 /// `build.rs`): each case lands either on `copy_imm32 d, #value` followed by a `br` to
 /// one join (with the same `d`) or on the join itself, and so does the default, on the

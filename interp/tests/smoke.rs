@@ -185,6 +185,40 @@ fn a_switch_of_values_picks_what_its_cases_pick() {
     }
 }
 
+/// A branch over one copy turned into a conditional copy copies exactly when the
+/// branch would not have been taken, whatever the condition's value.
+#[test]
+fn a_branch_over_a_copy_copies_when_it_would_have_fallen_through() {
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/conditional.wat"),
+    )
+    .unwrap();
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        for (a, b, want) in [
+            (1.0, 2.0, 7),
+            (2.0, 1.0, 5),
+            (1.0, 1.0, 5),
+            (f64::NAN, 1.0, 5),
+            (-0.0, 0.0, 5),
+        ] {
+            let args = [Val::F64(a), Val::F64(b), Val::I32(5), Val::I32(7)];
+            assert_eq!(
+                run(&wat, "pick_larger", &args, d).unwrap(),
+                vec![Val::I32(want)],
+                "pick_larger({a}, {b}), {d:?}"
+            );
+        }
+        for (c, want) in [(0, 7), (1, 5), (2, 7), (-1, 5), (i32::MIN, 7)] {
+            let args = [Val::I32(c), Val::I32(5), Val::I32(7)];
+            assert_eq!(
+                run(&wat, "unless_odd", &args, d).unwrap(),
+                vec![Val::I32(want)],
+                "unless_odd({c}), {d:?}"
+            );
+        }
+    }
+}
+
 /// ChaCha's quarter round, combined into one value as `$quarter` combines it.
 fn quarter_round(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> u32 {
     for (r1, r2) in [(16, 12), (8, 7)] {
