@@ -201,7 +201,12 @@ fn a_branch_over_a_copy_copies_when_it_would_have_fallen_through() {
             (f64::NAN, 1.0, 5),
             (-0.0, 0.0, 5),
         ] {
-            let args = [Val::F64(a), Val::F64(b), Val::I32(5), Val::I32(7)];
+            let args = [
+                Val::F64(f64::to_bits(a)),
+                Val::F64(f64::to_bits(b)),
+                Val::I32(5),
+                Val::I32(7),
+            ];
             assert_eq!(
                 run(&wat, "pick_larger", &args, d).unwrap(),
                 vec![Val::I32(want)],
