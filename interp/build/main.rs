@@ -1395,6 +1395,20 @@ const BOUND_RUNS: &[(Pass, &[&str])] = &[
             "br_i32_nez_s n",
         ],
     ),
+    // ... with one pointer stepping by a row (matrix_mul_matrix).
+    (
+        Pass::Loop,
+        &[
+            "i32_load16_s_ss t a",
+            "i32_load16_s_as b",
+            "i32_mul_aas t",
+            "i32_add_sas s s",
+            "i32_add_ssi b b",
+            "i32_add_sss a a c",
+            "i32_add_ssi n n",
+            "br_i32_nez_s n",
+        ],
+    ),
     // ... and with the product's bit fields multiplied in (matrix_mul_matrix_bitextract).
     (
         Pass::Loop,
