@@ -1368,6 +1368,18 @@ const BOUND_RUNS: &[(Pass, &[&str])] = &[
         Pass::Once,
         &["i32_load8_u_ss c p", "copy p q", "br_i32_nez_s c"],
     ),
+    // CoreMark's list search by index: while p && p->info->idx != i, p = p->next.
+    (
+        Pass::Loop,
+        &[
+            "load32_as p",
+            "i32_load16_u_sa x",
+            "i32_and_asi k",
+            "br_i32_eq_as x",
+            "load32_ss p p",
+            "br_i32_nez_s p",
+        ],
+    ),
     // CoreMark's CRC, one bit step: the shift-and-mask chain feeds the select.
     (
         Pass::Once,
@@ -1581,10 +1593,9 @@ fn bound_run(
         ops.push(op);
     }
     for op in &ops[..ops.len() - 1] {
-        assert_eq!(
-            op.flow,
-            Flow::Next,
-            "{run:?}: {} must fall through",
+        assert!(
+            op.flow == Flow::Next || is_conditional_branch(op),
+            "{run:?}: {} must fall through or be a conditional branch",
             op.name
         );
     }
@@ -1621,6 +1632,14 @@ fn bound_run(
     isa.ops.push(fused);
 }
 
+/// Whether `op` branches or falls through, as a compare-and-branch does: inside a run
+/// of [`BOUND_RUNS`] a taken branch leaves the run.
+fn is_conditional_branch(op: &OpDef) -> bool {
+    op.name.starts_with("br_")
+        && op.fields.iter().any(|&(_, k)| k == Kind::Branch)
+        && op.body.contains("ip = ip.add({size})")
+}
+
 /// The handler body of a [`Pass::Once`] run: each op decodes its own fields; a slot is
 /// read from its register once an earlier op of the run has written it.
 fn bound_once(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: usize) -> String {
@@ -1628,21 +1647,32 @@ fn bound_once(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: us
     for reg in 0..registers {
         write!(body, "let mut r{reg}: u64 = 0; ").unwrap();
     }
+    body.push_str("'run: { ");
     let mut written = vec![false; registers];
-    for (op, op_slots) in ops.iter().zip(slots) {
+    for (j, (op, op_slots)) in ops.iter().zip(slots).enumerate() {
         let op_body = op.body.replace("{size}", &op.size().to_string());
         let op_body = in_registers(&op_body, op_slots, &written);
-        write!(body, "{{ {}{op_body}", prelude(op)).unwrap();
+        write!(body, "let op_start = ip; {{ {}{op_body}", prelude(op)).unwrap();
         if op.flow == Flow::Next {
             write!(body, " ip = ip.add({});", op.size()).unwrap();
         }
         body.push_str(" } ");
+        if j + 1 < ops.len() && op.flow != Flow::Next {
+            // A branch taken in the middle leaves the run.
+            write!(
+                body,
+                "if ip != op_start.add({}) {{ break 'run; }} ",
+                op.size()
+            )
+            .unwrap();
+        }
         for &(field, reg) in op_slots {
             if op.fields.iter().any(|&(f, k)| f == field && k == Kind::Dst) {
                 written[reg] = true;
             }
         }
     }
+    body.push_str("} ");
     body
 }
 
@@ -1686,7 +1716,9 @@ fn bound_loop(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: us
     }
     let every_register = vec![true; registers];
     let mut steps = String::new();
+    let mut offset = 0;
     for (j, op) in ops.iter().enumerate() {
+        offset += op.size();
         let mut step = String::new();
         for &(field, kind) in &op.fields {
             if !matches!(kind, Kind::Acc | Kind::AccDst) {
@@ -1702,13 +1734,21 @@ fn bound_loop(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: us
             write!(step, " ip = ip.add({});", op.size()).unwrap();
         }
         write!(steps, "{{ {step} }} ").unwrap();
+        if j + 1 < ops.len() && op.flow != Flow::Next {
+            // A branch taken in the middle leaves the loop.
+            write!(steps, "if ip != run_start.add({offset}) {{ break 'run; }} ").unwrap();
+        }
     }
     assert_ne!(
         ops[ops.len() - 1].flow,
         Flow::Next,
         "a looping run ends in a branch"
     );
-    write!(body, "loop {{ {steps} if ip != run_start {{ break; }} }}").unwrap();
+    write!(
+        body,
+        "'run: loop {{ {steps} if ip != run_start {{ break; }} }}"
+    )
+    .unwrap();
     body
 }
 
@@ -1971,7 +2011,7 @@ fn handler_module(
     spec: &Specialised,
 ) {
     let prefix = if threaded { "threaded" } else { "loop" };
-    writeln!(out, "pub mod {prefix}_{} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;", set.name()).unwrap();
+    writeln!(out, "pub mod {prefix}_{} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unused_labels, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;", set.name()).unwrap();
     for op in ops.iter().filter(|o| owner(o, set, spec) == set) {
         let body = body_of(op).replace("{P}", set.lanes());
         if threaded {

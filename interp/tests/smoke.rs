@@ -185,6 +185,38 @@ fn a_switch_of_values_picks_what_its_cases_pick() {
     }
 }
 
+/// A loop run whole in one handler with its registers, left through a branch in its
+/// middle (a match) or its last (the end of the list), or by a trap.
+#[test]
+fn a_register_loop_leaves_through_any_of_its_branches() {
+    let wat = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/search.wat"),
+    )
+    .unwrap();
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        for (start, key, want) in [
+            (100, 7, 100),
+            (100, 9, 112),
+            (100, 0x1234, 124),
+            (100, 0x1_1234, 124),
+            (100, 5, 0),
+            (112, 7, 0),
+        ] {
+            assert_eq!(
+                run(&wat, "find", &[Val::I32(start), Val::I32(key)], d).unwrap(),
+                vec![Val::I32(want)],
+                "find({start}, {key:#x}), {d:?}"
+            );
+        }
+        let trap = run(&wat, "find", &[Val::I32(65530), Val::I32(1)], d).unwrap_err();
+        assert_eq!(
+            trap.kind(),
+            wamr_common::TrapKind::MemoryOutOfBounds,
+            "{d:?}"
+        );
+    }
+}
+
 /// A branch over one copy turned into a conditional copy copies exactly when the
 /// branch would not have been taken, whatever the condition's value.
 #[test]
