@@ -1507,22 +1507,9 @@ fn fuse(isa: &mut Isa) {
         if ops[ops.len() - 1].flow != Flow::Next {
             body = format!("let run_start = ip; loop {{ {body} if ip != run_start {{ break; }} }}");
         }
-        let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
-        writeln!(
-            isa.fusions,
-            "    (&[{}], Op::{name}, &[]),",
-            list.join(", ")
-        )
-        .unwrap();
-        let fused = OpDef {
-            name,
-            fields: ops[0].fields.clone(),
-            body,
-            flow: Flow::Custom,
-            bmi: ops.iter().any(|o| o.bmi),
-            lane_fn: None,
-        };
-        isa.ops.push(fused);
+        let bmi = ops.iter().any(|o| o.bmi);
+        let fields = ops[0].fields.clone();
+        push_fused(isa, &run, name, fields, body, bmi, &[]);
     }
     for name in FORWARDED {
         assert!(
@@ -1613,7 +1600,31 @@ fn bound_run(
         Pass::Once => bound_once(&ops, &slots, labels.len()),
         Pass::Loop => bound_loop(&ops, &slots, labels.len()),
     };
-    let list: Vec<String> = names.iter().map(|n| format!("Op::{n}")).collect();
+    let bmi = ops.iter().any(|o| o.bmi);
+    push_fused(
+        isa,
+        &names,
+        name,
+        ops[0].fields.clone(),
+        body,
+        bmi,
+        &partition,
+    );
+}
+
+/// Adds a super-instruction for the run of ops `run` and its row of `FUSIONS` (with the
+/// `(word, register)` pairs of a run with slot registers, none otherwise). Its fields
+/// (what the decoder reads) are its first op's.
+fn push_fused(
+    isa: &mut Isa,
+    run: &[&str],
+    name: String,
+    fields: Vec<(&'static str, Kind)>,
+    body: String,
+    bmi: bool,
+    partition: &[String],
+) {
+    let list: Vec<String> = run.iter().map(|n| format!("Op::{n}")).collect();
     writeln!(
         isa.fusions,
         "    (&[{}], Op::{name}, &[{}]),",
@@ -1621,15 +1632,14 @@ fn bound_run(
         partition.join(", ")
     )
     .unwrap();
-    let fused = OpDef {
+    isa.ops.push(OpDef {
         name,
-        fields: ops[0].fields.clone(),
+        fields,
         body,
         flow: Flow::Custom,
-        bmi: ops.iter().any(|o| o.bmi),
+        bmi,
         lane_fn: None,
-    };
-    isa.ops.push(fused);
+    });
 }
 
 /// Whether `op` branches or falls through, as a compare-and-branch does: inside a run
@@ -1682,24 +1692,7 @@ fn bound_loop(ops: &[OpDef], slots: &[Vec<(&'static str, usize)>], registers: us
     let mut body = String::from("let run_start = ip; ");
     let mut offset = 0;
     for (j, op) in ops.iter().enumerate() {
-        let mut k = 1;
-        for &(field, kind) in &op.fields {
-            let at = offset + k;
-            match kind {
-                Kind::Acc | Kind::AccDst => Ok(()),
-                Kind::Imm64 => write!(body, "let f{j}_{field}: u64 = imm64(run_start, {at}); "),
-                Kind::Imm128 => {
-                    write!(body, "let f{j}_{field}: u128 = imm128(run_start, {at}); ")
-                }
-                Kind::Branch => write!(
-                    body,
-                    "let f{j}_{field}: isize = w(run_start, {at}) as i32 as isize; "
-                ),
-                _ => write!(body, "let f{j}_{field}: u32 = w(run_start, {at}); "),
-            }
-            .unwrap();
-            k += kind.words();
-        }
+        body.push_str(&decode_fields(op, "run_start", offset, &format!("f{j}_")));
         offset += op.size();
     }
     for reg in 0..registers {
@@ -1902,17 +1895,24 @@ fn field_type(k: Kind) -> &'static str {
 
 /// Statements binding each field of `op` to a local of its name.
 fn prelude(op: &OpDef) -> String {
+    decode_fields(op, "ip", 0, "")
+}
+
+/// Statements binding each field of `op`, whose first word is `offset` words past
+/// `base`, to a local named `{prefix}{field}`.
+fn decode_fields(op: &OpDef, base: &str, offset: usize, prefix: &str) -> String {
     let mut out = String::new();
-    let mut k = 1;
+    let mut k = offset + 1;
     for (name, kind) in &op.fields {
+        let name = format!("{prefix}{name}");
         match kind {
             Kind::Acc | Kind::AccDst => {}
-            Kind::Imm64 => write!(out, "let {name}: u64 = imm64(ip, {k}); ").unwrap(),
-            Kind::Imm128 => write!(out, "let {name}: u128 = imm128(ip, {k}); ").unwrap(),
+            Kind::Imm64 => write!(out, "let {name}: u64 = imm64({base}, {k}); ").unwrap(),
+            Kind::Imm128 => write!(out, "let {name}: u128 = imm128({base}, {k}); ").unwrap(),
             Kind::Branch => {
-                write!(out, "let {name}: isize = w(ip, {k}) as i32 as isize; ").unwrap()
+                write!(out, "let {name}: isize = w({base}, {k}) as i32 as isize; ").unwrap()
             }
-            _ => write!(out, "let {name}: u32 = w(ip, {k}); ").unwrap(),
+            _ => write!(out, "let {name}: u32 = w({base}, {k}); ").unwrap(),
         }
         k += kind.words();
     }
