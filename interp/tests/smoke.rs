@@ -68,15 +68,20 @@ fn smoke_both_dispatchers() {
     }
 }
 
+/// The text of `tests/golden/NAME.wat`.
+fn golden_wat(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.wat"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The golden super-instructions (runs of up to eight ops in one handler) compute what
 /// their ops compute (a run that branches back to itself too), and a trap inside a run is
 /// the run's op's trap, in both dispatchers.
 #[test]
 fn super_instruction_runs_compute_their_ops() {
-    let wat = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/superinstructions.wat"),
-    )
-    .unwrap();
+    let wat = golden_wat("superinstructions");
     let (v0, v1, v2, v3, t) = (
         0x0123_4567_89ab_cdefu64,
         0xfedc_ba98_7654_3210u64,
@@ -154,10 +159,7 @@ fn super_instruction_runs_compute_their_ops() {
 /// jump table gave: a value, the value left as it was, the default, out-of-range indices.
 #[test]
 fn a_switch_of_values_picks_what_its_cases_pick() {
-    let wat = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/switch.wat"),
-    )
-    .unwrap();
+    let wat = golden_wat("switch");
     for d in [Dispatch::Loop, Dispatch::Threaded] {
         for (i, want) in [
             (0, 1010),
@@ -189,10 +191,7 @@ fn a_switch_of_values_picks_what_its_cases_pick() {
 /// middle (a match) or its last (the end of the list), or by a trap.
 #[test]
 fn a_register_loop_leaves_through_any_of_its_branches() {
-    let wat = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/search.wat"),
-    )
-    .unwrap();
+    let wat = golden_wat("search");
     for d in [Dispatch::Loop, Dispatch::Threaded] {
         for (start, key, want) in [
             (100, 7, 100),
@@ -221,10 +220,7 @@ fn a_register_loop_leaves_through_any_of_its_branches() {
 /// branch would not have been taken, whatever the condition's value.
 #[test]
 fn a_branch_over_a_copy_copies_when_it_would_have_fallen_through() {
-    let wat = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/conditional.wat"),
-    )
-    .unwrap();
+    let wat = golden_wat("conditional");
     for d in [Dispatch::Loop, Dispatch::Threaded] {
         for (a, b, want) in [
             (1.0, 2.0, 7),
@@ -271,10 +267,7 @@ fn quarter_round(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> u32 {
 /// truncates (golden `stores.wat`), in both dispatchers.
 #[test]
 fn stores_of_constants_write_their_width() {
-    let wat = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/stores.wat"),
-    )
-    .unwrap();
+    let wat = golden_wat("stores");
     let expected: [(i32, u64); 5] = [
         // store8 of 0x1ff, a zero byte, store16 of -2, then untouched memory.
         (0, 0x0000_0000_fffe_00ff),
