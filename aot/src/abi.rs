@@ -35,6 +35,37 @@ use wamr_common::TrapKind;
 
 /// `FuncData.engine` value of AOT functions (`EngineKind::Aot as u8`).
 pub const ENGINE_AOT: u8 = wamr_common::EngineKind::Aot as u8;
+/// `FuncData.engine` value of functions of the LLVM tier (their own calling convention).
+pub const ENGINE_AOT_LLVM: u8 = wamr_common::EngineKind::AotLlvm as u8;
+
+/// Which compiler turns the translated code into machine code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Backend {
+    /// Cranelift: fast compiles; the default.
+    #[default]
+    Cranelift,
+    /// LLVM 19 (cargo feature `llvm`): slower compiles, faster code.
+    Llvm,
+}
+
+impl Backend {
+    /// The `FuncData.engine` byte of functions this backend compiles: code calls a
+    /// function directly only when the callee's byte equals its own.
+    pub fn engine_byte(self) -> u8 {
+        match self {
+            Backend::Cranelift => ENGINE_AOT,
+            Backend::Llvm => ENGINE_AOT_LLVM,
+        }
+    }
+
+    /// The name `--backend` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cranelift => "cranelift",
+            Backend::Llvm => "llvm",
+        }
+    }
+}
 
 /// The runtime helpers compiled code calls through `vmctx.builtins[index]`. All take the
 /// caller's vmctx first; integers are i32 unless noted, refs are i64.
@@ -171,7 +202,7 @@ pub fn fingerprint() -> u64 {
         ];
         let _ = write!(
             d,
-            "{offsets:?};{TRAP_KINDS:?};{:?};{ENGINE_AOT}",
+            "{offsets:?};{TRAP_KINDS:?};{:?};{ENGINE_AOT};{ENGINE_AOT_LLVM}",
             crate::translate::WASM_CALL_CONV
         );
         crate::image::hash64(d.as_bytes())
@@ -221,8 +252,11 @@ pub struct CodegenOptions {
     pub stack_bounds_checks: bool,
     /// Calls between the module's functions go through `vmctx.func_entries`.
     pub indirect_calls: bool,
-    /// Cranelift optimisation: 0 none, 1 speed (default), 2 speed and size.
+    /// Optimisation: 0 none, 1 speed (default), 2 speed and size (Cranelift) or
+    /// `default<O3>` (LLVM).
     pub opt_level: u8,
+    /// The compiler of the machine code.
+    pub backend: Backend,
     /// Operations compiled as calls to runtime intrinsics (`--xip`; empty by default).
     pub intrinsics: crate::intrinsics::IntrinsicSet,
     /// Fuel charges and interruption checks (`--fuel`, `--interruptible`; none by
@@ -237,6 +271,7 @@ impl Default for CodegenOptions {
             stack_bounds_checks: true,
             indirect_calls: false,
             opt_level: 1,
+            backend: Backend::Cranelift,
             intrinsics: crate::intrinsics::IntrinsicSet::EMPTY,
             metering: Default::default(),
         }

@@ -14,7 +14,7 @@ use cranelift_codegen::{Context, FinalizedRelocTarget};
 use wamr_common::module::ModuleData;
 use wamr_common::{DefinedFuncIndex, FuncIndex, LoadError, Module};
 
-use crate::abi::CodegenOptions;
+use crate::abi::{Backend, CodegenOptions};
 use crate::cpu;
 use crate::image::{self, Header, Writer};
 use crate::intrinsics::ConstPool;
@@ -56,6 +56,8 @@ pub enum CompileError {
     Relocation(String, u32),
     #[error("the compiled code would exceed {} MiB (the image's limit)", MAX_TEXT_BYTES >> 20)]
     TooLarge,
+    #[error("LLVM: {0}")]
+    Llvm(String),
 }
 
 /// The most machine code one image may hold: offsets in the image are 32-bit, and calls
@@ -245,7 +247,7 @@ pub fn compile_with_progress(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, n.max(1));
     // Work is handed out one function at a time; results land in their own slot.
-    let results: Vec<Mutex<Option<Result<Compiled, CompileError>>>> =
+    let results: Vec<Mutex<Option<Result<Unit, CompileError>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
     // Constants of `*.const` intrinsics get their table indices before compiling starts,
     // so parallel compilation stays deterministic.
@@ -270,8 +272,11 @@ pub fn compile_with_progress(
                             message: e.to_string(),
                         })
                         .and_then(|f| {
+                            if opts.codegen.backend == Backend::Llvm {
+                                return Ok(Unit::Clif(index, f));
+                            }
                             let isa = isa_for(&f)?;
-                            compile_one(&mut ctx, f, isa, index)
+                            compile_one(&mut ctx, f, isa, index).map(Unit::Machine)
                         });
                     *results[i].lock().expect("no panics while holding") = Some(r);
                     progress(
@@ -282,21 +287,52 @@ pub fn compile_with_progress(
             });
         }
     });
-    let mut funcs = Vec::with_capacity(n);
+    let mut units = Vec::with_capacity(n);
     for r in results {
-        funcs.push(
+        units.push(
             r.into_inner()
                 .expect("no panics")
                 .expect("every function compiled")?,
         );
     }
+    let (text, offsets, tramp_offsets) = if opts.codegen.backend == Backend::Llvm {
+        link_llvm(m, units, opts, &*isa)?
+    } else {
+        let funcs = units
+            .into_iter()
+            .map(|u| match u {
+                Unit::Machine(c) => c,
+                Unit::Clif(..) => unreachable!("Cranelift compiled every function"),
+            })
+            .collect();
+        link_cranelift(m, funcs, &*isa)?
+    };
+    write_image(wasm, opts, &*isa, &consts, text, offsets, tramp_offsets)
+}
+
+/// A compiled function, or for the LLVM tier its CLIF (wasm index, function).
+enum Unit {
+    Machine(Compiled),
+    Clif(u32, ir::Function),
+}
+
+type Layout = (Vec<u8>, Vec<(u32, u32)>, Vec<u32>);
+
+/// Compiles the trampolines with Cranelift and lays out the text: functions in index
+/// order, then trampolines, each 16-byte aligned; calls between functions resolved.
+fn link_cranelift(
+    m: &ModuleData,
+    funcs: Vec<Compiled>,
+    isa: &dyn TargetIsa,
+) -> Result<Layout, CompileError> {
+    let n = funcs.len();
     let mut ctx = Context::new();
     let mut tramps = Vec::with_capacity(m.types.len());
     for (t, ty) in m.types.iter().enumerate() {
         tramps.push(compile_one(
             &mut ctx,
-            trampoline(ty, &*isa),
-            &*isa,
+            trampoline(ty, isa),
+            isa,
             u32::MAX - t as u32,
         )?);
     }
@@ -359,8 +395,80 @@ pub fn compile_with_progress(
         }
     }
 
+    Ok((text, offsets, tramp_offsets))
+}
+
+/// The LLVM tier: the translated functions and the trampolines, compiled together by
+/// LLVM and laid out by `llvm::link`.
+#[cfg(feature = "llvm")]
+fn link_llvm(
+    m: &ModuleData,
+    units: Vec<Unit>,
+    opts: &CompileOptions,
+    isa: &dyn TargetIsa,
+) -> Result<Layout, CompileError> {
+    let arch = isa.triple().architecture.to_string();
+    if arch != "x86_64" {
+        return Err(CompileError::Target(format!(
+            "the LLVM backend targets x86_64 only so far, not {arch}"
+        )));
+    }
+    let funcs: Vec<(u32, ir::Function)> = units
+        .into_iter()
+        .map(|u| match u {
+            Unit::Clif(index, f) => (index, f),
+            Unit::Machine(_) => unreachable!("the LLVM tier compiles nothing with Cranelift"),
+        })
+        .collect();
+    let tramps: Vec<ir::Function> = m.types.iter().map(|ty| trampoline(ty, isa)).collect();
+    let native = opts.target.arch.as_deref().is_none_or(|a| a == cpu::host_arch())
+        && opts.target.cpu.as_deref().unwrap_or("native") == "native";
+    let target = crate::llvm::LlvmTarget {
+        triple: "x86_64-unknown-linux-gnu",
+        features: cpu::llvm_features(isa),
+        tune_cpu: if native {
+            crate::llvm::host_cpu_name()
+        } else {
+            String::new()
+        },
+        opt_level: opts.codegen.opt_level,
+    };
+    let _span = tracing::info_span!("llvm", funcs = funcs.len()).entered();
+    let linked = crate::llvm::compile(&funcs, &tramps, &target).map_err(CompileError::Llvm)?;
+    if linked.text.len() > MAX_TEXT_BYTES {
+        return Err(CompileError::TooLarge);
+    }
+    Ok((linked.text, linked.funcs, linked.trampolines))
+}
+
+#[cfg(not(feature = "llvm"))]
+fn link_llvm(
+    _m: &ModuleData,
+    _units: Vec<Unit>,
+    _opts: &CompileOptions,
+    _isa: &dyn TargetIsa,
+) -> Result<Layout, CompileError> {
+    Err(CompileError::Target(
+        "this build has no LLVM backend (build with the cargo feature `llvm`)".into(),
+    ))
+}
+
+/// Writes the image: header, the wasm, the laid-out text and the tables.
+fn write_image(
+    wasm: &[u8],
+    opts: &CompileOptions,
+    isa: &dyn TargetIsa,
+    consts: &ConstPool,
+    text: Vec<u8>,
+    offsets: Vec<(u32, u32)>,
+    tramp_offsets: Vec<u32>,
+) -> Result<Vec<u8>, CompileError> {
     let c = &opts.codegen;
-    let flags = (if c.bounds_checks {
+    let flags = (if c.backend == Backend::Llvm {
+        image::FLAG_LLVM
+    } else {
+        0
+    }) | (if c.bounds_checks {
         image::FLAG_BOUNDS_CHECKS
     } else {
         0
@@ -385,7 +493,7 @@ pub fn compile_with_progress(
             arch: cpu::arch_code(&arch),
             flags,
             opt_level: u32::from(c.opt_level),
-            cpu_features: cpu::features_of(&*isa),
+            cpu_features: cpu::features_of(isa),
             wasm_hash: image::hash64(wasm),
         },
         wasm: wasm.to_vec(),

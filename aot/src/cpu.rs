@@ -116,6 +116,24 @@ pub fn features_of(isa: &dyn TargetIsa) -> u64 {
         .fold(0, |acc, (bit, _, _)| acc | (1 << bit))
 }
 
+/// The LLVM feature string for exactly the features an ISA's code may use: each known
+/// feature on or off, so LLVM uses nothing the image does not record.
+#[cfg(feature = "llvm")]
+pub fn llvm_features(isa: &dyn TargetIsa) -> String {
+    let bits = features_of(isa);
+    let arch = isa.triple().architecture.to_string();
+    table(&arch)
+        .iter()
+        .map(|(bit, _, name)| {
+            // LLVM's names: `bmi` for BMI1; the rest as users spell them.
+            let llvm_name = if *name == "bmi1" { "bmi" } else { name };
+            let sign = if bits & (1 << bit) != 0 { '+' } else { '-' };
+            format!("{sign}{llvm_name}")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Whether vector fused multiply-adds must go through the runtime intrinsic: an x86-64
 /// target without FMA, where Cranelift would lower them to libcalls.
 pub fn needs_fma_intrinsic(isa: &dyn TargetIsa) -> bool {

@@ -66,6 +66,13 @@ impl Engine for Aot {
         EngineKind::Aot
     }
 
+    fn code_kind(&self, instance: &InstanceData) -> EngineKind {
+        match image_of(&instance.module).map(|i| i.codegen().backend) {
+            Some(crate::abi::Backend::Llvm) => EngineKind::AotLlvm,
+            _ => EngineKind::Aot,
+        }
+    }
+
     fn prepare(
         &self,
         instance: &mut InstanceData,

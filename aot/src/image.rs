@@ -55,12 +55,15 @@ pub const FLAG_SIGNED: u32 = 1 << 3;
 pub const FLAG_FUEL: u32 = 1 << 4;
 /// The code checks for interruption at function entries and loop headers.
 pub const FLAG_INTERRUPTIBLE: u32 = 1 << 5;
+/// The LLVM tier wrote the code (its functions use LLVM's `tailcc` convention).
+pub const FLAG_LLVM: u32 = 1 << 6;
 const KNOWN_FLAGS: u32 = FLAG_BOUNDS_CHECKS
     | FLAG_STACK_CHECKS
     | FLAG_INDIRECT_CALLS
     | FLAG_SIGNED
     | FLAG_FUEL
-    | FLAG_INTERRUPTIBLE;
+    | FLAG_INTERRUPTIBLE
+    | FLAG_LLVM;
 
 /// Size of the signature trailer: Ed25519 signature (64 bytes), then the signer's public
 /// key (32 bytes).

@@ -1,4 +1,5 @@
-//! `wamr-aot`: the ahead-of-time compiler (Cranelift) and the execute-in-place loader.
+//! `wamr-aot`: the ahead-of-time compiler (Cranelift, or LLVM with the `llvm` feature)
+//! and the execute-in-place loader.
 //!
 //! [`compile`] turns a `.wasm` into an image (format in `aot/FORMAT.md`); [`load`] maps
 //! an image read-only and returns its module; [`Aot`] is the engine that instantiates
@@ -16,6 +17,8 @@ mod engine;
 pub mod image;
 pub mod intrinsics;
 pub mod jitdump;
+#[cfg(feature = "llvm")]
+mod llvm;
 pub mod loader;
 pub mod translate;
 mod trap;

@@ -92,6 +92,11 @@ impl AotImage {
             stack_bounds_checks: f & image::FLAG_STACK_CHECKS != 0,
             indirect_calls: f & image::FLAG_INDIRECT_CALLS != 0,
             opt_level: self.layout.header.opt_level as u8,
+            backend: if f & image::FLAG_LLVM != 0 {
+                crate::abi::Backend::Llvm
+            } else {
+                crate::abi::Backend::Cranelift
+            },
             intrinsics: crate::intrinsics::IntrinsicSet(self.layout.intrinsics),
             metering: wamr_common::metering::Metering {
                 fuel: f & image::FLAG_FUEL != 0,

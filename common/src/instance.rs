@@ -371,6 +371,7 @@ impl Instance {
             )));
         }
         let vmctx_ptr: *mut VMContext = inst.vmctx.as_ptr();
+        let code_kind = engine.code_kind(&inst);
         let defined: Vec<FuncData> = entries
             .into_iter()
             .enumerate()
@@ -380,7 +381,7 @@ impl Instance {
                 FuncData {
                     // Looked up once per module type above, not once per function.
                     type_id: type_ids[type_index],
-                    engine: engine.kind(),
+                    engine: code_kind,
                     vmctx: vmctx_ptr,
                     entry,
                     index,

@@ -23,6 +23,9 @@ pub enum EngineKind {
     Host = 0,
     Interp = 1,
     Aot = 2,
+    /// AOT code of the LLVM tier: its own calling convention, so only code of the same
+    /// tier calls it directly.
+    AotLlvm = 3,
 }
 
 /// A host function: arguments in, results written to the given slice.
@@ -126,6 +129,12 @@ impl fmt::Debug for FuncData {
 /// An engine: what a wasm function needs to run.
 pub trait Engine: 'static {
     fn kind(&self) -> EngineKind;
+    /// The kind recorded in the `FuncData` of `instance`'s functions, which code checks
+    /// before calling one directly: the engine's kind unless its code for this instance
+    /// has another calling convention (the AOT engine's LLVM tier).
+    fn code_kind(&self, _instance: &InstanceData) -> EngineKind {
+        self.kind()
+    }
     /// Prepares per-instance code state (and may fill the engine's `VMContext` fields).
     /// Returns the state (kept by the instance) and one entry pointer per defined
     /// function (stored in its [`FuncData::entry`]).

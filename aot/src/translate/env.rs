@@ -18,7 +18,7 @@ use super::{
     builtin_types, invariant_flags, ir_type, load_slot, slot_offsets, store_slot, wasm_signature,
     BodyTranslator,
 };
-use crate::abi::{Builtin, ENGINE_AOT};
+use crate::abi::Builtin;
 
 impl BodyTranslator<'_, '_> {
     // ----- runtime structures -----
@@ -206,7 +206,7 @@ impl BodyTranslator<'_, '_> {
         let is_aot = self
             .builder
             .ins()
-            .icmp_imm_u(IntCC::Equal, engine, i64::from(ENGINE_AOT));
+            .icmp_imm_u(IntCC::Equal, engine, i64::from(self.opts.backend.engine_byte()));
         let aot = self.builder.create_block();
         let foreign = self.builder.create_block();
         // A tail call leaves from both paths; nothing merges.

@@ -27,6 +27,10 @@ struct Cli {
     /// Optimisation level 0..3.
     #[arg(long = "opt-level", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
     opt_level: u8,
+    /// The code generator: cranelift (fast compiles, the default) or llvm (LLVM 19,
+    /// slower compiles and faster code; needs a build with the `llvm` feature).
+    #[arg(long, default_value = "cranelift", value_parser = ["cranelift", "llvm"])]
+    backend: String,
     /// Explicit bounds checks on memory accesses (1) or guard pages (0, the default on 64-bit).
     #[arg(long = "bounds-checks", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
     bounds_checks: u8,
@@ -119,6 +123,11 @@ fn run(cli: Cli) -> Result<()> {
             stack_bounds_checks: cli.stack_bounds_checks == 1,
             indirect_calls: cli.indirect || cli.xip,
             opt_level: cli.opt_level.min(2),
+            backend: if cli.backend == "llvm" {
+                wamr_aot::abi::Backend::Llvm
+            } else {
+                wamr_aot::abi::Backend::Cranelift
+            },
             intrinsics,
             metering: wamr_common::metering::Metering {
                 fuel: cli.fuel,

@@ -1,0 +1,158 @@
+//! Turns LLVM's relocatable object into the image's text: the code sections first, then
+//! the read-only data (constant pools, jump tables) at a fixed distance after them, with
+//! every reference between them resolved here. What an image needs at load time is
+//! nothing: a reference this cannot resolve (an undefined symbol, an absolute address,
+//! writable data) is an error, never a relocation left for the loader.
+
+use std::collections::HashMap;
+
+use object::{
+    Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind,
+    SymbolSection,
+};
+
+/// The symbol of defined function `index` (wasm function index).
+pub(super) fn func_symbol(index: u32) -> String {
+    format!("wasm_func_{index}")
+}
+
+/// The symbol of the trampoline of module type `index`.
+pub(super) fn trampoline_symbol(index: u32) -> String {
+    format!("wasm_trampoline_{index}")
+}
+
+/// Laid-out machine code: the text, each defined function's (offset, length) in index
+/// order, each trampoline's offset.
+pub(crate) struct Linked {
+    pub text: Vec<u8>,
+    pub funcs: Vec<(u32, u32)>,
+    pub trampolines: Vec<u32>,
+}
+
+/// Whether a section's bytes go into the image: code and read-only data. Debug and
+/// unwind information (`.eh_frame`), notes and the like stay behind.
+fn placed(kind: SectionKind) -> bool {
+    matches!(
+        kind,
+        SectionKind::Text
+            | SectionKind::ReadOnlyData
+            | SectionKind::ReadOnlyString
+            | SectionKind::ReadOnlyDataWithRel
+    )
+}
+
+pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Linked, String> {
+    let file = object::File::parse(object).map_err(|e| format!("LLVM's object: {e}"))?;
+    // Lay the placed sections out: text sections first, then the rest.
+    let mut order: Vec<object::Section> = file.sections().filter(|s| placed(s.kind())).collect();
+    order.sort_by_key(|s| (s.kind() != SectionKind::Text, s.index().0));
+    let mut text = Vec::new();
+    let mut base: HashMap<object::SectionIndex, u64> = HashMap::new();
+    for s in &order {
+        if matches!(s.kind(), SectionKind::UninitializedData | SectionKind::Data) {
+            return Err(format!("LLVM emitted writable data ({})", s.name().unwrap_or("?")));
+        }
+        let align = s.align().max(1) as usize;
+        text.resize(text.len().next_multiple_of(align.max(16)), 0);
+        base.insert(s.index(), text.len() as u64);
+        let data = s.data().map_err(|e| e.to_string())?;
+        text.extend_from_slice(data);
+    }
+    for s in file.sections() {
+        if matches!(
+            s.kind(),
+            SectionKind::Data | SectionKind::UninitializedData | SectionKind::Tls
+        ) && s.size() > 0
+        {
+            return Err(format!(
+                "LLVM emitted writable data ({}); images hold none",
+                s.name().unwrap_or("?")
+            ));
+        }
+    }
+    let symbol_address = |sym: &object::Symbol| -> Option<u64> {
+        match sym.section() {
+            SymbolSection::Section(i) => base.get(&i).map(|b| b + sym.address()),
+            _ => None,
+        }
+    };
+    // Functions and trampolines by name.
+    let mut func_at = Vec::with_capacity(funcs);
+    let mut tramp_at = vec![None; trampolines];
+    for sym in file.symbols() {
+        let Ok(name) = sym.name() else { continue };
+        if let Some(rest) = name.strip_prefix("wasm_trampoline_") {
+            if let (Ok(t), Some(at)) = (rest.parse::<usize>(), symbol_address(&sym)) {
+                if t < trampolines {
+                    tramp_at[t] = Some(at as u32);
+                }
+            }
+        } else if let Some(rest) = name.strip_prefix("wasm_func_") {
+            if let (Ok(f), Some(at)) = (rest.parse::<u32>(), symbol_address(&sym)) {
+                func_at.push((f, at as u32, sym.size() as u32));
+            }
+        }
+    }
+    // Defined functions come in index order; their symbols carry the wasm index.
+    let mut by_index = func_at;
+    by_index.sort_by_key(|&(f, _, _)| f);
+    if by_index.len() != funcs {
+        return Err(format!(
+            "LLVM's object defines {} of {funcs} functions",
+            by_index.len()
+        ));
+    }
+    let trampolines: Vec<u32> = tramp_at
+        .into_iter()
+        .enumerate()
+        .map(|(t, a)| a.ok_or_else(|| format!("LLVM's object lacks trampoline {t}")))
+        .collect::<Result<_, _>>()?;
+
+    // Resolve every relocation of the placed sections.
+    for s in &order {
+        let section_base = base[&s.index()];
+        for (offset, reloc) in s.relocations() {
+            let site = section_base + offset;
+            let target = match reloc.target() {
+                RelocationTarget::Symbol(i) => {
+                    let sym = file.symbol_by_index(i).map_err(|e| e.to_string())?;
+                    symbol_address(&sym).ok_or_else(|| {
+                        format!(
+                            "the code refers to `{}`, which the image does not hold",
+                            sym.name().unwrap_or("?")
+                        )
+                    })?
+                }
+                RelocationTarget::Section(i) => *base
+                    .get(&i)
+                    .ok_or_else(|| "a reference to a section the image does not hold".to_string())?,
+                _ => return Err("an absolute relocation".into()),
+            };
+            let value = target as i64 + reloc.addend();
+            let at = site as usize;
+            match reloc.flags() {
+                RelocationFlags::Elf { r_type } => match r_type {
+                    // PC32 (constants, jump tables), PLT32 (a direct call: the callee is in
+                    // the image). GOT-relative and absolute forms are refused below.
+                    object::elf::R_X86_64_PC32 | object::elf::R_X86_64_PLT32 => {
+                        let delta = i32::try_from(value - site as i64)
+                            .map_err(|_| "a PC-relative reference out of range".to_string())?;
+                        text[at..at + 4].copy_from_slice(&delta.to_le_bytes());
+                    }
+                    other => {
+                        return Err(format!(
+                            "relocation type {other} at text offset {site:#x} cannot be resolved \
+                             when the image is written"
+                        ))
+                    }
+                },
+                other => return Err(format!("relocation {other:?}")),
+            }
+        }
+    }
+    Ok(Linked {
+        text,
+        funcs: by_index.into_iter().map(|(_, at, len)| (at, len)).collect(),
+        trampolines,
+    })
+}

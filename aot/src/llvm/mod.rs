@@ -1,0 +1,182 @@
+//! The LLVM tier: the same CLIF the Cranelift tier compiles, optimised and compiled by
+//! LLVM 19 instead (`--backend=llvm`, cargo feature `llvm`).
+//!
+//! Pipeline: the translator (`crate::translate`) builds each function's CLIF exactly as
+//! for Cranelift (bounds checks, traps, vmctx accesses, fuel: one home for the wasm
+//! semantics); [`lower`] restates every function and trampoline in one LLVM module;
+//! LLVM optimises the whole module (`default<O3>`, so small callees inline across
+//! functions) and emits one relocatable object; [`link`] lays its text and read-only data
+//! out as the image's text and resolves every reference there, so the image needs no
+//! relocation at load time, `--xip` or not.
+//!
+//! ABI: wasm functions use LLVM's `tailcc` (guaranteed tail calls; it is not
+//! Cranelift's `tail`), so only code of this tier calls them directly: their
+//! `FuncData.engine` is [`wamr_common::EngineKind::AotLlvm`], and calls from Cranelift
+//! images reach them through the runtime (and the other way round). Trampolines are C
+//! functions as in the Cranelift tier.
+//!
+//! LLVM must not call anything outside the image: functions carry `no-builtins` (no
+//! `memcpy`/`memset` formed from loops), stack probes are inline, and rounding and
+//! conversions have instructions on every supported CPU (SSE4.1 is the baseline). The
+//! linker refuses any reference to a symbol the object does not define.
+
+mod link;
+mod lower;
+
+use cranelift_codegen::ir;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::context::Context;
+use inkwell::module::Linkage;
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::{
+    CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
+use inkwell::OptimizationLevel;
+
+pub(crate) use link::Linked;
+
+/// Why LLVM could not compile a function (reported as a compile error of the image).
+#[derive(Debug)]
+pub(crate) struct LowerError(pub String);
+
+impl From<inkwell::builder::BuilderError> for LowerError {
+    fn from(e: inkwell::builder::BuilderError) -> Self {
+        LowerError(e.to_string())
+    }
+}
+
+impl std::fmt::Display for LowerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What LLVM is asked to target: a baseline CPU plus exactly the features the image
+/// records (so the loader's feature check covers everything the code may use), tuned
+/// for `tune_cpu`.
+pub(crate) struct LlvmTarget {
+    pub triple: &'static str,
+    pub features: String,
+    pub tune_cpu: String,
+    /// 1 or 2 optimise (`default<O2>` / `default<O3>`); 0 does not.
+    pub opt_level: u8,
+}
+
+/// The CPU LLVM tunes for when compiling for this host.
+pub(crate) fn host_cpu_name() -> String {
+    TargetMachine::get_host_cpu_name().to_string()
+}
+
+/// Compiles `funcs` (defined functions as (wasm index, CLIF), in index order) and
+/// `trampolines` (one per module type) to laid-out machine code.
+pub(crate) fn compile(
+    funcs: &[(u32, ir::Function)],
+    trampolines: &[ir::Function],
+    target: &LlvmTarget,
+) -> Result<Linked, String> {
+    Target::initialize_x86(&InitializationConfig::default());
+    let triple = TargetTriple::create(target.triple);
+    let llvm_target = Target::from_triple(&triple).map_err(|e| e.to_string())?;
+    let base_cpu = if target.triple.starts_with("x86_64") {
+        "x86-64"
+    } else {
+        "generic"
+    };
+    let machine = llvm_target
+        .create_target_machine(
+            &triple,
+            base_cpu,
+            &target.features,
+            if target.opt_level == 0 {
+                OptimizationLevel::None
+            } else {
+                OptimizationLevel::Aggressive
+            },
+            // Position-independent: constants and jump tables are reached PC-relative,
+            // which `link` resolves once the layout is known.
+            RelocMode::PIC,
+            CodeModel::Small,
+        )
+        .ok_or_else(|| format!("LLVM has no target machine for {}", target.triple))?;
+
+    let context = Context::create();
+    let mut cx = lower::ModuleCx::new(&context, "wasm");
+    cx.module.set_triple(&triple);
+    cx.module
+        .set_data_layout(&machine.get_target_data().get_data_layout());
+
+    let attrs = function_attributes(&context, target);
+    // Declare everything first: calls may go forward.
+    let mut declared = Vec::with_capacity(funcs.len());
+    for (index, f) in funcs {
+        let (ty, cc) = cx.signature(&f.signature).map_err(|e| e.0)?;
+        let llfn = cx
+            .module
+            .add_function(&link::func_symbol(*index), ty, Some(Linkage::External));
+        llfn.set_call_conventions(cc);
+        for a in &attrs {
+            llfn.add_attribute(AttributeLoc::Function, *a);
+        }
+        cx.funcs.insert(*index, llfn);
+        declared.push(llfn);
+    }
+    let mut tramp_fns = Vec::with_capacity(trampolines.len());
+    for (t, f) in trampolines.iter().enumerate() {
+        let (ty, cc) = cx.signature(&f.signature).map_err(|e| e.0)?;
+        let llfn = cx.module.add_function(
+            &link::trampoline_symbol(t as u32),
+            ty,
+            Some(Linkage::External),
+        );
+        llfn.set_call_conventions(cc);
+        for a in &attrs {
+            llfn.add_attribute(AttributeLoc::Function, *a);
+        }
+        tramp_fns.push(llfn);
+    }
+    for ((index, f), llfn) in funcs.iter().zip(&declared) {
+        lower::lower_function(&cx, f, *llfn)
+            .map_err(|e| format!("function {index}: {e}"))?;
+    }
+    for (t, (f, llfn)) in trampolines.iter().zip(&tramp_fns).enumerate() {
+        lower::lower_function(&cx, f, *llfn).map_err(|e| format!("trampoline {t}: {e}"))?;
+    }
+    cx.module
+        .verify()
+        .map_err(|e| format!("LLVM rejected the lowered module: {e}"))?;
+    if target.opt_level > 0 {
+        let pipeline = if target.opt_level >= 2 {
+            "default<O3>"
+        } else {
+            "default<O2>"
+        };
+        cx.module
+            .run_passes(pipeline, &machine, PassBuilderOptions::create())
+            .map_err(|e| format!("LLVM optimisation failed: {e}"))?;
+    }
+    if std::env::var_os("WAMR_LLVM_DUMP").is_some() {
+        let _ = cx.module.print_to_file("/dev/stderr");
+    }
+    let object = machine
+        .write_to_memory_buffer(&cx.module, FileType::Object)
+        .map_err(|e| format!("LLVM code generation failed: {e}"))?;
+    link::link(object.as_slice(), funcs.len(), trampolines.len())
+}
+
+/// Attributes of every function: no unwinding (traps unwind by jumping to the host
+/// entry, not through frames), inline stack probes, no library calls formed from loops.
+fn function_attributes<'ctx>(context: &'ctx Context, target: &LlvmTarget) -> Vec<Attribute> {
+    let enum_attr = |name: &str| {
+        context.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
+    };
+    let mut attrs = vec![
+        enum_attr("nounwind"),
+        context.create_string_attribute("probe-stack", "inline-asm"),
+        context.create_string_attribute("no-builtins", ""),
+        context.create_string_attribute("frame-pointer", "none"),
+    ];
+    if !target.tune_cpu.is_empty() {
+        attrs.push(context.create_string_attribute("tune-cpu", &target.tune_cpu));
+    }
+    attrs
+}
