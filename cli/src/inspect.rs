@@ -35,6 +35,15 @@ pub fn inspect(path: &Path) -> Result<String> {
     )?;
     writeln!(
         out,
+        "compiler:     {}",
+        if h.flags & image::FLAG_LLVM != 0 {
+            "llvm"
+        } else {
+            "cranelift"
+        }
+    )?;
+    writeln!(
+        out,
         "options:      opt-level {}, bounds checks {}, stack checks {}, indirect calls {}",
         h.opt_level,
         flag(image::FLAG_BOUNDS_CHECKS),

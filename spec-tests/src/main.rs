@@ -43,6 +43,9 @@ struct Cli {
     /// AOT with --xip: the intrinsic set (wamr-compile's --enable-builtin-intrinsics).
     #[arg(long, default_value = "all")]
     intrinsics: String,
+    /// AOT: the code generator, cranelift or llvm (a build with the `llvm` feature).
+    #[arg(long, default_value = "cranelift", value_parser = ["cranelift", "llvm"])]
+    backend: String,
     /// Native stack of the thread that runs the scripts, in KiB.
     #[arg(long, default_value_t = DEFAULT_NATIVE_STACK_KIB)]
     native_stack_kib: usize,
@@ -85,6 +88,12 @@ impl Cli {
                 } else {
                     Default::default()
                 },
+                backend: if self.backend == "llvm" {
+                    wamr_aot::abi::Backend::Llvm
+                } else {
+                    wamr_aot::abi::Backend::Cranelift
+                },
+                opt_level: if self.backend == "llvm" { 2 } else { 1 },
                 ..CodegenOptions::default()
             }),
         }

@@ -51,6 +51,8 @@ pub(super) struct ModuleCx<'ctx> {
     pub tbaa_kind: u32,
     pub invariant_kind: u32,
     pub empty_md: inkwell::values::MetadataValue<'ctx>,
+    /// The `strictfp` attribute, on every function and every constrained FP call.
+    pub strictfp: inkwell::attributes::Attribute,
 }
 
 impl<'ctx> ModuleCx<'ctx> {
@@ -70,6 +72,10 @@ impl<'ctx> ModuleCx<'ctx> {
             tbaa_kind: context.get_kind_id("tbaa"),
             invariant_kind: context.get_kind_id("invariant.load"),
             empty_md: context.metadata_node(&[]),
+            strictfp: context.create_enum_attribute(
+                inkwell::attributes::Attribute::get_named_enum_kind_id("strictfp"),
+                0,
+            ),
             context,
             module,
             funcs: HashMap::new(),
@@ -295,6 +301,34 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             .ok_or_else(|| err(format!("{name} returns nothing")))
     }
 
+    /// The constrained (strict) form of an FP operation: LLVM's ordinary `fadd x, 0.0`
+    /// and the like fold to `x`, which hands a signalling NaN back unquieted where wasm
+    /// wants a quiet one. `rounded` ops take a rounding-mode operand (to nearest).
+    fn strict(
+        &self,
+        op: &str,
+        types: &[BasicTypeEnum<'ctx>],
+        args: &[BasicValueEnum<'ctx>],
+        rounded: bool,
+    ) -> Result<BasicValueEnum<'ctx>, LowerError> {
+        let name = format!("llvm.experimental.constrained.{op}");
+        let i = Intrinsic::find(&name).ok_or_else(|| err(format!("no intrinsic {name}")))?;
+        let decl = i
+            .get_declaration(&self.cx.module, types)
+            .ok_or_else(|| err(format!("cannot declare {name}")))?;
+        let mut all: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
+        let c = self.cx.context;
+        if rounded {
+            all.push(c.metadata_string("round.tonearest").into());
+        }
+        all.push(c.metadata_string("fpexcept.strict").into());
+        let call = self.b.build_call(decl, &all, "")?;
+        call.add_attribute(inkwell::attributes::AttributeLoc::Function, self.cx.strictfp);
+        call.try_as_basic_value()
+            .basic()
+            .ok_or_else(|| err(format!("{name} returns nothing")))
+    }
+
     /// A vector of `ty` with every lane `x` (an integer of the lane type).
     fn splat_to(
         &self,
@@ -480,6 +514,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             InstructionData::Binary { args: [x, y], .. } => self.binary(inst, op, x, y)?,
             InstructionData::Unary { arg, .. } => self.unary(inst, op, arg)?,
+            // `bitcast` carries memory flags (for the byte order of vector lanes: always
+            // little-endian here).
+            InstructionData::LoadNoOffset { arg, .. } if op == Opcode::Bitcast => {
+                self.unary(inst, op, arg)?
+            }
             InstructionData::Ternary { args: [a, x, y], .. } => {
                 let v: BasicValueEnum = match op {
                     Opcode::Select => {
@@ -795,19 +834,6 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 }
             };
         }
-        macro_rules! float_op {
-            ($m:ident) => {
-                match (a, b) {
-                    (BasicValueEnum::FloatValue(a), BasicValueEnum::FloatValue(b)) => {
-                        self.b.$m(a, b, "")?.as_basic_value_enum()
-                    }
-                    (BasicValueEnum::VectorValue(a), BasicValueEnum::VectorValue(b)) => {
-                        self.b.$m(a, b, "")?.as_basic_value_enum()
-                    }
-                    _ => return Err(err(format!("{op} operands"))),
-                }
-            };
-        }
         let v: BasicValueEnum = match op {
             Opcode::Iadd => int_op!(build_int_add),
             Opcode::Isub => int_op!(build_int_sub),
@@ -848,12 +874,39 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             Opcode::SaddSat => self.intrinsic("llvm.sadd.sat", &[llty], &[a, b])?,
             Opcode::UsubSat => self.intrinsic("llvm.usub.sat", &[llty], &[a, b])?,
             Opcode::SsubSat => self.intrinsic("llvm.ssub.sat", &[llty], &[a, b])?,
-            Opcode::Fadd => float_op!(build_float_add),
-            Opcode::Fsub => float_op!(build_float_sub),
-            Opcode::Fmul => float_op!(build_float_mul),
-            Opcode::Fdiv => float_op!(build_float_div),
-            Opcode::Fmin => self.intrinsic("llvm.minimum", &[llty], &[a, b])?,
-            Opcode::Fmax => self.intrinsic("llvm.maximum", &[llty], &[a, b])?,
+            Opcode::Fadd => self.strict("fadd", &[llty], &[a, b], true)?,
+            Opcode::Fsub => self.strict("fsub", &[llty], &[a, b], true)?,
+            Opcode::Fmul => self.strict("fmul", &[llty], &[a, b], true)?,
+            Opcode::Fdiv => self.strict("fdiv", &[llty], &[a, b], true)?,
+            Opcode::Fmin | Opcode::Fmax => {
+                // llvm.minimum/maximum pass a NaN operand through as it is; wasm wants
+                // a quiet NaN, which a (strict) addition of the operands gives.
+                let name = if op == Opcode::Fmin {
+                    "llvm.minimum"
+                } else {
+                    "llvm.maximum"
+                };
+                let m = self.intrinsic(name, &[llty], &[a, b])?;
+                let nan: BasicValueEnum = match (a, b) {
+                    (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => self
+                        .b
+                        .build_float_compare(FloatPredicate::UNO, x, y, "")?
+                        .into(),
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => self
+                        .b
+                        .build_float_compare(FloatPredicate::UNO, x, y, "")?
+                        .into(),
+                    _ => return Err(err(format!("{op} operands"))),
+                };
+                let quiet = self.strict("fadd", &[llty], &[a, b], true)?;
+                match nan {
+                    BasicValueEnum::IntValue(c) => self.b.build_select(c, quiet, m, "")?,
+                    BasicValueEnum::VectorValue(c) => {
+                        self.b.build_select(c, quiet.into_vector_value(), m.into_vector_value(), "")?.into()
+                    }
+                    _ => return Err(err("fmin/fmax")),
+                }
+            }
             Opcode::Fcopysign => self.intrinsic("llvm.copysign", &[llty], &[a, b])?,
             Opcode::UaddOverflow => {
                 let pair = self.intrinsic("llvm.uadd.with.overflow", &[llty], &[a, b])?;
@@ -1012,7 +1065,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 _ => return Err(err("fneg")),
             },
             Opcode::Fabs => self.intrinsic("llvm.fabs", &[llty], &[a])?,
-            Opcode::Sqrt => self.intrinsic("llvm.sqrt", &[llty], &[a])?,
+            Opcode::Sqrt => self.strict("sqrt", &[llty], &[a], true)?,
             Opcode::Ceil => self.intrinsic("llvm.ceil", &[llty], &[a])?,
             Opcode::Floor => self.intrinsic("llvm.floor", &[llty], &[a])?,
             Opcode::Trunc => self.intrinsic("llvm.trunc", &[llty], &[a])?,
@@ -1029,14 +1082,8 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 .b
                 .build_int_truncate(a.into_int_value(), rll.into_int_type(), "")?
                 .into(),
-            Opcode::Fpromote => self
-                .b
-                .build_float_ext(a.into_float_value(), rll.into_float_type(), "")?
-                .into(),
-            Opcode::Fdemote => self
-                .b
-                .build_float_trunc(a.into_float_value(), rll.into_float_type(), "")?
-                .into(),
+            Opcode::Fpromote => self.strict("fpext", &[rll, llty], &[a], false)?,
+            Opcode::Fdemote => self.strict("fptrunc", &[rll, llty], &[a], true)?,
             Opcode::FcvtFromUint | Opcode::FcvtFromSint => {
                 let signed = op == Opcode::FcvtFromSint;
                 match a {
@@ -1086,14 +1133,13 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             Opcode::FvpromoteLow => {
                 let half = self.half(a.into_vector_value(), 0, 2)?;
-                self.b
-                    .build_float_ext(half, rll.into_vector_type(), "")?
-                    .into()
+                self.strict("fpext", &[rll, half.get_type().into()], &[half.into()], false)?
             }
             Opcode::Fvdemote => {
+                let two_ty = c.f32_type().vec_type(2);
                 let two = self
-                    .b
-                    .build_float_trunc(a.into_vector_value(), c.f32_type().vec_type(2), "")?;
+                    .strict("fptrunc", &[two_ty.into(), llty], &[a], true)?
+                    .into_vector_value();
                 let i32t = c.i32_type();
                 let idx: Vec<IntValue> = (0..4).map(|i| i32t.const_int(i, false)).collect();
                 self.b

@@ -171,6 +171,13 @@ fn function_attributes<'ctx>(context: &'ctx Context, target: &LlvmTarget) -> Vec
     };
     let mut attrs = vec![
         enum_attr("nounwind"),
+        // Wasm's floating point: signalling NaNs quieted by arithmetic (the constrained
+        // intrinsics `lower` uses need this on the function).
+        enum_attr("strictfp"),
+        // Every call takes stack, so runaway recursion exhausts it and traps: LLVM must
+        // not turn self-recursion into a loop. (`musttail` calls, wasm's
+        // `return_call`, still are tail calls.)
+        context.create_string_attribute("disable-tail-calls", "true"),
         context.create_string_attribute("probe-stack", "inline-asm"),
         context.create_string_attribute("no-builtins", ""),
         context.create_string_attribute("frame-pointer", "none"),
