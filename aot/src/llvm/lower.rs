@@ -625,6 +625,13 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     Opcode::Sload16 => (types::I16, Some(true)),
                     Opcode::Uload32 => (types::I32, Some(false)),
                     Opcode::Sload32 => (types::I32, Some(true)),
+                    // 64 bits of narrow lanes, each extended: `v128.load8x8_s` and kin.
+                    Opcode::Uload8x8 | Opcode::Uload16x4 | Opcode::Uload32x2 => {
+                        (narrow_lanes(rty)?, Some(false))
+                    }
+                    Opcode::Sload8x8 | Opcode::Sload16x4 | Opcode::Sload32x2 => {
+                        (narrow_lanes(rty)?, Some(true))
+                    }
                     _ => return Err(err(format!("load {op}"))),
                 };
                 let ptr = self.mem_address(arg, offset.into())?;
@@ -638,6 +645,15 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 }
                 let v: BasicValueEnum = match extend {
                     None => loaded,
+                    Some(signed) if rty.is_vector() => {
+                        let to = self.cx.ty(rty)?.into_vector_type();
+                        let x = loaded.into_vector_value();
+                        if signed {
+                            self.b.build_int_s_extend(x, to, "")?.into()
+                        } else {
+                            self.b.build_int_z_extend(x, to, "")?.into()
+                        }
+                    }
                     Some(signed) => {
                         let to = self.cx.ty(rty)?.into_int_type();
                         let x = loaded.into_int_value();
@@ -1214,6 +1230,12 @@ impl VectorType32 {
         let zero = c.i32_type().const_zero();
         inkwell::types::VectorType::const_vector(&vec![zero; n as usize])
     }
+}
+
+/// The vector of half-width lanes a widening load reads: i8x8 for an i16x8 result.
+fn narrow_lanes(wide: Type) -> Result<Type, LowerError> {
+    wide.half_width()
+        .ok_or_else(|| err(format!("a widening load to {wide}")))
 }
 
 /// The integer type of `bits` bits (lane widths and lane counts here: 2 to 128).
