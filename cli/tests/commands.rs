@@ -1135,3 +1135,57 @@ fn simd_runs_in_both_modes_and_is_refused_when_disabled() {
         );
     }
 }
+
+/// `--backend=llvm --xip`: the image says which compiler wrote it, holds no relocation,
+/// and runs; so do CoreMark's and the shootout programs' images (from `../shared`).
+#[cfg(feature = "llvm")]
+#[test]
+fn llvm_xip_images_have_no_relocations() {
+    let d = dir("llvm-xip");
+    let wasm = d.join("num.wasm");
+    std::fs::write(&wasm, wat::parse_str(NUMERIC).unwrap()).unwrap();
+    let compile = env!("CARGO_BIN_EXE_wamr-compile");
+    let run_bin = env!("CARGO_BIN_EXE_wamr-run");
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wasm");
+    assert!(
+        shared.is_dir(),
+        "../shared/wasm (beside the workspace root) is missing; see ../shared/README.md"
+    );
+    let mut inputs = vec![wasm.clone(), shared.join("coremark.wasm")];
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(shared.join("shootout"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    programs.sort();
+    assert!(!programs.is_empty());
+    inputs.extend(programs);
+    for input in &inputs {
+        let out = d.join("out.aot");
+        let args = [
+            "--backend=llvm",
+            "--xip",
+            "-o",
+            out.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ];
+        let c = run(compile, &args);
+        assert!(
+            c.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
+        let report = stdout(&run(run_bin, &["--inspect", out.to_str().unwrap()]));
+        assert!(report.contains("compiler:     llvm"), "{report}");
+        assert!(report.contains("relocations:  0"), "{input:?}: {report}");
+        assert!(report.contains("indirect calls yes"), "{report}");
+        if input == &wasm {
+            let o = run(run_bin, &["-f", "calc", out.to_str().unwrap(), "2", "100"]);
+            assert_eq!(stdout(&o), "17:f64", "{}", String::from_utf8_lossy(&o.stderr));
+            let o = run(run_bin, &["-f", "crash", out.to_str().unwrap(), "0"]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("Exception: integer divide by zero"), "{err}");
+        }
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

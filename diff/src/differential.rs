@@ -71,7 +71,7 @@ fn load(engine: EngineId, wasm: &[u8]) -> Loaded {
     let module = match engine {
         EngineId::Wasmi => return Loaded::Wasmi,
         EngineId::Interp | EngineId::InterpMetered => Module::new(wasm).map_err(|e| e.to_string()),
-        EngineId::Aot { .. } | EngineId::AotMetered => {
+        EngineId::Aot { .. } | EngineId::AotMetered | EngineId::AotLlvm => {
             run::load_aot(wasm, engine.codegen().expect("AOT"))
         }
     };

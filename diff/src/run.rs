@@ -35,6 +35,9 @@ pub enum EngineId {
     /// AOT (direct calls, guard pages) with fuel charges and interruption checks: must
     /// consume exactly the fuel [`EngineId::InterpMetered`] does.
     AotMetered,
+    /// The AOT engine's LLVM tier (direct calls, guard pages, `default<O3>`): the same
+    /// translated code, optimised by LLVM. In [`EngineId::all`] with the `llvm` feature.
+    AotLlvm,
 }
 
 /// The fuel each call of a plan gets in the metered configurations: small enough that
@@ -77,6 +80,9 @@ impl EngineId {
         v.extend(EngineId::AOT_MODES);
         v.push(EngineId::Wasmi);
         v.extend([EngineId::InterpMetered, EngineId::AotMetered]);
+        if cfg!(feature = "llvm") {
+            v.push(EngineId::AotLlvm);
+        }
         v
     }
 
@@ -98,6 +104,11 @@ impl EngineId {
             }),
             EngineId::AotMetered => Some(CodegenOptions {
                 metering: metering(),
+                ..Default::default()
+            }),
+            EngineId::AotLlvm => Some(CodegenOptions {
+                backend: wamr_aot::abi::Backend::Llvm,
+                opt_level: 2,
                 ..Default::default()
             }),
             _ => None,
@@ -125,6 +136,7 @@ impl fmt::Display for EngineId {
             EngineId::Wasmi => f.write_str("wasmi"),
             EngineId::InterpMetered => f.write_str("interp(fuel)"),
             EngineId::AotMetered => f.write_str("aot(fuel)"),
+            EngineId::AotLlvm => f.write_str("aot(llvm)"),
         }
     }
 }
@@ -232,7 +244,7 @@ pub fn observe(engine: EngineId, wasm: &[u8], plan: &Plan) -> Observation {
             Ok(m) => observe_module(engine, &m, plan),
             Err(e) => Observation::failed(engine, load_fault(e.to_string())),
         },
-        EngineId::Aot { .. } | EngineId::AotMetered => {
+        EngineId::Aot { .. } | EngineId::AotMetered | EngineId::AotLlvm => {
             let codegen = engine.codegen().expect("an AOT configuration");
             match load_aot(wasm, codegen) {
                 Ok(m) => observe_module(engine, &m, plan),

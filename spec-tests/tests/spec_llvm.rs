@@ -1,6 +1,8 @@
-//! The wasm-v2 spec suite in the AOT engine's LLVM tier: direct calls with guard pages,
-//! and `--xip` (indirect calls, the default intrinsic set). Built only with the `llvm`
-//! feature (`cargo test --workspace --features llvm`, as CI runs it).
+//! The spec suite in the AOT engine's LLVM tier: wasm-v2 and every proposal set both
+//! engines pass, with direct calls and guard pages; wasm-v2 again with explicit bounds
+//! checks and indirect calls, and as `--xip` (with the SIMD set, whose constants the
+//! intrinsic set moves out of the code). Built only with the `llvm` feature (`cargo test
+//! --workspace --features llvm`, as CI runs it).
 #![cfg(feature = "llvm")]
 
 use spec_tests::{run_suite, EngineSpec, Options, TestSet};
@@ -28,18 +30,48 @@ fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
 
 #[test]
 fn llvm_direct_calls_guard_pages() {
-    assert_set_passes(CodegenOptions::default(), TestSet::V2);
+    for set in [
+        TestSet::V2,
+        TestSet::ExtendedConst,
+        TestSet::TailCall,
+        TestSet::FunctionReferences,
+        TestSet::MultiMemory,
+        TestSet::Memory64,
+        TestSet::Exceptions,
+        TestSet::LegacyExceptions,
+        TestSet::Simd,
+        TestSet::RelaxedSimd,
+        TestSet::V3,
+    ] {
+        assert_set_passes(CodegenOptions::default(), set);
+    }
+}
+
+#[test]
+fn llvm_indirect_calls_explicit_bounds_checks() {
+    assert_set_passes(
+        CodegenOptions {
+            bounds_checks: true,
+            indirect_calls: true,
+            ..Default::default()
+        },
+        TestSet::V2,
+    );
 }
 
 /// What `wamr-compile --backend=llvm --xip` writes.
 #[test]
 fn llvm_xip() {
-    assert_set_passes(
-        CodegenOptions {
-            indirect_calls: true,
-            intrinsics: wamr_aot::intrinsics::IntrinsicSet::default_for(wamr_aot::cpu::host_arch()),
-            ..Default::default()
-        },
-        TestSet::V2,
-    );
+    for set in [TestSet::V2, TestSet::Simd] {
+        assert_set_passes(
+            CodegenOptions {
+                indirect_calls: true,
+                intrinsics: wamr_aot::intrinsics::IntrinsicSet::default_for(
+                    wamr_aot::cpu::host_arch(),
+                ),
+                ..Default::default()
+            },
+            set,
+        );
+    }
 }

@@ -24,6 +24,9 @@ fn shared() -> PathBuf {
 enum Mode {
     Interp,
     Aot,
+    /// The AOT engine's LLVM tier (a build with the `llvm` feature).
+    #[cfg_attr(not(feature = "llvm"), allow(dead_code))]
+    AotLlvm,
 }
 
 /// What one run gave: exit code, stdout, stderr, fuel consumed.
@@ -40,10 +43,17 @@ fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path, metering: Metering) 
                 ..Default::default()
             })),
         ),
-        Mode::Aot => {
+        Mode::Aot | Mode::AotLlvm => {
+            let llvm = matches!(mode, Mode::AotLlvm);
             let opts = wamr_aot::CompileOptions {
                 codegen: wamr_aot::abi::CodegenOptions {
                     metering,
+                    backend: if llvm {
+                        wamr_aot::abi::Backend::Llvm
+                    } else {
+                        wamr_aot::abi::Backend::Cranelift
+                    },
+                    opt_level: if llvm { 2 } else { 1 },
                     ..Default::default()
                 },
                 ..Default::default()
@@ -158,6 +168,12 @@ fn shootout_interp() {
 #[test]
 fn shootout_aot() {
     check_shootout(Mode::Aot);
+}
+
+#[cfg(feature = "llvm")]
+#[test]
+fn shootout_aot_llvm() {
+    check_shootout(Mode::AotLlvm);
 }
 
 /// Fuel is counted identically in both engines: every program, metered, consumes the
