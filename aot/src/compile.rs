@@ -421,7 +421,11 @@ fn link_llvm(
         })
         .collect();
     let tramps: Vec<ir::Function> = m.types.iter().map(|ty| trampoline(ty, isa)).collect();
-    let native = opts.target.arch.as_deref().is_none_or(|a| a == cpu::host_arch())
+    let native = opts
+        .target
+        .arch
+        .as_deref()
+        .is_none_or(|a| a == cpu::host_arch())
         && opts.target.cpu.as_deref().unwrap_or("native") == "native";
     let target = crate::llvm::LlvmTarget {
         triple: "x86_64-unknown-linux-gnu",
@@ -432,6 +436,7 @@ fn link_llvm(
             String::new()
         },
         opt_level: opts.codegen.opt_level,
+        bounds_checks: opts.codegen.bounds_checks,
     };
     let _span = tracing::info_span!("llvm", funcs = funcs.len()).entered();
     let linked = crate::llvm::compile(&funcs, &tramps, &target).map_err(CompileError::Llvm)?;

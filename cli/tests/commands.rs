@@ -1181,7 +1181,12 @@ fn llvm_xip_images_have_no_relocations() {
         assert!(report.contains("indirect calls yes"), "{report}");
         if input == &wasm {
             let o = run(run_bin, &["-f", "calc", out.to_str().unwrap(), "2", "100"]);
-            assert_eq!(stdout(&o), "17:f64", "{}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(
+                stdout(&o),
+                "17:f64",
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             let o = run(run_bin, &["-f", "crash", out.to_str().unwrap(), "0"]);
             let err = String::from_utf8_lossy(&o.stderr);
             assert!(err.contains("Exception: integer divide by zero"), "{err}");

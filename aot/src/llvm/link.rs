@@ -50,7 +50,10 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
     let mut base: HashMap<object::SectionIndex, u64> = HashMap::new();
     for s in &order {
         if matches!(s.kind(), SectionKind::UninitializedData | SectionKind::Data) {
-            return Err(format!("LLVM emitted writable data ({})", s.name().unwrap_or("?")));
+            return Err(format!(
+                "LLVM emitted writable data ({})",
+                s.name().unwrap_or("?")
+            ));
         }
         let align = s.align().max(1) as usize;
         text.resize(text.len().next_multiple_of(align.max(16)), 0);
@@ -123,9 +126,9 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
                         )
                     })?
                 }
-                RelocationTarget::Section(i) => *base
-                    .get(&i)
-                    .ok_or_else(|| "a reference to a section the image does not hold".to_string())?,
+                RelocationTarget::Section(i) => *base.get(&i).ok_or_else(|| {
+                    "a reference to a section the image does not hold".to_string()
+                })?,
                 _ => return Err("an absolute relocation".into()),
             };
             let value = target as i64 + reloc.addend();

@@ -53,6 +53,8 @@ pub(super) struct ModuleCx<'ctx> {
     pub empty_md: inkwell::values::MetadataValue<'ctx>,
     /// The `strictfp` attribute, on every function and every constrained FP call.
     pub strictfp: inkwell::attributes::Attribute,
+    /// Linear-memory loads may fault (guard pages): keep each where it is (volatile).
+    pub pin_heap_loads: bool,
 }
 
 impl<'ctx> ModuleCx<'ctx> {
@@ -76,6 +78,7 @@ impl<'ctx> ModuleCx<'ctx> {
                 inkwell::attributes::Attribute::get_named_enum_kind_id("strictfp"),
                 0,
             ),
+            pin_heap_loads: true,
             context,
             module,
             funcs: HashMap::new(),
@@ -107,12 +110,22 @@ impl<'ctx> ModuleCx<'ctx> {
     }
 
     /// The LLVM function type and calling convention of a CLIF signature.
+    ///
+    /// A wasm function with several results returns them through a return area, a
+    /// pointer its caller passes last: LLVM would demote a large aggregate return to
+    /// an `sret` of its own, which a `musttail` call (`return_call`) cannot pass on.
+    /// With the area the caller of a tail call hands its own area down.
     pub fn signature(&self, sig: &ir::Signature) -> Result<(FunctionType<'ctx>, u32), LowerError> {
-        let params = sig
+        let mut params = sig
             .params
             .iter()
             .map(|p| self.ty(p.value_type).map(BasicMetadataTypeEnum::from))
             .collect::<Result<Vec<_>, _>>()?;
+        if uses_return_area(sig) {
+            params.push(self.context.ptr_type(Default::default()).into());
+            let cc = TAILCC;
+            return Ok((self.context.void_type().fn_type(&params, false), cc));
+        }
         let returns = sig
             .returns
             .iter()
@@ -121,7 +134,10 @@ impl<'ctx> ModuleCx<'ctx> {
         let fn_ty = match returns.as_slice() {
             [] => self.context.void_type().fn_type(&params, false),
             [one] => one.fn_type(&params, false),
-            many => self.context.struct_type(many, false).fn_type(&params, false),
+            many => self
+                .context
+                .struct_type(many, false)
+                .fn_type(&params, false),
         };
         let cc = match sig.call_conv {
             cranelift_codegen::isa::CallConv::Tail => TAILCC,
@@ -131,6 +147,14 @@ impl<'ctx> ModuleCx<'ctx> {
         Ok((fn_ty, cc))
     }
 }
+
+/// Whether a signature's results go through a return area (see [`ModuleCx::signature`]).
+pub(super) fn uses_return_area(sig: &ir::Signature) -> bool {
+    sig.call_conv == cranelift_codegen::isa::CallConv::Tail && sig.returns.len() > 1
+}
+
+/// Bytes per result in a return area: room for any value type, v128 included.
+const RETURN_SLOT: u32 = 16;
 
 /// Lowers `func` into the (already declared) LLVM function `llfn`.
 pub(super) fn lower_function<'ctx>(
@@ -150,6 +174,10 @@ pub(super) fn lower_function<'ctx>(
         pending: Vec::new(),
         slots: HashMap::new(),
         used: used_values(func),
+        return_area: uses_return_area(&func.signature)
+            .then(|| llfn.get_last_param().map(|p| p.into_pointer_value()))
+            .flatten(),
+        entry: None,
     };
     l.run()
 }
@@ -188,6 +216,10 @@ struct Lowering<'a, 'ctx> {
     pending: Vec<(PhiValue<'ctx>, Value, BasicBlock<'ctx>)>,
     slots: HashMap<ir::StackSlot, inkwell::values::PointerValue<'ctx>>,
     used: std::collections::HashSet<Value>,
+    /// This function's return area (several results), the last parameter.
+    return_area: Option<inkwell::values::PointerValue<'ctx>>,
+    /// The LLVM entry block, where allocas go.
+    entry: Option<BasicBlock<'ctx>>,
 }
 
 fn err(what: impl std::fmt::Display) -> LowerError {
@@ -199,6 +231,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         let f = self.func;
         let c = self.cx.context;
         let entry_ll = c.append_basic_block(self.llfn, "entry");
+        self.entry = Some(entry_ll);
         let order = reverse_postorder(f);
         for &block in &order {
             let bb = c.append_basic_block(self.llfn, &format!("{block}"));
@@ -216,7 +249,10 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 .map_err(err)?;
             self.slots.insert(slot, a);
         }
-        let first = f.layout.entry_block().ok_or_else(|| err("no entry block"))?;
+        let first = f
+            .layout
+            .entry_block()
+            .ok_or_else(|| err("no entry block"))?;
         // Phis for every block's parameters (the entry's take the function's parameters).
         for &block in &order {
             let bb = self.blocks[&block];
@@ -274,6 +310,15 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         }
     }
 
+    /// Whether `addr` is the address of one of this function's stack slots.
+    fn is_stack_address(&self, addr: Value) -> bool {
+        let dfg = &self.func.dfg;
+        match dfg.value_def(dfg.resolve_aliases(addr)) {
+            ir::ValueDef::Result(inst, _) => dfg.insts[inst].opcode() == Opcode::StackAddr,
+            _ => false,
+        }
+    }
+
     fn ty_of(&self, v: Value) -> Type {
         self.func.dfg.value_type(v)
     }
@@ -323,7 +368,10 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         }
         all.push(c.metadata_string("fpexcept.strict").into());
         let call = self.b.build_call(decl, &all, "")?;
-        call.add_attribute(inkwell::attributes::AttributeLoc::Function, self.cx.strictfp);
+        call.add_attribute(
+            inkwell::attributes::AttributeLoc::Function,
+            self.cx.strictfp,
+        );
         call.try_as_basic_value()
             .basic()
             .ok_or_else(|| err(format!("{name} returns nothing")))
@@ -360,9 +408,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         } else {
             a
         };
-        let masked = self
-            .b
-            .build_and(a, lane_ty.const_int(u64::from(lane.bits() - 1), false), "")?;
+        let masked =
+            self.b
+                .build_and(a, lane_ty.const_int(u64::from(lane.bits() - 1), false), "")?;
         if ty.is_vector() {
             self.splat_to(masked.into(), ty)
         } else {
@@ -387,10 +435,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
     ) -> Result<BasicValueEnum<'ctx>, LowerError> {
         let ty = self.cx.ty(result)?;
         Ok(match b {
-            BasicValueEnum::IntValue(i) => self
-                .b
-                .build_int_z_extend(i, ty.into_int_type(), "")?
-                .into(),
+            BasicValueEnum::IntValue(i) => {
+                self.b.build_int_z_extend(i, ty.into_int_type(), "")?.into()
+            }
             BasicValueEnum::VectorValue(v) => self
                 .b
                 .build_int_s_extend(v, ty.into_vector_type(), "")?
@@ -519,7 +566,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             InstructionData::LoadNoOffset { arg, .. } if op == Opcode::Bitcast => {
                 self.unary(inst, op, arg)?
             }
-            InstructionData::Ternary { args: [a, x, y], .. } => {
+            InstructionData::Ternary {
+                args: [a, x, y], ..
+            } => {
                 let v: BasicValueEnum = match op {
                     Opcode::Select => {
                         let cond = self.truth(a)?;
@@ -527,12 +576,13 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     }
                     Opcode::Bitselect => {
                         let ty = self.cx.ty(self.ty_of(x))?;
-                        let as_int = |v: BasicValueEnum<'ctx>| -> Result<VectorValue<'ctx>, LowerError> {
-                            Ok(self
-                                .b
-                                .build_bit_cast(v, c.i8_type().vec_type(16), "")?
-                                .into_vector_value())
-                        };
+                        let as_int =
+                            |v: BasicValueEnum<'ctx>| -> Result<VectorValue<'ctx>, LowerError> {
+                                Ok(self
+                                    .b
+                                    .build_bit_cast(v, c.i8_type().vec_type(16), "")?
+                                    .into_vector_value())
+                            };
                         let (m, xv, yv) = (
                             as_int(self.val(a)?)?,
                             as_int(self.val(x)?)?,
@@ -563,14 +613,18 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let r = self.b.build_extract_element(v, i, "")?;
                 self.set(inst, r);
             }
-            InstructionData::TernaryImm8 { args: [v, x], imm, .. } => {
+            InstructionData::TernaryImm8 {
+                args: [v, x], imm, ..
+            } => {
                 // insertlane
                 let v = self.vector(v)?;
                 let i = c.i32_type().const_int(u64::from(imm), false);
                 let r = self.b.build_insert_element(v, self.val(x)?, i, "")?;
                 self.set(inst, r);
             }
-            InstructionData::Shuffle { args: [x, y], imm, .. } => {
+            InstructionData::Shuffle {
+                args: [x, y], imm, ..
+            } => {
                 let mask_bytes = dfg.immediates.get(imm).ok_or_else(|| err("shuffle mask"))?;
                 let lanes: Vec<IntValue> = mask_bytes
                     .as_slice()
@@ -583,7 +637,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .build_shuffle_vector(self.vector(x)?, self.vector(y)?, mask, "")?;
                 self.set(inst, r);
             }
-            InstructionData::IntCompare { args: [x, y], cond, .. } => {
+            InstructionData::IntCompare {
+                args: [x, y], cond, ..
+            } => {
                 let pred = int_predicate(cond);
                 let b: BasicValueEnum = match (self.val(x)?, self.val(y)?) {
                     (BasicValueEnum::IntValue(a), BasicValueEnum::IntValue(b)) => {
@@ -597,7 +653,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let r = self.widen_bool(b, result_ty.ok_or_else(|| err("icmp"))?)?;
                 self.set(inst, r);
             }
-            InstructionData::FloatCompare { args: [x, y], cond, .. } => {
+            InstructionData::FloatCompare {
+                args: [x, y], cond, ..
+            } => {
                 let pred = float_predicate(cond);
                 let b: BasicValueEnum = match (self.val(x)?, self.val(y)?) {
                     (BasicValueEnum::FloatValue(a), BasicValueEnum::FloatValue(b)) => {
@@ -640,7 +698,13 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .as_instruction_value()
                     .ok_or_else(|| err("load instruction"))?;
                 self.annotate(li, flags, mem_ty.bytes(), true)?;
-                if flags.alias_region().is_some() && !self.used.contains(&result) {
+                // A linear-memory load that may fault (guard pages, no check before it)
+                // stays where the program put it: LLVM would otherwise sink it past a
+                // later trap check or store, or drop it when unused, and another trap
+                // (or none) would win. After an explicit check it cannot fault.
+                if flags.alias_region().is_some()
+                    && (self.cx.pin_heap_loads || !self.used.contains(&result))
+                {
                     li.set_volatile(true).map_err(err)?;
                 }
                 let v: BasicValueEnum = match extend {
@@ -694,11 +758,21 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let ptr = self.mem_address(addr, offset.into())?;
                 let si = self.b.build_store(ptr, value)?;
                 self.annotate(si, flags, size, false)?;
+                // With faulting heap accesses (volatile, see loads), every store the
+                // host can see after a trap (linear memory, globals, tables, the run
+                // state) keeps its place among them: a trap leaves exactly the stores
+                // before it done. Stores to this frame's own slots are nobody else's.
+                if self.cx.pin_heap_loads && !self.is_stack_address(addr) {
+                    si.set_volatile(true).map_err(err)?;
+                }
             }
             InstructionData::StackAddr {
                 stack_slot, offset, ..
             } => {
-                let base = *self.slots.get(&stack_slot).ok_or_else(|| err("stack slot"))?;
+                let base = *self
+                    .slots
+                    .get(&stack_slot)
+                    .ok_or_else(|| err("stack slot"))?;
                 let i64t = c.i64_type();
                 let a = self.b.build_ptr_to_int(base, i64t, "")?;
                 let off: i32 = offset.into();
@@ -709,7 +783,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             InstructionData::NullAry { .. } => match op {
                 Opcode::GetStackPointer => {
-                    let sp = self.intrinsic("llvm.stacksave", &[c.ptr_type(Default::default()).into()], &[])?;
+                    let sp = self.intrinsic(
+                        "llvm.stacksave",
+                        &[c.ptr_type(Default::default()).into()],
+                        &[],
+                    )?;
                     let v = self
                         .b
                         .build_ptr_to_int(sp.into_pointer_value(), c.i64_type(), "")?;
@@ -753,6 +831,14 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .iter()
                     .map(|&v| self.val(v))
                     .collect::<Result<_, _>>()?;
+                if let Some(area) = self.return_area {
+                    for (i, v) in args.iter().enumerate() {
+                        let at = self.offset_ptr(area, i as u32 * RETURN_SLOT)?;
+                        self.b.build_store(at, *v)?;
+                    }
+                    self.b.build_return(None)?;
+                    return Ok(());
+                }
                 match args.as_slice() {
                     [] => self.b.build_return(None)?,
                     [one] => self.b.build_return(Some(one))?,
@@ -762,52 +848,132 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             InstructionData::Call { func_ref, .. } => {
                 let ext = &dfg.ext_funcs[func_ref];
                 let index = match &ext.name {
-                    ir::ExternalName::User(name) => self.func.params.user_named_funcs()[*name].index,
+                    ir::ExternalName::User(name) => {
+                        self.func.params.user_named_funcs()[*name].index
+                    }
                     other => return Err(err(format!("call to {other:?}"))),
                 };
-                let callee = *self
-                    .cx
-                    .funcs
-                    .get(&index)
-                    .ok_or_else(|| err(format!("call to function {index}, not defined here")))?;
-                let args: Vec<BasicMetadataValueEnum> = dfg
+                let callee =
+                    *self.cx.funcs.get(&index).ok_or_else(|| {
+                        err(format!("call to function {index}, not defined here"))
+                    })?;
+                let mut args: Vec<BasicMetadataValueEnum> = dfg
                     .inst_args(inst)
                     .iter()
                     .map(|&v| self.val(v).map(Into::into))
                     .collect::<Result<_, _>>()?;
+                let sig = &dfg.signatures[ext.signature];
+                let tail = op == Opcode::ReturnCall;
+                let area = self.call_return_area(sig, tail)?;
+                if let Some(a) = area {
+                    args.push(a.into());
+                }
                 let call = self.b.build_call(callee, &args, "")?;
                 call.set_call_convention(callee.get_call_conventions());
-                self.call_results(inst, call, op == Opcode::ReturnCall)?;
+                self.call_results(inst, call, tail, area)?;
             }
             InstructionData::CallIndirect { sig_ref, .. } => {
-                let (fn_ty, cc) = self.cx.signature(&dfg.signatures[sig_ref])?;
+                let sig = &dfg.signatures[sig_ref];
+                let (fn_ty, cc) = self.cx.signature(sig)?;
                 let all = dfg.inst_args(inst);
                 let ptr = self.b.build_int_to_ptr(
                     self.int(all[0])?,
                     c.ptr_type(Default::default()),
                     "",
                 )?;
-                let args: Vec<BasicMetadataValueEnum> = all[1..]
+                let mut args: Vec<BasicMetadataValueEnum> = all[1..]
                     .iter()
                     .map(|&v| self.val(v).map(Into::into))
                     .collect::<Result<_, _>>()?;
+                let tail = op == Opcode::ReturnCallIndirect;
+                let area = self.call_return_area(sig, tail)?;
+                if let Some(a) = area {
+                    args.push(a.into());
+                }
                 let call = self.b.build_indirect_call(fn_ty, ptr, &args, "")?;
                 call.set_call_convention(cc);
-                self.call_results(inst, call, op == Opcode::ReturnCallIndirect)?;
+                self.call_results(inst, call, tail, area)?;
             }
-            _ => return Err(err(format!("instruction {op} is not supported by the LLVM tier"))),
+            _ => {
+                return Err(err(format!(
+                    "instruction {op} is not supported by the LLVM tier"
+                )))
+            }
         }
         Ok(())
     }
 
-    /// Binds a call's results, or for a tail call returns them (`musttail`).
+    /// The return area a call to `sig` passes: none for a signature without one; for a
+    /// tail call this function's own (wasm typing gives both the same results); else a
+    /// new slot of this frame.
+    fn call_return_area(
+        &mut self,
+        sig: &ir::Signature,
+        tail: bool,
+    ) -> Result<Option<inkwell::values::PointerValue<'ctx>>, LowerError> {
+        if !uses_return_area(sig) {
+            return Ok(None);
+        }
+        if tail {
+            return self.return_area.map(Some).ok_or_else(|| {
+                err("a tail call with several results from a function without them")
+            });
+        }
+        let entry = self.entry.ok_or_else(|| err("no entry block"))?;
+        let here = self.b.get_insert_block().ok_or_else(|| err("no block"))?;
+        match entry.get_terminator() {
+            Some(t) => self.b.position_before(&t),
+            None => self.b.position_at_end(entry),
+        }
+        let bytes = RETURN_SLOT * sig.returns.len() as u32;
+        let area = self
+            .b
+            .build_alloca(self.cx.context.i8_type().array_type(bytes), "results")?;
+        area.as_instruction()
+            .ok_or_else(|| err("alloca"))?
+            .set_alignment(16)
+            .map_err(err)?;
+        self.b.position_at_end(here);
+        Ok(Some(area))
+    }
+
+    /// `base + offset` as a pointer.
+    fn offset_ptr(
+        &self,
+        base: inkwell::values::PointerValue<'ctx>,
+        offset: u32,
+    ) -> Result<inkwell::values::PointerValue<'ctx>, LowerError> {
+        let c = self.cx.context;
+        let i64t = c.i64_type();
+        let a = self.b.build_ptr_to_int(base, i64t, "")?;
+        let a = self
+            .b
+            .build_int_add(a, i64t.const_int(u64::from(offset), false), "")?;
+        Ok(self
+            .b
+            .build_int_to_ptr(a, c.ptr_type(Default::default()), "")?)
+    }
+
+    /// Binds a call's results (from its return area, if any), or for a tail call returns
+    /// them (`musttail`).
     fn call_results(
         &mut self,
         inst: ir::Inst,
         call: inkwell::values::CallSiteValue<'ctx>,
         tail: bool,
+        area: Option<inkwell::values::PointerValue<'ctx>>,
     ) -> Result<(), LowerError> {
         let value = call.try_as_basic_value().basic();
+        if let (Some(area), false) = (area, tail) {
+            let results = self.func.dfg.inst_results(inst).to_vec();
+            for (i, r) in results.iter().enumerate() {
+                let ty = self.cx.ty(self.ty_of(*r))?;
+                let at = self.offset_ptr(area, i as u32 * RETURN_SLOT)?;
+                let v = self.b.build_load(ty, at, "")?;
+                self.values.insert(*r, v);
+            }
+            return Ok(());
+        }
         if tail {
             call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
             match value {
@@ -879,7 +1045,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             Opcode::Rotl | Opcode::Rotr => {
                 let amount = self.shift_amount(y, ty)?;
-                let name = if op == Opcode::Rotl { "llvm.fshl" } else { "llvm.fshr" };
+                let name = if op == Opcode::Rotl {
+                    "llvm.fshl"
+                } else {
+                    "llvm.fshr"
+                };
                 self.intrinsic(name, &[llty], &[a, a, amount])?
             }
             Opcode::Umin => self.intrinsic("llvm.umin", &[llty], &[a, b])?,
@@ -917,9 +1087,10 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let quiet = self.strict("fadd", &[llty], &[a, b], true)?;
                 match nan {
                     BasicValueEnum::IntValue(c) => self.b.build_select(c, quiet, m, "")?,
-                    BasicValueEnum::VectorValue(c) => {
-                        self.b.build_select(c, quiet.into_vector_value(), m.into_vector_value(), "")?.into()
-                    }
+                    BasicValueEnum::VectorValue(c) => self
+                        .b
+                        .build_select(c, quiet.into_vector_value(), m.into_vector_value(), "")?
+                        .into(),
                     _ => return Err(err("fmin/fmax")),
                 }
             }
@@ -952,11 +1123,25 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 // Lanes of x then lanes of y, each the sum of a neighbouring pair.
                 let n = ty.lane_count();
                 let i32t = self.cx.context.i32_type();
-                let evens: Vec<IntValue> = (0..n).map(|i| i32t.const_int(u64::from(2 * i), false)).collect();
-                let odds: Vec<IntValue> = (0..n).map(|i| i32t.const_int(u64::from(2 * i + 1), false)).collect();
+                let evens: Vec<IntValue> = (0..n)
+                    .map(|i| i32t.const_int(u64::from(2 * i), false))
+                    .collect();
+                let odds: Vec<IntValue> = (0..n)
+                    .map(|i| i32t.const_int(u64::from(2 * i + 1), false))
+                    .collect();
                 let (xa, xb) = (a.into_vector_value(), b.into_vector_value());
-                let e = self.b.build_shuffle_vector(xa, xb, inkwell::types::VectorType::const_vector(&evens), "")?;
-                let o = self.b.build_shuffle_vector(xa, xb, inkwell::types::VectorType::const_vector(&odds), "")?;
+                let e = self.b.build_shuffle_vector(
+                    xa,
+                    xb,
+                    inkwell::types::VectorType::const_vector(&evens),
+                    "",
+                )?;
+                let o = self.b.build_shuffle_vector(
+                    xa,
+                    xb,
+                    inkwell::types::VectorType::const_vector(&odds),
+                    "",
+                )?;
                 self.b.build_int_add(e, o, "")?.into()
             }
             Opcode::Snarrow | Opcode::Unarrow | Opcode::Uunarrow => {
@@ -964,7 +1149,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let rty = self.ty_of(self.func.dfg.inst_results(inst)[0]);
                 let n = ty.lane_count();
                 let i32t = self.cx.context.i32_type();
-                let idx: Vec<IntValue> = (0..2 * n).map(|i| i32t.const_int(u64::from(i), false)).collect();
+                let idx: Vec<IntValue> = (0..2 * n)
+                    .map(|i| i32t.const_int(u64::from(i), false))
+                    .collect();
                 let both = self.b.build_shuffle_vector(
                     a.into_vector_value(),
                     b.into_vector_value(),
@@ -983,7 +1170,8 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 } else {
                     let lov = self.splat_const(wide_ty, lo as u64)?;
                     let hiv = self.splat_const(wide_ty, hi as u64)?;
-                    let m = self.intrinsic("llvm.smax", &[wide_ty.into()], &[both.into(), lov.into()])?;
+                    let m =
+                        self.intrinsic("llvm.smax", &[wide_ty.into()], &[both.into(), lov.into()])?;
                     self.intrinsic("llvm.smin", &[wide_ty.into()], &[m, hiv.into()])?
                 };
                 let rll = self.cx.ty(rty)?.into_vector_type();
@@ -1010,7 +1198,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .into()
             }
             Opcode::Swizzle => self.swizzle(a.into_vector_value(), b.into_vector_value())?,
-            _ => return Err(err(format!("binary {op} is not supported by the LLVM tier"))),
+            _ => {
+                return Err(err(format!(
+                    "binary {op} is not supported by the LLVM tier"
+                )))
+            }
         };
         self.set(inst, v);
         Ok(())
@@ -1023,7 +1215,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         value: u64,
     ) -> Result<VectorValue<'ctx>, LowerError> {
         let lane = ty.get_element_type().into_int_type();
-        let lanes: Vec<IntValue> = (0..ty.get_size()).map(|_| lane.const_int(value, false)).collect();
+        let lanes: Vec<IntValue> = (0..ty.get_size())
+            .map(|_| lane.const_int(value, false))
+            .collect();
         Ok(inkwell::types::VectorType::const_vector(&lanes))
     }
 
@@ -1149,7 +1343,12 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             Opcode::FvpromoteLow => {
                 let half = self.half(a.into_vector_value(), 0, 2)?;
-                self.strict("fpext", &[rll, half.get_type().into()], &[half.into()], false)?
+                self.strict(
+                    "fpext",
+                    &[rll, half.get_type().into()],
+                    &[half.into()],
+                    false,
+                )?
             }
             Opcode::Fvdemote => {
                 let two_ty = c.f32_type().vec_type(2);
@@ -1168,7 +1367,10 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .into()
             }
             Opcode::VanyTrue => {
-                let wide = self.b.build_bit_cast(a, c.i128_type(), "")?.into_int_value();
+                let wide = self
+                    .b
+                    .build_bit_cast(a, c.i128_type(), "")?
+                    .into_int_value();
                 let any = self.b.build_int_compare(
                     IntPredicate::NE,
                     wide,
@@ -1208,7 +1410,12 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
     }
 
     /// Lanes `start..start+n` of `v`.
-    fn half(&self, v: VectorValue<'ctx>, start: u32, n: u32) -> Result<VectorValue<'ctx>, LowerError> {
+    fn half(
+        &self,
+        v: VectorValue<'ctx>,
+        start: u32,
+        n: u32,
+    ) -> Result<VectorValue<'ctx>, LowerError> {
         let i32t = self.cx.context.i32_type();
         let idx: Vec<IntValue> = (start..start + n)
             .map(|i| i32t.const_int(u64::from(i), false))

@@ -60,6 +60,8 @@ pub(crate) struct LlvmTarget {
     pub tune_cpu: String,
     /// 1 or 2 optimise (`default<O2>` / `default<O3>`); 0 does not.
     pub opt_level: u8,
+    /// Explicit bounds checks guard every linear-memory access (else guard pages do).
+    pub bounds_checks: bool,
 }
 
 /// The CPU LLVM tunes for when compiling for this host.
@@ -101,6 +103,7 @@ pub(crate) fn compile(
 
     let context = Context::create();
     let mut cx = lower::ModuleCx::new(&context, "wasm");
+    cx.pin_heap_loads = !target.bounds_checks;
     cx.module.set_triple(&triple);
     cx.module
         .set_data_layout(&machine.get_target_data().get_data_layout());
@@ -135,8 +138,7 @@ pub(crate) fn compile(
         tramp_fns.push(llfn);
     }
     for ((index, f), llfn) in funcs.iter().zip(&declared) {
-        lower::lower_function(&cx, f, *llfn)
-            .map_err(|e| format!("function {index}: {e}"))?;
+        lower::lower_function(&cx, f, *llfn).map_err(|e| format!("function {index}: {e}"))?;
     }
     for (t, (f, llfn)) in trampolines.iter().zip(&tramp_fns).enumerate() {
         lower::lower_function(&cx, f, *llfn).map_err(|e| format!("trampoline {t}: {e}"))?;
@@ -166,9 +168,8 @@ pub(crate) fn compile(
 /// Attributes of every function: no unwinding (traps unwind by jumping to the host
 /// entry, not through frames), inline stack probes, no library calls formed from loops.
 fn function_attributes<'ctx>(context: &'ctx Context, target: &LlvmTarget) -> Vec<Attribute> {
-    let enum_attr = |name: &str| {
-        context.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
-    };
+    let enum_attr =
+        |name: &str| context.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0);
     let mut attrs = vec![
         enum_attr("nounwind"),
         // Wasm's floating point: signalling NaNs quieted by arithmetic (the constrained

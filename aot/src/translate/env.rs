@@ -203,10 +203,11 @@ impl BodyTranslator<'_, '_> {
             fd,
             self.offsets.func_data_engine() as i32,
         );
-        let is_aot = self
-            .builder
-            .ins()
-            .icmp_imm_u(IntCC::Equal, engine, i64::from(self.opts.backend.engine_byte()));
+        let is_aot = self.builder.ins().icmp_imm_u(
+            IntCC::Equal,
+            engine,
+            i64::from(self.opts.backend.engine_byte()),
+        );
         let aot = self.builder.create_block();
         let foreign = self.builder.create_block();
         // A tail call leaves from both paths; nothing merges.
