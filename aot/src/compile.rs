@@ -273,7 +273,7 @@ pub fn compile_with_progress(
                         })
                         .and_then(|f| {
                             if opts.codegen.backend == Backend::Llvm {
-                                return Ok(Unit::Clif(index, f));
+                                return Ok(Unit::Clif(index, Box::new(f)));
                             }
                             let isa = isa_for(&f)?;
                             compile_one(&mut ctx, f, isa, index).map(Unit::Machine)
@@ -313,7 +313,9 @@ pub fn compile_with_progress(
 /// A compiled function, or for the LLVM tier its CLIF (wasm index, function).
 enum Unit {
     Machine(Compiled),
-    Clif(u32, ir::Function),
+    // Read only by the LLVM tier.
+    #[cfg_attr(not(feature = "llvm"), allow(dead_code))]
+    Clif(u32, Box<ir::Function>),
 }
 
 type Layout = (Vec<u8>, Vec<(u32, u32)>, Vec<u32>);
@@ -416,7 +418,7 @@ fn link_llvm(
     let funcs: Vec<(u32, ir::Function)> = units
         .into_iter()
         .map(|u| match u {
-            Unit::Clif(index, f) => (index, f),
+            Unit::Clif(index, f) => (index, *f),
             Unit::Machine(_) => unreachable!("the LLVM tier compiles nothing with Cranelift"),
         })
         .collect();

@@ -139,3 +139,34 @@ fn calls_between_tiers_go_through_the_runtime() {
         );
     }
 }
+
+/// Several results (through the return area) across calls and a million `return_call`s,
+/// which run in constant stack.
+#[test]
+fn many_results_and_tail_calls() {
+    let wat = r#"(module
+      (func $six (param i64) (result i64 i64 i64 i64 i64 i64)
+        (local.get 0) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5))
+      (func $count (export "count") (param i64 i64) (result i64 i64 i64 i64 i64 i64)
+        (if (i64.eqz (local.get 0)) (then (return_call $six (local.get 1))))
+        (return_call $count (i64.sub (local.get 0) (i64.const 1))
+                            (i64.add (local.get 1) (i64.const 2))))
+      (func (export "sum") (param i64) (result i64)
+        (call $count (local.get 0) (i64.const 0))
+        (i64.add) (i64.add) (i64.add) (i64.add) (i64.add)))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let dir = ImageDir::new("llvm-results");
+    let image = compile(&wasm, &options(Backend::Llvm)).unwrap();
+    let module = load(&dir.write("results.aot", &image)).unwrap();
+    let linker = Linker::new(Aot::new());
+    let inst = Instance::new(&module, &linker).unwrap();
+    let n: i64 = 1_000_000;
+    assert_eq!(
+        inst.invoke("sum", &[Val::I64(n)]).unwrap(),
+        vec![Val::I64(2 * n + 15)]
+    );
+    assert_eq!(
+        inst.invoke("count", &[Val::I64(3), Val::I64(10)]).unwrap(),
+        [16, 1, 2, 3, 4, 5].map(Val::I64).to_vec()
+    );
+}

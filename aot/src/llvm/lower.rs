@@ -1087,10 +1087,12 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let quiet = self.strict("fadd", &[llty], &[a, b], true)?;
                 match nan {
                     BasicValueEnum::IntValue(c) => self.b.build_select(c, quiet, m, "")?,
-                    BasicValueEnum::VectorValue(c) => self
-                        .b
-                        .build_select(c, quiet.into_vector_value(), m.into_vector_value(), "")?
-                        .into(),
+                    BasicValueEnum::VectorValue(c) => self.b.build_select(
+                        c,
+                        quiet.into_vector_value(),
+                        m.into_vector_value(),
+                        "",
+                    )?,
                     _ => return Err(err("fmin/fmax")),
                 }
             }

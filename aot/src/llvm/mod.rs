@@ -167,7 +167,7 @@ pub(crate) fn compile(
 
 /// Attributes of every function: no unwinding (traps unwind by jumping to the host
 /// entry, not through frames), inline stack probes, no library calls formed from loops.
-fn function_attributes<'ctx>(context: &'ctx Context, target: &LlvmTarget) -> Vec<Attribute> {
+fn function_attributes(context: &Context, target: &LlvmTarget) -> Vec<Attribute> {
     let enum_attr =
         |name: &str| context.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0);
     let mut attrs = vec![
