@@ -140,7 +140,7 @@ const SFNANO_TIERS: [(&str, Tier); 2] = [(SFNANO, Tier::Interp), ("sf-nano-jit",
 
 /// Ours in AOT mode: label and codegen options.
 fn aot_modes() -> Vec<(&'static str, CodegenOptions)> {
-    vec![
+    let mut modes = vec![
         ("ours-aot", CodegenOptions::default()),
         (
             "ours-aot indirect",
@@ -172,7 +172,28 @@ fn aot_modes() -> Vec<(&'static str, CodegenOptions)> {
                 ..Default::default()
             },
         ),
-    ]
+    ];
+    // The LLVM tier (a build with `--features llvm`): direct calls, and as `--xip`.
+    if cfg!(feature = "llvm") {
+        modes.push(("ours-aot-llvm", llvm_codegen(false)));
+        modes.push(("ours-aot-llvm xip", llvm_codegen(true)));
+    }
+    modes
+}
+
+/// What `wamr-compile --backend=llvm [--xip]` compiles with.
+fn llvm_codegen(xip: bool) -> CodegenOptions {
+    CodegenOptions {
+        backend: wamr_aot::abi::Backend::Llvm,
+        opt_level: 2,
+        indirect_calls: xip,
+        intrinsics: if xip {
+            IntrinsicSet::default_for(wamr_aot::cpu::host_arch())
+        } else {
+            IntrinsicSet::EMPTY
+        },
+        ..Default::default()
+    }
 }
 
 /// The handler set `Auto` picks is the last supported one; its row is the interpreter
@@ -550,6 +571,16 @@ impl Report {
                 WASMTIME.into(),
                 wasmtime_command(&wasm, &timed, &[&stem], &dir),
             ));
+            // WAMR's LLVM AOT as a whole `iwasm` process (start-up included: under a
+            // millisecond, against programs of tens to hundreds).
+            let o = match skipped(WAMRC_AOT) {
+                Some(o) => o,
+                None => match wamrc_program(path, &self.out) {
+                    Ok(argv) => timed(&mut || run_process(&argv, &dir)),
+                    Err(why) => Outcome::Absent(why),
+                },
+            };
+            rows.push((WAMRC_AOT.into(), o));
             for (engine, o) in rows {
                 self.push(PROGRAMS, stem.clone(), engine, "ms", false, o);
             }
@@ -920,13 +951,19 @@ impl Report {
                 wasm.len() as f64 / 1e3
             );
             progress(format!("{name} ({runs} runs per compiler)"));
-            for (label, threads) in [
-                ("ours-aot, 1 thread", Some(1)),
-                ("ours-aot, all cores", None),
-            ] {
+            let mut compilers = vec![
+                ("ours-aot, 1 thread", Some(1), CodegenOptions::default()),
+                ("ours-aot, all cores", None, CodegenOptions::default()),
+            ];
+            if cfg!(feature = "llvm") {
+                // LLVM compiles the whole module on one thread.
+                compilers.push(("ours-aot-llvm, 1 thread", Some(1), llvm_codegen(false)));
+            }
+            for (label, threads, codegen) in compilers {
                 let o = sample(runs, || {
                     let opts = wamr_aot::CompileOptions {
                         threads,
+                        codegen,
                         ..Default::default()
                     };
                     let t = Instant::now();
@@ -1326,11 +1363,68 @@ fn external_runs(wasm: &Path, out: &Path) -> Vec<(String, Result<Vec<String>, St
         (format!("{tool} (external)"), argv)
     })
     .collect();
-    runs.push((
-        "iwasm AOT, wamrc -O3 (external)".into(),
-        wamrc_image(wasm, out),
-    ));
+    runs.push((WAMRC_AOT.into(), wamrc_image(wasm, out)));
     runs
+}
+
+/// The row of WAMR's LLVM AOT (`wamrc -O3` images run by `iwasm`).
+const WAMRC_AOT: &str = "iwasm AOT, wamrc -O3 (external)";
+
+/// The `bench` imports of the shootout programs (`start`, `end`: markers that do
+/// nothing here) as a WAMR native library for `iwasm --native-lib`, built once with
+/// `cc` from WAMR's native-library interface (`cli/include/wamr_native.h`).
+const BENCH_NATIVE_LIB: &str = r#"#include "wamr_native.h"
+static void start(wasm_exec_env_t env) { (void)env; }
+static void end(wasm_exec_env_t env) { (void)env; }
+static NativeSymbol symbols[] = {
+    EXPORT_WASM_API_WITH_SIG(start, "()"),
+    EXPORT_WASM_API_WITH_SIG(end, "()"),
+};
+uint32_t get_native_lib(char **module_name, NativeSymbol **native_symbols) {
+    *module_name = "bench";
+    *native_symbols = symbols;
+    return sizeof(symbols) / sizeof(symbols[0]);
+}
+"#;
+
+/// `iwasm --native-lib=BENCH --dir=. IMAGE` for a shootout program compiled by
+/// `wamrc --opt-level=3`, or why not.
+fn wamrc_program(wasm: &Path, out: &Path) -> Result<Vec<String>, String> {
+    let mut argv = wamrc_image(wasm, out)?;
+    let lib = out.join("bench-native.so");
+    if !lib.exists() {
+        let src = out.join("bench-native.c");
+        std::fs::write(&src, BENCH_NATIVE_LIB).map_err(|e| e.to_string())?;
+        let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/include");
+        let cc = Command::new("cc")
+            .args(["-shared", "-fPIC", "-O2", "-I"])
+            .arg(&include)
+            .arg("-o")
+            .arg(&lib)
+            .arg(&src)
+            .output()
+            .map_err(|e| format!("cc: {e}"))?;
+        if !cc.status.success() {
+            return Err(format!(
+                "building the bench native library failed: {}",
+                String::from_utf8_lossy(&cc.stderr).trim()
+            ));
+        }
+    }
+    let image = argv.pop().unwrap_or_default();
+    argv.extend([
+        format!("--native-lib={}", lib.display()),
+        "--dir=.".into(),
+        image,
+    ]);
+    Ok(argv)
+}
+
+/// Runs `argv` as a process in `dir`: exit code, stdout, stderr.
+fn run_process(argv: &[String], dir: &Path) -> Result<Ran> {
+    let (bin, args) = argv.split_first().context("an empty command")?;
+    let out = Command::new(bin).args(args).current_dir(dir).output()?;
+    Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr))
 }
 
 /// `iwasm IMAGE` for `wasm` compiled by `wamrc --opt-level=3`, or why not.
