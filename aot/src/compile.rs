@@ -410,11 +410,8 @@ fn link_llvm(
     isa: &dyn TargetIsa,
 ) -> Result<Layout, CompileError> {
     let arch = isa.triple().architecture.to_string();
-    if arch != "x86_64" {
-        return Err(CompileError::Target(format!(
-            "the LLVM backend targets x86_64 only so far, not {arch}"
-        )));
-    }
+    let triple = cpu::triple_for(&arch)
+        .ok_or_else(|| CompileError::Target(format!("`{arch}` (expected x86_64 or aarch64)")))?;
     let funcs: Vec<(u32, ir::Function)> = units
         .into_iter()
         .map(|u| match u {
@@ -430,7 +427,7 @@ fn link_llvm(
         .is_none_or(|a| a == cpu::host_arch())
         && opts.target.cpu.as_deref().unwrap_or("native") == "native";
     let target = crate::llvm::LlvmTarget {
-        triple: "x86_64-unknown-linux-gnu",
+        triple,
         features: cpu::llvm_features(isa),
         tune_cpu: if native {
             crate::llvm::host_cpu_name()

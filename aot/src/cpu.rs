@@ -125,8 +125,13 @@ pub fn llvm_features(isa: &dyn TargetIsa) -> String {
     table(&arch)
         .iter()
         .map(|(bit, _, name)| {
-            // LLVM's names: `bmi` for BMI1; the rest as users spell them.
-            let llvm_name = if *name == "bmi1" { "bmi" } else { name };
+            // LLVM's names where they differ from the ones users spell.
+            let llvm_name = match *name {
+                "bmi1" => "bmi",
+                "paca" => "pauth",
+                "fp16" => "fullfp16",
+                other => other,
+            };
             let sign = if bits & (1 << bit) != 0 { '+' } else { '-' };
             format!("{sign}{llvm_name}")
         })

@@ -1192,5 +1192,26 @@ fn llvm_xip_images_have_no_relocations() {
             assert!(err.contains("Exception: integer divide by zero"), "{err}");
         }
     }
+    // Cross-compiled for aarch64 (this host cannot run it): the same properties.
+    let out = d.join("num-aarch64.aot");
+    let c = run(
+        compile,
+        &[
+            "--backend=llvm",
+            "--target",
+            "aarch64",
+            "--xip",
+            "-o",
+            out.to_str().unwrap(),
+            wasm.to_str().unwrap(),
+        ],
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let report = stdout(&run(run_bin, &["--inspect", out.to_str().unwrap()]));
+    assert!(
+        report.contains("aarch64") && report.contains("compiler:     llvm"),
+        "{report}"
+    );
+    assert!(report.contains("relocations:  0"), "{report}");
     std::fs::remove_dir_all(&d).unwrap();
 }

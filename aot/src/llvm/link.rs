@@ -41,6 +41,12 @@ fn placed(kind: SectionKind) -> bool {
     )
 }
 
+/// Rewrites the little-endian instruction word at `at`.
+fn patch32(text: &mut [u8], at: usize, f: impl Fn(u32) -> u32) {
+    let insn = u32::from_le_bytes([text[at], text[at + 1], text[at + 2], text[at + 3]]);
+    text[at..at + 4].copy_from_slice(&f(insn).to_le_bytes());
+}
+
 pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Linked, String> {
     let file = object::File::parse(object).map_err(|e| format!("LLVM's object: {e}"))?;
     // Lay the placed sections out: text sections first, then the rest.
@@ -105,6 +111,17 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
             by_index.len()
         ));
     }
+    // The image's layout rule (the loader checks it): functions, then trampolines, each
+    // at the first 16-byte boundary after the previous one ends.
+    let mut end = 0u64;
+    for &(f, at, len) in &by_index {
+        if u64::from(at) != end.next_multiple_of(16) || len == 0 {
+            return Err(format!(
+                "LLVM placed function {f} at {at:#x} (size {len}), not where the image packs it"
+            ));
+        }
+        end = u64::from(at) + u64::from(len);
+    }
     let trampolines: Vec<u32> = tramp_at
         .into_iter()
         .enumerate()
@@ -133,11 +150,58 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
             };
             let value = target as i64 + reloc.addend();
             let at = site as usize;
+            if at + 4 > text.len() {
+                return Err(format!("a relocation past the end of the code ({site:#x})"));
+            }
             match reloc.flags() {
                 RelocationFlags::Elf { r_type } => match r_type {
                     // PC32 (constants, jump tables), PLT32 (a direct call: the callee is in
                     // the image). GOT-relative and absolute forms are refused below.
                     object::elf::R_X86_64_PC32 | object::elf::R_X86_64_PLT32 => {
+                        let delta = i32::try_from(value - site as i64)
+                            .map_err(|_| "a PC-relative reference out of range".to_string())?;
+                        text[at..at + 4].copy_from_slice(&delta.to_le_bytes());
+                    }
+                    // aarch64: calls, and ADRP + ADD/LDR pairs reaching the constants (the
+                    // text is mapped at a page boundary, so the low 12 bits of a text
+                    // offset are those of its address).
+                    object::elf::R_AARCH64_CALL26 | object::elf::R_AARCH64_JUMP26 => {
+                        let delta = (value - site as i64) >> 2;
+                        if !(-(1 << 25)..(1 << 25)).contains(&delta) {
+                            return Err("a call out of range".into());
+                        }
+                        patch32(&mut text, at, |insn| {
+                            (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff)
+                        });
+                    }
+                    object::elf::R_AARCH64_ADR_PREL_PG_HI21 => {
+                        let page = |a: i64| a & !0xfff;
+                        let delta = (page(value) - page(site as i64)) >> 12;
+                        if !(-(1 << 20)..(1 << 20)).contains(&delta) {
+                            return Err("an ADRP reference out of range".into());
+                        }
+                        let (lo, hi) = (delta as u32 & 3, (delta as u32 >> 2) & 0x7ffff);
+                        patch32(&mut text, at, |insn| {
+                            (insn & 0x9f00_001f) | (lo << 29) | (hi << 5)
+                        });
+                    }
+                    object::elf::R_AARCH64_ADD_ABS_LO12_NC
+                    | object::elf::R_AARCH64_LDST8_ABS_LO12_NC
+                    | object::elf::R_AARCH64_LDST16_ABS_LO12_NC
+                    | object::elf::R_AARCH64_LDST32_ABS_LO12_NC
+                    | object::elf::R_AARCH64_LDST64_ABS_LO12_NC
+                    | object::elf::R_AARCH64_LDST128_ABS_LO12_NC => {
+                        let shift = match r_type {
+                            object::elf::R_AARCH64_LDST16_ABS_LO12_NC => 1,
+                            object::elf::R_AARCH64_LDST32_ABS_LO12_NC => 2,
+                            object::elf::R_AARCH64_LDST64_ABS_LO12_NC => 3,
+                            object::elf::R_AARCH64_LDST128_ABS_LO12_NC => 4,
+                            _ => 0,
+                        };
+                        let lo12 = (value as u32 & 0xfff) >> shift;
+                        patch32(&mut text, at, |insn| (insn & !(0xfff << 10)) | (lo12 << 10));
+                    }
+                    object::elf::R_AARCH64_PREL32 => {
                         let delta = i32::try_from(value - site as i64)
                             .map_err(|_| "a PC-relative reference out of range".to_string())?;
                         text[at..at + 4].copy_from_slice(&delta.to_le_bytes());

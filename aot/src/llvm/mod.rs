@@ -76,7 +76,11 @@ pub(crate) fn compile(
     trampolines: &[ir::Function],
     target: &LlvmTarget,
 ) -> Result<Linked, String> {
-    Target::initialize_x86(&InitializationConfig::default());
+    if target.triple.starts_with("x86_64") {
+        Target::initialize_x86(&InitializationConfig::default());
+    } else {
+        Target::initialize_aarch64(&InitializationConfig::default());
+    }
     let triple = TargetTriple::create(target.triple);
     let llvm_target = Target::from_triple(&triple).map_err(|e| e.to_string())?;
     let base_cpu = if target.triple.starts_with("x86_64") {
@@ -120,6 +124,8 @@ pub(crate) fn compile(
         for a in &attrs {
             llfn.add_attribute(AttributeLoc::Function, *a);
         }
+        // The image packs functions at 16-byte boundaries (the loader checks it).
+        llfn.as_global_value().set_alignment(16);
         cx.funcs.insert(*index, llfn);
         declared.push(llfn);
     }
@@ -135,6 +141,7 @@ pub(crate) fn compile(
         for a in &attrs {
             llfn.add_attribute(AttributeLoc::Function, *a);
         }
+        llfn.as_global_value().set_alignment(16);
         tramp_fns.push(llfn);
     }
     for ((index, f), llfn) in funcs.iter().zip(&declared) {
