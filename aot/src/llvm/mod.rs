@@ -19,6 +19,8 @@
 //! `memcpy`/`memset` formed from loops), stack probes are inline, and rounding and
 //! conversions have instructions on every supported CPU (SSE4.1 is the baseline). The
 //! linker refuses any reference to a symbol the object does not define.
+//!
+//! `WAMR_LLVM_DUMP=1` prints the optimised module's IR to stderr while compiling.
 
 mod link;
 mod lower;
