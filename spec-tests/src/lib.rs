@@ -262,6 +262,19 @@ impl fmt::Display for Summary {
     }
 }
 
+/// What the `cargo test` wrappers assert: the suite ran, something passed, nothing
+/// failed (the panic lists every failure). Prints `label` and the summary.
+pub fn assert_suite_passes(opts: &Options, label: &str) {
+    let summary = run_suite(opts).expect("running the suite");
+    println!("{label}: {summary}");
+    assert!(
+        summary.failed == 0,
+        "{label}: {summary}:\n{}",
+        summary.failures.join("\n")
+    );
+    assert!(summary.passed > 0, "{label}: no directive ran");
+}
+
 /// Runs the selected files of the set, in name order, on one thread with the requested
 /// native stack, printing a line per file (plus its failures and skips).
 pub fn run_suite(opts: &Options) -> anyhow::Result<Summary> {

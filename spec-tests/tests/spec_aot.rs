@@ -2,7 +2,7 @@
 //! run from its read-only mapping, in both call modes and both bounds-check modes; the
 //! Wasm 3.0 proposal sets and the SIMD sets, in both call modes.
 
-use spec_tests::{run_suite, EngineSpec, Options, TestSet};
+use spec_tests::{assert_suite_passes, EngineSpec, Options, TestSet};
 use wamr_aot::abi::CodegenOptions;
 
 fn assert_passes(codegen: CodegenOptions) {
@@ -14,14 +14,7 @@ fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
         set,
         ..Options::new(EngineSpec::Aot(codegen))
     };
-    let summary = run_suite(&opts).expect("running the suite");
-    println!("{} {codegen:?}: {summary}", set.name());
-    assert!(
-        summary.failed == 0,
-        "{summary}:\n{}",
-        summary.failures.join("\n")
-    );
-    assert!(summary.passed > 0, "no directive ran");
+    assert_suite_passes(&opts, &format!("{} {codegen:?}", set.name()));
 }
 
 /// The Wasm 3.0 proposal sets both engines pass, in two configurations that between

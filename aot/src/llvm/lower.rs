@@ -418,6 +418,71 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         }
     }
 
+    /// `icmp` of two integers or two integer vectors.
+    fn int_compare(
+        &self,
+        pred: IntPredicate,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, LowerError> {
+        Ok(match (a, b) {
+            (BasicValueEnum::IntValue(a), BasicValueEnum::IntValue(b)) => {
+                self.b.build_int_compare(pred, a, b, "")?.into()
+            }
+            (BasicValueEnum::VectorValue(a), BasicValueEnum::VectorValue(b)) => {
+                self.b.build_int_compare(pred, a, b, "")?.into()
+            }
+            _ => return Err(err("icmp operands")),
+        })
+    }
+
+    /// `fcmp` of two floats or two float vectors.
+    fn float_compare(
+        &self,
+        pred: FloatPredicate,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, LowerError> {
+        Ok(match (a, b) {
+            (BasicValueEnum::FloatValue(a), BasicValueEnum::FloatValue(b)) => {
+                self.b.build_float_compare(pred, a, b, "")?.into()
+            }
+            (BasicValueEnum::VectorValue(a), BasicValueEnum::VectorValue(b)) => {
+                self.b.build_float_compare(pred, a, b, "")?.into()
+            }
+            _ => return Err(err("fcmp operands")),
+        })
+    }
+
+    /// An integer (or integer vector) widened to `to`, sign- or zero-extending.
+    fn extend(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        to: Type,
+        signed: bool,
+    ) -> Result<BasicValueEnum<'ctx>, LowerError> {
+        let to = self.cx.ty(to)?;
+        Ok(match v {
+            BasicValueEnum::VectorValue(x) => {
+                let to = to.into_vector_type();
+                if signed {
+                    self.b.build_int_s_extend(x, to, "")?.into()
+                } else {
+                    self.b.build_int_z_extend(x, to, "")?.into()
+                }
+            }
+            BasicValueEnum::IntValue(x) => {
+                let to = to.into_int_type();
+                if signed {
+                    self.b.build_int_s_extend(x, to, "")?.into()
+                } else {
+                    self.b.build_int_z_extend(x, to, "")?.into()
+                }
+            }
+            other => return Err(err(format!("extending {other:?}"))),
+        })
+    }
+
     /// A 0/1 condition (any integer width) as an `i1`.
     fn truth(&self, v: Value) -> Result<IntValue<'ctx>, LowerError> {
         let x = self.int(v)?;
@@ -640,32 +705,14 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             InstructionData::IntCompare {
                 args: [x, y], cond, ..
             } => {
-                let pred = int_predicate(cond);
-                let b: BasicValueEnum = match (self.val(x)?, self.val(y)?) {
-                    (BasicValueEnum::IntValue(a), BasicValueEnum::IntValue(b)) => {
-                        self.b.build_int_compare(pred, a, b, "")?.into()
-                    }
-                    (BasicValueEnum::VectorValue(a), BasicValueEnum::VectorValue(b)) => {
-                        self.b.build_int_compare(pred, a, b, "")?.into()
-                    }
-                    _ => return Err(err("icmp operands")),
-                };
+                let b = self.int_compare(int_predicate(cond), self.val(x)?, self.val(y)?)?;
                 let r = self.widen_bool(b, result_ty.ok_or_else(|| err("icmp"))?)?;
                 self.set(inst, r);
             }
             InstructionData::FloatCompare {
                 args: [x, y], cond, ..
             } => {
-                let pred = float_predicate(cond);
-                let b: BasicValueEnum = match (self.val(x)?, self.val(y)?) {
-                    (BasicValueEnum::FloatValue(a), BasicValueEnum::FloatValue(b)) => {
-                        self.b.build_float_compare(pred, a, b, "")?.into()
-                    }
-                    (BasicValueEnum::VectorValue(a), BasicValueEnum::VectorValue(b)) => {
-                        self.b.build_float_compare(pred, a, b, "")?.into()
-                    }
-                    _ => return Err(err("fcmp operands")),
-                };
+                let b = self.float_compare(float_predicate(cond), self.val(x)?, self.val(y)?)?;
                 let r = self.widen_bool(b, result_ty.ok_or_else(|| err("fcmp"))?)?;
                 self.set(inst, r);
             }
@@ -709,24 +756,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 }
                 let v: BasicValueEnum = match extend {
                     None => loaded,
-                    Some(signed) if rty.is_vector() => {
-                        let to = self.cx.ty(rty)?.into_vector_type();
-                        let x = loaded.into_vector_value();
-                        if signed {
-                            self.b.build_int_s_extend(x, to, "")?.into()
-                        } else {
-                            self.b.build_int_z_extend(x, to, "")?.into()
-                        }
-                    }
-                    Some(signed) => {
-                        let to = self.cx.ty(rty)?.into_int_type();
-                        let x = loaded.into_int_value();
-                        if signed {
-                            self.b.build_int_s_extend(x, to, "")?.into()
-                        } else {
-                            self.b.build_int_z_extend(x, to, "")?.into()
-                        }
-                    }
+                    Some(signed) => self.extend(loaded, rty, signed)?,
                 };
                 self.set(inst, v);
             }
@@ -1073,17 +1103,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     "llvm.maximum"
                 };
                 let m = self.intrinsic(name, &[llty], &[a, b])?;
-                let nan: BasicValueEnum = match (a, b) {
-                    (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => self
-                        .b
-                        .build_float_compare(FloatPredicate::UNO, x, y, "")?
-                        .into(),
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => self
-                        .b
-                        .build_float_compare(FloatPredicate::UNO, x, y, "")?
-                        .into(),
-                    _ => return Err(err(format!("{op} operands"))),
-                };
+                let nan = self.float_compare(FloatPredicate::UNO, a, b)?;
                 let quiet = self.strict("fadd", &[llty], &[a, b], true)?;
                 match nan {
                     BasicValueEnum::IntValue(c) => self.b.build_select(c, quiet, m, "")?,
@@ -1282,14 +1302,8 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             Opcode::Floor => self.intrinsic("llvm.floor", &[llty], &[a])?,
             Opcode::Trunc => self.intrinsic("llvm.trunc", &[llty], &[a])?,
             Opcode::Nearest => self.intrinsic("llvm.roundeven", &[llty], &[a])?,
-            Opcode::Uextend => self
-                .b
-                .build_int_z_extend(a.into_int_value(), rll.into_int_type(), "")?
-                .into(),
-            Opcode::Sextend => self
-                .b
-                .build_int_s_extend(a.into_int_value(), rll.into_int_type(), "")?
-                .into(),
+            Opcode::Uextend => self.extend(a, rty, false)?,
+            Opcode::Sextend => self.extend(a, rty, true)?,
             Opcode::Ireduce => self
                 .b
                 .build_int_truncate(a.into_int_value(), rll.into_int_type(), "")?
@@ -1336,12 +1350,8 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     0
                 };
                 let half = self.half(a.into_vector_value(), start, n)?;
-                let to = rll.into_vector_type();
-                if matches!(op, Opcode::SwidenLow | Opcode::SwidenHigh) {
-                    self.b.build_int_s_extend(half, to, "")?.into()
-                } else {
-                    self.b.build_int_z_extend(half, to, "")?.into()
-                }
+                let signed = matches!(op, Opcode::SwidenLow | Opcode::SwidenHigh);
+                self.extend(half.into(), rty, signed)?
             }
             Opcode::FvpromoteLow => {
                 let half = self.half(a.into_vector_value(), 0, 2)?;
