@@ -55,12 +55,6 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
     let mut text = Vec::new();
     let mut base: HashMap<object::SectionIndex, u64> = HashMap::new();
     for s in &order {
-        if matches!(s.kind(), SectionKind::UninitializedData | SectionKind::Data) {
-            return Err(format!(
-                "LLVM emitted writable data ({})",
-                s.name().unwrap_or("?")
-            ));
-        }
         let align = s.align().max(1) as usize;
         text.resize(text.len().next_multiple_of(align.max(16)), 0);
         base.insert(s.index(), text.len() as u64);

@@ -388,7 +388,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         let one = self
             .b
             .build_insert_element(vty.get_poison(), x, i32t.const_zero(), "")?;
-        let mask = VectorType32::zeros(self.cx.context, ty.lane_count());
+        let mask = zero_mask(self.cx.context, ty.lane_count());
         Ok(self
             .b
             .build_shuffle_vector(one, vty.get_poison(), mask, "")?
@@ -1031,7 +1031,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
 
     fn binary(&mut self, inst: ir::Inst, op: Opcode, x: Value, y: Value) -> Result<(), LowerError> {
         let ty = self.ty_of(x);
-        let llty = self.cx.ty(ty)?;
+        let operand_ll = self.cx.ty(ty)?;
         let (a, b) = (self.val(x)?, self.val(y)?);
         macro_rules! int_op {
             ($m:ident) => {
@@ -1080,20 +1080,20 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 } else {
                     "llvm.fshr"
                 };
-                self.intrinsic(name, &[llty], &[a, a, amount])?
+                self.intrinsic(name, &[operand_ll], &[a, a, amount])?
             }
-            Opcode::Umin => self.intrinsic("llvm.umin", &[llty], &[a, b])?,
-            Opcode::Umax => self.intrinsic("llvm.umax", &[llty], &[a, b])?,
-            Opcode::Smin => self.intrinsic("llvm.smin", &[llty], &[a, b])?,
-            Opcode::Smax => self.intrinsic("llvm.smax", &[llty], &[a, b])?,
-            Opcode::UaddSat => self.intrinsic("llvm.uadd.sat", &[llty], &[a, b])?,
-            Opcode::SaddSat => self.intrinsic("llvm.sadd.sat", &[llty], &[a, b])?,
-            Opcode::UsubSat => self.intrinsic("llvm.usub.sat", &[llty], &[a, b])?,
-            Opcode::SsubSat => self.intrinsic("llvm.ssub.sat", &[llty], &[a, b])?,
-            Opcode::Fadd => self.strict("fadd", &[llty], &[a, b], true)?,
-            Opcode::Fsub => self.strict("fsub", &[llty], &[a, b], true)?,
-            Opcode::Fmul => self.strict("fmul", &[llty], &[a, b], true)?,
-            Opcode::Fdiv => self.strict("fdiv", &[llty], &[a, b], true)?,
+            Opcode::Umin => self.intrinsic("llvm.umin", &[operand_ll], &[a, b])?,
+            Opcode::Umax => self.intrinsic("llvm.umax", &[operand_ll], &[a, b])?,
+            Opcode::Smin => self.intrinsic("llvm.smin", &[operand_ll], &[a, b])?,
+            Opcode::Smax => self.intrinsic("llvm.smax", &[operand_ll], &[a, b])?,
+            Opcode::UaddSat => self.intrinsic("llvm.uadd.sat", &[operand_ll], &[a, b])?,
+            Opcode::SaddSat => self.intrinsic("llvm.sadd.sat", &[operand_ll], &[a, b])?,
+            Opcode::UsubSat => self.intrinsic("llvm.usub.sat", &[operand_ll], &[a, b])?,
+            Opcode::SsubSat => self.intrinsic("llvm.ssub.sat", &[operand_ll], &[a, b])?,
+            Opcode::Fadd => self.strict("fadd", &[operand_ll], &[a, b], true)?,
+            Opcode::Fsub => self.strict("fsub", &[operand_ll], &[a, b], true)?,
+            Opcode::Fmul => self.strict("fmul", &[operand_ll], &[a, b], true)?,
+            Opcode::Fdiv => self.strict("fdiv", &[operand_ll], &[a, b], true)?,
             Opcode::Fmin | Opcode::Fmax => {
                 // llvm.minimum/maximum pass a NaN operand through as it is; wasm wants
                 // a quiet NaN, which a (strict) addition of the operands gives.
@@ -1102,9 +1102,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 } else {
                     "llvm.maximum"
                 };
-                let m = self.intrinsic(name, &[llty], &[a, b])?;
+                let m = self.intrinsic(name, &[operand_ll], &[a, b])?;
                 let nan = self.float_compare(FloatPredicate::UNO, a, b)?;
-                let quiet = self.strict("fadd", &[llty], &[a, b], true)?;
+                let quiet = self.strict("fadd", &[operand_ll], &[a, b], true)?;
                 match nan {
                     BasicValueEnum::IntValue(c) => self.b.build_select(c, quiet, m, "")?,
                     BasicValueEnum::VectorValue(c) => self.b.build_select(
@@ -1116,9 +1116,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     _ => return Err(err("fmin/fmax")),
                 }
             }
-            Opcode::Fcopysign => self.intrinsic("llvm.copysign", &[llty], &[a, b])?,
+            Opcode::Fcopysign => self.intrinsic("llvm.copysign", &[operand_ll], &[a, b])?,
             Opcode::UaddOverflow => {
-                let pair = self.intrinsic("llvm.uadd.with.overflow", &[llty], &[a, b])?;
+                let pair = self.intrinsic("llvm.uadd.with.overflow", &[operand_ll], &[a, b])?;
                 let s = pair.into_struct_value();
                 let sum = self.b.build_extract_value(s, 0, "")?;
                 let carry = self.b.build_extract_value(s, 1, "")?;
@@ -1130,7 +1130,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
             Opcode::AvgRound => {
                 // (a + b + 1) >> 1 without overflow: in lanes twice as wide.
-                let vty = llty.into_vector_type();
+                let vty = operand_ll.into_vector_type();
                 let lane_bits = ty.lane_bits();
                 let wide = int_type(self.cx.context, lane_bits * 2).vec_type(ty.lane_count());
                 let wa = self.b.build_int_z_extend(a.into_vector_value(), wide, "")?;
@@ -1196,14 +1196,14 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                         self.intrinsic("llvm.smax", &[wide_ty.into()], &[both.into(), lov.into()])?;
                     self.intrinsic("llvm.smin", &[wide_ty.into()], &[m, hiv.into()])?
                 };
-                let rll = self.cx.ty(rty)?.into_vector_type();
+                let result_ll = self.cx.ty(rty)?.into_vector_type();
                 self.b
-                    .build_int_truncate(clamped.into_vector_value(), rll, "")?
+                    .build_int_truncate(clamped.into_vector_value(), result_ll, "")?
                     .into()
             }
             Opcode::SqmulRoundSat => {
                 // (a * b + 2^(w-2)) >> (w-1), saturated, in lanes twice as wide.
-                let vty = llty.into_vector_type();
+                let vty = operand_ll.into_vector_type();
                 let w = ty.lane_bits();
                 let wide = int_type(self.cx.context, w * 2).vec_type(ty.lane_count());
                 let wa = self.b.build_int_s_extend(a.into_vector_value(), wide, "")?;
@@ -1271,11 +1271,12 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
     fn unary(&mut self, inst: ir::Inst, op: Opcode, x: Value) -> Result<(), LowerError> {
         let c = self.cx.context;
         let ty = self.ty_of(x);
-        let llty = self.cx.ty(ty)?;
+        let operand_ll = self.cx.ty(ty)?;
         let rty = self.ty_of(self.func.dfg.inst_results(inst)[0]);
-        let rll = self.cx.ty(rty)?;
+        let result_ll = self.cx.ty(rty)?;
         let a = self.val(x)?;
-        let f = c.bool_type().const_zero();
+        // `is_zero_poison`/`is_int_min_poison` false: wasm defines those inputs.
+        let defined = c.bool_type().const_zero();
         let v: BasicValueEnum = match op {
             Opcode::Ineg => match a {
                 BasicValueEnum::IntValue(i) => self.b.build_int_neg(i, "")?.into(),
@@ -1287,34 +1288,34 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 BasicValueEnum::VectorValue(v) => self.b.build_not(v, "")?.into(),
                 _ => return Err(err("bnot")),
             },
-            Opcode::Clz => self.intrinsic("llvm.ctlz", &[llty], &[a, f.into()])?,
-            Opcode::Ctz => self.intrinsic("llvm.cttz", &[llty], &[a, f.into()])?,
-            Opcode::Popcnt => self.intrinsic("llvm.ctpop", &[llty], &[a])?,
-            Opcode::Iabs => self.intrinsic("llvm.abs", &[llty], &[a, f.into()])?,
+            Opcode::Clz => self.intrinsic("llvm.ctlz", &[operand_ll], &[a, defined.into()])?,
+            Opcode::Ctz => self.intrinsic("llvm.cttz", &[operand_ll], &[a, defined.into()])?,
+            Opcode::Popcnt => self.intrinsic("llvm.ctpop", &[operand_ll], &[a])?,
+            Opcode::Iabs => self.intrinsic("llvm.abs", &[operand_ll], &[a, defined.into()])?,
             Opcode::Fneg => match a {
                 BasicValueEnum::FloatValue(v) => self.b.build_float_neg(v, "")?.into(),
                 BasicValueEnum::VectorValue(v) => self.b.build_float_neg(v, "")?.into(),
                 _ => return Err(err("fneg")),
             },
-            Opcode::Fabs => self.intrinsic("llvm.fabs", &[llty], &[a])?,
-            Opcode::Sqrt => self.strict("sqrt", &[llty], &[a], true)?,
-            Opcode::Ceil => self.intrinsic("llvm.ceil", &[llty], &[a])?,
-            Opcode::Floor => self.intrinsic("llvm.floor", &[llty], &[a])?,
-            Opcode::Trunc => self.intrinsic("llvm.trunc", &[llty], &[a])?,
-            Opcode::Nearest => self.intrinsic("llvm.roundeven", &[llty], &[a])?,
+            Opcode::Fabs => self.intrinsic("llvm.fabs", &[operand_ll], &[a])?,
+            Opcode::Sqrt => self.strict("sqrt", &[operand_ll], &[a], true)?,
+            Opcode::Ceil => self.intrinsic("llvm.ceil", &[operand_ll], &[a])?,
+            Opcode::Floor => self.intrinsic("llvm.floor", &[operand_ll], &[a])?,
+            Opcode::Trunc => self.intrinsic("llvm.trunc", &[operand_ll], &[a])?,
+            Opcode::Nearest => self.intrinsic("llvm.roundeven", &[operand_ll], &[a])?,
             Opcode::Uextend => self.extend(a, rty, false)?,
             Opcode::Sextend => self.extend(a, rty, true)?,
             Opcode::Ireduce => self
                 .b
-                .build_int_truncate(a.into_int_value(), rll.into_int_type(), "")?
+                .build_int_truncate(a.into_int_value(), result_ll.into_int_type(), "")?
                 .into(),
-            Opcode::Fpromote => self.strict("fpext", &[rll, llty], &[a], false)?,
-            Opcode::Fdemote => self.strict("fptrunc", &[rll, llty], &[a], true)?,
+            Opcode::Fpromote => self.strict("fpext", &[result_ll, operand_ll], &[a], false)?,
+            Opcode::Fdemote => self.strict("fptrunc", &[result_ll, operand_ll], &[a], true)?,
             Opcode::FcvtFromUint | Opcode::FcvtFromSint => {
                 let signed = op == Opcode::FcvtFromSint;
                 match a {
                     BasicValueEnum::IntValue(i) => {
-                        let to = rll.into_float_type();
+                        let to = result_ll.into_float_type();
                         if signed {
                             self.b.build_signed_int_to_float(i, to, "")?.into()
                         } else {
@@ -1322,7 +1323,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                         }
                     }
                     BasicValueEnum::VectorValue(v) => {
-                        let to = rll.into_vector_type();
+                        let to = result_ll.into_vector_type();
                         if signed {
                             self.b.build_signed_int_to_float(v, to, "")?.into()
                         } else {
@@ -1332,12 +1333,16 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     _ => return Err(err("fcvt_from")),
                 }
             }
-            Opcode::FcvtToUintSat => self.intrinsic("llvm.fptoui.sat", &[rll, llty], &[a])?,
-            Opcode::FcvtToSintSat => self.intrinsic("llvm.fptosi.sat", &[rll, llty], &[a])?,
-            Opcode::Bitcast => self.b.build_bit_cast(a, rll, "")?,
+            Opcode::FcvtToUintSat => {
+                self.intrinsic("llvm.fptoui.sat", &[result_ll, operand_ll], &[a])?
+            }
+            Opcode::FcvtToSintSat => {
+                self.intrinsic("llvm.fptosi.sat", &[result_ll, operand_ll], &[a])?
+            }
+            Opcode::Bitcast => self.b.build_bit_cast(a, result_ll, "")?,
             Opcode::Splat => self.splat_to(a, rty)?,
             Opcode::ScalarToVector => {
-                let vty = rll.into_vector_type();
+                let vty = result_ll.into_vector_type();
                 self.b
                     .build_insert_element(vty.const_zero(), a, c.i32_type().const_zero(), "")?
                     .into()
@@ -1357,7 +1362,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let half = self.half(a.into_vector_value(), 0, 2)?;
                 self.strict(
                     "fpext",
-                    &[rll, half.get_type().into()],
+                    &[result_ll, half.get_type().into()],
                     &[half.into()],
                     false,
                 )?
@@ -1365,7 +1370,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             Opcode::Fvdemote => {
                 let two_ty = c.f32_type().vec_type(2);
                 let two = self
-                    .strict("fptrunc", &[two_ty.into(), llty], &[a], true)?
+                    .strict("fptrunc", &[two_ty.into(), operand_ll], &[a], true)?
                     .into_vector_value();
                 let i32t = c.i32_type();
                 let idx: Vec<IntValue> = (0..4).map(|i| i32t.const_int(i, false)).collect();
@@ -1412,7 +1417,7 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                     .build_bit_cast(neg, int_type(c, n), "")?
                     .into_int_value();
                 self.b
-                    .build_int_z_extend(bits, rll.into_int_type(), "")?
+                    .build_int_z_extend(bits, result_ll.into_int_type(), "")?
                     .into()
             }
             _ => return Err(err(format!("unary {op} is not supported by the LLVM tier"))),
@@ -1441,14 +1446,10 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
     }
 }
 
-/// Shuffle masks of all-zero indices, for splats.
-struct VectorType32;
-
-impl VectorType32 {
-    fn zeros(c: &Context, n: u32) -> VectorValue<'_> {
-        let zero = c.i32_type().const_zero();
-        inkwell::types::VectorType::const_vector(&vec![zero; n as usize])
-    }
+/// The shuffle mask of `n` zero indices (a splat of lane 0).
+fn zero_mask(c: &Context, n: u32) -> VectorValue<'_> {
+    let zero = c.i32_type().const_zero();
+    inkwell::types::VectorType::const_vector(&vec![zero; n as usize])
 }
 
 /// The vector of half-width lanes a widening load reads: i8x8 for an i16x8 result.
