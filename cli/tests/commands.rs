@@ -180,6 +180,11 @@ fn bad_input_gets_a_clear_error() {
             ],
             "bounds-checks",
         ),
+        (
+            compile_bin,
+            vec!["--backend=gcc", "-o", "/tmp/x.aot", wasm.to_str().unwrap()],
+            "invalid value 'gcc'",
+        ),
     ];
     for (bin, args, expect) in cases {
         let o = run(bin, &args);
@@ -1213,5 +1218,29 @@ fn llvm_xip_images_have_no_relocations() {
         "{report}"
     );
     assert!(report.contains("relocations:  0"), "{report}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A build without the `llvm` feature says so when asked for the LLVM backend.
+#[cfg(not(feature = "llvm"))]
+#[test]
+fn llvm_backend_without_the_feature_is_a_clear_error() {
+    let d = dir("no-llvm");
+    let wasm = wasm_file(&d);
+    let out = d.join("app.aot");
+    let o = run(
+        env!("CARGO_BIN_EXE_wamr-compile"),
+        &[
+            "--backend=llvm",
+            "-o",
+            out.to_str().unwrap(),
+            wasm.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("no LLVM backend"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists());
     std::fs::remove_dir_all(&d).unwrap();
 }

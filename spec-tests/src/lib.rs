@@ -122,6 +122,22 @@ pub enum TestSet {
 }
 
 impl TestSet {
+    /// The sets beyond wasm-v2 that both engines' AOT configurations pass whole: the
+    /// Wasm 3.0 proposals, fixed-width and relaxed SIMD, and wasm-v3 (what needs GC
+    /// types is skipped, with the reason).
+    pub const BEYOND_V2: [TestSet; 10] = [
+        TestSet::ExtendedConst,
+        TestSet::TailCall,
+        TestSet::FunctionReferences,
+        TestSet::MultiMemory,
+        TestSet::Memory64,
+        TestSet::Exceptions,
+        TestSet::LegacyExceptions,
+        TestSet::Simd,
+        TestSet::RelaxedSimd,
+        TestSet::V3,
+    ];
+
     /// Every set, by the name [`TestSet::parse`] takes.
     pub const ALL: [(&'static str, TestSet); 11] = [
         ("wasm-v2", TestSet::V2),

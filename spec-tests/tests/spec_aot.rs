@@ -22,20 +22,7 @@ fn assert_set_passes(codegen: CodegenOptions, set: TestSet) {
 /// and both bounds-check modes (accesses to every memory).
 #[test]
 fn proposal_sets() {
-    for set in [
-        TestSet::ExtendedConst,
-        TestSet::TailCall,
-        TestSet::FunctionReferences,
-        TestSet::MultiMemory,
-        TestSet::Memory64,
-        TestSet::Exceptions,
-        TestSet::LegacyExceptions,
-        // Fixed-width and relaxed SIMD (the interpreter does not run them yet).
-        TestSet::Simd,
-        TestSet::RelaxedSimd,
-        // All of WebAssembly 3.0 but GC (what needs GC types is skipped, with the reason).
-        TestSet::V3,
-    ] {
+    for set in TestSet::BEYOND_V2 {
         for (indirect_calls, bounds_checks) in [(false, false), (true, true)] {
             assert_set_passes(
                 CodegenOptions {
