@@ -26,6 +26,8 @@ pub mod trust;
 #[doc(hidden)]
 pub use trap::alt_stack;
 
+#[cfg(feature = "llvm")]
+pub use compile::enable_llvm_backend;
 pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, Target};
 pub use engine::Aot;
 pub use loader::{image_of, load, write_image, AotImage, AotLoadError};

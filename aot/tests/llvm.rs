@@ -12,6 +12,7 @@ use wamr_aot::{compile, Aot, CompileOptions};
 use wamr_common::{Instance, Linker, Val};
 
 fn options(backend: Backend) -> CompileOptions {
+    wamr_aot::enable_llvm_backend();
     CompileOptions {
         codegen: CodegenOptions {
             backend,

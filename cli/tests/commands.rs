@@ -1244,3 +1244,25 @@ fn llvm_backend_without_the_feature_is_a_clear_error() {
     assert!(!out.exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Only `wamr-compile` loads libLLVM: `wamr-run` reaches no LLVM code (the tier is
+/// installed by the program that offers it), so running an image costs no libLLVM
+/// start-up. The dynamic loader lists what each binary loads
+/// (`LD_TRACE_LOADED_OBJECTS`, what `ldd` uses).
+#[cfg(feature = "llvm")]
+#[test]
+fn only_wamr_compile_loads_libllvm() {
+    let loaded = |bin: &str| {
+        let o = Command::new(bin)
+            .env("LD_TRACE_LOADED_OBJECTS", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let compile = loaded(env!("CARGO_BIN_EXE_wamr-compile"));
+    assert!(compile.contains("libLLVM"), "{compile}");
+    let run_libs = loaded(env!("CARGO_BIN_EXE_wamr-run"));
+    assert!(run_libs.contains("libc.so"), "{run_libs}");
+    assert!(!run_libs.contains("libLLVM"), "{run_libs}");
+}

@@ -290,6 +290,8 @@ pub fn load_image(image: &[u8]) -> Result<Module, String> {
 
 /// Compiles `wasm` into an image with `codegen` (one thread: deterministic and cheap).
 pub fn compile_image(wasm: &[u8], codegen: CodegenOptions) -> Result<Vec<u8>, String> {
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     let opts = wamr_aot::CompileOptions {
         codegen,
         threads: Some(1),

@@ -54,6 +54,8 @@ impl EngineSpec {
                 let codegen = *codegen;
                 let dir = Rc::new(TempDir::new());
                 let counter = std::cell::Cell::new(0u32);
+                #[cfg(feature = "llvm")]
+                wamr_aot::enable_llvm_backend();
                 let loader = move |bytes: &[u8]| {
                     let opts = CompileOptions {
                         codegen,

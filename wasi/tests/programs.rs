@@ -45,6 +45,8 @@ fn run(wasm: &Path, dir: &Path, mode: Mode, scratch: &Path, metering: Metering) 
         ),
         Mode::Aot | Mode::AotLlvm => {
             let llvm = matches!(mode, Mode::AotLlvm);
+            #[cfg(feature = "llvm")]
+            wamr_aot::enable_llvm_backend();
             let opts = wamr_aot::CompileOptions {
                 codegen: wamr_aot::abi::CodegenOptions {
                     metering,

@@ -105,6 +105,15 @@ pub(super) fn link(object: &[u8], funcs: usize, trampolines: usize) -> Result<Li
             by_index.len()
         ));
     }
+    // LLVM aligns functions more strictly than the image needs (`super::FUNCTION_ALIGN`):
+    // the padding before a function is counted into the one before it.
+    for i in 1..by_index.len() {
+        let (prev_at, prev_len) = (by_index[i - 1].1, by_index[i - 1].2);
+        let next_at = by_index[i].1;
+        if next_at > prev_at + prev_len && next_at - prev_at - prev_len < super::FUNCTION_ALIGN {
+            by_index[i - 1].2 = next_at - prev_at;
+        }
+    }
     // The image's layout rule (the loader checks it): functions, then trampolines, each
     // at the first 16-byte boundary after the previous one ends.
     let mut end = 0u64;

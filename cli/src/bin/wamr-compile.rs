@@ -203,6 +203,10 @@ fn generate_key(path: &std::path::Path) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    // This program offers the LLVM tier (`--backend=llvm`); `wamr-run` does not, and so
+    // does not load libLLVM.
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1856,6 +1856,8 @@ fn run() -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     benches::exit_code(run())
 }
 
