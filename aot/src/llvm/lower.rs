@@ -516,17 +516,60 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         addr: Value,
         offset: i32,
     ) -> Result<inkwell::values::PointerValue<'ctx>, LowerError> {
-        let a = self.int(addr)?;
         let i64t = self.cx.context.i64_type();
-        let a = if offset != 0 {
-            self.b
-                .build_int_add(a, i64t.const_int(offset as i64 as u64, true), "")?
-        } else {
-            a
+        let ptr_ty = self.cx.context.ptr_type(Default::default());
+        // A pointer loaded from memory plus an index (`heap_base + uextend(address)`, a
+        // table's or the vmctx's base plus a scaled index) becomes a `getelementptr` from
+        // that pointer, not integer arithmetic cast back to a pointer: LLVM then sees
+        // accesses from one base at known distances (alias analysis, consecutive loads
+        // for the vectorisers, gathers).
+        let (base, index) = match self.loaded_base_plus_index(addr) {
+            Some((base, index)) => (
+                self.b.build_int_to_ptr(self.int(base)?, ptr_ty, "")?,
+                Some(self.int(index)?),
+            ),
+            None => (self.b.build_int_to_ptr(self.int(addr)?, ptr_ty, "")?, None),
         };
-        Ok(self
-            .b
-            .build_int_to_ptr(a, self.cx.context.ptr_type(Default::default()), "")?)
+        let mut ptr = base;
+        for step in [
+            index,
+            (offset != 0).then(|| i64t.const_int(offset as i64 as u64, true)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            ptr = super::gep::byte_offset(&self.b, ptr, step)?;
+        }
+        Ok(ptr)
+    }
+
+    /// `addr = iadd(base, index)` where `base` was loaded from memory (a pointer the
+    /// runtime keeps: a linear memory's or table's base): (base, index).
+    fn loaded_base_plus_index(&self, addr: Value) -> Option<(Value, Value)> {
+        let dfg = &self.func.dfg;
+        let ir::ValueDef::Result(inst, _) = dfg.value_def(dfg.resolve_aliases(addr)) else {
+            return None;
+        };
+        let InstructionData::Binary {
+            opcode: Opcode::Iadd,
+            args: [x, y],
+        } = dfg.insts[inst]
+        else {
+            return None;
+        };
+        let loaded = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
+            ir::ValueDef::Result(i, _) => dfg.insts[i].opcode() == Opcode::Load,
+            _ => false,
+        };
+        if dfg.value_type(x) != types::I64 || dfg.value_type(y) != types::I64 {
+            None
+        } else if loaded(x) {
+            Some((x, y))
+        } else if loaded(y) {
+            Some((y, x))
+        } else {
+            None
+        }
     }
 
     /// Alignment, aliasing and invariance of a memory access from its CLIF flags.

@@ -22,6 +22,7 @@
 //!
 //! `WAMR_LLVM_DUMP=1` prints the optimised module's IR to stderr while compiling.
 
+mod gep;
 mod link;
 mod lower;
 
