@@ -469,6 +469,15 @@ fn link_llvm(
         tune_for_host: native,
         opt_level: opts.codegen.opt_level,
         bounds_checks: opts.codegen.bounds_checks,
+        entry_offsets: if opts.codegen.indirect_calls {
+            let offsets = wamr_common::vmctx::VMOffsets::for_module(isa.pointer_bytes(), m)
+                .map_err(|e| CompileError::Target(e.to_string()))?;
+            m.defined_funcs()
+                .map(|(_, index)| (offsets.func_entry(index) as i32, index.0))
+                .collect()
+        } else {
+            Default::default()
+        },
     };
     let _span = tracing::info_span!("llvm", funcs = funcs.len()).entered();
     let linked = llvm_tier(&funcs, &tramps, &target).map_err(CompileError::Llvm)?;

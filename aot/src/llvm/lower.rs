@@ -55,6 +55,8 @@ pub(super) struct ModuleCx<'ctx> {
     pub strictfp: inkwell::attributes::Attribute,
     /// Linear-memory loads may fault (guard pages): keep each where it is (volatile).
     pub pin_heap_loads: bool,
+    /// Indirect mode: vmctx offset of each defined function's entry, to its wasm index.
+    pub entry_offsets: HashMap<i32, u32>,
 }
 
 impl<'ctx> ModuleCx<'ctx> {
@@ -79,6 +81,7 @@ impl<'ctx> ModuleCx<'ctx> {
                 0,
             ),
             pin_heap_loads: true,
+            entry_offsets: HashMap::new(),
             context,
             module,
             funcs: HashMap::new(),
@@ -963,9 +966,14 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 if let Some(a) = area {
                     args.push(a.into());
                 }
-                let call = self.b.build_indirect_call(fn_ty, ptr, &args, "")?;
-                call.set_call_convention(cc);
-                self.call_results(inst, call, tail, area)?;
+                match self.entry_callee(all[0]).filter(|f| f.get_type() == fn_ty) {
+                    Some(callee) => self.guarded_call(inst, callee, ptr, &args, tail, area)?,
+                    None => {
+                        let call = self.b.build_indirect_call(fn_ty, ptr, &args, "")?;
+                        call.set_call_convention(cc);
+                        self.call_results(inst, call, tail, area)?;
+                    }
+                }
             }
             _ => {
                 return Err(err(format!(
@@ -974,6 +982,90 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
             }
         }
         Ok(())
+    }
+
+    /// Indirect mode's call of defined function `f`: the translator loads `f`'s entry
+    /// from the vmctx and calls it. The function this image defines there: `ptr`'s
+    /// CLIF is a load from the vmctx parameter at that function's entry offset.
+    fn entry_callee(&self, ptr: Value) -> Option<FunctionValue<'ctx>> {
+        let dfg = &self.func.dfg;
+        let ir::ValueDef::Result(load, _) = dfg.value_def(dfg.resolve_aliases(ptr)) else {
+            return None;
+        };
+        let InstructionData::Load {
+            opcode: Opcode::Load,
+            arg,
+            offset,
+            ..
+        } = dfg.insts[load]
+        else {
+            return None;
+        };
+        let entry = self.func.layout.entry_block()?;
+        let vmctx = *dfg.block_params(entry).first()?;
+        if dfg.resolve_aliases(arg) != vmctx {
+            return None;
+        }
+        let index = self.cx.entry_offsets.get(&i32::from(offset))?;
+        self.cx.funcs.get(index).copied()
+    }
+
+    /// A call through the function-pointer table whose entry holds `callee`, this
+    /// image's own function (the loader puts it there): compare the entry with
+    /// `callee`'s address and call `callee` directly when they are equal, which LLVM
+    /// can inline, else through the entry. The table still decides where the call goes,
+    /// and the comparison is PC-relative, so `--xip` images stay free of relocations.
+    fn guarded_call(
+        &mut self,
+        inst: ir::Inst,
+        callee: FunctionValue<'ctx>,
+        ptr: inkwell::values::PointerValue<'ctx>,
+        args: &[BasicMetadataValueEnum<'ctx>],
+        tail: bool,
+        area: Option<inkwell::values::PointerValue<'ctx>>,
+    ) -> Result<(), LowerError> {
+        let c = self.cx.context;
+        let own = callee.as_global_value().as_pointer_value();
+        let same = self.b.build_int_compare(IntPredicate::EQ, ptr, own, "")?;
+        let here = self.b.get_insert_block().ok_or_else(|| err("no block"))?;
+        let direct_bb = c.insert_basic_block_after(here, "direct");
+        let table_bb = c.insert_basic_block_after(direct_bb, "through_table");
+        self.b.build_conditional_branch(same, direct_bb, table_bb)?;
+        let cc = callee.get_call_conventions();
+        self.b.position_at_end(direct_bb);
+        let direct = self.b.build_call(callee, args, "")?;
+        direct.set_call_convention(cc);
+        if tail {
+            self.call_results(inst, direct, true, area)?;
+            self.b.position_at_end(table_bb);
+            let through = self
+                .b
+                .build_indirect_call(callee.get_type(), ptr, args, "")?;
+            through.set_call_convention(cc);
+            return self.call_results(inst, through, true, area);
+        }
+        self.b.position_at_end(table_bb);
+        let through = self
+            .b
+            .build_indirect_call(callee.get_type(), ptr, args, "")?;
+        through.set_call_convention(cc);
+        let merge = c.insert_basic_block_after(table_bb, "called");
+        self.b.build_unconditional_branch(merge)?;
+        self.b.position_at_end(direct_bb);
+        self.b.build_unconditional_branch(merge)?;
+        self.b.position_at_end(merge);
+        let value = match (
+            direct.try_as_basic_value().basic(),
+            through.try_as_basic_value().basic(),
+        ) {
+            (Some(d), Some(t)) => {
+                let phi = self.b.build_phi(d.get_type(), "")?;
+                phi.add_incoming(&[(&d, direct_bb), (&t, table_bb)]);
+                Some(phi.as_basic_value())
+            }
+            _ => None,
+        };
+        self.results_of(inst, value, area)
     }
 
     /// The return area a call to `sig` passes: none for a signature without one; for a
@@ -1037,7 +1129,26 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         area: Option<inkwell::values::PointerValue<'ctx>>,
     ) -> Result<(), LowerError> {
         let value = call.try_as_basic_value().basic();
-        if let (Some(area), false) = (area, tail) {
+        if tail {
+            call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
+            match value {
+                None => self.b.build_return(None)?,
+                Some(v) => self.b.build_return(Some(&v))?,
+            };
+            return Ok(());
+        }
+        self.results_of(inst, value, area)
+    }
+
+    /// Binds `inst`'s results: read from the return area when the call used one, else
+    /// the call's value (`value`: one result, or a struct of several).
+    fn results_of(
+        &mut self,
+        inst: ir::Inst,
+        value: Option<BasicValueEnum<'ctx>>,
+        area: Option<inkwell::values::PointerValue<'ctx>>,
+    ) -> Result<(), LowerError> {
+        if let Some(area) = area {
             let results = self.func.dfg.inst_results(inst).to_vec();
             for (i, r) in results.iter().enumerate() {
                 let ty = self.cx.ty(self.ty_of(*r))?;
@@ -1045,14 +1156,6 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 let v = self.b.build_load(ty, at, "")?;
                 self.values.insert(*r, v);
             }
-            return Ok(());
-        }
-        if tail {
-            call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
-            match value {
-                None => self.b.build_return(None)?,
-                Some(v) => self.b.build_return(Some(&v))?,
-            };
             return Ok(());
         }
         let results = self.func.dfg.inst_results(inst).to_vec();

@@ -75,6 +75,9 @@ pub(crate) struct LlvmTarget {
     pub opt_level: u8,
     /// Explicit bounds checks guard every linear-memory access (else guard pages do).
     pub bounds_checks: bool,
+    /// Indirect mode: where each defined function's entry sits in the vmctx (offset to
+    /// wasm index), so a call through one becomes a guarded direct call (see `lower`).
+    pub entry_offsets: std::collections::HashMap<i32, u32>,
 }
 
 /// Compiles `funcs` (defined functions as (wasm index, CLIF), in index order) and
@@ -116,6 +119,7 @@ pub(crate) fn compile(
     let context = Context::create();
     let mut cx = lower::ModuleCx::new(&context, "wasm");
     cx.pin_heap_loads = !target.bounds_checks;
+    cx.entry_offsets = target.entry_offsets.clone();
     cx.module.set_triple(&triple);
     cx.module
         .set_data_layout(&machine.get_target_data().get_data_layout());
@@ -133,6 +137,10 @@ pub(crate) fn compile(
             llfn.add_attribute(AttributeLoc::Function, *a);
         }
         llfn.as_global_value().set_alignment(FUNCTION_ALIGN);
+        // Hidden: resolved within the image, so taking a function's address (indirect
+        // mode's guarded calls) is PC-relative, never through a GOT.
+        llfn.as_global_value()
+            .set_visibility(inkwell::GlobalVisibility::Hidden);
         cx.funcs.insert(*index, llfn);
         declared.push(llfn);
     }
