@@ -415,7 +415,7 @@ static LLVM_TIER: std::sync::OnceLock<LlvmTier> = std::sync::OnceLock::new();
 ///
 /// Only a program that calls this links LLVM's code: `compile` reaches the LLVM tier
 /// through what this installs, never by name, so a program that only runs images
-/// (`wamr-run`) does not load `libLLVM` at start-up (about 10 ms and 40 MiB of
+/// (`wamr-run`) does not load `libLLVM` at start-up (about 15 ms and 40 MiB of
 /// resident memory), even in a build with the `llvm` feature.
 #[cfg(feature = "llvm")]
 pub fn enable_llvm_backend() {

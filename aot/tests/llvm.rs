@@ -142,7 +142,7 @@ fn calls_between_tiers_go_through_the_runtime() {
 }
 
 /// Several results (through the return area) across calls and a million `return_call`s,
-/// which run in constant stack.
+/// which run in constant stack, with direct calls and in indirect mode.
 #[test]
 fn many_results_and_tail_calls() {
     let wat = r#"(module
@@ -157,17 +157,25 @@ fn many_results_and_tail_calls() {
         (i64.add) (i64.add) (i64.add) (i64.add) (i64.add)))"#;
     let wasm = wat::parse_str(wat).unwrap();
     let dir = ImageDir::new("llvm-results");
-    let image = compile(&wasm, &options(Backend::Llvm)).unwrap();
-    let module = load(&dir.write("results.aot", &image)).unwrap();
-    let linker = Linker::new(Aot::new());
-    let inst = Instance::new(&module, &linker).unwrap();
-    let n: i64 = 1_000_000;
-    assert_eq!(
-        inst.invoke("sum", &[Val::I64(n)]).unwrap(),
-        vec![Val::I64(2 * n + 15)]
-    );
-    assert_eq!(
-        inst.invoke("count", &[Val::I64(3), Val::I64(10)]).unwrap(),
-        [16, 1, 2, 3, 4, 5].map(Val::I64).to_vec()
-    );
+    // Direct calls, and indirect mode, whose calls compare the table's entry with the
+    // image's own function and call that directly (tail calls in both arms).
+    for indirect_calls in [false, true] {
+        let mut opts = options(Backend::Llvm);
+        opts.codegen.indirect_calls = indirect_calls;
+        let image = compile(&wasm, &opts).unwrap();
+        let module = load(&dir.write("results.aot", &image)).unwrap();
+        let linker = Linker::new(Aot::new());
+        let inst = Instance::new(&module, &linker).unwrap();
+        let n: i64 = 1_000_000;
+        assert_eq!(
+            inst.invoke("sum", &[Val::I64(n)]).unwrap(),
+            vec![Val::I64(2 * n + 15)],
+            "indirect calls: {indirect_calls}"
+        );
+        assert_eq!(
+            inst.invoke("count", &[Val::I64(3), Val::I64(10)]).unwrap(),
+            [16, 1, 2, 3, 4, 5].map(Val::I64).to_vec(),
+            "indirect calls: {indirect_calls}"
+        );
+    }
 }

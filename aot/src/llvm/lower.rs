@@ -984,9 +984,9 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         Ok(())
     }
 
-    /// Indirect mode's call of defined function `f`: the translator loads `f`'s entry
-    /// from the vmctx and calls it. The function this image defines there: `ptr`'s
-    /// CLIF is a load from the vmctx parameter at that function's entry offset.
+    /// In indirect mode, the defined function whose function-table entry `ptr` is: the
+    /// translator loads a callee's entry from the vmctx parameter at the offset
+    /// `VMOffsets::func_entry` gives, and calls what it loaded.
     fn entry_callee(&self, ptr: Value) -> Option<FunctionValue<'ctx>> {
         let dfg = &self.func.dfg;
         let ir::ValueDef::Result(load, _) = dfg.value_def(dfg.resolve_aliases(ptr)) else {
@@ -1035,20 +1035,17 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
         self.b.position_at_end(direct_bb);
         let direct = self.b.build_call(callee, args, "")?;
         direct.set_call_convention(cc);
-        if tail {
-            self.call_results(inst, direct, true, area)?;
-            self.b.position_at_end(table_bb);
-            let through = self
-                .b
-                .build_indirect_call(callee.get_type(), ptr, args, "")?;
-            through.set_call_convention(cc);
-            return self.call_results(inst, through, true, area);
-        }
         self.b.position_at_end(table_bb);
         let through = self
             .b
             .build_indirect_call(callee.get_type(), ptr, args, "")?;
         through.set_call_convention(cc);
+        if tail {
+            // Each arm returns what its `musttail` call returns.
+            self.call_results(inst, through, true, area)?;
+            self.b.position_at_end(direct_bb);
+            return self.call_results(inst, direct, true, area);
+        }
         let merge = c.insert_basic_block_after(table_bb, "called");
         self.b.build_unconditional_branch(merge)?;
         self.b.position_at_end(direct_bb);
