@@ -400,43 +400,6 @@ fn link_cranelift(
     Ok((text, offsets, tramp_offsets))
 }
 
-/// The LLVM tier's entry, once a program has called [`enable_llvm_backend`].
-#[cfg(feature = "llvm")]
-type LlvmTier = fn(
-    &[(u32, ir::Function)],
-    &[ir::Function],
-    &crate::llvm::LlvmTarget,
-) -> Result<crate::llvm::Linked, String>;
-
-#[cfg(feature = "llvm")]
-static LLVM_TIER: std::sync::OnceLock<LlvmTier> = std::sync::OnceLock::new();
-
-/// Makes [`Backend::Llvm`] available to [`compile`] in this process (idempotent).
-///
-/// Only a program that calls this links LLVM's code: `compile` reaches the LLVM tier
-/// through what this installs, never by name, so a program that only runs images
-/// (`wamr-run`) does not load `libLLVM` at start-up (about 15 ms and 40 MiB of
-/// resident memory), even in a build with the `llvm` feature.
-#[cfg(feature = "llvm")]
-pub fn enable_llvm_backend() {
-    LLVM_TIER.get_or_init(|| crate::llvm::compile);
-}
-
-/// Calls the installed LLVM tier.
-#[cfg(feature = "llvm")]
-fn llvm_tier(
-    funcs: &[(u32, ir::Function)],
-    tramps: &[ir::Function],
-    target: &crate::llvm::LlvmTarget,
-) -> Result<crate::llvm::Linked, String> {
-    let tier = LLVM_TIER.get().ok_or_else(|| {
-        "this program has not enabled the LLVM backend (it calls \
-         wamr_aot::enable_llvm_backend() before compiling)"
-            .to_string()
-    })?;
-    tier(funcs, tramps, target)
-}
-
 /// The LLVM tier: the translated functions and the trampolines, compiled together by
 /// LLVM and laid out by `llvm::link`.
 #[cfg(feature = "llvm")]
@@ -463,7 +426,7 @@ fn link_llvm(
         .as_deref()
         .is_none_or(|a| a == cpu::host_arch())
         && opts.target.cpu.as_deref().unwrap_or("native") == "native";
-    let target = crate::llvm::LlvmTarget {
+    let target = crate::llvm_tier::LlvmTarget {
         triple,
         features: cpu::llvm_features(isa),
         tune_for_host: native,
@@ -480,7 +443,7 @@ fn link_llvm(
         },
     };
     let _span = tracing::info_span!("llvm", funcs = funcs.len()).entered();
-    let linked = llvm_tier(&funcs, &tramps, &target).map_err(CompileError::Llvm)?;
+    let linked = crate::llvm_tier::call(&funcs, &tramps, &target).map_err(CompileError::Llvm)?;
     if linked.text.len() > MAX_TEXT_BYTES {
         return Err(CompileError::TooLarge);
     }

@@ -19,6 +19,8 @@ pub mod intrinsics;
 pub mod jitdump;
 #[cfg(feature = "llvm")]
 mod llvm;
+#[cfg(feature = "llvm")]
+mod llvm_tier;
 pub mod loader;
 pub mod translate;
 mod trap;
@@ -26,9 +28,9 @@ pub mod trust;
 #[doc(hidden)]
 pub use trap::alt_stack;
 
-#[cfg(feature = "llvm")]
-pub use compile::enable_llvm_backend;
 pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, Target};
 pub use engine::Aot;
+#[cfg(feature = "llvm")]
+pub use llvm::enable_llvm_backend;
 pub use loader::{image_of, load, write_image, AotImage, AotLoadError};
 pub use trust::{PublicKey, SecretKey, Trust, TrustError};

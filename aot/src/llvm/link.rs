@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::llvm_tier::Linked;
 use object::{
     Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind,
     SymbolSection,
@@ -19,14 +20,6 @@ pub(super) fn func_symbol(index: u32) -> String {
 /// The symbol of the trampoline of module type `index`.
 pub(super) fn trampoline_symbol(index: u32) -> String {
     format!("wasm_trampoline_{index}")
-}
-
-/// Laid-out machine code: the text, each defined function's (offset, length) in index
-/// order, each trampoline's offset.
-pub(crate) struct Linked {
-    pub text: Vec<u8>,
-    pub funcs: Vec<(u32, u32)>,
-    pub trampolines: Vec<u32>,
 }
 
 /// Whether a section's bytes go into the image: code and read-only data. Debug and

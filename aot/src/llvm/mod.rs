@@ -36,7 +36,7 @@ use inkwell::targets::{
 };
 use inkwell::OptimizationLevel;
 
-pub(crate) use link::Linked;
+use crate::llvm_tier::{Linked, LlvmTarget};
 
 /// Where functions start: at a cache line, so where a hot loop sits in the 64-byte
 /// fetch and decoded-µop lines follows from its function alone, not from the sizes of
@@ -64,20 +64,15 @@ impl std::fmt::Display for LowerError {
     }
 }
 
-/// What LLVM is asked to target: a baseline CPU plus exactly the features the image
-/// records (so the loader's feature check covers everything the code may use), tuned
-/// for this host's CPU when `tune_for_host`.
-pub(crate) struct LlvmTarget {
-    pub triple: &'static str,
-    pub features: String,
-    pub tune_for_host: bool,
-    /// 1 or 2 optimise (`default<O2>` / `default<O3>`); 0 does not.
-    pub opt_level: u8,
-    /// Explicit bounds checks guard every linear-memory access (else guard pages do).
-    pub bounds_checks: bool,
-    /// Indirect mode: where each defined function's entry sits in the vmctx (offset to
-    /// wasm index), so a call through one becomes a guarded direct call (see `lower`).
-    pub entry_offsets: std::collections::HashMap<i32, u32>,
+/// Makes [`crate::abi::Backend::Llvm`] available to [`crate::compile()`] in this process
+/// (idempotent).
+///
+/// Only a program that calls this links LLVM's code: `compile` reaches the LLVM tier
+/// through what this installs (`crate::llvm_tier`), never by name, so a program that
+/// only runs images (`wamr-run`) does not load `libLLVM` at start-up (about 15 ms and
+/// 40 MiB of resident memory), even in a build with the `llvm` feature.
+pub fn enable_llvm_backend() {
+    crate::llvm_tier::install(compile);
 }
 
 /// Compiles `funcs` (defined functions as (wasm index, CLIF), in index order) and
