@@ -32,5 +32,7 @@ pub use compile::{compile, compile_with_progress, CompileError, CompileOptions, 
 pub use engine::Aot;
 #[cfg(feature = "llvm")]
 pub use llvm::enable_llvm_backend;
+#[cfg(feature = "llvm")]
+pub use llvm_tier::llvm_backend_enabled;
 pub use loader::{image_of, load, write_image, AotImage, AotLoadError};
 pub use trust::{PublicKey, SecretKey, Trust, TrustError};

@@ -46,6 +46,11 @@ pub(crate) fn install(tier: Tier) {
     TIER.get_or_init(|| tier);
 }
 
+/// Whether this program has enabled the LLVM tier (`wamr_aot::enable_llvm_backend`).
+pub fn llvm_backend_enabled() -> bool {
+    TIER.get().is_some()
+}
+
 /// Calls the installed tier, or says that the program has not enabled it.
 pub(crate) fn call(
     funcs: &[(u32, ir::Function)],

@@ -74,13 +74,16 @@ impl EngineId {
     ];
 
     /// Every configuration: the interpreter (the reference), AOT in four modes, wasmi,
-    /// and the metered pair.
+    /// and the metered pair; and the LLVM tier in a build with it whose program has
+    /// enabled it (`wamr_aot::enable_llvm_backend`: the differential tests do, `wamr-run`
+    /// does not, so it never loads libLLVM).
     pub fn all() -> Vec<EngineId> {
         let mut v = vec![EngineId::Interp];
         v.extend(EngineId::AOT_MODES);
         v.push(EngineId::Wasmi);
         v.extend([EngineId::InterpMetered, EngineId::AotMetered]);
-        if cfg!(feature = "llvm") {
+        #[cfg(feature = "llvm")]
+        if wamr_aot::llvm_backend_enabled() {
             v.push(EngineId::AotLlvm);
         }
         v
@@ -290,8 +293,6 @@ pub fn load_image(image: &[u8]) -> Result<Module, String> {
 
 /// Compiles `wasm` into an image with `codegen` (one thread: deterministic and cheap).
 pub fn compile_image(wasm: &[u8], codegen: CodegenOptions) -> Result<Vec<u8>, String> {
-    #[cfg(feature = "llvm")]
-    wamr_aot::enable_llvm_backend();
     let opts = wamr_aot::CompileOptions {
         codegen,
         threads: Some(1),

@@ -8,6 +8,9 @@ use wamr_diff::EngineId;
 
 /// Runs seeds `range` on a thread with a generous native stack (AOT code runs on it).
 fn run_seeds(range: std::ops::Range<u64>) {
+    // The LLVM tier too, in a build with it.
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     let (start, end) = (range.start, range.end);
     let stats = std::thread::Builder::new()
         .stack_size(64 << 20)

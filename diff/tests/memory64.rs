@@ -136,6 +136,8 @@ fn indices_past_four_gib_trap_in_every_engine() {
     assert_eq!(ok(33), [I64(-1)]);
     assert_eq!(ok(37), [I32(7)]);
     assert_eq!(ok(40), [I32(7)]);
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     for engine in EngineId::all() {
         let got = observe(engine, &wasm, &plan);
         if let Some(d) =

@@ -33,6 +33,8 @@ fn wasmi_2_0_eqz_select_dissent_is_excused() {
     )
     .unwrap();
     let plan = call("sel", vec![Value::I32(3)]);
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     for e in EngineId::all() {
         let o = observe(e, &wasm, &plan);
         let got = o.calls[0].outcome.clone().unwrap();
@@ -67,6 +69,8 @@ fn tail_calls_into_host_functions_are_not_given_to_wasmi_2_0() {
     .unwrap();
     assert!(run::wasmi_cannot_run(&wasm).is_some());
     let plan = call("twice", vec![]);
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     for e in EngineId::all()
         .into_iter()
         .filter(|e| *e != EngineId::Wasmi)
@@ -133,6 +137,8 @@ fn memory_exported_under_many_names_is_observed_once() {
     let wasm = wat::parse_str(format!("(module (memory 256 256) {names})")).unwrap();
     let exports = wamr_diff::run::exports(&wasm);
     assert_eq!(exports.len(), 1, "{exports:?}");
+    #[cfg(feature = "llvm")]
+    wamr_aot::enable_llvm_backend();
     for e in EngineId::all() {
         let o = observe(e, &wasm, &Plan::default());
         assert_eq!(o.memories.len(), 1, "{e}");
