@@ -124,9 +124,9 @@ pub enum TestSet {
 }
 
 impl TestSet {
-    /// The sets beyond wasm-v2 that both engines' AOT configurations pass whole: the
-    /// Wasm 3.0 proposals, fixed-width and relaxed SIMD, and wasm-v3 (what needs GC
-    /// types is skipped, with the reason).
+    /// The sets beyond wasm-v2 that both engines pass whole (the interpreter and every
+    /// AOT configuration): the Wasm 3.0 proposals, fixed-width and relaxed SIMD, and
+    /// wasm-v3 (what needs GC types is skipped, with the reason).
     pub const BEYOND_V2: [TestSet; 10] = [
         TestSet::ExtendedConst,
         TestSet::TailCall,

@@ -23,17 +23,11 @@ fn assert_passes(opts: &Options) {
 /// them), so the sets run under both dispatchers.
 #[test]
 fn proposal_sets() {
-    for set in [
-        TestSet::ExtendedConst,
-        TestSet::TailCall,
-        TestSet::FunctionReferences,
-        TestSet::MultiMemory,
-        TestSet::Memory64,
-        TestSet::Exceptions,
-        TestSet::LegacyExceptions,
-        // All of WebAssembly 3.0 but GC (what needs GC types is skipped, with the reason).
-        TestSet::V3,
-    ] {
+    // SIMD runs per handler set below, so not here.
+    for set in TestSet::BEYOND_V2
+        .into_iter()
+        .filter(|s| !matches!(s, TestSet::Simd | TestSet::RelaxedSimd))
+    {
         for dispatch in [Dispatch::Loop, Dispatch::Threaded] {
             assert_passes(&Options {
                 set,
