@@ -273,6 +273,9 @@ pub fn compile_with_progress(
                         })
                         .and_then(|f| {
                             if opts.codegen.backend == Backend::Llvm {
+                                if std::env::var("WAMR_CLIF_DUMP").ok() == Some(index.to_string()) {
+                                    eprintln!("{}", f.display());
+                                }
                                 return Ok(Unit::Clif(index, Box::new(f)));
                             }
                             let isa = isa_for(&f)?;

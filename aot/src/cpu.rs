@@ -15,6 +15,14 @@ const X86_FEATURES: &[(u32, &str, &str)] = &[
     (8, "has_bmi1", "bmi1"),
     (9, "has_bmi2", "bmi2"),
     (10, "has_lzcnt", "lzcnt"),
+    // Cranelift's native detection turns these on where the host has them, and both
+    // tiers may then use them: the image must say so.
+    (11, "has_avx512f", "avx512f"),
+    (12, "has_avx512vl", "avx512vl"),
+    (13, "has_avx512dq", "avx512dq"),
+    (14, "has_avx512bitalg", "avx512bitalg"),
+    (15, "has_avx512vbmi", "avx512vbmi"),
+    (16, "has_avx512vnni", "avx512vnni"),
 ];
 
 const ARM_FEATURES: &[(u32, &str, &str)] = &[
@@ -183,6 +191,12 @@ fn host_has(name: &str) -> bool {
             "bmi1" => std::arch::is_x86_feature_detected!("bmi1"),
             "bmi2" => std::arch::is_x86_feature_detected!("bmi2"),
             "lzcnt" => std::arch::is_x86_feature_detected!("lzcnt"),
+            "avx512f" => std::arch::is_x86_feature_detected!("avx512f"),
+            "avx512vl" => std::arch::is_x86_feature_detected!("avx512vl"),
+            "avx512dq" => std::arch::is_x86_feature_detected!("avx512dq"),
+            "avx512bitalg" => std::arch::is_x86_feature_detected!("avx512bitalg"),
+            "avx512vbmi" => std::arch::is_x86_feature_detected!("avx512vbmi"),
+            "avx512vnni" => std::arch::is_x86_feature_detected!("avx512vnni"),
             _ => false,
         }
     }

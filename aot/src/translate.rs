@@ -18,6 +18,7 @@ mod exceptions;
 mod intrinsic;
 mod numeric;
 mod simd;
+mod versioning;
 
 use std::collections::HashMap;
 
@@ -344,7 +345,34 @@ impl FuncTranslator {
             ));
         }
         let made_calls = tr.makes_calls;
+        let memory0 = versioning::Memory0 {
+            vmctx: tr.vmctx,
+            heap: tr.heap_region,
+            base_field: offsets.memory0_base() as i32,
+            def_field: offsets.memory(wamr_common::MemoryIndex(0)) as i32,
+            def_size: offsets.memory_def_size() as i32,
+        };
         tr.finish();
+        // The LLVM tier with guard pages keeps linear-memory accesses in place; counted
+        // loops whose accesses are proven in bounds before they start get a copy where
+        // LLVM may move them (see `versioning`).
+        let memory0_is_32bit = module.memories.first().is_some_and(|m| !m.memory64);
+        if opts.backend == abi::Backend::Llvm
+            && !opts.bounds_checks
+            && opts.opt_level > 0
+            && memory0_is_32bit
+        {
+            let mut versioned = func.clone();
+            if versioning::version_loops(&mut versioned, &memory0) > 0 {
+                match cranelift_codegen::verify_function(&versioned, isa) {
+                    Ok(()) => func = versioned,
+                    Err(e) => tracing::warn!(
+                        func = func_index,
+                        "loop versioning left invalid code, not used: {e}"
+                    ),
+                }
+            }
+        }
         Ok((func, made_calls))
     }
 }

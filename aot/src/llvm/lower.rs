@@ -794,8 +794,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 // A linear-memory load that may fault (guard pages, no check before it)
                 // stays where the program put it: LLVM would otherwise sink it past a
                 // later trap check or store, or drop it when unused, and another trap
-                // (or none) would win. After an explicit check it cannot fault.
+                // (or none) would win. After an explicit check it cannot fault, nor
+                // where the translator proved it in bounds (`notrap`, see
+                // `translate::versioning`).
                 if flags.alias_region().is_some()
+                    && !flags.notrap()
                     && (self.cx.pin_heap_loads || !self.used.contains(&result))
                 {
                     li.set_volatile(true).map_err(err)?;
@@ -837,8 +840,11 @@ impl<'a, 'ctx> Lowering<'a, 'ctx> {
                 // With faulting heap accesses (volatile, see loads), every store the
                 // host can see after a trap (linear memory, globals, tables, the run
                 // state) keeps its place among them: a trap leaves exactly the stores
-                // before it done. Stores to this frame's own slots are nobody else's.
-                if self.cx.pin_heap_loads && !self.is_stack_address(addr) {
+                // before it done. Stores to this frame's own slots are nobody else's;
+                // a linear-memory store proven in bounds (`notrap`) runs in a loop
+                // that cannot trap before its end.
+                let proven = flags.alias_region().is_some() && flags.notrap();
+                if self.cx.pin_heap_loads && !proven && !self.is_stack_address(addr) {
                     si.set_volatile(true).map_err(err)?;
                 }
             }

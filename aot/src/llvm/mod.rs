@@ -20,11 +20,14 @@
 //! conversions have instructions on every supported CPU (SSE4.1 is the baseline). The
 //! linker refuses any reference to a symbol the object does not define.
 //!
-//! `WAMR_LLVM_DUMP=1` prints the optimised module's IR to stderr while compiling.
+//! `WAMR_LLVM_DUMP=1` prints the optimised module's IR to stderr while compiling;
+//! `WAMR_CLIF_DUMP=N` prints function N's CLIF as the LLVM tier receives it (after
+//! `translate::versioning`).
 
 mod gep;
 mod link;
 mod lower;
+mod options;
 
 use cranelift_codegen::ir;
 use inkwell::attributes::{Attribute, AttributeLoc};
@@ -82,6 +85,7 @@ pub(crate) fn compile(
     trampolines: &[ir::Function],
     target: &LlvmTarget,
 ) -> Result<Linked, String> {
+    options::set_once();
     if target.triple.starts_with("x86_64") {
         Target::initialize_x86(&InitializationConfig::default());
     } else {
