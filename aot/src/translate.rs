@@ -345,23 +345,23 @@ impl FuncTranslator {
             ));
         }
         let made_calls = tr.makes_calls;
-        let memory0 = versioning::Memory0 {
-            vmctx: tr.vmctx,
-            heap: tr.heap_region,
-            base_field: offsets.memory0_base() as i32,
-            def_field: offsets.memory(wamr_common::MemoryIndex(0)) as i32,
-            def_size: offsets.memory_def_size() as i32,
-        };
-        tr.finish();
         // The LLVM tier with guard pages keeps linear-memory accesses in place; counted
         // loops whose accesses are proven in bounds before they start get a copy where
         // LLVM may move them (see `versioning`).
         let memory0_is_32bit = module.memories.first().is_some_and(|m| !m.memory64);
-        if opts.backend == abi::Backend::Llvm
+        let memory0 = (opts.backend == abi::Backend::Llvm
             && !opts.bounds_checks
             && opts.opt_level > 0
-            && memory0_is_32bit
-        {
+            && memory0_is_32bit)
+            .then(|| versioning::Memory0 {
+                vmctx: tr.vmctx,
+                heap: tr.heap_region,
+                base_field: offsets.memory0_base() as i32,
+                def_field: offsets.memory(wamr_common::MemoryIndex(0)) as i32,
+                def_size: offsets.memory_def_size() as i32,
+            });
+        tr.finish();
+        if let Some(memory0) = memory0 {
             let mut versioned = func.clone();
             if versioning::version_loops(&mut versioned, &memory0) > 0 {
                 match cranelift_codegen::verify_function(&versioned, isa) {

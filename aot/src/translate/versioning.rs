@@ -9,13 +9,13 @@
 //! vectorise them. In the fast copy the accesses are marked `notrap` (the lowering then
 //! emits plain loads and stores) and address memory as `base + zext(a0) + d * t` in 64
 //! bits, `t` counting iterations from 0, so that LLVM's scalar evolution sees them as
-//! affine and the loop's trip count as `t + 1 == trips`. When the check fails (an access
+//! affine and the loop's trip count as `t == trips - 1` at the exit test. When the check fails (an access
 //! would go out of bounds or an address would wrap around 2^32) the original loop runs,
 //! and traps where the program says.
 //!
 //! The check, computed in 64 bits before the loop:
-//! - `trips`, an upper bound of the number of times the header runs, from the latch's
-//!   comparison of an affine value `q` (stepping by a power of two) with an invariant
+//! - `trips`, an upper bound of the number of times the header runs, from the exit
+//!   test's (the latch's, or the header's when the latch jumps back) comparison of an affine value `q` (stepping by a power of two) with an invariant
 //!   `n`: `!=` (exact multiple, wrap-around modelled), `<`/`<=` signed or unsigned (with
 //!   no wrap before the exit), mirrored for steps down;
 //! - per group of accesses sharing an index value `x` (an affine i32 value, stepping by
@@ -29,8 +29,8 @@
 //! only from invariants has step 0 and is invariant. Values a check needs are evaluated
 //! at iteration 0 by cloning their (pure) definitions before the loop.
 //!
-//! Loops qualify when they are innermost, have a single back edge from a `brif` latch,
-//! call nothing, have no other trapping instruction than explicitly guarded divisions and
+//! Loops qualify when they are innermost, have a single back edge (a `brif` latch, or a
+//! jump back with the exit test in the header), call nothing, have no other trapping instruction than explicitly guarded divisions and
 //! conversions, and every linear-memory access in them is an affine memory-0 access. A
 //! value of the loop used after it needs a single exit block reached only from the loop,
 //! where a new parameter merges the two copies.
@@ -43,8 +43,8 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    AliasRegion, Block, BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value,
-    ValueDef,
+    AliasRegion, Block, BlockArg, BlockCall, Function, Inst, InstBuilder, InstructionData, Opcode,
+    Value, ValueDef,
 };
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
@@ -129,8 +129,11 @@ struct Access {
 /// A loop found fit for versioning and what its check needs.
 struct Plan {
     header: Block,
+    /// The back edge's branch.
     latch_inst: Inst,
-    /// The back edge is the latch's `then` arm.
+    /// The exit test's `brif` (the latch's or the header's), and whether the loop goes
+    /// on when its condition holds.
+    test_inst: Inst,
     continue_on_true: bool,
     /// The loop's blocks in layout order.
     blocks: Vec<Block>,
@@ -326,19 +329,36 @@ impl Plan {
             return None;
         }
         let latch_inst = latch_pred.inst;
-        let InstructionData::Brif {
-            arg: cond,
-            blocks: arms,
-            ..
-        } = func.dfg.insts[latch_inst]
-        else {
-            return None;
-        };
         let pool = &func.dfg.value_lists;
-        let (then_block, else_block) = (arms[0].block(pool), arms[1].block(pool));
-        let (back_call, continue_on_true) = match (then_block == header, else_block == header) {
-            (true, false) if !in_loop.contains(&else_block) => (arms[0], true),
-            (false, true) if !in_loop.contains(&then_block) => (arms[1], false),
+        // The one exit test the count comes from: the latch's `brif` (one arm back, the
+        // other out), or where the latch jumps back, the header's (one arm out).
+        let leaving = |arms: &[BlockCall; 2], stay: &dyn Fn(Block) -> bool| {
+            let (then_block, else_block) = (arms[0].block(pool), arms[1].block(pool));
+            match (stay(then_block), stay(else_block)) {
+                (true, false) if !in_loop.contains(&else_block) => Some(true),
+                (false, true) if !in_loop.contains(&then_block) => Some(false),
+                _ => None,
+            }
+        };
+        let (back_call, test_inst, cond, continue_on_true) = match func.dfg.insts[latch_inst] {
+            InstructionData::Brif {
+                arg, blocks: arms, ..
+            } => {
+                let on_true = leaving(&arms, &|b| b == header)?;
+                let back = arms[usize::from(!on_true)];
+                (back, latch_inst, arg, on_true)
+            }
+            InstructionData::Jump { destination, .. } => {
+                let test_inst = func.layout.last_inst(header)?;
+                let InstructionData::Brif {
+                    arg, blocks: arms, ..
+                } = func.dfg.insts[test_inst]
+                else {
+                    return None;
+                };
+                let on_true = leaving(&arms, &|b| in_loop.contains(&b))?;
+                (destination, test_inst, arg, on_true)
+            }
             _ => return None,
         };
 
@@ -505,6 +525,7 @@ impl Plan {
         Some(Plan {
             header,
             latch_inst,
+            test_inst,
             continue_on_true,
             blocks,
             exit_test,
@@ -541,7 +562,6 @@ impl Plan {
 
         // The check.
         let trips_minus_one;
-        let trips;
         let mut ok;
         {
             let q0 = evaluate_at_entry(func, &in_loop, &mut at_entry, check, self.exit_test.q);
@@ -553,7 +573,6 @@ impl Plan {
             let n = n.unwrap_or_else(|| pos.ins().iconst(I32, 0));
             let (tm1, valid) = trip_count(&mut pos, self.exit_test, q0, n);
             trips_minus_one = tm1;
-            trips = pos.ins().iadd_imm_s(tm1, 1);
             ok = valid;
         }
         let memory_size = {
@@ -645,23 +664,28 @@ impl Plan {
         }
         let fast_header = block_map[&self.header];
 
-        // The fast latch counts iterations and leaves after `trips` of them.
+        // The fast copy counts iterations and leaves at the last, `trips - 1`.
         let fast_latch_inst = inst_map[&self.latch_inst];
+        let fast_test_inst = inst_map[&self.test_inst];
+        let mut pos = FuncCursor::new(func).at_inst(fast_latch_inst);
+        let next = pos.ins().iadd_imm_s(counter, 1);
+        let dfg = &mut func.dfg;
+        for call in dfg.insts[fast_latch_inst]
+            .branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables)
         {
-            let mut pos = FuncCursor::new(func).at_inst(fast_latch_inst);
-            let next = pos.ins().iadd_imm_s(counter, 1);
-            let cc = if self.continue_on_true {
-                IntCC::NotEqual
-            } else {
-                IntCC::Equal
-            };
-            let cond = pos.ins().icmp(cc, next, trips);
-            let dfg = &mut func.dfg;
-            if let InstructionData::Brif { arg, blocks, .. } = &mut dfg.insts[fast_latch_inst] {
-                *arg = cond;
-                let back = usize::from(!self.continue_on_true);
-                blocks[back].append_argument(next, &mut dfg.value_lists);
+            if call.block(&dfg.value_lists) == fast_header {
+                call.append_argument(next, &mut dfg.value_lists);
             }
+        }
+        let mut pos = FuncCursor::new(func).at_inst(fast_test_inst);
+        let cc = if self.continue_on_true {
+            IntCC::NotEqual
+        } else {
+            IntCC::Equal
+        };
+        let cond = pos.ins().icmp(cc, counter, trips_minus_one);
+        if let InstructionData::Brif { arg, .. } = &mut func.dfg.insts[fast_test_inst] {
+            *arg = cond;
         }
 
         // Fast accesses: in bounds (no trap), addressed as base + start + step * counter.
