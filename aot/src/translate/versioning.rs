@@ -918,7 +918,7 @@ fn exit_test(
         cc = cc.complement();
     }
     let step = signed(step);
-    if !(step.unsigned_abs() as u64).is_power_of_two() || step.abs() > MAX_STEP {
+    if !step.unsigned_abs().is_power_of_two() || step.abs() > MAX_STEP {
         return None;
     }
     use IntCC::*;
