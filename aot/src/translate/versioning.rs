@@ -1,39 +1,42 @@
-//! Loop versioning for the LLVM tier with guard pages: a counted innermost loop whose
-//! linear-memory accesses all step by a constant per iteration gets a second, fast copy,
-//! entered when a check before the loop proves that no access of any iteration can leave
-//! memory 0.
+//! Loop versioning for the LLVM tier with guard pages: a counted innermost loop
+//! whose linear-memory accesses all step by a constant per iteration gets a second,
+//! fast copy, entered when a check before the loop proves that no access of any
+//! iteration can leave memory 0.
 //!
-//! Why: with guard pages an access may fault, and a fault must leave memory exactly as
-//! the interpreter would (a trap is precise), so the LLVM lowering keeps every
+//! Why: with guard pages an access may fault, and a fault must leave memory exactly
+//! as the interpreter would (a trap is precise), so the LLVM lowering keeps every
 //! linear-memory access in place (volatile). That forbids LLVM to hoist, combine or
-//! vectorise them. In the fast copy the accesses are marked `notrap` (the lowering then
-//! emits plain loads and stores) and address memory as `base + zext(a0) + d * t` in 64
-//! bits, `t` counting iterations from 0, so that LLVM's scalar evolution sees them as
-//! affine and the loop's trip count as `t == trips - 1` at the exit test. When the check fails (an access
-//! would go out of bounds or an address would wrap around 2^32) the original loop runs,
-//! and traps where the program says.
+//! vectorise them. In the fast copy the accesses are marked `notrap` (the lowering
+//! then emits plain loads and stores) and address memory as
+//! `base + zext(a0) + d * t` in 64 bits, `t` counting iterations from 0, so that LLVM's scalar evolution
+//! sees them as affine and the loop's trip count as `t == trips - 1` at the exit
+//! test. When the check fails (an access would go out of bounds or an address would
+//! wrap around 2^32) the original loop runs, and traps where the program says.
 //!
-//! The check, computed in 64 bits before the loop:
-//! - `trips`, an upper bound of the number of times the header runs, from the exit
-//!   test's (the latch's, or the header's when the latch jumps back) comparison of an affine value `q` (stepping by a power of two) with an invariant
-//!   `n`: `!=` (exact multiple, wrap-around modelled), `<`/`<=` signed or unsigned (with
-//!   no wrap before the exit), mirrored for steps down;
-//! - per group of accesses sharing an index value `x` (an affine i32 value, stepping by
-//!   `d` bytes): `zext(x0) + d * (trips - 1)` stays in `[0, 2^32)`, so the i32 address
-//!   never wraps, and both ends plus the largest `offset + size` fit in memory 0's
-//!   current size (a memory never shrinks, and the loop calls nothing).
+//! The check, computed in 64 bits before the loop: - `trips`, an upper bound of the
+//! number of times the header runs, from the exit test's (the latch's, or the
+//! header's when the latch jumps back) comparison of an affine value `q` (stepping
+//! by a power of two) with an invariant `n`: `!=` (exact multiple, wrap-around
+//! modelled), `<`/`<=` signed or unsigned (with no wrap before the exit), mirrored
+//! for steps down; - per group of accesses sharing an index value `x` (an affine
+//! i32 value, stepping by `d` bytes): `zext(x0) + d * (trips - 1)` stays in `[0,
+//! 2^32)`, so the i32 address never wraps, and both ends plus the largest `offset +
+//! size` fit in memory 0's current size (a memory never shrinks, and the loop calls
+//! nothing).
 //!
-//! Affine values are described by their step per iteration (modulo 2^32): an induction
-//! variable (a header parameter the back edge passes plus a constant), sums,
-//! differences, products and shifts by constants of affine values; anything computed
-//! only from invariants has step 0 and is invariant. Values a check needs are evaluated
-//! at iteration 0 by cloning their (pure) definitions before the loop.
+//! Affine values are described by their step per iteration (modulo 2^32): an
+//! induction variable (a header parameter the back edge passes plus a constant),
+//! sums, differences, products and shifts by constants of affine values; anything
+//! computed only from invariants has step 0 and is invariant. Values a check needs
+//! are evaluated at iteration 0 by cloning their (pure) definitions before the
+//! loop.
 //!
-//! Loops qualify when they are innermost, have a single back edge (a `brif` latch, or a
-//! jump back with the exit test in the header), call nothing, have no other trapping instruction than explicitly guarded divisions and
-//! conversions, and every linear-memory access in them is an affine memory-0 access. A
-//! value of the loop used after it needs a single exit block reached only from the loop,
-//! where a new parameter merges the two copies.
+//! Loops qualify when they are innermost, have a single back edge (a `brif` latch,
+//! or a jump back with the exit test in the header), call nothing, have no other
+//! trapping instruction than explicitly guarded divisions and conversions, and
+//! every linear-memory access in them is an affine memory-0 access. A value of the
+//! loop used after it needs a single exit block reached only from the loop, where a
+//! new parameter merges the two copies.
 
 use std::collections::{HashMap, HashSet};
 
