@@ -46,8 +46,8 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    AliasRegion, Block, BlockArg, BlockCall, Function, Inst, InstBuilder, InstructionData, Opcode,
-    Value, ValueDef,
+    AliasRegion, Block, BlockArg, BlockCall, Function, Inst, InstBuilder, InstructionData,
+    MemFlagsData, Opcode, Value, ValueDef,
 };
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
@@ -580,20 +580,15 @@ impl Plan {
         }
         let memory_size = {
             let mut pos = FuncCursor::new(func).at_bottom(check);
+            // As `BodyTranslator::memory_def` and `load_memory_size` load them.
             let def = pos.ins().load(
                 I64,
-                cranelift_codegen::ir::MemFlagsData::trusted()
-                    .with_readonly()
-                    .with_can_move(),
+                super::invariant_flags(),
                 memory0.vmctx,
                 memory0.def_field,
             );
-            pos.ins().load(
-                I64,
-                cranelift_codegen::ir::MemFlagsData::trusted(),
-                def,
-                memory0.def_size,
-            )
+            pos.ins()
+                .load(I64, MemFlagsData::trusted(), def, memory0.def_size)
         };
         let mut start_of: HashMap<Value, Value> = HashMap::new();
         for &(index, step, end) in &self.groups {
