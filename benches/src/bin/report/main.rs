@@ -1216,23 +1216,60 @@ type Ran = (i32, Vec<u8>, Vec<u8>);
 /// A section's way of timing one engine's runs of a command (see [`timed_command`]).
 type Timer<'a> = dyn Fn(&mut dyn FnMut() -> Result<Ran>) -> Outcome + 'a;
 
-/// Milliseconds per run of `f` over `runs` runs, its output checked by `check` once
-/// before anything is recorded and after every timed run.
+/// A run shorter than this is timed in batches lasting about this long: a program that
+/// runs for microseconds (shootout-nestedloop) is mostly instantiation, and one run is
+/// too short for a clock read on a busy machine to mean anything.
+const BATCH_MS: f64 = 20.0;
+/// At most this many runs per batch.
+const MAX_BATCH: usize = 2000;
+
+/// Milliseconds per run of `f` over `runs` samples, its output checked by `check` once
+/// before anything is recorded and after every timed run. A sample is one run, or the
+/// mean of a batch of runs when one run takes under [`BATCH_MS`] (sized from a second,
+/// warm run, since the first may translate or compile).
 fn timed_command(
     runs: usize,
     check: &dyn Fn(Ran) -> Result<()>,
     f: &mut dyn FnMut() -> Result<Ran>,
 ) -> Outcome {
-    if let Err(e) = f().and_then(check) {
-        return Outcome::Absent(format!("{e:#}"));
-    }
-    sample(runs, || {
+    let timed_run = |f: &mut dyn FnMut() -> Result<Ran>| -> Result<f64> {
         let t = Instant::now();
         let r = f()?;
         let ms = ms_since(t);
         check(r)?;
         Ok(ms)
+    };
+    let batch = match timed_run(&mut *f).and_then(|first| {
+        if first >= BATCH_MS {
+            return Ok(1);
+        }
+        let warm = timed_run(&mut *f)?;
+        Ok(batch_size(warm))
+    }) {
+        Ok(batch) => batch,
+        Err(e) => return Outcome::Absent(format!("{e:#}")),
+    };
+    sample(runs, || {
+        let mut outputs = Vec::with_capacity(batch);
+        let t = Instant::now();
+        for _ in 0..batch {
+            outputs.push(f()?);
+        }
+        let ms = ms_since(t) / batch as f64;
+        for r in outputs {
+            check(r)?;
+        }
+        Ok(ms)
     })
+}
+
+/// How many runs of `run_ms` each make one sample lasting about [`BATCH_MS`].
+fn batch_size(run_ms: f64) -> usize {
+    if run_ms >= BATCH_MS {
+        return 1;
+    }
+    let runs = (BATCH_MS / run_ms.max(1e-4)).ceil();
+    (runs as usize).clamp(1, MAX_BATCH)
 }
 
 /// wasmtime's row for a WASI command (in this process, on the report's minimal WASI),
@@ -1874,6 +1911,48 @@ mod tests {
             higher_better: false,
             outcome: Outcome::Samples(vec![ms * 1.1, ms, ms * 0.9]),
         }
+    }
+
+    #[test]
+    fn short_runs_are_timed_in_batches_and_every_output_is_checked() {
+        assert_eq!(batch_size(BATCH_MS * 2.0), 1);
+        assert_eq!(batch_size(BATCH_MS / 4.0), 4);
+        assert_eq!(batch_size(0.0), MAX_BATCH);
+        // A command of no measurable length: two sizing runs, then full batches.
+        let calls = std::cell::Cell::new(0usize);
+        let checks = std::cell::Cell::new(0usize);
+        let check = |_: Ran| -> Result<()> {
+            checks.set(checks.get() + 1);
+            Ok(())
+        };
+        let outcome = timed_command(3, &check, &mut || {
+            calls.set(calls.get() + 1);
+            Ok((0, Vec::new(), Vec::new()))
+        });
+        let Outcome::Samples(samples) = outcome else {
+            panic!("no samples")
+        };
+        assert_eq!(samples.len(), 3);
+        assert!(
+            calls.get() > 2 + 3,
+            "runs were not batched: {}",
+            calls.get()
+        );
+        assert_eq!(checks.get(), calls.get());
+        // A wrong output in the middle of a batch is an error, not a time.
+        let bad_after = std::cell::Cell::new(10usize);
+        let outcome = timed_command(
+            3,
+            &|r: Ran| {
+                ensure!(r.0 == 0, "wrong");
+                Ok(())
+            },
+            &mut || {
+                bad_after.set(bad_after.get().saturating_sub(1));
+                Ok((i32::from(bad_after.get() == 0), Vec::new(), Vec::new()))
+            },
+        );
+        assert!(matches!(outcome, Outcome::Absent(e) if e.contains("wrong")));
     }
 
     /// The minimal WASI lets wasmi run a program that reads input files and recurses
