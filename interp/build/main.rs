@@ -790,9 +790,18 @@ fn control_ops(isa: &mut Isa) {
         Flow::Custom,
     );
     // The targets follow the count: `n` cases, then the default, then four spare words
-    // (for `br_table_const`).
-    isa.push("br_table", &[("i", Src), ("n", Targets)],
-        "let i: u32 = get(sp, i); let k = if i < n { i } else { n }; ip = ip.offset(w(ip, {size} + k as usize) as i32 as isize);", Flow::Custom);
+    // (for `br_table_const`), then the opcode at each target (`isa::fill_table_ops`).
+    // Reading the target's opcode beside its offset starts the handler-table load as soon
+    // as the index is known, instead of after the jump's `ip` (a load less on the path
+    // a mispredicted switch waits for).
+    isa.push(
+        "br_table",
+        &[("i", Src), ("n", Targets)],
+        "let i: u32 = get(sp, i); let k = (if i < n { i } else { n }) as usize; \
+         let next_op = w(ip, {size} + n as usize + 1 + TABLE_SPARE_WORDS + k); \
+         ip = ip.offset(w(ip, {size} + k) as i32 as isize); DISPATCH_WITH(next_op);",
+        Flow::Custom,
+    );
     // A branch on the accumulator over one `copy` (`if (c) x = y;`), as
     // `isa::branch_over_copy` rewrites it: a conditional move, with no branch to
     // mispredict. The copy stays in place behind it and is stepped over, so a branch to
@@ -2013,7 +2022,16 @@ fn handler_module(
     let prefix = if threaded { "threaded" } else { "loop" };
     writeln!(out, "pub mod {prefix}_{} {{\n    #![allow(unused_mut, unused_variables, unused_assignments, unused_unsafe, unused_labels, unreachable_code, non_snake_case, clippy::all)]\n    use super::*;", set.name()).unwrap();
     for op in ops.iter().filter(|o| owner(o, set, spec) == set) {
-        let body = body_of(op).replace("{P}", set.lanes());
+        // `DISPATCH_WITH(next_op);` ends a body that knows the next opcode before `ip`
+        // points at it: the threaded handler jumps through it, the loop reads `ip` anyway.
+        let dispatch_with = if threaded {
+            "return (*tbl.cast::<ThreadedHandler>().add(next_op as usize))(ip, sp, mem, st, tbl, acc);"
+        } else {
+            "let _ = next_op;"
+        };
+        let body = body_of(op)
+            .replace("{P}", set.lanes())
+            .replace("DISPATCH_WITH(next_op);", dispatch_with);
         if threaded {
             writeln!(
                 out,

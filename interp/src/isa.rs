@@ -433,12 +433,42 @@ impl BranchCmp {
 /// values and the offset of the join its cases go to.
 pub const TABLE_SPARE_WORDS: usize = 4;
 
+/// The words after a `br_table`'s fields for `entries` targets (its cases and the
+/// default): each target's offset, the spare words, then each target's opcode (filled in
+/// by [`fill_table_ops`] once the code is final).
+pub const fn table_words(entries: usize) -> usize {
+    2 * entries + TABLE_SPARE_WORDS
+}
+
 /// The size in words of the instruction at `pc`, `br_table`'s targets included.
 fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
     if matches!(op, Op::br_table | Op::br_table_const) {
-        op.size() + code[pc + 2] as usize + 1 + TABLE_SPARE_WORDS
+        op.size() + table_words(code[pc + 2] as usize + 1)
     } else {
         op.size()
+    }
+}
+
+/// Writes beside every `br_table` entry the opcode it lands on, which its handler
+/// dispatches through. Runs last, after every rewrite of opcodes (fusion among them).
+pub fn fill_table_ops(code: &mut [u32]) {
+    let mut pc = 0;
+    while pc < code.len() {
+        let Some(op) = Op::from_word(code[pc]) else {
+            return;
+        };
+        let size = size_at(code, pc, op);
+        if op == Op::br_table {
+            let entries = code[pc + 2] as usize + 1;
+            let first = pc + op.size();
+            let ops = first + entries + TABLE_SPARE_WORDS;
+            for k in 0..entries {
+                let target = pc.wrapping_add(code[first + k] as i32 as isize as usize);
+                // The translator's offsets land inside the function, on an instruction.
+                code[ops + k] = code[target];
+            }
+        }
+        pc += size;
     }
 }
 
@@ -711,9 +741,9 @@ pub struct Field {
 pub struct Instr {
     pub op: Op,
     pub fields: Vec<Field>,
-    /// `br_table`'s offsets (cases, then the default) and its spare words;
-    /// `br_table_const`'s values, default offset, slot, "leave it" and "take the
-    /// default" values and join offset.
+    /// `br_table`'s offsets (cases, then the default), its spare words and each entry's
+    /// opcode; `br_table_const`'s values, default offset, slot, "leave it" and "take the
+    /// default" values, join offset and unused opcode words.
     pub targets: Vec<i32>,
     pub size: usize,
 }
@@ -738,9 +768,11 @@ pub fn decode(code: &[u32], pc: usize) -> Option<Instr> {
         }
     }
     if matches!(op, Op::br_table | Op::br_table_const) {
-        let spare = k + targets.len();
-        for j in 0..TABLE_SPARE_WORDS {
-            targets.push(*code.get(spare + j)? as i32);
+        // The spare words, then each entry's opcode.
+        let entries = targets.len();
+        let rest = k + entries;
+        for j in 0..table_words(entries) - entries {
+            targets.push(*code.get(rest + j)? as i32);
         }
     }
     // A fused op decodes as its first op; the second follows as its own instruction.
@@ -780,9 +812,14 @@ pub fn disassemble(code: &[u32]) -> String {
                 kind => format!("{}={v}", format!("{kind:?}").to_lowercase()),
             });
         }
-        let n = instr.targets.len().saturating_sub(1 + TABLE_SPARE_WORDS);
+        // `n` cases; past the default and the spare words, the entries' opcodes (not
+        // shown: they repeat what sits at the targets).
+        let n = (instr.targets.len().saturating_sub(TABLE_SPARE_WORDS) / 2).saturating_sub(1);
         for (k, &t) in instr.targets.iter().enumerate() {
             let branch = || format!("-> {}", pc as i64 + i64::from(t));
+            if k > n + TABLE_SPARE_WORDS {
+                break;
+            }
             parts.push(match (instr.op, k.cmp(&n)) {
                 (Op::br_table, std::cmp::Ordering::Greater) => continue,
                 (Op::br_table, _) => branch(),
@@ -918,7 +955,7 @@ mod tests {
         let mut code = Vec::new();
         enc::br_table(&mut code, 9, 4);
         let table = code.len();
-        code.extend([0; 5 + TABLE_SPARE_WORDS]);
+        code.extend([0; table_words(5)]);
         let set7 = enc::copy_imm32(&mut code, 5, 7);
         let br = enc::br(&mut code, 0);
         let set0 = enc::copy_imm32(&mut code, case1_slot, 0);
@@ -939,12 +976,35 @@ mod tests {
         // branch; the slot; the two markers; the join.
         assert_eq!(
             disassemble(&code).lines().next().unwrap(),
-            "    0: br_table_const s9, [4], #7, #1, #2, #0, -> 24, s5, keep #1, default #2, join -> 20"
+            "    0: br_table_const s9, [4], #7, #1, #2, #0, -> 29, s5, keep #1, default #2, join -> 25"
         );
         // A case setting another slot keeps the jump table.
         let mut code = value_switch(6);
         switch_to_values(&mut code);
         assert_eq!(Op::from_word(code[0]), Some(Op::br_table));
+    }
+
+    #[test]
+    fn table_entries_carry_the_opcode_they_land_on() {
+        let mut code = Vec::new();
+        enc::br_table(&mut code, 9, 1);
+        let table = code.len();
+        code.extend([0; table_words(2)]);
+        // Case 0 lands on two copies that fuse; the default on a `ret`.
+        let case0 = enc::copy(&mut code, 1, 2);
+        enc::copy(&mut code, 3, 4);
+        let default = enc::ret(&mut code);
+        code[table] = case0 as u32;
+        code[table + 1] = default as u32;
+        fuse_runs(&mut code);
+        fill_table_ops(&mut code);
+        let ops = table + 2 + TABLE_SPARE_WORDS;
+        assert_eq!(code[ops..ops + 2], [Op::copy__copy as u32, Op::ret as u32]);
+        // The listing shows the offsets, not the opcodes, and steps over both.
+        assert_eq!(
+            disassemble(&code),
+            "    0: br_table s9, [1], -> 11, -> 17\n   11: copy__copy s1, s2\n   14: copy s3, s4\n   17: ret \n"
+        );
     }
 
     #[test]

@@ -637,6 +637,7 @@ pub fn translate_with(
     if !crate::profile::unfused() {
         crate::isa::fuse_runs(&mut tr.code);
     }
+    crate::isa::fill_table_ops(&mut tr.code);
     let frame_slots = (u64::from(caught_base) + u64::from(tr.caught.count()))
         .max(u64::from(ty.result_slots()))
         .max(1);
@@ -1475,7 +1476,7 @@ impl Translator<'_> {
                 let table_at = self.code.len();
                 self.code.extend(std::iter::repeat_n(
                     0u32,
-                    depths.len() + crate::isa::TABLE_SPARE_WORDS,
+                    crate::isa::table_words(depths.len()),
                 ));
                 // One move-and-jump stub per distinct target that needs moves, shared by
                 // every entry naming it: the moves depend only on the target, so a
