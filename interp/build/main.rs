@@ -2133,6 +2133,19 @@ fn main() {
         writeln!(out, "    &[{}],", fs.join(", ")).unwrap();
     }
     writeln!(out, "];").unwrap();
+    writeln!(
+        out,
+        "/// How each op leaves: falls through, branches or falls through, or anything else.\npub static OP_CONTROL: [Control; NUM_OPS] = [{}];",
+        ops.iter()
+            .map(|o| match o.flow {
+                Flow::Next => "Control::Next",
+                Flow::Custom if is_conditional_branch(o) => "Control::CondBranch",
+                Flow::Custom => "Control::Other",
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+    .unwrap();
     // Result-to-accumulator twins: `x_s..` -> `x_a..` with the same inputs.
     let names: std::collections::HashMap<&str, usize> = ops
         .iter()

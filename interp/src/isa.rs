@@ -53,6 +53,17 @@ impl FieldKind {
     }
 }
 
+/// How an op leaves (`OP_CONTROL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Always continues with the next instruction.
+    Next,
+    /// Jumps by its `Branch` field or continues with the next instruction.
+    CondBranch,
+    /// Anything else: jumps, calls, returns, traps, tables.
+    Other,
+}
+
 include!(concat!(env!("OUT_DIR"), "/isa.rs"));
 
 impl Op {
@@ -69,6 +80,9 @@ impl Op {
     }
     pub fn fields(self) -> &'static [(&'static str, FieldKind)] {
         OP_FIELDS[self as usize]
+    }
+    pub fn control(self) -> Control {
+        OP_CONTROL[self as usize]
     }
     /// The op computing the same into the accumulator, for ops whose result goes to slot
     /// field `d`.
@@ -441,7 +455,7 @@ pub const fn table_words(entries: usize) -> usize {
 }
 
 /// The size in words of the instruction at `pc`, `br_table`'s targets included.
-fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
+pub(crate) fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
     if matches!(op, Op::br_table | Op::br_table_const) {
         op.size() + table_words(code[pc + 2] as usize + 1)
     } else {
@@ -515,11 +529,10 @@ pub fn fuse_runs(code: &mut [u32]) {
     }
 }
 
-/// Which words of `code` a branch (or `br_table` entry) lands on.
-fn branch_targets(code: &[u32]) -> Vec<bool> {
-    // Per op, the word of its branch offset, if it has one.
+/// The word of `op`'s branch offset (from its opcode word), if it has one.
+pub(crate) fn branch_word(op: Op) -> Option<usize> {
     static BRANCH_WORD: std::sync::OnceLock<Vec<Option<usize>>> = std::sync::OnceLock::new();
-    let branch_word = BRANCH_WORD.get_or_init(|| {
+    BRANCH_WORD.get_or_init(|| {
         ALL_OPS
             .iter()
             .map(|op| {
@@ -533,7 +546,11 @@ fn branch_targets(code: &[u32]) -> Vec<bool> {
                 None
             })
             .collect()
-    });
+    })[op as usize]
+}
+
+/// Which words of `code` a branch (or `br_table` entry) lands on.
+pub(crate) fn branch_targets(code: &[u32]) -> Vec<bool> {
     let mut targets = vec![false; code.len()];
     let mut mark = |pc: usize, offset: u32| {
         if let Some(t) = targets.get_mut(pc.wrapping_add(offset as i32 as isize as usize)) {
@@ -546,7 +563,7 @@ fn branch_targets(code: &[u32]) -> Vec<bool> {
             break;
         };
         // The translator's code is well formed; `get` only keeps a bad word from panicking.
-        if let Some(&offset) = branch_word[op as usize].and_then(|k| code.get(pc + k)) {
+        if let Some(&offset) = branch_word(op).and_then(|k| code.get(pc + k)) {
             mark(pc, offset);
         }
         if op == Op::br_table {

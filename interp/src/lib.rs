@@ -11,6 +11,7 @@ pub mod isa;
 pub mod profile;
 mod prologue;
 pub mod simd;
+mod threading;
 pub mod translate;
 
 pub use config::{Dispatch, HandlerSet, InterpConfig};

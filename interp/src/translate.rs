@@ -633,6 +633,9 @@ pub fn translate_with(
         u32::try_from(caught_base).map_err(|_| TranslateError("frame too large".into()))?;
     tr.caught.patch(&mut tr.code, caught_base);
     crate::isa::switch_to_values(&mut tr.code);
+    if !tr.wide() {
+        crate::threading::thread_switches(&mut tr.code);
+    }
     crate::isa::branch_over_copy(&mut tr.code);
     if !crate::profile::unfused() {
         crate::isa::fuse_runs(&mut tr.code);
