@@ -39,7 +39,13 @@ enum Step {
     Flip(usize),
     /// The path ends with a `br` to this pc.
     Jump(usize),
+    /// The path ends with a copy of the `br_table` at this pc, its entries re-aimed at
+    /// the same targets.
+    Table(usize),
 }
+
+/// Instructions of the chosen case copied into a path, at most.
+const MAX_CASE: usize = 8;
 
 /// Threads every branch taken right after a `copy_imm32 d, #K` whose path leads to a
 /// `br_table d` (see the module comment), in a function that holds no v128 value (where every op writes at
@@ -155,7 +161,7 @@ fn walk(
             let n = code[pc + 2];
             let case = site.value.min(n) as usize;
             let entry = code[pc + op.size() + case];
-            path.push(Step::Jump(pc.wrapping_add(entry as i32 as isize as usize)));
+            enter_case(code, pc.wrapping_add(entry as i32 as isize as usize), path);
             return true;
         }
         match op.control() {
@@ -190,6 +196,32 @@ fn walk(
     }
     path.truncate(mark);
     false
+}
+
+/// Ends a path in the case at `pc`: a case whose first block is straight-line code
+/// ending in a `br_table` (a switch on the next input, say) is copied in, which saves the
+/// jump to it; any other is jumped to. (One ending in a `br` is not: that `br` may be
+/// threaded itself, and a copy would go back through the table.)
+fn enter_case(code: &[u32], mut pc: usize, path: &mut Vec<Step>) {
+    let case = pc;
+    let mark = path.len();
+    for _ in 0..MAX_CASE {
+        let Some(op) = code.get(pc).and_then(|&word| Op::from_word(word)) else {
+            break;
+        };
+        if op == Op::br_table {
+            path.push(Step::Table(pc));
+            return;
+        }
+        // The state is no longer needed here: no slot is off limits.
+        if op.control() != Control::Next || !copyable(code, pc, op, u32::MAX) {
+            break;
+        }
+        path.push(Step::Copy(pc));
+        pc += size_at(code, pc, op);
+    }
+    path.truncate(mark);
+    path.push(Step::Jump(case));
 }
 
 /// Whether the fall-through op at `pc` can be copied anywhere on a path where `slot`
@@ -267,6 +299,7 @@ fn step_words(code: &[u32], step: Step) -> usize {
         Step::Copy(pc) => size(pc),
         Step::Flip(pc) => size(pc) + Op::br.size(),
         Step::Jump(_) => Op::br.size(),
+        Step::Table(pc) => size_at(code, pc, Op::br_table),
     }
 }
 
@@ -291,6 +324,17 @@ fn emit(code: &mut Vec<u32>, step: Step) {
         }
         Step::Jump(to) => {
             crate::isa::enc::br(code, offset(at, to) as i32);
+        }
+        Step::Table(pc) => {
+            // Offsets re-aimed, spare words as they are; the entries' opcodes are filled
+            // in after fusion like every table's.
+            let size = size_at(code, pc, Op::br_table);
+            code.extend_from_within(pc..pc + size);
+            let first = Op::br_table.size();
+            for k in 0..=code[pc + 2] as usize {
+                let to = pc.wrapping_add(code[pc + first + k] as i32 as isize as usize);
+                code[at + first + k] = offset(at, to);
+            }
         }
     }
 }
@@ -368,6 +412,43 @@ mod tests {
             \x20  14: br_i32_nez_s s1, -> 18\n\
             \x20  17: ret \n\
             \x20  18: br -> 17\n"
+        );
+    }
+
+    #[test]
+    fn a_case_that_switches_on_the_input_is_copied_in() {
+        // head: s1 = load8(s0); switch (s2) { 0: goto case0; default: ret }
+        // case0: s3 = s1 - 10; switch (s3) { 0: goto newline; default: goto other }
+        // newline: s2 = 0; goto head          other: ret
+        let mut code = Vec::new();
+        let head = enc::i32_load8_u_ss(&mut code, 1, 0, 1);
+        let state = enc::br_table(&mut code, 2, 1);
+        let states = code.len();
+        code.extend([0; crate::isa::table_words(2)]);
+        let case0 = enc::i32_add_ssi(&mut code, 3, 1, -10i32 as u32);
+        let input = enc::br_table(&mut code, 3, 1);
+        let inputs = code.len();
+        code.extend([0; crate::isa::table_words(2)]);
+        let newline = enc::copy_imm32(&mut code, 2, 0);
+        let back = enc::br(&mut code, 0);
+        let other = enc::ret(&mut code);
+        code[states] = offset(state, case0);
+        code[states + 1] = offset(state, other);
+        code[inputs] = offset(input, newline);
+        code[inputs + 1] = offset(input, other);
+        code[back + 1] = offset(back, head);
+        thread_switches(&mut code);
+        let listing = disassemble(&code);
+        let appended: Vec<&str> = listing.lines().skip(7).collect();
+        // State 0's copy ends in case 0's own switch, aimed at the same targets.
+        assert_eq!(
+            appended,
+            [
+                "   36: i32_load8_u_ss s1, s0, end+1",
+                "   40: i32_add_ssi s3, s1, #-10",
+                "   44: br_table s3, [1], -> 30, -> 35",
+            ],
+            "{listing}"
         );
     }
 
