@@ -454,6 +454,13 @@ pub const fn table_words(entries: usize) -> usize {
     2 * entries + TABLE_SPARE_WORDS
 }
 
+/// Where a branch offset word `offset` of the instruction at `pc` lands (offsets are
+/// relative to the instruction; an offset that points outside the code gives a pc past
+/// it, which every reader bounds-checks).
+pub(crate) fn land(pc: usize, offset: u32) -> usize {
+    pc.wrapping_add(offset as i32 as isize as usize)
+}
+
 /// The size in words of the instruction at `pc`, `br_table`'s targets included.
 pub(crate) fn size_at(code: &[u32], pc: usize, op: Op) -> usize {
     if matches!(op, Op::br_table | Op::br_table_const) {
@@ -477,7 +484,7 @@ pub fn fill_table_ops(code: &mut [u32]) {
             let first = pc + op.size();
             let ops = first + entries + TABLE_SPARE_WORDS;
             for k in 0..entries {
-                let target = pc.wrapping_add(code[first + k] as i32 as isize as usize);
+                let target = land(pc, code[first + k]);
                 // The translator's offsets land inside the function, on an instruction.
                 code[ops + k] = code[target];
             }
@@ -553,7 +560,7 @@ pub(crate) fn branch_word(op: Op) -> Option<usize> {
 pub(crate) fn branch_targets(code: &[u32]) -> Vec<bool> {
     let mut targets = vec![false; code.len()];
     let mut mark = |pc: usize, offset: u32| {
-        if let Some(t) = targets.get_mut(pc.wrapping_add(offset as i32 as isize as usize)) {
+        if let Some(t) = targets.get_mut(land(pc, offset)) {
             *t = true;
         }
     };

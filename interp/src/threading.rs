@@ -19,7 +19,7 @@
 //! case's own `br`, which no other branch lands on. It runs before fusion, which then
 //! fuses the copies as it fuses everything else.
 
-use crate::isa::{branch_targets, branch_word, size_at, Control, FieldKind, Op};
+use crate::isa::{branch_targets, branch_word, land, size_at, Control, FieldKind, Op};
 
 /// Instructions on one path, at most (followed `br`s included).
 const MAX_PATH: usize = 24;
@@ -161,7 +161,7 @@ fn walk(
             let n = code[pc + 2];
             let case = site.value.min(n) as usize;
             let entry = code[pc + op.size() + case];
-            enter_case(code, pc.wrapping_add(entry as i32 as isize as usize), path);
+            enter_case(code, land(pc, entry), path);
             return true;
         }
         match op.control() {
@@ -284,7 +284,7 @@ fn decide(code: &[u32], pc: usize, op: Op, site: Site) -> Option<bool> {
 fn branch_target(code: &[u32], pc: usize) -> usize {
     let op = Op::from_word(code[pc]).expect("an instruction");
     let word = branch_word(op).expect("a branch");
-    pc.wrapping_add(code[pc + word] as i32 as isize as usize)
+    land(pc, code[pc + word])
 }
 
 /// The offset word of a branch at `from` to `to`.
@@ -332,7 +332,7 @@ fn emit(code: &mut Vec<u32>, step: Step) {
             code.extend_from_within(pc..pc + size);
             let first = Op::br_table.size();
             for k in 0..=code[pc + 2] as usize {
-                let to = pc.wrapping_add(code[pc + first + k] as i32 as isize as usize);
+                let to = land(pc, code[pc + first + k]);
                 code[at + first + k] = offset(at, to);
             }
         }
