@@ -183,16 +183,38 @@ pub fn i64_extend32_s(a: u64) -> i64 {
 }
 
 /// Rounding instructions return a signalling NaN quieted (payload kept); Rust's
-/// rounding functions may pass it through unchanged. `a + a` quiets it as the hardware
-/// does and leaves every other value to the rounding function.
-#[inline(always)]
-fn quiet_nan<T: Copy + std::ops::Add<Output = T> + PartialEq>(a: T) -> T {
-    #[allow(clippy::eq_op)]
-    if a != a {
-        a + a
-    } else {
-        a
+/// rounding functions may pass it through unchanged. The quiet bit is set on the bits:
+/// arithmetic such as `a + a` quiets at run time, but the compiler folds it on a
+/// constant without quieting, so a release build disagreed with the hardware.
+trait QuietNan: Copy {
+    fn quieted(self) -> Self;
+}
+
+impl QuietNan for f32 {
+    #[inline(always)]
+    fn quieted(self) -> f32 {
+        if self.is_nan() {
+            f32::from_bits(self.to_bits() | f32::NAN.to_bits())
+        } else {
+            self
+        }
     }
+}
+
+impl QuietNan for f64 {
+    #[inline(always)]
+    fn quieted(self) -> f64 {
+        if self.is_nan() {
+            f64::from_bits(self.to_bits() | f64::NAN.to_bits())
+        } else {
+            self
+        }
+    }
+}
+
+#[inline(always)]
+fn quiet_nan<T: QuietNan>(a: T) -> T {
+    a.quieted()
 }
 
 macro_rules! float_semantics {
