@@ -550,10 +550,21 @@ pub fn address(memory64: bool, bits: u64) -> u64 {
 fn store_types(store: &Store, types: &[FuncType]) -> (Vec<u32>, Vec<FuncType>) {
     let mut ids = Vec::with_capacity(types.len());
     let mut canonical = Vec::with_capacity(types.len());
+    store.reserve_type_ids(types.len());
     for ty in types {
         let map =
             |t: &ValType| t.map_concrete(|i| ids.get(i as usize).copied().unwrap_or(u32::MAX));
-        let c = FuncType::new(ty.params().iter().map(map), ty.results().iter().map(map));
+        // Most types name no other type: share them as they are (no allocation).
+        let c = if ty
+            .params()
+            .iter()
+            .chain(ty.results())
+            .any(|t| t.names_a_type())
+        {
+            FuncType::new(ty.params().iter().map(map), ty.results().iter().map(map))
+        } else {
+            ty.clone()
+        };
         ids.push(store.type_id(&c));
         canonical.push(c);
     }

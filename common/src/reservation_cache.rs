@@ -69,10 +69,13 @@ pub(crate) fn give(base: *mut u8, committed: usize) -> bool {
 fn zero_resident(base: *mut u8, len: usize) {
     let page = page_size();
     let pages = len.div_ceil(page);
-    let mut resident = vec![0u8; pages];
+    // One byte per page, on the stack: `give` keeps only memories of at most
+    // `ZERO_LIMIT` bytes, so pages of 4 KiB or more fit.
+    let mut resident = [0u8; ZERO_LIMIT / 4096];
     // SAFETY: `base` is page-aligned (an mmap result) and the range is mapped; `resident`
-    // holds one byte per page of it, as mincore requires.
-    let known = unsafe { libc::mincore(base.cast(), len, resident.as_mut_ptr()) } == 0;
+    // holds at least one byte per page of it (checked first), as mincore requires.
+    let known = pages <= resident.len()
+        && unsafe { libc::mincore(base.cast(), len, resident.as_mut_ptr()) } == 0;
     if !known {
         // SAFETY: the caller owns the range and it is mapped read-write.
         unsafe { std::ptr::write_bytes(base, 0, len) };

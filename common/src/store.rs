@@ -321,6 +321,11 @@ impl Store {
         Arc::as_ptr(&self.0.run_state)
     }
 
+    /// Makes room for `more` signature ids (one allocation for a module's types).
+    pub(crate) fn reserve_type_ids(&self, more: usize) {
+        self.0.type_ids.borrow_mut().reserve(more);
+    }
+
     /// The store-wide id of a signature.
     pub fn type_id(&self, ty: &FuncType) -> u32 {
         let mut ids = self.0.type_ids.borrow_mut();

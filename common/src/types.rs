@@ -203,6 +203,17 @@ impl ValType {
         self.ref_type().is_none_or(|rt| rt.nullable)
     }
 
+    /// Whether this is a reference to a concrete (indexed) type.
+    pub fn names_a_type(self) -> bool {
+        matches!(
+            self,
+            ValType::Ref(RefType {
+                heap: HeapType::Concrete(_),
+                ..
+            })
+        )
+    }
+
     /// This type with its concrete type index mapped by `f` (module index to store id).
     pub fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> ValType {
         match self {
@@ -250,10 +261,39 @@ impl fmt::Display for RefType {
 }
 
 /// A function signature.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct FuncType {
     params: Arc<[ValType]>,
     results: Arc<[ValType]>,
+    /// A hash of both lists, computed once: every instantiation looks its types up in
+    /// the store's signature ids, and hashing the lists each time was a tenth of a
+    /// short program's run.
+    fingerprint: u64,
+}
+
+impl PartialEq for FuncType {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+            && self.params == other.params
+            && self.results == other.results
+    }
+}
+
+impl Eq for FuncType {}
+
+impl std::hash::Hash for FuncType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.fingerprint);
+    }
+}
+
+impl fmt::Debug for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FuncType")
+            .field("params", &self.params)
+            .field("results", &self.results)
+            .finish()
+    }
 }
 
 impl FuncType {
@@ -261,9 +301,16 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> Self {
+        use std::hash::BuildHasher;
+        let params: Arc<[ValType]> = params.into_iter().collect();
+        let results: Arc<[ValType]> = results.into_iter().collect();
+        // A fixed seed: equal types get equal fingerprints in every store and thread.
+        let fingerprint =
+            foldhash::fast::FixedState::with_seed(0).hash_one((&params[..], &results[..]));
         FuncType {
-            params: params.into_iter().collect(),
-            results: results.into_iter().collect(),
+            params,
+            results,
+            fingerprint,
         }
     }
     pub fn params(&self) -> &[ValType] {

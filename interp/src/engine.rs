@@ -37,6 +37,9 @@ pub struct ModuleCode {
     funcs: Box<[OnceLock<TranslatedFunc>]>,
     /// Translations performed (a racing duplicate on another thread counts too).
     translations: AtomicUsize,
+    /// Per function (imports first): its entry stub's opcode and its frame size before
+    /// translation, the same for every instance.
+    entry_shapes: Box<[(Op, u32)]>,
 }
 
 impl ModuleCode {
@@ -56,6 +59,7 @@ impl ModuleCode {
                     metering,
                     funcs: (0..n).map(|_| OnceLock::new()).collect(),
                     translations: AtomicUsize::new(0),
+                    entry_shapes: entry_shapes(m),
                 })
             })
             .clone()
@@ -95,6 +99,25 @@ impl ModuleCode {
     }
 }
 
+/// Each function's entry stub opcode and frame size (slots, not values: a v128 takes
+/// two) until it is translated.
+fn entry_shapes(m: &ModuleData) -> Box<[(Op, u32)]> {
+    (0..m.funcs.len() as u32)
+        .map(|i| {
+            let ty = m.func_type(i);
+            let (params, results) = (ty.param_slots(), ty.result_slots());
+            let (op, locals) = match m.body_of(FuncIndex(i)) {
+                None => (Op::call_imported, 0),
+                Some(body) => (
+                    Op::lazy_compile,
+                    body.locals.iter().map(|t| t.slots()).sum::<u32>(),
+                ),
+            };
+            (op, (params + locals).max(results))
+        })
+        .collect()
+}
+
 /// A module's code for each metering (indexed by fuel | interruptible << 1).
 #[derive(Debug, Default)]
 struct ModuleCodes([OnceLock<Arc<ModuleCode>>; 4]);
@@ -111,25 +134,16 @@ pub struct InterpInstance {
 
 impl InterpInstance {
     pub fn new(module: &wamr_common::Module, metering: Metering) -> Box<InterpInstance> {
-        let m: &ModuleData = module;
-        let entries: Box<[FuncEntry]> = (0..m.funcs.len() as u32)
-            .map(|i| {
-                let ty = m.func_type(i);
-                // Slots, not values: a v128 takes two.
-                let (np, nr) = (ty.param_slots(), ty.result_slots());
-                let (op, nl) = match m.body_of(FuncIndex(i)) {
-                    None => (Op::call_imported, 0),
-                    Some(body) => (
-                        Op::lazy_compile,
-                        body.locals.iter().map(|t| t.slots()).sum::<u32>(),
-                    ),
-                };
-                FuncEntry {
-                    code: Cell::new(std::ptr::null()),
-                    frame_slots: Cell::new((np + nl).max(nr)),
-                    stub: [op as u32, i],
-                    funcs_base: Cell::new(std::ptr::null()),
-                }
+        let code = ModuleCode::of(module, metering);
+        let entries: Box<[FuncEntry]> = code
+            .entry_shapes
+            .iter()
+            .zip(0u32..)
+            .map(|(&(op, frame_slots), i)| FuncEntry {
+                code: Cell::new(std::ptr::null()),
+                frame_slots: Cell::new(frame_slots),
+                stub: [op as u32, i],
+                funcs_base: Cell::new(std::ptr::null()),
             })
             .collect();
         // The entries never move from here on: point each at its stub and its siblings.
@@ -140,7 +154,7 @@ impl InterpInstance {
         }
         Box::new(InterpInstance {
             entries,
-            code: ModuleCode::of(m, metering),
+            code,
             module: module.clone(),
         })
     }

@@ -34,6 +34,7 @@ pub struct Dirent {
 #[derive(Debug)]
 pub struct Desc {
     pub kind: Kind,
+    /// WASI's filetype; [`ASK_HOST`] for a host stdio stream (see [`Desc::filetype`]).
     pub filetype: u8,
     pub base: u64,
     pub inheriting: u64,
@@ -41,7 +42,19 @@ pub struct Desc {
     pub flags: u16,
 }
 
+/// The filetype of a stdio stream the host provides: asked of the host when the guest
+/// asks (an `fstat`), not when the context is made, since most programs never ask.
+pub const ASK_HOST: u8 = u8::MAX;
+
 impl Desc {
+    /// The descriptor's WASI filetype.
+    pub fn filetype(&self) -> u8 {
+        match self.kind {
+            Kind::Stdio(fd) if self.filetype == ASK_HOST => stdio_filetype(fd),
+            _ => self.filetype,
+        }
+    }
+
     /// Checks that the descriptor holds every right in `needed`.
     pub fn require(&self, needed: u64) -> WasiResult<()> {
         if self.base & needed == needed {
@@ -135,7 +148,7 @@ impl FdTable {
             let filetype = if captured[fd as usize] {
                 filetype::UNKNOWN
             } else {
-                stdio_filetype(fd as i32)
+                ASK_HOST
             };
             self.fds.insert(
                 fd,

@@ -327,7 +327,10 @@ impl WasiCtx {
                 flags |= fdflags::NONBLOCK;
             }
         }
-        g.write(out, &fdstat_bytes(d.filetype, flags, d.base, d.inheriting))
+        g.write(
+            out,
+            &fdstat_bytes(d.filetype(), flags, d.base, d.inheriting),
+        )
     }
 
     pub fn fd_fdstat_set_flags(&mut self, fd: u32, flags: u16) -> WasiResult<()> {
@@ -386,7 +389,7 @@ impl WasiCtx {
         }
         let mut st = sys::fstat(d.raw_fd())?;
         if matches!(d.kind, Kind::Stdio(_)) {
-            st.filetype = d.filetype;
+            st.filetype = d.filetype();
         }
         g.write(out, &st.to_bytes())
     }
