@@ -232,9 +232,13 @@ pub struct ModuleData {
     /// Whether the instructions of the function bodies were validated here (always,
     /// except for [`ModuleData::precompiled`]). The interpreter runs only validated code.
     pub code_validated: bool,
-    /// Whether the module uses SIMD (a v128 type or a SIMD operator). Found only when
-    /// the features allowed SIMD, and for validated code; false otherwise.
-    pub uses_simd: bool,
+    /// Whether a v128 appears in a type (of a function, block or tag) or a global. Without
+    /// one, only a v128 local or a SIMD operator (a 0xFD prefix byte in the body) can
+    /// bring a v128 into a function.
+    pub v128_in_types: bool,
+    /// See [`ModuleData::uses_simd`]: a scan of all the code, made on first ask rather
+    /// than by every load (it cost a fifth of CoreMark's start-up).
+    uses_simd: std::sync::OnceLock<bool>,
 }
 
 fn convert_heap_type(h: wasmparser::HeapType) -> Result<HeapType, LoadError> {
@@ -350,10 +354,7 @@ impl Module {
                     .map(drop)
             })?;
         }
-        let mut data = ModuleData::parse_validated(Arc::from(bytes))?;
-        if features.enabled(Proposal::Simd) {
-            data.uses_simd = crate::simd_use::uses_simd(bytes)?;
-        }
+        let data = ModuleData::parse_validated(Arc::from(bytes))?;
         Ok(Module(Arc::new(data)))
     }
 }
@@ -469,7 +470,8 @@ impl ModuleData {
             attachment: None,
             engine_code: std::sync::OnceLock::new(),
             code_validated: true,
-            uses_simd: false,
+            v128_in_types: false,
+            uses_simd: std::sync::OnceLock::new(),
         };
         for payload in Parser::new(0).parse_all(&bytes) {
             match payload? {
@@ -690,7 +692,23 @@ impl ModuleData {
                 _ => {}
             }
         }
+        let v128 = |t: &ValType| *t == ValType::V128;
+        m.v128_in_types = m
+            .types
+            .iter()
+            .any(|ty| ty.params().iter().chain(ty.results()).any(v128))
+            || m.global_types.iter().any(|g| v128(&g.ty));
         Ok(m)
+    }
+
+    /// Whether the module uses SIMD: a v128 type or a SIMD operator (scanned for on first
+    /// ask). False for a model whose code was not validated here.
+    pub fn uses_simd(&self) -> bool {
+        *self.uses_simd.get_or_init(|| {
+            // The code was validated, so the scan cannot fail; if it did, saying "yes"
+            // only costs an engine its fast path.
+            self.code_validated && crate::simd_use::uses_simd(&self.bytes).unwrap_or(true)
+        })
     }
 
     /// The signature of function `index` (imports included).

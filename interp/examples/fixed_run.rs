@@ -11,6 +11,11 @@
 //! discarded and `bench.start`/`bench.end` as no-ops; its exit code is printed. With
 //! `FIXED_RUN_REPEAT=N` it runs N times, each with a fresh linker, WASI context and
 //! instance (as the benchmark report's programs section does), for profiling start-up.
+//!
+//! `FIXED_RUN_FIRST_CALL=N` (a module importing `env.clock_ms`) profiles start-up as the
+//! report's "time to first instruction" measures it: N times, from the bytes to the first
+//! `env.clock_ms` call (parse, validation, instantiation, lazy translation of what runs
+//! before it), and prints the time per run.
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -26,7 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: fixed_run FILE.wasm [STEP_MS] [EXPORT]")?;
     let step: i64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(1000);
     let export = args.next().unwrap_or_else(|| "run".into());
-    let module = Module::new(&std::fs::read(&path)?)?;
+    let bytes = std::fs::read(&path)?;
+    if let Ok(n) = std::env::var("FIXED_RUN_FIRST_CALL") {
+        return first_calls(&bytes, &export, n.parse()?);
+    }
+    let module = Module::new(&bytes)?;
     let mut linker = Linker::new(Interp::new(InterpConfig::default()));
     if module
         .imports
@@ -94,5 +103,34 @@ fn run_wasi_command(
         println!("_start exited with {code}");
         wamr_interp::profile::report_if_enabled();
     }
+    Ok(())
+}
+
+/// Runs `export` of `bytes` `runs` times from scratch until its first `env.clock_ms`
+/// call, which stops it; prints the mean time per run.
+fn first_calls(bytes: &[u8], export: &str, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let start = std::time::Instant::now();
+    for _ in 0..runs {
+        let module = Module::new(bytes)?;
+        let mut linker = Linker::new(Interp::new(InterpConfig::default()));
+        let called = Rc::new(Cell::new(false));
+        let seen = called.clone();
+        linker.func(
+            "env",
+            "clock_ms",
+            FuncType::new([], [ValType::I64]),
+            move |_caller, _args, _results| {
+                seen.set(true);
+                Err(wamr_common::Trap::host("stop"))
+            },
+        );
+        let instance = Instance::new(&module, &linker)?;
+        let _ = instance.invoke(export, &[]);
+        if !called.get() {
+            return Err(format!("{export} never called env.clock_ms").into());
+        }
+    }
+    let per_run = start.elapsed().as_secs_f64() * 1e3 / runs.max(1) as f64;
+    println!("{runs} runs to the first host call, {per_run:.3} ms per run");
     Ok(())
 }

@@ -52,20 +52,31 @@ const MAX_CASE: usize = 8;
 /// most the one slot its `Dst` field names). Runs after `switch_to_values` (a table
 /// rewritten into values is no longer a jump) and before `branch_over_copy` and fusion.
 pub fn thread_switches(code: &mut Vec<u32>) {
-    let targets = branch_targets(code);
     let original = code.len();
-    let budget = (original / 4).max(MIN_BUDGET);
-    let mut sites = Vec::new();
+    // Most functions have no switch: one pass finds out before any other work.
+    let mut copies = Vec::new();
+    let mut switch = false;
     let mut pc = 0;
     while pc < original {
         let Some(op) = Op::from_word(code[pc]) else {
             return;
         };
-        let next = pc + size_at(code, pc, op);
-        if op == Op::copy_imm32 {
-            find_sites(code, &targets, next, code[pc + 1], code[pc + 2], &mut sites);
+        match op {
+            Op::copy_imm32 => copies.push(pc),
+            Op::br_table => switch = true,
+            _ => {}
         }
-        pc = next;
+        pc += size_at(code, pc, op);
+    }
+    if !switch || copies.is_empty() {
+        return;
+    }
+    let targets = branch_targets(code);
+    let budget = (original / 4).max(MIN_BUDGET);
+    let mut sites = Vec::new();
+    for pc in copies {
+        let next = pc + size_at(code, pc, Op::copy_imm32);
+        find_sites(code, &targets, next, code[pc + 1], code[pc + 2], &mut sites);
     }
     for site in sites {
         let mut path = Vec::new();

@@ -545,10 +545,13 @@ pub fn translate_with(
     let bytes = &m.bytes[def.range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, def.range.start as u64));
     let mut reader = body.get_operators_reader()?;
-    let wide = m.uses_simd
-        && (local_types.contains(&ValType::V128)
-            || ty.results().contains(&ValType::V128)
-            || body_touches_v128(m, body.get_operators_reader()?)?);
+    // Wide slots only where a v128 can reach the operand stack. Without a v128 in the
+    // module's types, only a SIMD operator brings one in, and its 0xFD prefix is then
+    // somewhere in the body's bytes: most bodies skip the operator scan.
+    let wide = local_types.contains(&ValType::V128)
+        || ty.results().contains(&ValType::V128)
+        || ((m.v128_in_types || bytes.contains(&0xFD))
+            && body_touches_v128(m, body.get_operators_reader()?)?);
     let mut fuel = match metering.fuel {
         true => Some(FuelPlan::new(body.get_operators_reader()?)?),
         false => None,

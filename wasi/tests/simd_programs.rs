@@ -55,7 +55,7 @@ fn simd_programs_interp_every_handler_set() {
     for name in PROGRAMS {
         // One module: its translation is shared by every set, as in production.
         let module = Module::new(&wasm(name)).unwrap();
-        assert!(module.uses_simd, "{name} was built without SIMD");
+        assert!(module.uses_simd(), "{name} was built without SIMD");
         for &handlers in &sets {
             let linker = Linker::new(Interp::new(InterpConfig {
                 handlers,
