@@ -1389,6 +1389,39 @@ const BOUND_RUNS: &[(Pass, &[&str])] = &[
             "br_i32_nez_s p",
         ],
     ),
+    // ... and its search by value: while p && (p->info->data16 & 0xff) != k, p = p->next.
+    (
+        Pass::Loop,
+        &[
+            "load32_as p",
+            "i32_load8_u_sa x",
+            "i32_and_asi k",
+            "i32_xor_aas x",
+            "br_i32_eqz_a",
+            "load32_ss p p",
+            "br_i32_nez_s p",
+        ],
+    ),
+    // CoreMark's matrix_sum, its inner loop whole: the running sum is clipped and the
+    // result counts rises, both as selects against constants.
+    (
+        Pass::Loop,
+        &[
+            "load32_ss v p",
+            "i32_add_sss c v c",
+            "i32_gt_s_sss g c m",
+            "copy_imm32 z",
+            "select_ss c g z c",
+            "i32_gt_s_sss h v q",
+            "copy_imm32 z",
+            "select_ss z g z h",
+            "i32_add_sss r z r",
+            "i32_add_ssi p p",
+            "copy q v",
+            "i32_add_ssi n n",
+            "br_i32_nez_s n",
+        ],
+    ),
     // CoreMark's CRC, one bit step: the shift-and-mask chain feeds the select.
     (
         Pass::Once,
