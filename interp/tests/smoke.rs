@@ -216,6 +216,81 @@ fn a_register_loop_leaves_through_any_of_its_branches() {
     }
 }
 
+/// CoreMark's list search by value and matrix_sum's inner loop, each run whole in one
+/// handler with its registers, compute what their ops compute, leave through any of
+/// their branches, and trap as their ops do.
+#[test]
+fn whole_loop_handlers_compute_their_loops() {
+    let bytes = wat::parse_str(golden_wat("search")).unwrap();
+    let module = Module::new(&bytes).unwrap();
+    let words: Vec<i32> = (0..97).map(|i: i32| (i * 7919 + 13) % 201 - 100).collect();
+    let clipped_sum = |words: &[i32], clip: i32| {
+        let (mut cur, mut prev, mut ret) = (0i32, 0i32, 0i32);
+        for &v in words {
+            cur = cur.wrapping_add(v);
+            let over = cur > clip;
+            if over {
+                cur = 0;
+            }
+            ret = ret.wrapping_add(if over { 10 } else { i32::from(v > prev) });
+            prev = v;
+        }
+        ret
+    };
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        let linker = Linker::new(Interp::new(InterpConfig {
+            dispatch: d,
+            ..Default::default()
+        }));
+        let instance = Instance::new(&module, &linker).unwrap();
+        // The records' low bytes are 0x07, 0x09 and 0x34; only the low byte of the key
+        // counts.
+        for (start, key, want) in [
+            (100, 7, 100),
+            (100, 0x109, 112),
+            (100, 0x34, 124),
+            (100, 5, 0),
+            (124, 7, 0),
+        ] {
+            let got = instance
+                .invoke("find_value", &[Val::I32(start), Val::I32(key)])
+                .unwrap();
+            assert_eq!(
+                got,
+                vec![Val::I32(want)],
+                "find_value({start}, {key:#x}), {d:?}"
+            );
+        }
+        let memory = instance.get_memory("memory").unwrap();
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        memory.write(1000, &bytes).unwrap();
+        for (n, clip) in [
+            (1, 0),
+            (2, -1),
+            (97, 50),
+            (97, 150),
+            (60, -30),
+            (97, i32::MAX),
+        ] {
+            let args = [Val::I32(1000), Val::I32(n), Val::I32(clip)];
+            let got = instance.invoke("clipped_sum", &args).unwrap();
+            let want = clipped_sum(&words[..n as usize], clip);
+            assert_eq!(
+                got,
+                vec![Val::I32(want)],
+                "clipped_sum(n {n}, clip {clip}), {d:?}"
+            );
+        }
+        let args = [Val::I32(65536 - 8), Val::I32(4), Val::I32(0)];
+        let trap = instance.invoke("clipped_sum", &args).unwrap_err();
+        assert_eq!(
+            trap.kind(),
+            wamr_common::TrapKind::MemoryOutOfBounds,
+            "{d:?}"
+        );
+    }
+}
+
 /// A branch over one copy turned into a conditional copy copies exactly when the
 /// branch would not have been taken, whatever the condition's value.
 #[test]
