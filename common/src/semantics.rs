@@ -182,6 +182,28 @@ pub fn i64_extend32_s(a: u64) -> i64 {
     a as i32 as i64
 }
 
+/// Unsigned 32-bit division and remainder by a constant divisor `d` (at least 2) with
+/// multiplications instead of a hardware divide, which takes several times as long: the
+/// divisor's magic is `ceil(2^64 / d)`, and both results are exact for every 32-bit
+/// dividend (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+/// `None` for 0 and 1, which need no magic (0 traps, 1 is trivial).
+pub fn u32_divisor_magic(d: u32) -> Option<u64> {
+    (d >= 2).then(|| u64::MAX / u64::from(d) + 1)
+}
+
+/// `a / d` for the `magic` of `d` ([`u32_divisor_magic`]).
+#[inline(always)]
+pub fn u32_div_by_magic(a: u32, magic: u64) -> u32 {
+    ((u128::from(magic) * u128::from(a)) >> 64) as u32
+}
+
+/// `a % d` for `d` and its `magic` ([`u32_divisor_magic`]).
+#[inline(always)]
+pub fn u32_rem_by_magic(a: u32, d: u32, magic: u64) -> u32 {
+    let fraction = magic.wrapping_mul(u64::from(a));
+    ((u128::from(fraction) * u128::from(d)) >> 64) as u32
+}
+
 /// Rounding instructions return a signalling NaN quieted (payload kept); Rust's
 /// rounding functions may pass it through unchanged. The quiet bit is set on the bits:
 /// arithmetic such as `a + a` quiets at run time, but the compiler folds it on a
@@ -472,6 +494,36 @@ mod tests {
         assert_eq!(i32_trunc_f64_u(-0.9), Ok(0));
         assert_eq!(i64_trunc_sat_f64_u(-5.0), 0);
         assert_eq!(i32_trunc_sat_f32_s(f32::NAN), 0);
+    }
+
+    #[test]
+    fn division_by_a_constant_matches_the_divide() {
+        assert_eq!(u32_divisor_magic(0), None);
+        assert_eq!(u32_divisor_magic(1), None);
+        // Divisors: small, powers of two and their neighbours, CoreMark's and the
+        // shootout's moduli, the largest; then a pseudo-random spread of both operands.
+        let mut divisors = vec![2u32, 3, 5, 7, 10, 139968, 1 << 31, u32::MAX, u32::MAX - 1];
+        divisors.extend((1..32).flat_map(|k| [(1u32 << k) - 1, 1 << k, (1 << k) + 1]));
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        divisors.extend((0..2000).map(|_| (next() as u32).max(2)));
+        for d in divisors.into_iter().filter(|&d| d >= 2) {
+            let magic = u32_divisor_magic(d).unwrap();
+            let near = |m: u32| [m.wrapping_sub(1), m, m.wrapping_add(1)];
+            let mut dividends = vec![0, 1, u32::MAX, u32::MAX - 1, d - 1];
+            dividends.extend(near(d));
+            dividends.extend(near((u32::MAX / d) * d));
+            dividends.extend((0..200).map(|_| next() as u32));
+            for a in dividends {
+                assert_eq!(u32_div_by_magic(a, magic), a / d, "{a} / {d}");
+                assert_eq!(u32_rem_by_magic(a, d, magic), a % d, "{a} % {d}");
+            }
+        }
     }
 
     #[test]

@@ -427,6 +427,9 @@ fn int_ops(isa: &mut Isa, p: &str) {
             bmi,
         );
     }
+    if p == "i32" {
+        unsigned_by_constant(isa);
+    }
     for n in INT_CMPS {
         let t = if n.ends_with("_s") { s } else { u };
         let sem = format!("{p}_{n}");
@@ -468,6 +471,48 @@ fn int_ops(isa: &mut Isa, p: &str) {
             ops.join(", ")
         )
         .unwrap();
+    }
+}
+
+/// `i32.div_u` and `i32.rem_u` by a constant of at least 2 (`_k_`): the translator
+/// passes the divisor's magic `m` (and the divisor `k` for the remainder), and the
+/// handler multiplies instead of dividing (see `semantics::u32_divisor_magic`). Never
+/// traps. Shapes: result slot or accumulator, dividend slot or accumulator.
+fn unsigned_by_constant(isa: &mut Isa) {
+    for (n, constants, expr) in [
+        (
+            "div_u",
+            &[("m", Kind::Imm64)][..],
+            "sem::u32_div_by_magic(a, m)",
+        ),
+        (
+            "rem_u",
+            &[("k", Kind::Imm32), ("m", Kind::Imm64)][..],
+            "sem::u32_rem_by_magic(a, k, m)",
+        ),
+    ] {
+        for dst_acc in [false, true] {
+            for src in [In::Slot, In::Acc] {
+                let op = format!(
+                    "i32_{n}_k_{}{}",
+                    if dst_acc { 'a' } else { 's' },
+                    src.letter()
+                );
+                let mut fields = vec![if dst_acc {
+                    ("d", Kind::AccDst)
+                } else {
+                    ("d", Kind::Dst)
+                }];
+                fields.extend(input_field("a", src, "u32"));
+                fields.extend_from_slice(constants);
+                let body = format!(
+                    "let a: u32 = {}; let r: u32 = {expr}; {}",
+                    read_expr("a", src, "u32"),
+                    write_stmt(dst_acc, "u32")
+                );
+                isa.push(op, &fields, body, Flow::Next);
+            }
+        }
     }
 }
 
@@ -1090,12 +1135,12 @@ const FUSED: &[(&str, &str)] = &[
     // matrix (the inner product's load, load, multiply-add)
     ("i32_add_ass", "load32_sa"),
     ("load32_sa", "load32_as"),
-    // random (a linear congruential step: multiply, add, remainder)
+    // random (a linear congruential step: multiply, add, remainder by a constant)
     ("i32_mul_aai", "i32_add_aai"),
-    ("i32_add_aai", "i32_rem_u_aai"),
-    ("i32_rem_u_aai", "i32_mul_aai"),
+    ("i32_add_aai", "i32_rem_u_k_aa"),
+    ("i32_rem_u_k_aa", "i32_mul_aai"),
     ("i32_mul_asi", "i32_add_aai"),
-    ("i32_add_aai", "i32_rem_u_sai"),
+    ("i32_add_aai", "i32_rem_u_k_sa"),
     // switch: a case that sets a value and leaves the switch
     ("copy_imm32", "br"),
 ];
@@ -1228,6 +1273,32 @@ const FUSED_RUNS: &[&[&str]] = &[
     ],
     &["i32_add_asi", "i32_lt_u_aai", "i32_add_aas", "store32_sa"],
     &["i32_load8_u_ss", "i32_add_asi", "br_i32_gt_u_ai"],
+    // heapsort: sift-down, each step an index scaled into an address that feeds a load
+    // (and the compare of what it loads) or a store.
+    &["i32_shl_asi", "i32_add_aas", "store64_as"],
+    &[
+        "i32_shl_asi",
+        "i32_add_aas",
+        "load64_sa",
+        "f64_lt_ass",
+        "br_i32_nez_a",
+    ],
+    &["copy", "i32_shl_asi", "i32_add_aas", "load64_sa"],
+    &[
+        "i32_or_ssi",
+        "i32_shl_asi",
+        "i32_add_aas",
+        "load64_aa",
+        "f64_lt_asa",
+        "copy_next_if_a",
+    ],
+    &["copy", "i32_shl_ssi", "br_i32_le_s_ss"],
+    // random: a linear congruential step whole (`x = (x * a + c) % m`), from and to
+    // its variable or chained through the accumulator (the generator unrolled).
+    &["i32_mul_asi", "i32_add_aai", "i32_rem_u_k_aa"],
+    &["i32_mul_aai", "i32_add_aai", "i32_rem_u_k_aa"],
+    &["i32_mul_aai", "i32_add_aai", "i32_rem_u_k_sa"],
+    &["i32_mul_asi", "i32_add_aai", "i32_rem_u_k_sa"],
     // fib2: the loop around the recursive call, and the return.
     &["i32_add_sss", "i32_add_ssi", "br_i32_gt_u_si"],
     &["i32_add_ssi", "copy", "ret"],

@@ -932,6 +932,38 @@ impl Translator<'_> {
         self.pushed_result(at);
     }
 
+    /// `i32.rem_u` (`rem`) or `i32.div_u` by a constant divisor of at least 2 as
+    /// multiplications by the divisor's magic (a divide takes several times as long);
+    /// otherwise the plain operator.
+    fn unsigned_by_constant(&mut self, rem: bool) {
+        let len = self.stack.len();
+        let magic = match (self.stack[len - 2], self.stack[len - 1]) {
+            (Opnd::Const(_), _) => None,
+            (_, Opnd::Const(k)) => sem::u32_divisor_magic(k as u32).map(|magic| (k as u32, magic)),
+            _ => None,
+        };
+        let Some((k, magic)) = magic else {
+            let family = if rem {
+                &fam::i32_rem_u
+            } else {
+                &fam::i32_div_u
+            };
+            return self.binary(family, int_opts(false, None));
+        };
+        self.stack.pop();
+        let a = self.pop_input();
+        self.begin();
+        let d = self.result_slot();
+        let code = &mut self.code;
+        let at = match (rem, a) {
+            (true, In::Slot(a)) => enc::i32_rem_u_k_ss(code, d, a, k, magic),
+            (true, _) => enc::i32_rem_u_k_sa(code, d, k, magic),
+            (false, In::Slot(a)) => enc::i32_div_u_k_ss(code, d, a, magic),
+            (false, _) => enc::i32_div_u_k_sa(code, d, magic),
+        };
+        self.pushed_result(at);
+    }
+
     /// An integer comparison, recorded for compare-and-branch fusion. Shapes are
     /// normalised to (slot or accumulator) op (slot or immediate), mirroring as needed.
     fn compare(&mut self, cmp: Cmp, wide: bool) {
@@ -1795,9 +1827,9 @@ impl Translator<'_> {
             O::I32Sub => self.binary(&fam::i32_sub, int_opts(false, fold!(sem::i32_sub, u32))),
             O::I32Mul => self.binary(&fam::i32_mul, int_opts(true, fold!(sem::i32_mul, u32))),
             O::I32DivS => self.binary(&fam::i32_div_s, int_opts(false, None)),
-            O::I32DivU => self.binary(&fam::i32_div_u, int_opts(false, None)),
+            O::I32DivU => self.unsigned_by_constant(false),
             O::I32RemS => self.binary(&fam::i32_rem_s, int_opts(false, None)),
-            O::I32RemU => self.binary(&fam::i32_rem_u, int_opts(false, None)),
+            O::I32RemU => self.unsigned_by_constant(true),
             O::I32And => self.binary(&fam::i32_and, int_opts(true, fold!(sem::i32_and, u32))),
             O::I32Or => self.binary(&fam::i32_or, int_opts(true, fold!(sem::i32_or, u32))),
             O::I32Xor => self.binary(&fam::i32_xor, int_opts(true, fold!(sem::i32_xor, u32))),

@@ -291,6 +291,51 @@ fn whole_loop_handlers_compute_their_loops() {
     }
 }
 
+/// Division and remainder by a constant, as multiplications by the divisor's magic,
+/// give what the divide gives for every kind of dividend; by 0 it still traps.
+#[test]
+fn division_by_a_constant_divides() {
+    let bytes = wat::parse_str(golden_wat("division")).unwrap();
+    let module = Module::new(&bytes).unwrap();
+    let lcg = |x: u32| x.wrapping_mul(3877).wrapping_add(29573) % 139968;
+    let mut dividends = vec![0u32, 1, 6, 7, 9, 10, 11, 139967, 139968, u32::MAX - 3];
+    dividends.extend([u32::MAX - 2, u32::MAX - 1, u32::MAX, 1 << 31]);
+    dividends.extend((0..200u32).map(|i| i.wrapping_mul(0x9e37_79b9) ^ (i << 7)));
+    for d in [Dispatch::Loop, Dispatch::Threaded] {
+        let linker = Linker::new(Interp::new(InterpConfig {
+            dispatch: d,
+            ..Default::default()
+        }));
+        let instance = Instance::new(&module, &linker).unwrap();
+        let call = |name: &str, args: &[Val]| instance.invoke(name, args);
+        for &x in &dividends {
+            let arg = [Val::I32(x as i32)];
+            for (name, want) in [
+                ("rem10", x % 10),
+                ("div7", x / 7),
+                ("div_big", x / (u32::MAX - 2)),
+                ("rem1", 0),
+                ("lcg", lcg(lcg(x))),
+            ] {
+                let got = call(name, &arg).unwrap();
+                assert_eq!(got, vec![Val::I32(want as i32)], "{name}({x}), {d:?}");
+            }
+            let got = call("rem_var", &[Val::I32(x as i32), Val::I32(13)]).unwrap();
+            assert_eq!(
+                got,
+                vec![Val::I32((x % 13) as i32)],
+                "rem_var({x}, 13), {d:?}"
+            );
+        }
+        let trap = call("div0", &[Val::I32(5)]).unwrap_err();
+        assert_eq!(
+            trap.kind(),
+            wamr_common::TrapKind::IntegerDivideByZero,
+            "{d:?}"
+        );
+    }
+}
+
 /// A branch over one copy turned into a conditional copy copies exactly when the
 /// branch would not have been taken, whatever the condition's value.
 #[test]
