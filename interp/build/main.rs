@@ -1276,23 +1276,7 @@ const FUSED_RUNS: &[&[&str]] = &[
     // heapsort: sift-down, each step an index scaled into an address that feeds a load
     // (and the compare of what it loads) or a store.
     &["i32_shl_asi", "i32_add_aas", "store64_as"],
-    &[
-        "i32_shl_asi",
-        "i32_add_aas",
-        "load64_sa",
-        "f64_lt_ass",
-        "br_i32_nez_a",
-    ],
     &["copy", "i32_shl_asi", "i32_add_aas", "load64_sa"],
-    &[
-        "i32_or_ssi",
-        "i32_shl_asi",
-        "i32_add_aas",
-        "load64_aa",
-        "f64_lt_asa",
-        "copy_next_if_a",
-    ],
-    &["copy", "i32_shl_ssi", "br_i32_le_s_ss"],
     // random: a linear congruential step whole (`x = (x * a + c) % m`), from and to
     // its variable or chained through the accumulator (the generator unrolled).
     &["i32_mul_asi", "i32_add_aai", "i32_rem_u_k_aa"],
