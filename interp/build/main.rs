@@ -2221,6 +2221,29 @@ fn main() {
         writeln!(out, "    &[{}],", fs.join(", ")).unwrap();
     }
     writeln!(out, "];").unwrap();
+    // Where each op's branch offset sits: the translator's passes ask this of every
+    // instruction, and computing it from `OP_FIELDS` at run time would read the field
+    // lists of every op (pages of read-only data a run need not touch).
+    let branch_words: Vec<String> = ops
+        .iter()
+        .map(|o| {
+            let mut word = 1;
+            for &(_, kind) in &o.fields {
+                if kind == Kind::Branch {
+                    assert!(word < 256, "{}: branch word past 255", o.name);
+                    return word.to_string();
+                }
+                word += kind.words();
+            }
+            "0".into()
+        })
+        .collect();
+    writeln!(
+        out,
+        "/// Per op, the word of its branch offset counted from its opcode word (0: none).\npub static BRANCH_WORD: [u8; NUM_OPS] = [{}];",
+        branch_words.join(", ")
+    )
+    .unwrap();
     writeln!(
         out,
         "/// How each op leaves: falls through, branches or falls through, or anything else.\npub static OP_CONTROL: [Control; NUM_OPS] = [{}];",

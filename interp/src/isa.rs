@@ -538,22 +538,10 @@ pub fn fuse_runs(code: &mut [u32]) {
 
 /// The word of `op`'s branch offset (from its opcode word), if it has one.
 pub(crate) fn branch_word(op: Op) -> Option<usize> {
-    static BRANCH_WORD: std::sync::OnceLock<Vec<Option<usize>>> = std::sync::OnceLock::new();
-    BRANCH_WORD.get_or_init(|| {
-        ALL_OPS
-            .iter()
-            .map(|op| {
-                let mut k = 1;
-                for &(_, kind) in op.fields() {
-                    if kind == FieldKind::Branch {
-                        return Some(k);
-                    }
-                    k += kind.words();
-                }
-                None
-            })
-            .collect()
-    })[op as usize]
+    match BRANCH_WORD[op as usize] {
+        0 => None,
+        word => Some(usize::from(word)),
+    }
 }
 
 /// Which words of `code` a branch (or `br_table` entry) lands on.
@@ -954,6 +942,22 @@ mod tests {
         let mut code = Vec::new();
         fam::i32_load16_s.emit(&mut code, Out::Acc, In::Slot(2), 4);
         assert_eq!(decode(&code, 0).unwrap().size, 3);
+    }
+
+    #[test]
+    fn branch_words_match_the_fields() {
+        for op in ALL_OPS {
+            let mut word = 1;
+            let mut want = None;
+            for &(_, kind) in op.fields() {
+                if kind == FieldKind::Branch {
+                    want = Some(word);
+                    break;
+                }
+                word += kind.words();
+            }
+            assert_eq!(branch_word(op), want, "{}", op.name());
+        }
     }
 
     #[test]
