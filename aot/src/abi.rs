@@ -177,6 +177,7 @@ pub fn fingerprint() -> u64 {
             o.intrinsics(),
             o.consts(),
             o.run_state(),
+            o.func_entries_redirected(),
             o.memory(MemoryIndex(1)),
             o.table(TableIndex(2)),
             o.global(GlobalIndex(4)),

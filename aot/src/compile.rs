@@ -378,29 +378,55 @@ fn link_cranelift(
                 })?
                 .0 as i64;
             let site = base + i64::from(off);
-            let at = site as usize;
-            match kind {
-                Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
-                    let v = i32::try_from(target - site + addend).map_err(|_| {
-                        CompileError::Relocation("call out of range".into(), caller)
-                    })?;
-                    text[at..at + 4].copy_from_slice(&v.to_le_bytes());
-                }
-                Reloc::Arm64Call => {
-                    let delta = (target - site + addend) >> 2;
-                    if !(-(1 << 25)..(1 << 25)).contains(&delta) {
-                        return Err(CompileError::Relocation("call out of range".into(), caller));
-                    }
-                    let insn = u32::from_le_bytes(text[at..at + 4].try_into().expect("4 bytes"));
-                    let insn = (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff);
-                    text[at..at + 4].copy_from_slice(&insn.to_le_bytes());
-                }
-                other => return Err(CompileError::Relocation(format!("{other:?}"), caller)),
-            }
+            patch_pc_relative(&mut text, site, target + addend, kind)
+                .map_err(|e| CompileError::Relocation(e, caller))?;
         }
     }
 
     Ok((text, offsets, tramp_offsets))
+}
+
+/// Writes the text offset `target` into the instruction at text offset `site` that
+/// reaches it relative to the PC (a call, or an address formed for a comparison). The
+/// text is mapped at a page-aligned address, so page-relative forms hold too.
+pub(crate) fn patch_pc_relative(
+    text: &mut [u8],
+    site: i64,
+    target: i64,
+    kind: Reloc,
+) -> Result<(), String> {
+    let at = usize::try_from(site).map_err(|_| format!("{kind:?} before the text"))?;
+    let word = text
+        .get_mut(at..at + 4)
+        .ok_or_else(|| format!("{kind:?} past the text"))?;
+    let insn = u32::from_le_bytes((&*word).try_into().expect("4 bytes"));
+    let out_of_range = || format!("{kind:?} out of range");
+    let patched = match kind {
+        Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
+            i32::try_from(target - site).map_err(|_| out_of_range())? as u32
+        }
+        Reloc::Arm64Call => {
+            let delta = (target - site) >> 2;
+            if !(-(1 << 25)..(1 << 25)).contains(&delta) {
+                return Err(out_of_range());
+            }
+            (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff)
+        }
+        // `adrp`: the 4 KiB page distance, as immlo (bits 29-30) and immhi (bits 5-23).
+        Reloc::Aarch64AdrPrelPgHi21 => {
+            let pages = (target >> 12) - (site >> 12);
+            if !(-(1 << 20)..(1 << 20)).contains(&pages) {
+                return Err(out_of_range());
+            }
+            let pages = pages as u32;
+            (insn & 0x9f00_001f) | ((pages & 0x3) << 29) | (((pages >> 2) & 0x7_ffff) << 5)
+        }
+        // `add rd, rn, #lo12`: the offset within the page (bits 10-21).
+        Reloc::Aarch64AddAbsLo12Nc => (insn & 0xffc0_03ff) | (((target as u32) & 0xfff) << 10),
+        other => return Err(format!("{other:?}")),
+    };
+    word.copy_from_slice(&patched.to_le_bytes());
+    Ok(())
 }
 
 /// The LLVM tier: the translated functions and the trampolines, compiled together by

@@ -86,12 +86,10 @@ impl Engine for Aot {
             let code = image
                 .func_code(defined.index())
                 .ok_or("image has fewer functions than the module")?;
-            let slot = instance
+            instance
                 .vmctx
-                .func_entries_mut()
-                .get_mut(index.index())
+                .set_own_func_entry(index.index(), code)
                 .ok_or("function index past the vmctx's entries")?;
-            *slot = code;
             entries.push(code as *const ());
         }
         let header = instance.vmctx.header_mut();

@@ -321,7 +321,7 @@ impl FuncTranslator {
         let mut reader = fbody.get_operators_reader()?;
         let b = FunctionBuilder::new(&mut func, &mut self.ctx);
         let mut tr = BodyTranslator::new(module, opts, isa, b, consts, may_throw.clone(), offsets);
-        tr.prologue(ty, &body.locals, check_stack);
+        tr.prologue(func_index, ty, &body.locals, check_stack);
         let mut fuel = match opts.metering.fuel {
             true => Some(FuelPlan::new(fbody.get_operators_reader()?)?),
             false => None,
@@ -568,9 +568,19 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
     }
 
     /// Rest of the entry block: parameters and zeroed locals, and the stack check.
-    fn prologue(&mut self, ty: &FuncType, locals: &[ValType], check_stack: bool) {
+    fn prologue(
+        &mut self,
+        func_index: u32,
+        ty: &FuncType,
+        locals: &[ValType],
+        check_stack: bool,
+    ) {
         let entry = self.builder.current_block().expect("in the entry block");
-        let params = self.builder.block_params(entry)[1..].to_vec();
+        let all_params = self.builder.block_params(entry).to_vec();
+        if self.opts.indirect_calls && self.opts.backend == abi::Backend::Cranelift {
+            self.honour_func_entry(func_index, &all_params);
+        }
+        let params = all_params[1..].to_vec();
         for (t, v) in ty.params().iter().zip(params) {
             let var = self.builder.declare_var(ir_type(*t));
             self.builder.def_var(var, v);

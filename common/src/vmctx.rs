@@ -20,15 +20,16 @@
 //!  +40  intrinsics  *const *const u8     AOT: runtime intrinsic table (XIP images)
 //!  +48  consts      *const u64           AOT: the image's constant table (XIP images)
 //!  +56  run_state   *const RunState      the store's fuel, interrupt flag, exception
+//!  +64  func_entries_redirected usize    AOT: nonzero once some defined function's entry
+//!                                        is not its own code (indirect mode checks it)
 //!  arrays, one entry per index (imports first), in this order:
-//!  +64  memories    [*mut MemoryDef]     { base, size in bytes }
+//!  +72  memories    [*mut MemoryDef]     { base, size in bytes }
 //!       tables      [*mut TableDef]      { base, len }
 //!       globals     [*mut u64]           the global's 16-byte cell
 //!       tags        [*const TagData]     the tag's identity
 //!       funcs       [*const FuncData]    the function object (its funcref)
 //!       func_entries [*const u8]         AOT: a defined function's code (indirect
-//!                                        mode calls through it: one load from the
-//!                                        vmctx, no table pointer to keep in a register)
+//!                                        mode honours it: see `redirect_func_entry`)
 //!       type_ids    [u32]                per module type: the store-wide signature id
 //! ```
 //!
@@ -66,10 +67,16 @@ pub struct VMContext {
     pub intrinsics: *const *const u8,
     pub consts: *const u64,
     pub run_state: *const RunState,
+    /// Nonzero once [`OwnedVMContext::redirect_func_entry`] pointed a defined function's
+    /// entry at code other than its own. AOT code in indirect mode calls functions
+    /// directly and each checks this at its start: one load of the header's cache line
+    /// while it is zero, a comparison of its entry with itself (and a jump to the
+    /// entry when they differ) otherwise.
+    pub func_entries_redirected: usize,
 }
 
 /// Pointer-sized fields in the header.
-const HEADER_FIELDS: u32 = 8;
+const HEADER_FIELDS: u32 = 9;
 
 /// A pointer width to lay things out for.
 pub trait PtrSize: Copy {
@@ -247,6 +254,9 @@ impl<P: PtrSize> VMOffsets<P> {
     }
     pub fn run_state(&self) -> u32 {
         7 * self.p()
+    }
+    pub fn func_entries_redirected(&self) -> u32 {
+        8 * self.p()
     }
 
     // ----- arrays -----
@@ -480,7 +490,25 @@ impl OwnedVMContext {
     pub fn func_entries(&self) -> &[*const u8] {
         self.slice(self.offsets.func_entries, self.offsets.counts.funcs)
     }
-    pub fn func_entries_mut(&mut self) -> &mut [*const u8] {
+    /// Sets function `index`'s entry to `code`, the code compiled for it (the engine
+    /// filling in an instance). `None` when `index` is out of range.
+    pub fn set_own_func_entry(&mut self, index: usize, code: *const u8) -> Option<()> {
+        let slot = self.func_entries_mut().get_mut(index)?;
+        *slot = code;
+        Some(())
+    }
+    /// Points function `index`'s entry at `code`, which is not the code compiled for it
+    /// (a hook, another function with the same signature): from then on every call of
+    /// the function runs `code`, whether the caller was compiled in indirect mode
+    /// (which checks `func_entries_redirected`) or reaches it by its `FuncData`. `None`
+    /// when `index` is out of range.
+    pub fn redirect_func_entry(&mut self, index: usize, code: *const u8) -> Option<()> {
+        let slot = self.func_entries_mut().get_mut(index)?;
+        *slot = code;
+        self.header_mut().func_entries_redirected = 1;
+        Some(())
+    }
+    fn func_entries_mut(&mut self) -> &mut [*const u8] {
         self.slice_mut(self.offsets.func_entries, self.offsets.counts.funcs)
     }
     pub fn type_ids(&self) -> &[u32] {
@@ -543,6 +571,10 @@ mod tests {
         assert_eq!(o.intrinsics() as usize, offset_of!(VMContext, intrinsics));
         assert_eq!(o.consts() as usize, offset_of!(VMContext, consts));
         assert_eq!(o.run_state() as usize, offset_of!(VMContext, run_state));
+        assert_eq!(
+            o.func_entries_redirected() as usize,
+            offset_of!(VMContext, func_entries_redirected)
+        );
         assert_eq!(o.memory(MemoryIndex(0)), o.memory0());
         assert_eq!(
             o.memory(MemoryIndex(1)) as usize,

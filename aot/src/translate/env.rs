@@ -18,7 +18,7 @@ use super::{
     builtin_types, invariant_flags, ir_type, load_slot, slot_offsets, store_slot, wasm_signature,
     BodyTranslator,
 };
-use crate::abi::Builtin;
+use crate::abi::{Backend, Builtin};
 
 impl BodyTranslator<'_, '_> {
     // ----- runtime structures -----
@@ -292,7 +292,13 @@ impl BodyTranslator<'_, '_> {
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(&args);
-        if self.opts.indirect_calls {
+        // Indirect mode honours `vmctx.func_entries`. LLVM gets the load and the call
+        // through it, and compares the entry with the callee at each call (so it can still
+        // inline). Cranelift would keep each callee's address in a register across the
+        // function for such a comparison (it does not rematerialise them), and a call
+        // through memory from many sites costs predictor entries: its calls are direct,
+        // and the callee's entry checks the table (`honour_func_entry`).
+        if self.opts.indirect_calls && self.opts.backend == Backend::Llvm {
             let sig = self.sig_of_type(type_index);
             // Not `can_move`: hoisted out of a loop, each callee's entry would hold a
             // callee-saved register across the whole loop; loaded beside its call it
@@ -326,6 +332,44 @@ impl BodyTranslator<'_, '_> {
             let may_throw = self.may_throw[f as usize];
             self.after_call(may_throw);
         }
+    }
+
+    /// The start of function `f` in indirect mode (Cranelift): while the vmctx says no
+    /// entry was redirected, one load and branch; otherwise, out of line, when
+    /// `vmctx.func_entries[f]` is not this code, a tail call of it with the same
+    /// arguments.
+    pub(super) fn honour_func_entry(&mut self, f: u32, params: &[Value]) {
+        let redirected = self.builder.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            self.vmctx,
+            self.offsets.func_entries_redirected() as i32,
+        );
+        let check = self.builder.create_block();
+        let forward = self.builder.create_block();
+        let body = self.builder.create_block();
+        self.builder.set_cold_block(check);
+        self.builder.set_cold_block(forward);
+        self.builder.ins().brif(redirected, check, &[], body, &[]);
+        self.builder.seal_block(check);
+        self.builder.switch_to_block(check);
+        let type_index = self.module.funcs[f as usize];
+        let own = self.direct_callee(f, type_index);
+        let own = self.builder.ins().func_addr(I64, own);
+        let entry = i32::try_from(self.offsets.func_entry(FuncIndex(f)))
+            .expect("VMOffsets keeps offsets within MAX_VMCTX_SIZE");
+        let entry = self
+            .builder
+            .ins()
+            .load(I64, MemFlagsData::trusted(), self.vmctx, entry);
+        let elsewhere = self.builder.ins().icmp(IntCC::NotEqual, entry, own);
+        self.builder.ins().brif(elsewhere, forward, &[], body, &[]);
+        self.builder.seal_block(forward);
+        self.builder.seal_block(body);
+        self.builder.switch_to_block(forward);
+        let sig = self.sig_of_type(type_index);
+        self.builder.ins().return_call_indirect(sig, entry, params);
+        self.builder.switch_to_block(body);
     }
 
     pub(super) fn direct_callee(&mut self, f: u32, type_index: u32) -> FuncRef {

@@ -54,6 +54,14 @@ fn all_opts() -> Vec<CodegenOptions> {
 /// Verifies and compiles `func`; checks it refers to nothing but defined functions
 /// (returns the callees).
 fn compile(func: Function, isa: &dyn TargetIsa) -> Vec<u32> {
+    compile_with_relocs(func, isa).1.into_iter().map(|r| r.2).collect()
+}
+
+/// [`compile`], returning the code and each relocation as (offset, kind, function, addend).
+fn compile_with_relocs(
+    func: Function,
+    isa: &dyn TargetIsa,
+) -> (Vec<u8>, Vec<(u32, cranelift_codegen::binemit::Reloc, u32, i64)>) {
     if let Err(e) = cranelift_codegen::verifier::verify_function(&func, isa) {
         panic!("verifier: {e}\n{}", func.display());
     }
@@ -63,6 +71,7 @@ fn compile(func: Function, isa: &dyn TargetIsa) -> Vec<u32> {
         Ok(c) => c,
         Err(e) => panic!("compile: {:?}\n{text}", e.inner),
     };
+    let code = compiled.code_buffer().to_vec();
     let relocs = compiled.buffer.relocs().to_vec();
     let mut callees = Vec::new();
     for r in relocs {
@@ -70,12 +79,12 @@ fn compile(func: Function, isa: &dyn TargetIsa) -> Vec<u32> {
             FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
                 let n = &ctx.func.params.user_named_funcs()[*name];
                 assert_eq!(n.namespace, 0);
-                callees.push(n.index);
+                callees.push((r.offset, r.kind, n.index, r.addend));
             }
             other => panic!("unexpected relocation {other:?} in\n{text}"),
         }
     }
-    callees
+    (code, callees)
 }
 
 /// Translates, verifies and compiles every function (and every trampoline) of `wasm`
@@ -102,9 +111,12 @@ fn check_on(module: &Module, isa: &OwnedTargetIsa) {
                 .translate(module, index, &opts, &**isa)
                 .unwrap_or_else(|e| panic!("function {index}: {e}"));
             let callees = compile(func, &**isa);
-            for c in callees {
-                assert!(!opts.indirect_calls, "a direct call in indirect mode");
+            for &c in &callees {
                 assert!(module.defined_func_index(FuncIndex(c)).is_some());
+            }
+            // Indirect mode: each function's start compares its table entry with itself.
+            if opts.indirect_calls {
+                assert!(callees.contains(&index), "function {index} checks its entry");
             }
         }
     }
@@ -668,8 +680,8 @@ fn spec_suite_modules() {
 }
 
 /// Runs compiled code on the host (x86-64 Linux) against a minimal hand-built vmctx:
-/// indirect-call mode (no relocations), explicit bounds checks (no guard pages), and only
-/// paths that do not trap (trapping needs the runtime's unwinder).
+/// indirect-call mode, explicit bounds checks (no guard pages), and only paths that do
+/// not trap (trapping needs the runtime's unwinder).
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod exec {
     use wamr_common::memory::MemoryDef;
@@ -704,16 +716,18 @@ mod exec {
             ..Default::default()
         };
         let mut tr = FuncTranslator::new();
-        let mut ctx = Context::new();
         let mut text = Vec::new();
+        // Calls between functions (and each function's address of itself) are patched
+        // as the image writer patches them.
+        let mut relocs = Vec::new();
         let mut emit = |f: Function, text: &mut Vec<u8>| {
-            ctx.clear();
-            ctx.func = f;
-            let c = ctx.compile(&*isa, &mut ControlPlane::default()).unwrap();
-            assert!(c.buffer.relocs().is_empty());
+            let (code, r) = compile_with_relocs(f, &*isa);
             text.resize(text.len().next_multiple_of(16), 0);
             let at = text.len();
-            text.extend_from_slice(c.code_buffer());
+            text.extend_from_slice(&code);
+            relocs.extend(r.into_iter().map(|(off, kind, callee, addend)| {
+                (at as i64 + i64::from(off), kind, callee, addend)
+            }));
             at
         };
         let mut offsets = Vec::new();
@@ -726,6 +740,11 @@ mod exec {
             .iter()
             .map(|t| emit(trampoline(t, &*isa), &mut text))
             .collect();
+        for (site, kind, callee, addend) in relocs {
+            let defined = module.defined_func_index(FuncIndex(callee)).unwrap();
+            let target = offsets[defined.index()] as i64 + addend;
+            crate::compile::patch_pc_relative(&mut text, site, target, kind).unwrap();
+        }
         let size = text.len().next_multiple_of(4096);
         // SAFETY: a fresh anonymous mapping, filled then made executable.
         let code = unsafe {
@@ -782,8 +801,9 @@ mod exec {
         builtins[Builtin::Trap as usize] = trap_builtin as *const u8;
         let offsets = VMOffsets::for_module(HostPtr, &jit.module).unwrap();
         let mut vmctx = OwnedVMContext::new(offsets);
-        for (slot, code) in vmctx.func_entries_mut().iter_mut().zip(&jit.funcs) {
-            *slot = *code;
+        for (defined, code) in jit.funcs.iter().enumerate() {
+            let index = jit.module.func_index(DefinedFuncIndex(defined as u32));
+            vmctx.set_own_func_entry(index.index(), *code).unwrap();
         }
         vmctx.header_mut().builtins = builtins.as_ptr();
         vmctx.set_memories([(&mut *memdef as *mut MemoryDef, memdef.base)]);
@@ -952,5 +972,37 @@ mod exec {
         assert_eq!(call(&jit, &mut inst, 4, &[16, 1])[0], 0x1234_5678_9abd);
         assert_eq!(call(&jit, &mut inst, 5, &[1, 5]), [105]);
         assert_eq!(call(&jit, &mut inst, 5, &[0, 5]), [7]);
+    }
+    #[test]
+    fn indirect_mode_calls_what_the_function_table_says() {
+        let jit = jit(r#"(module
+          (func $one (result i32) (i32.const 1))
+          (func $two (result i32) (i32.const 2))
+          (func (result i32) (i32.add (call $one) (i32.const 10)))
+          (func (result i32) (return_call $one))
+          (func (param i32) (result i32)
+            (if (result i32) (local.get 0)
+              (then (i32.sub (local.get 0) (i32.const 1)) (call 4) (i32.const 100) (i32.add))
+              (else (call $one))))
+        )"#);
+        let mut inst = instance(&jit, 0, 0);
+        assert_eq!(call(&jit, &mut inst, 2, &[]), [11]);
+        assert_eq!(call(&jit, &mut inst, 3, &[]), [1]);
+        assert_eq!(call(&jit, &mut inst, 4, &[2]), [201]);
+        assert_eq!(inst.vmctx.header().func_entries_redirected, 0);
+        // `$one`'s entry now names `$two`: calls, tail calls and the host's call of
+        // `$one`'s own code all run `$two`; `$two` itself still runs.
+        inst.vmctx.redirect_func_entry(0, jit.funcs[1]).unwrap();
+        assert_eq!(call(&jit, &mut inst, 2, &[]), [12]);
+        assert_eq!(call(&jit, &mut inst, 3, &[]), [2]);
+        assert_eq!(call(&jit, &mut inst, 4, &[2]), [202]);
+        assert_eq!(call(&jit, &mut inst, 0, &[]), [2]);
+        assert_eq!(call(&jit, &mut inst, 1, &[]), [2]);
+        // Recursion through an entry that is still its own (4 calls itself).
+        assert_eq!(call(&jit, &mut inst, 4, &[5]), [502]);
+        // Back to its own code: the flag stays set, the comparison finds them equal.
+        inst.vmctx.set_own_func_entry(0, jit.funcs[0]).unwrap();
+        assert_eq!(call(&jit, &mut inst, 2, &[]), [11]);
+        assert_eq!(call(&jit, &mut inst, 0, &[]), [1]);
     }
 }
