@@ -545,3 +545,74 @@ fn write_image(
     };
     Ok(writer.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(text[at..at + 4].try_into().unwrap())
+    }
+
+    #[test]
+    fn pc_relative_forms_are_patched_as_each_architecture_encodes_them() {
+        let mut text = vec![0u8; 0x6000];
+        // x86-64: a 32-bit displacement from the site, the addend already in `target`.
+        patch_pc_relative(&mut text, 0x10, 0x4000 - 4, Reloc::X86PCRel4).unwrap();
+        assert_eq!(word(&text, 0x10) as i32, 0x4000 - 4 - 0x10);
+        patch_pc_relative(&mut text, 0x4000, 0x20, Reloc::X86CallPCRel4).unwrap();
+        assert_eq!(word(&text, 0x4000) as i32, 0x20 - 0x4000);
+        // aarch64 `bl`: a 26-bit word offset beside the opcode.
+        text[0x100..0x104].copy_from_slice(&0x9400_0000u32.to_le_bytes());
+        patch_pc_relative(&mut text, 0x100, 0x80, Reloc::Arm64Call).unwrap();
+        assert_eq!(
+            word(&text, 0x100),
+            0x9400_0000 | (((0x80 - 0x100) >> 2) as u32 & 0x03ff_ffff)
+        );
+        // `adrp x0` four pages ahead and three behind, then `add x0, x0, #0x234`.
+        text[0x1000..0x1004].copy_from_slice(&0x9000_0000u32.to_le_bytes());
+        patch_pc_relative(&mut text, 0x1000, 0x5234, Reloc::Aarch64AdrPrelPgHi21).unwrap();
+        assert_eq!(word(&text, 0x1000), 0x9000_0020);
+        text[0x3008..0x300c].copy_from_slice(&0x9000_0000u32.to_le_bytes());
+        patch_pc_relative(&mut text, 0x3008, 0x10, Reloc::Aarch64AdrPrelPgHi21).unwrap();
+        assert_eq!(word(&text, 0x3008), 0xb0ff_ffe0);
+        text[0x1004..0x1008].copy_from_slice(&0x9100_0000u32.to_le_bytes());
+        patch_pc_relative(&mut text, 0x1004, 0x5234, Reloc::Aarch64AddAbsLo12Nc).unwrap();
+        assert_eq!(word(&text, 0x1004), 0x9108_d000);
+        // Out of the text or out of reach: an error, no write.
+        assert!(patch_pc_relative(&mut text, 0x5ffe, 0, Reloc::X86PCRel4).is_err());
+        assert!(patch_pc_relative(&mut text, -4, 0, Reloc::X86PCRel4).is_err());
+        assert!(patch_pc_relative(&mut text, 0, 1 << 33, Reloc::X86PCRel4).is_err());
+        assert!(patch_pc_relative(&mut text, 0, 1 << 28, Reloc::Arm64Call).is_err());
+        assert!(patch_pc_relative(&mut text, 0, 1 << 33, Reloc::Aarch64AdrPrelPgHi21).is_err());
+        assert!(patch_pc_relative(&mut text, 0, 0, Reloc::Abs8).is_err());
+    }
+
+    #[test]
+    fn indirect_mode_images_build_for_every_target() {
+        let wasm = wat::parse_str(
+            r#"(module
+              (func $f (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                  (then (call $f (i32.sub (local.get 0) (i32.const 1))))
+                  (else (i32.const 7))))
+              (func (export "g") (result i32) (return_call $f (i32.const 3))))"#,
+        )
+        .unwrap();
+        for arch in ["x86_64", "aarch64"] {
+            let opts = CompileOptions {
+                target: Target {
+                    arch: Some(arch.into()),
+                    ..Default::default()
+                },
+                codegen: CodegenOptions {
+                    indirect_calls: true,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let image = compile(&wasm, &opts).unwrap_or_else(|e| panic!("{arch}: {e}"));
+            assert!(!image.is_empty());
+        }
+    }
+}

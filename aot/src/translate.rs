@@ -568,13 +568,7 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
     }
 
     /// Rest of the entry block: parameters and zeroed locals, and the stack check.
-    fn prologue(
-        &mut self,
-        func_index: u32,
-        ty: &FuncType,
-        locals: &[ValType],
-        check_stack: bool,
-    ) {
+    fn prologue(&mut self, func_index: u32, ty: &FuncType, locals: &[ValType], check_stack: bool) {
         let entry = self.builder.current_block().expect("in the entry block");
         let all_params = self.builder.block_params(entry).to_vec();
         if self.opts.indirect_calls && self.opts.backend == abi::Backend::Cranelift {

@@ -54,14 +54,21 @@ fn all_opts() -> Vec<CodegenOptions> {
 /// Verifies and compiles `func`; checks it refers to nothing but defined functions
 /// (returns the callees).
 fn compile(func: Function, isa: &dyn TargetIsa) -> Vec<u32> {
-    compile_with_relocs(func, isa).1.into_iter().map(|r| r.2).collect()
+    compile_with_relocs(func, isa)
+        .1
+        .into_iter()
+        .map(|r| r.2)
+        .collect()
 }
 
 /// [`compile`], returning the code and each relocation as (offset, kind, function, addend).
 fn compile_with_relocs(
     func: Function,
     isa: &dyn TargetIsa,
-) -> (Vec<u8>, Vec<(u32, cranelift_codegen::binemit::Reloc, u32, i64)>) {
+) -> (
+    Vec<u8>,
+    Vec<(u32, cranelift_codegen::binemit::Reloc, u32, i64)>,
+) {
     if let Err(e) = cranelift_codegen::verifier::verify_function(&func, isa) {
         panic!("verifier: {e}\n{}", func.display());
     }
@@ -116,7 +123,10 @@ fn check_on(module: &Module, isa: &OwnedTargetIsa) {
             }
             // Indirect mode: each function's start compares its table entry with itself.
             if opts.indirect_calls {
-                assert!(callees.contains(&index), "function {index} checks its entry");
+                assert!(
+                    callees.contains(&index),
+                    "function {index} checks its entry"
+                );
             }
         }
     }
@@ -510,7 +520,25 @@ fn calls() {
         indirect_calls: true,
         ..CodegenOptions::default()
     };
+    // Indirect mode, Cranelift: the same direct calls; the function's start checks its
+    // own entry (itself by name) and forwards to the entry when it is elsewhere.
     let f = ir_of(wat, 3, &indirect);
+    let mut indirect_names: Vec<_> = f
+        .params
+        .user_named_funcs()
+        .values()
+        .map(|n| (n.namespace, n.index))
+        .collect();
+    indirect_names.sort();
+    assert_eq!(indirect_names, names);
+    assert!(f.display().to_string().contains("return_call_indirect"));
+    // Indirect mode, LLVM: every call loads its callee's entry (the LLVM lowering
+    // compares it with the callee at the call).
+    let llvm = CodegenOptions {
+        backend: crate::abi::Backend::Llvm,
+        ..indirect
+    };
+    let f = ir_of(wat, 3, &llvm);
     assert!(f.dfg.ext_funcs.is_empty());
 }
 
