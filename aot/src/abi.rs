@@ -18,8 +18,10 @@
 //! back into the same slots. The host calls wasm only through trampolines.
 //!
 //! # Calls from compiled code
-//! - to a function defined in the module: a direct PC-relative call (default), or in
-//!   indirect mode a call through `vmctx.func_entries[index]`;
+//! - to a function defined in the module: a direct PC-relative call. In indirect mode
+//!   the call honours `vmctx.func_entries[index]`: Cranelift code checks it at the
+//!   callee's start (see `VMContext::func_entries_redirected`), LLVM code loads it at
+//!   the call and calls the callee directly when the entry is the callee;
 //! - to an import or through a table: the callee's `FuncData` (`vmctx.funcs[index]` or the
 //!   table element). If its engine byte is [`ENGINE_AOT`], call `FuncData.entry` with
 //!   `FuncData.vmctx` as the first argument; otherwise spill the arguments into 8-byte
@@ -251,7 +253,8 @@ pub struct CodegenOptions {
     pub bounds_checks: bool,
     /// Check the native stack pointer against `vmctx.stack_limit` in every prologue.
     pub stack_bounds_checks: bool,
-    /// Calls between the module's functions go through `vmctx.func_entries`.
+    /// Calls between the module's functions honour `vmctx.func_entries` (an embedder
+    /// may redirect an entry with `OwnedVMContext::redirect_func_entry`).
     pub indirect_calls: bool,
     /// Optimisation: 0 none, 1 speed (default), 2 speed and size (Cranelift) or
     /// `default<O3>` (LLVM).
