@@ -61,14 +61,11 @@ fn compile(func: Function, isa: &dyn TargetIsa) -> Vec<u32> {
         .collect()
 }
 
-/// [`compile`], returning the code and each relocation as (offset, kind, function, addend).
-fn compile_with_relocs(
-    func: Function,
-    isa: &dyn TargetIsa,
-) -> (
-    Vec<u8>,
-    Vec<(u32, cranelift_codegen::binemit::Reloc, u32, i64)>,
-) {
+/// A relocation to a function: (offset in the code, kind, function index, addend).
+type FuncReloc = (u32, cranelift_codegen::binemit::Reloc, u32, i64);
+
+/// [`compile`], returning the code and its relocations.
+fn compile_with_relocs(func: Function, isa: &dyn TargetIsa) -> (Vec<u8>, Vec<FuncReloc>) {
     if let Err(e) = cranelift_codegen::verifier::verify_function(&func, isa) {
         panic!("verifier: {e}\n{}", func.display());
     }
