@@ -268,6 +268,16 @@ pub struct CodegenOptions {
     pub metering: wamr_common::metering::Metering,
 }
 
+impl CodegenOptions {
+    /// Whether each function honours the function table at its start (indirect mode
+    /// compiled by Cranelift: calls stay direct) rather than each call at its site
+    /// (indirect mode compiled by LLVM, which compares the entry with the callee there
+    /// and can still inline).
+    pub fn entry_checks_func_table(&self) -> bool {
+        self.indirect_calls && self.backend == Backend::Cranelift
+    }
+}
+
 impl Default for CodegenOptions {
     fn default() -> Self {
         CodegenOptions {

@@ -571,7 +571,7 @@ impl<'a, 'f> BodyTranslator<'a, 'f> {
     fn prologue(&mut self, func_index: u32, ty: &FuncType, locals: &[ValType], check_stack: bool) {
         let entry = self.builder.current_block().expect("in the entry block");
         let all_params = self.builder.block_params(entry).to_vec();
-        if self.opts.indirect_calls && self.opts.backend == abi::Backend::Cranelift {
+        if self.opts.entry_checks_func_table() {
             self.honour_func_entry(func_index, &all_params);
         }
         let params = all_params[1..].to_vec();

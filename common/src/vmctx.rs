@@ -618,7 +618,7 @@ mod tests {
         for ptr in [4u8, 8] {
             let o = VMOffsets::new(ptr, counts()).unwrap();
             let p = u32::from(ptr);
-            let header = 8 * p;
+            let header = 9 * p;
             assert_eq!(o.memory(MemoryIndex(0)), 0);
             assert_eq!(o.memory(MemoryIndex(1)), header + p);
             assert_eq!(o.table(TableIndex(0)), header + 2 * p);
@@ -632,7 +632,7 @@ mod tests {
             assert_eq!(o.size(), align_up(header + 25 * p + 12, p));
         }
         let empty = VMOffsets::new(8u8, VMCounts::default()).unwrap();
-        assert_eq!(empty.size(), 64);
+        assert_eq!(empty.size(), 72);
     }
 
     #[test]

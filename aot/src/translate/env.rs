@@ -18,7 +18,7 @@ use super::{
     builtin_types, invariant_flags, ir_type, load_slot, slot_offsets, store_slot, wasm_signature,
     BodyTranslator,
 };
-use crate::abi::{Backend, Builtin};
+use crate::abi::Builtin;
 
 impl BodyTranslator<'_, '_> {
     // ----- runtime structures -----
@@ -298,7 +298,7 @@ impl BodyTranslator<'_, '_> {
         // function for such a comparison (it does not rematerialise them), and a call
         // through memory from many sites costs predictor entries: its calls are direct,
         // and the callee's entry checks the table (`honour_func_entry`).
-        if self.opts.indirect_calls && self.opts.backend == Backend::Llvm {
+        if self.opts.indirect_calls && !self.opts.entry_checks_func_table() {
             let sig = self.sig_of_type(type_index);
             // Not `can_move`: hoisted out of a loop, each callee's entry would hold a
             // callee-saved register across the whole loop; loaded beside its call it
