@@ -636,6 +636,22 @@ mod tests {
     }
 
     #[test]
+    fn function_entries_are_set_in_range_and_redirection_is_recorded() {
+        let mut vmctx = OwnedVMContext::new(VMOffsets::new(HostPtr, counts()).unwrap());
+        let n = counts().funcs as usize;
+        let code = [0u8; 2];
+        assert_eq!(vmctx.set_own_func_entry(n, code.as_ptr()), None);
+        assert_eq!(vmctx.redirect_func_entry(n, code.as_ptr()), None);
+        assert_eq!(vmctx.header().func_entries_redirected, 0);
+        vmctx.set_own_func_entry(n - 1, code.as_ptr()).unwrap();
+        assert_eq!(vmctx.func_entries()[n - 1], code.as_ptr());
+        assert_eq!(vmctx.header().func_entries_redirected, 0);
+        vmctx.redirect_func_entry(0, code[1..].as_ptr()).unwrap();
+        assert_eq!(vmctx.func_entries()[0], code[1..].as_ptr());
+        assert_ne!(vmctx.header().func_entries_redirected, 0);
+    }
+
+    #[test]
     #[should_panic(expected = "global index 5 out of range")]
     fn an_index_past_its_array_is_refused() {
         VMOffsets::new(8u8, counts())

@@ -503,15 +503,18 @@ fn calls() {
     assert_eq!(module.num_imported_funcs, 2);
     // Default mode: defined callees are direct calls to user names; imports go through
     // their FuncData.
+    let named = |f: &Function| {
+        let mut names: Vec<_> = f
+            .params
+            .user_named_funcs()
+            .values()
+            .map(|n| (n.namespace, n.index))
+            .collect();
+        names.sort();
+        names
+    };
     let f = ir_of(wat, 3, &CodegenOptions::default());
-    let mut names: Vec<_> = f
-        .params
-        .user_named_funcs()
-        .values()
-        .map(|n| (n.namespace, n.index))
-        .collect();
-    names.sort();
-    assert_eq!(names, [(0, 2), (0, 3)]);
+    assert_eq!(named(&f), [(0, 2), (0, 3)]);
     assert_eq!(f.name, UserFuncName::user(0, 3));
     let indirect = CodegenOptions {
         indirect_calls: true,
@@ -520,14 +523,7 @@ fn calls() {
     // Indirect mode, Cranelift: the same direct calls; the function's start checks its
     // own entry (itself by name) and forwards to the entry when it is elsewhere.
     let f = ir_of(wat, 3, &indirect);
-    let mut indirect_names: Vec<_> = f
-        .params
-        .user_named_funcs()
-        .values()
-        .map(|n| (n.namespace, n.index))
-        .collect();
-    indirect_names.sort();
-    assert_eq!(indirect_names, names);
+    assert_eq!(named(&f), [(0, 2), (0, 3)]);
     assert!(f.display().to_string().contains("return_call_indirect"));
     // Indirect mode, LLVM: every call loads its callee's entry (the LLVM lowering
     // compares it with the callee at the call).
