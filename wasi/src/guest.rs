@@ -91,11 +91,15 @@ impl<'a> Guest<'a> {
         let total = self.capacity(&iovs)?;
         let mut out = Vec::with_capacity(total.min(limit));
         for (p, l) in iovs {
+            // An empty vector is skipped, not the end: libc's buffered streams write
+            // (empty buffer, data) when their buffer holds nothing yet.
             let take = (l as usize).min(limit - out.len());
-            if take == 0 {
+            if take > 0 {
+                out.extend_from_slice(&self.read(p, take as u32)?);
+            }
+            if out.len() == limit {
                 break;
             }
-            out.extend_from_slice(&self.read(p, take as u32)?);
         }
         Ok(out)
     }

@@ -39,8 +39,13 @@ impl Guest {
 
     /// Writes `count` iovecs at [`IOVS`], each (`ptr`, `len`).
     fn iovecs(&self, count: u32, ptr: u32, len: u32) {
-        let mut raw = Vec::with_capacity(count as usize * 8);
-        for _ in 0..count {
+        self.iovec_list(&vec![(ptr, len); count as usize]);
+    }
+
+    /// Writes the iovecs `list` at [`IOVS`].
+    fn iovec_list(&self, list: &[(u32, u32)]) {
+        let mut raw = Vec::with_capacity(list.len() * 8);
+        for (ptr, len) in list {
             raw.extend_from_slice(&ptr.to_le_bytes());
             raw.extend_from_slice(&len.to_le_bytes());
         }
@@ -98,6 +103,24 @@ fn a_huge_gather_is_a_short_write() {
     for chunk in out.chunks(MIB as usize) {
         assert_eq!(chunk, &pattern[..chunk.len()]);
     }
+}
+
+/// Empty vectors are skipped, wherever they are. libc's stdio writes (its buffer, the
+/// new data) and its buffer is often empty: a gather that stopped at the first empty
+/// vector wrote nothing, and a program printing to `/dev/null` or a terminal retried
+/// forever.
+#[test]
+fn empty_vectors_do_not_end_a_write() {
+    let guest = Guest::new();
+    let mem = guest.instance.get_memory("memory").unwrap();
+    mem.write(u64::from(MIB), b"hello, world\n").unwrap();
+    guest.iovec_list(&[(0, 0), (MIB, 7), (0, 0), (MIB + 7, 6), (0, 0)]);
+    assert_eq!(guest.write(1, 5), (0, 13));
+    assert_eq!(guest.stdout.borrow().as_slice(), b"hello, world\n");
+    // Only empty vectors: nothing written, and no error.
+    guest.iovec_list(&[(0, 0), (5, 0)]);
+    assert_eq!(guest.write(1, 2), (0, 0));
+    assert_eq!(guest.stdout.borrow().len(), 13);
 }
 
 /// A vector past the end of memory faults before anything is written, even one that
