@@ -45,8 +45,9 @@ use crate::llvm_tier::{Linked, LlvmTarget};
 /// fetch and decoded-µop lines follows from its function alone, not from the sizes of
 /// the functions before it (a change elsewhere in a module no longer moves it). Over the
 /// shootout programs against 16-byte starts: sieve 17% faster, switch and minicsv 5%
-/// slower, the rest within 2%. (Cranelift does not align loops, so its tier keeps
-/// 16-byte starts: there 64 only moved sieve's loop somewhere worse.) The image packs
+/// slower, the rest within 2%. (Cranelift does not align loops; its tier starts
+/// functions at Cranelift's preferred 32 bytes: 64 moved sieve's loop somewhere worse.)
+/// The image packs
 /// entries at 16-byte boundaries (the loader checks it); `link` counts the padding into
 /// the function before.
 pub(super) const FUNCTION_ALIGN: u32 = 64;
