@@ -628,4 +628,38 @@ mod tests {
             assert!(!image.is_empty());
         }
     }
+
+    /// Functions start at Cranelift's preferred 32 bytes on both targets, and the image
+    /// still satisfies the loader's packing rule (entries at the first 16-byte boundary
+    /// after the previous function, whose size covers the padding).
+    #[test]
+    fn functions_start_at_32_byte_boundaries() {
+        // Bodies of different lengths, so some would end mid-block.
+        let mut wat = String::from("(module");
+        for n in 0..6 {
+            wat.push_str("(func (param i32) (result i32) (local.get 0)");
+            for k in 0..n * 3 {
+                wat.push_str(&format!(" (i32.mul (i32.const {}))", k + 3));
+            }
+            wat.push(')');
+        }
+        wat.push(')');
+        let wasm = wat::parse_str(&wat).unwrap();
+        for arch in ["x86_64", "aarch64"] {
+            let opts = CompileOptions {
+                target: Target {
+                    arch: Some(arch.into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let image = compile(&wasm, &opts).unwrap_or_else(|e| panic!("{arch}: {e}"));
+            let layout = image::parse(&image, cpu::page_align(arch))
+                .unwrap_or_else(|e| panic!("{arch}: {e}"));
+            assert_eq!(layout.funcs.len(), 6);
+            for (i, &(at, _)) in layout.funcs.iter().enumerate() {
+                assert_eq!(at % 32, 0, "{arch}: function {i} at {at:#x}");
+            }
+        }
+    }
 }
