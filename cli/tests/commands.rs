@@ -852,6 +852,47 @@ fn signed_images_and_trusted_keys() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+/// libc's stdio writes (its buffer, the new data) with `fd_write`, and its buffer is
+/// often empty: an empty first vector once made the whole write count 0 bytes, so a C
+/// program printing to `/dev/null` or a terminal retried forever. Here the guest exits
+/// with the count `fd_write` reports, with stdout a pipe and `/dev/null`, in both modes.
+const EMPTY_FIRST_IOVEC: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  ;; iovecs: (100, 0) then (100, 6); the text at 100
+  (data (i32.const 0) "\64\00\00\00\00\00\00\00\64\00\00\00\06\00\00\00")
+  (data (i32.const 100) "hello\n")
+  (func (export "_start")
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 2) (i32.const 50)))
+    (call $exit (i32.load (i32.const 50)))))"#;
+
+#[test]
+fn an_empty_first_iovec_still_writes_to_a_pipe_and_dev_null() {
+    let d = dir("iovec");
+    let wasm = d.join("write.wasm");
+    std::fs::write(&wasm, wat::parse_str(EMPTY_FIRST_IOVEC).unwrap()).unwrap();
+    let w = wasm.to_str().unwrap();
+    let bin = env!("CARGO_BIN_EXE_wamr-run");
+    for mode in ["interp", "aot"] {
+        let piped = run(bin, &["--mode", mode, "--no-cache", w]);
+        assert_eq!(
+            piped.status.code(),
+            Some(6),
+            "{mode}: {}",
+            String::from_utf8_lossy(&piped.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&piped.stdout), "hello\n", "{mode}");
+        let to_null = Command::new(bin)
+            .args(["--mode", mode, "--no-cache", w])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(to_null.code(), Some(6), "{mode}, stdout /dev/null");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// `--fuel` and `--timeout` stop a program that would never end, in both modes, and an
 /// image compiled without the checks they need is refused with the flag to add.
 #[test]
