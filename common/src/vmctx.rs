@@ -503,8 +503,7 @@ impl OwnedVMContext {
     /// (which checks `func_entries_redirected`) or reaches it by its `FuncData`. `None`
     /// when `index` is out of range.
     pub fn redirect_func_entry(&mut self, index: usize, code: *const u8) -> Option<()> {
-        let slot = self.func_entries_mut().get_mut(index)?;
-        *slot = code;
+        self.set_own_func_entry(index, code)?;
         self.header_mut().func_entries_redirected = 1;
         Some(())
     }
